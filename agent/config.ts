@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import { Type, type Static } from '@sinclair/typebox';
+import { loadConfig } from '../shared/config/load.js';
+
+const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' });
+const Enabled = Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' });
+const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' });
+
+/** The agent's configuration file (YAML), every key overridable by `KCLOUD_<PATH>`. Documented in README.md. */
+export const AgentConfigSchema = Type.Object({
+  node: Type.Optional(Name),
+  cluster: Type.String({ default: 'default', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' }),
+  dataDir: Type.String({ default: '/var/lib/kcloud-agent', minLength: 1 }),
+  log: Type.Object(
+    {
+      level: Type.Union(['trace', 'debug', 'info', 'warn', 'error'].map((l) => Type.Literal(l)), { default: 'info' }),
+      pretty: Type.Boolean({ default: false }),
+    },
+    { default: {} },
+  ),
+  mqtt: Type.Object(
+    {
+      url: Type.String({ default: 'mqtt://localhost:1883', pattern: '^(mqtts?|wss?|tcp|tls)://' }),
+      username: Type.Optional(Type.String()),
+      passwordFile: Type.Optional(Type.String()),
+      ca: Type.Optional(Type.String()),
+      /** Backlog replay rate after an outage, in batches per second (live data is sent first). */
+      replayRate: Type.Number({ default: 50, exclusiveMinimum: 0 }),
+    },
+    { default: {} },
+  ),
+  outbox: Type.Object(
+    {
+      maxBytes: Type.Integer({ default: 256 * 1024 * 1024, minimum: 1024 }),
+      maxAge: Type.String({ ...Duration, default: '24h' }),
+    },
+    { default: {} },
+  ),
+  history: Type.Object(
+    {
+      /** How long the local store keeps samples for `kcloud-agent query`. */
+      retention: Type.String({ ...Duration, default: '48h' }),
+    },
+    { default: {} },
+  ),
+  metrics: Type.Object(
+    {
+      /** `host:port` for the node /metrics endpoint; empty turns it off. */
+      listen: Type.String({ default: '127.0.0.1:9400' }),
+    },
+    { default: {} },
+  ),
+  procRoot: Type.String({ default: '/proc' }),
+  collectors: Type.Object(
+    {
+      gpu: Type.Object(
+        { enabled: Enabled, interval: Type.String({ ...Duration, default: '1s' }), nvidiaSmi: Type.String({ default: 'nvidia-smi' }) },
+        { default: {} },
+      ),
+      dcgm: Type.Object(
+        { enabled: Enabled, interval: Type.String({ ...Duration, default: '1s' }), dcgmi: Type.String({ default: 'dcgmi' }) },
+        { default: {} },
+      ),
+      ipmi: Type.Object(
+        {
+          enabled: Enabled,
+          interval: Type.String({ ...Duration, default: '10s' }),
+          ipmitool: Type.String({ default: 'ipmitool' }),
+          interface: Type.Union([Type.Literal('open'), Type.Literal('lanplus')], { default: 'open' }),
+          host: Type.String({ default: '' }),
+          port: Type.Integer({ default: 623, minimum: 1, maximum: 65535 }),
+          username: Type.String({ default: '' }),
+          passwordFile: Type.String({ default: '' }),
+          cipherSuite: Type.Integer({ default: 3, minimum: 0, maximum: 17 }),
+          timeout: Type.String({ ...Duration, default: '5s' }),
+        },
+        { default: {} },
+      ),
+      rapl: Type.Object(
+        { enabled: Enabled, interval: Type.String({ ...Duration, default: '1s' }), root: Type.String({ default: '/sys/class/powercap' }) },
+        { default: {} },
+      ),
+      host: Type.Object({ enabled: Type.Boolean({ default: true }), interval: Type.String({ ...Duration, default: '5s' }) }, { default: {} }),
+    },
+    { default: {} },
+  ),
+});
+
+export type AgentConfigFile = Static<typeof AgentConfigSchema>;
+export type AgentConfig = AgentConfigFile & { node: string };
+
+/** Loads and validates the agent config; throws ConfigError naming the key. */
+export function loadAgentConfig(file?: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const cfg = loadConfig(AgentConfigSchema, { file, envPrefix: 'KCLOUD', env });
+  return { ...cfg, node: cfg.node ?? hostname().split('.')[0]! };
+}
+

@@ -1,0 +1,69 @@
+import type { Labels } from '../schema/message.js';
+
+/** A label matcher as in PromQL: `gpu="0"`, `sensor=~"PSU.*"`. */
+export interface Matcher {
+  label: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+}
+
+export const AGGREGATIONS = ['avg', 'min', 'max', 'sum', 'count', 'last', 'rate', 'increase'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/**
+ * Summary of the samples of one series inside one time bucket. A raw sample
+ * is a bucket of count 1 (min = max = sum = first = last = value,
+ * increase = 0), so stores with rollup tiers and stores with raw samples
+ * answer through the same shape.
+ */
+export interface Bucket {
+  /** Start of the bucket (ms); for a raw sample, its timestamp. */
+  ts: number;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+  first: number;
+  last: number;
+  /** Counter increase inside the bucket, counter resets already handled. */
+  increase: number;
+}
+
+export interface SeriesRef {
+  id: number;
+  metric: string;
+  /** Includes `node` and `cluster` on the hub; the agent's own store adds them on output. */
+  labels: Labels;
+}
+
+/** What a store must offer for the shared query engine to run on it. */
+export interface SeriesSource {
+  /** Series of a metric whose labels satisfy every matcher. */
+  findSeries(metric: string, matchers: readonly Matcher[]): SeriesRef[];
+  /**
+   * Buckets of one series with `ts` in [start, end), oldest first. `step` is a
+   * hint: a store with rollup tiers returns the coarsest tier whose
+   * resolution divides the step (raw when step is smaller than every tier).
+   */
+  readBuckets(seriesId: number, start: number, end: number, step: number): Iterable<Bucket>;
+}
+
+export interface RangeQuery {
+  metric: string;
+  matchers: Matcher[];
+  /** Inclusive start, exclusive end, ms. */
+  start: number;
+  end: number;
+  /** Output resolution, ms. */
+  step: number;
+  agg: Aggregation;
+  /** When set, series are merged per step by these labels using `agg` across series (sum for rate/increase). */
+  groupBy?: string[];
+}
+
+export interface ResultSeries {
+  metric: string;
+  labels: Labels;
+  /** [step start ms, value]; steps without samples are absent. */
+  points: [number, number][];
+}

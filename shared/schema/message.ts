@@ -1,0 +1,131 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+/**
+ * The MQTT payload contract, version 1. The agent encodes with these types and
+ * the hub validates with the same compiled checkers. See docs/mqtt.md.
+ */
+export const MESSAGE_VERSION = 1;
+
+const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' });
+/** Milliseconds since the Unix epoch; bounded so a bogus clock cannot poison the store (2001..2286). */
+const TimestampMs = Type.Integer({ minimum: 1e12, maximum: 1e13 });
+
+export const Labels = Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,63}$' }), Type.String({ maxLength: 256 }), {
+  maxProperties: 16,
+});
+export type Labels = Static<typeof Labels>;
+
+export const Sample = Type.Object(
+  {
+    /** Metric name with its unit, e.g. `gpu_power_watts`. */
+    metric: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,127}$' }),
+    labels: Type.Optional(Labels),
+    /** Only real readings travel: an unavailable value is absent, never 0. */
+    value: Type.Number(),
+    /** Sample time; defaults to the message's `ts`. */
+    ts: Type.Optional(TimestampMs),
+  },
+  { additionalProperties: false },
+);
+export type Sample = Static<typeof Sample>;
+
+const Header = {
+  v: Type.Literal(MESSAGE_VERSION),
+  cluster: Name,
+  node: Name,
+  ts: TimestampMs,
+};
+
+export const TelemetryMessage = Type.Object(
+  {
+    ...Header,
+    /** Per-node sequence number; strictly increasing across agent restarts (see docs/mqtt.md). */
+    seq: Type.Integer({ minimum: 1 }),
+    samples: Type.Array(Sample, { maxItems: 50_000 }),
+  },
+  { additionalProperties: false },
+);
+export type TelemetryMessage = Static<typeof TelemetryMessage>;
+
+export const InventoryMessage = Type.Object(
+  {
+    ...Header,
+    /** Free-form facts per source (`host`, `gpu`, `ipmi`, `rapl`), replaced whole when a source changes. */
+    inventory: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+export type InventoryMessage = Static<typeof InventoryMessage>;
+
+export const SourceState = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    reason: Type.String(),
+    lastSampleTs: Type.Union([TimestampMs, Type.Null()]),
+    errors: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type SourceState = Static<typeof SourceState>;
+
+export const StatusMessage = Type.Object(
+  {
+    ...Header,
+    state: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+    agentVersion: Type.Optional(Type.String()),
+    sources: Type.Optional(Type.Record(Type.String(), SourceState)),
+    outbox: Type.Optional(
+      Type.Object({
+        depth: Type.Integer({ minimum: 0 }),
+        bytes: Type.Integer({ minimum: 0 }),
+        /** Batches dropped because the outbox was full (oldest first), since the outbox was created. */
+        dropped: Type.Integer({ minimum: 0 }),
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type StatusMessage = Static<typeof StatusMessage>;
+
+export interface ValidationFailure {
+  /** JSON pointer of the offending field, e.g. `/samples/3/value`. */
+  field: string;
+  message: string;
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: ValidationFailure };
+
+function checker<T extends TSchema>(schema: T) {
+  const compiled = TypeCompiler.Compile(schema);
+  return (data: unknown): Decoded<Static<T>> => {
+    if (compiled.Check(data)) return { ok: true, value: data };
+    const first = compiled.Errors(data).First();
+    return { ok: false, error: { field: first?.path || '/', message: first?.message ?? 'invalid' } };
+  };
+}
+
+export const checkTelemetry = checker(TelemetryMessage);
+export const checkInventory = checker(InventoryMessage);
+export const checkStatus = checker(StatusMessage);
+
+/** Largest payload either side accepts; a full 8-GPU batch is ~40 KiB. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+/** Parses and validates a payload of the given kind. */
+export function decodeMessage(kind: 'telemetry', payload: Buffer | string): Decoded<TelemetryMessage>;
+export function decodeMessage(kind: 'inventory', payload: Buffer | string): Decoded<InventoryMessage>;
+export function decodeMessage(kind: 'status', payload: Buffer | string): Decoded<StatusMessage>;
+export function decodeMessage(kind: 'telemetry' | 'inventory' | 'status', payload: Buffer | string) {
+  if (payload.length > MAX_PAYLOAD_BYTES) return { ok: false, error: { field: '/', message: `payload larger than ${MAX_PAYLOAD_BYTES} bytes` } };
+  let data: unknown;
+  try {
+    data = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return { ok: false, error: { field: '/', message: 'not JSON' } };
+  }
+  if (typeof data === 'object' && data !== null && 'v' in data && data.v !== MESSAGE_VERSION) {
+    return { ok: false, error: { field: '/v', message: `unsupported version ${JSON.stringify(data.v)}` } };
+  }
+  return kind === 'telemetry' ? checkTelemetry(data) : kind === 'inventory' ? checkInventory(data) : checkStatus(data);
+}
