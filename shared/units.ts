@@ -22,11 +22,10 @@ export function isNoValue(raw: string | undefined | null): boolean {
  */
 export function parseNumber(raw: string | undefined | null): number | null {
   if (isNoValue(raw)) return null;
+  const hex = /^\s*0x([0-9a-f]+)\s*$/i.exec(raw as string);
+  if (hex) return Number.parseInt(hex[1] as string, 16);
   const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)/.exec(raw as string);
-  if (!m) {
-    const hex = /^\s*0x([0-9a-f]+)\s*$/i.exec(raw as string);
-    return hex ? Number.parseInt(hex[1] as string, 16) : null;
-  }
+  if (!m) return null;
   const n = Number(m[1]);
   return Number.isFinite(n) ? n : null;
 }
