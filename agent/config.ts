@@ -39,7 +39,7 @@ export const AgentConfigSchema = Type.Object({
   history: Type.Object(
     {
       /** How long the local store keeps samples for `kcloud-agent query`. */
-      retention: Type.String({ ...Duration, default: '48h' }),
+      retention: Type.String({ ...Duration, default: '24h' }),
     },
     { default: {} },
   ),

@@ -1,4 +1,3 @@
-import type { Logger } from '../../shared/log.js';
 import type { Sample } from '../../shared/schema/message.js';
 
 export type { Sample };

@@ -1,0 +1,26 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface FakeZone {
+  dir: string;
+  name: string;
+  energyUj: number;
+  maxEnergyRangeUj?: number;
+}
+
+/** A fake /sys/class/powercap tree; `set` changes a zone's energy counter. */
+export function fakePowercap(zones: FakeZone[], root = mkdtempSync(join(tmpdir(), 'kcloud-powercap-'))) {
+  for (const z of zones) {
+    mkdirSync(join(root, z.dir), { recursive: true });
+    writeFileSync(join(root, z.dir, 'name'), `${z.name}\n`);
+    writeFileSync(join(root, z.dir, 'max_energy_range_uj'), `${z.maxEnergyRangeUj ?? 262143328850}\n`);
+    writeFileSync(join(root, z.dir, 'energy_uj'), `${z.energyUj}\n`);
+  }
+  return {
+    root,
+    set(dir: string, energyUj: number) {
+      writeFileSync(join(root, dir, 'energy_uj'), `${energyUj}\n`);
+    },
+  };
+}
