@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/log.js';
 import type { AgentConfig } from '../config.js';
 import type { LatestValues } from '../latest-values.js';
 import type { Collector } from './types.js';
+import { createGpuCollector } from './gpu/index.js';
 import { createHostCollector } from './host/index.js';
 import { createRaplCollector } from './rapl/index.js';
 
@@ -20,6 +21,7 @@ export interface CollectorEntry {
 
 /** Every collector the agent knows, in start order. */
 export const COLLECTORS: readonly CollectorEntry[] = [
+  { name: 'gpu', enabled: (c) => c.collectors.gpu.enabled, create: createGpuCollector },
   { name: 'rapl', enabled: (c) => c.collectors.rapl.enabled, create: createRaplCollector },
   { name: 'host', enabled: (c) => c.collectors.host.enabled, create: createHostCollector },
 ];
