@@ -6,6 +6,8 @@ export interface PollingSpec {
   detect(): Promise<Detection>;
   /** One collection run; the result is delivered to the sink. */
   collect(now: number): Promise<Sample[]>;
+  /** Samples that report a failed run (e.g. `ipmi_up 0`), delivered besides the error. */
+  failureSamples?(now: number): Sample[];
   /** Called once after a successful start, e.g. to publish inventory. */
   onStart?(sink: CollectorSink): Promise<void>;
 }
@@ -23,11 +25,15 @@ export function pollingCollector(spec: PollingSpec): Collector {
   async function runOnce(sink: CollectorSink): Promise<void> {
     if (busy || stopped) return;
     busy = true;
+    const now = Date.now();
     try {
-      const samples = await spec.collect(Date.now());
+      const samples = await spec.collect(now);
       if (!stopped && samples.length > 0) sink.samples(samples);
     } catch (err) {
-      if (!stopped) sink.error(err as Error);
+      if (stopped) return;
+      sink.error(err as Error);
+      const failed = spec.failureSamples?.(now) ?? [];
+      if (failed.length > 0) sink.samples(failed);
     } finally {
       busy = false;
     }

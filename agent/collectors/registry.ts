@@ -4,6 +4,7 @@ import type { LatestValues } from '../latest-values.js';
 import type { Collector } from './types.js';
 import { createGpuCollector } from './gpu/index.js';
 import { createHostCollector } from './host/index.js';
+import { createIpmiCollector } from './ipmi/index.js';
 import { createRaplCollector } from './rapl/index.js';
 
 export interface CollectorDeps {
@@ -22,6 +23,7 @@ export interface CollectorEntry {
 /** Every collector the agent knows, in start order. */
 export const COLLECTORS: readonly CollectorEntry[] = [
   { name: 'gpu', enabled: (c) => c.collectors.gpu.enabled, create: createGpuCollector },
+  { name: 'ipmi', enabled: (c) => c.collectors.ipmi.enabled, create: createIpmiCollector },
   { name: 'rapl', enabled: (c) => c.collectors.rapl.enabled, create: createRaplCollector },
   { name: 'host', enabled: (c) => c.collectors.host.enabled, create: createHostCollector },
 ];
