@@ -16,7 +16,7 @@ const GPU_LABELS = ['gpu', 'UUID', 'device', 'modelName', 'Hostname'] as const;
 interface Exported {
   name: string;
   labelNames: readonly string[];
-  labels: (s: LatestSample) => Record<string, string>;
+  labels: (s: LatestSample, models: Map<string, string>) => Record<string, string>;
   scale: number;
 }
 
@@ -30,17 +30,17 @@ function modelNames(inventory: Record<string, unknown>): Map<string, string> {
  * dcgm-exporter's names, units and labels (so its Grafana dashboards work
  * unchanged), everything else as `kcloud_<name>` with its own labels.
  */
-function exportedAs(def: MetricDef, node: string, models: () => Map<string, string>): Exported {
+function exportedAs(def: MetricDef, node: string): Exported {
   if (def.dcgm) {
     return {
       name: def.dcgm.name,
       labelNames: GPU_LABELS,
       scale: def.dcgm.scale,
-      labels: (s) => ({
+      labels: (s, models) => ({
         gpu: s.labels.gpu ?? '',
         UUID: s.labels.uuid ?? '',
         device: `nvidia${s.labels.gpu ?? ''}`,
-        modelName: models().get(s.labels.uuid ?? '') ?? '',
+        modelName: models.get(s.labels.uuid ?? '') ?? '',
         Hostname: node,
       }),
     };
@@ -56,31 +56,29 @@ function exportedAs(def: MetricDef, node: string, models: () => Map<string, stri
 /** A prom-client registry whose values are read from the agent's latest samples at scrape time. */
 export function buildRegistry(deps: MetricsDeps): Registry {
   const registry = new Registry();
-  let models = new Map<string, string>();
   for (const def of METRICS) {
-    const ex = exportedAs(def, deps.node, () => models);
+    const ex = exportedAs(def, deps.node);
     const collect = function (this: Gauge | Counter) {
       this.reset();
       const fresh = Date.now() - STALE_MS;
+      const models = def.dcgm ? modelNames(deps.inventory()) : new Map<string, string>();
       for (const s of deps.latest.ofMetric(def.name)) {
         if (s.ts < fresh) continue;
         const value = s.value * ex.scale;
-        if (this instanceof Counter) this.inc(ex.labels(s), Math.max(0, value));
-        else this.set(ex.labels(s), value);
+        if (this instanceof Counter) this.inc(ex.labels(s, models), Math.max(0, value));
+        else this.set(ex.labels(s, models), value);
       }
     };
     const help = `${def.help} (kcloud ${def.name})`;
     if (def.type === 'counter') new Counter({ name: ex.name, help, labelNames: ex.labelNames, registers: [registry], collect });
     else new Gauge({ name: ex.name, help, labelNames: ex.labelNames, registers: [registry], collect });
   }
-  // Inventory is read once per scrape, before the metrics' collect callbacks run.
   new Gauge({
     name: 'kcloud_agent_info',
     help: 'Agent identity (always 1)',
     labelNames: ['Hostname', 'cluster'],
     registers: [registry],
     collect() {
-      models = modelNames(deps.inventory());
       this.set({ Hostname: deps.node, cluster: deps.cluster }, 1);
     },
   });
