@@ -1,31 +1,33 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
-import { loadAgentConfig } from '../config.js';
 import { startAgent } from '../runtime.js';
+import { configOrExit, usageError } from './options.js';
 
-/** `kcloud-agent run`: the long-running service. */
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
+
+/** Registers `kcloud-agent run`: the long-running service (what the systemd unit starts). */
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('collect telemetry and publish it to the hub (the systemd service runs this)')
     .option('-c, --config <file>', 'YAML config file (keys overridable by KCLOUD_<PATH> env variables)')
     .option('--pretty', 'human-readable logs instead of JSON lines')
-    .option('--log-level <level>', 'trace, debug, info, warn or error')
+    .option('--log-level <level>', LEVELS.join(', '))
     .action(async (opts: { config?: string; pretty?: boolean; logLevel?: string }) => {
-      let config;
-      try {
-        config = loadAgentConfig(opts.config);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        console.error(`kcloud-agent: ${err.message}`);
-        process.exit(2);
-      }
+      const config = configOrExit(opts.config);
+      if (opts.logLevel !== undefined && !LEVELS.includes(opts.logLevel)) usageError(`--log-level must be one of ${LEVELS.join(', ')}`);
       const log = createLogger({ name: 'kcloud-agent', level: opts.logLevel ?? config.log.level, pretty: opts.pretty ?? config.log.pretty });
-      const agent = await startAgent(config, log);
+      let agent;
+      try {
+        agent = await startAgent(config, log);
+      } catch (err) {
+        log.fatal({ err: (err as Error).message }, 'agent failed to start');
+        process.exit(1);
+      }
       let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
+      const shutdown = (signal: NodeJS.Signals) => {
+        // A second signal while stopping means "now": the outbox keeps whatever was not acked.
+        if (stopping) process.exit(1);
         stopping = true;
         log.info({ signal }, 'stopping');
         agent.stop().then(
@@ -36,7 +38,7 @@ export function registerRunCommand(program: Command): void {
           },
         );
       };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
     });
 }

@@ -2,7 +2,9 @@ import type { Logger } from '../../shared/log.js';
 import type { AgentConfig } from '../config.js';
 import type { LatestValues } from '../latest-values.js';
 import type { Collector } from './types.js';
+import { createDcgmCollector } from './dcgm/index.js';
 import { createGpuCollector } from './gpu/index.js';
+import { createGpuProcessesCollector } from './gpu-processes/index.js';
 import { createHostCollector } from './host/index.js';
 import { createIpmiCollector } from './ipmi/index.js';
 import { createRaplCollector } from './rapl/index.js';
@@ -23,6 +25,9 @@ export interface CollectorEntry {
 /** Every collector the agent knows, in start order. */
 export const COLLECTORS: readonly CollectorEntry[] = [
   { name: 'gpu', enabled: (c) => c.collectors.gpu.enabled, create: createGpuCollector },
+  // Process attribution splits the GPU source's power: on exactly when nvidia-smi is.
+  { name: 'gpu-processes', enabled: (c) => c.collectors.gpu.enabled, create: createGpuProcessesCollector },
+  { name: 'dcgm', enabled: (c) => c.collectors.dcgm.enabled, create: createDcgmCollector },
   { name: 'ipmi', enabled: (c) => c.collectors.ipmi.enabled, create: createIpmiCollector },
   { name: 'rapl', enabled: (c) => c.collectors.rapl.enabled, create: createRaplCollector },
   { name: 'host', enabled: (c) => c.collectors.host.enabled, create: createHostCollector },

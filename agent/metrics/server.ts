@@ -1,33 +1,49 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildRegistry, type MetricsDeps } from './registry.js';
+import type { LatestValues } from '../latest-values.js';
+import { renderMetrics, type SelfMetrics } from './render.js';
 
-function splitListen(listen: string): { host: string; port: number } {
-  const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m) throw new Error(`metrics.listen "${listen}" must be host:port`);
-  return { host: m[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) };
+export interface MetricsDeps {
+  latest: LatestValues;
+  inventory: () => Record<string, unknown>;
+  node: string;
+  cluster: string;
+  self: () => SelfMetrics;
 }
 
-/** Serves the node's Prometheus /metrics on `listen` (host:port; port 0 picks a free one). */
+/** Splits `host:port` (`[::1]:9400` for IPv6; an empty host means loopback). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new Error(`metrics.listen "${listen}" must be host:port`);
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
+}
+
+/** Serves the node's Prometheus `GET /metrics` on `listen` (port 0 picks a free one); anything else is 404. */
 export async function startMetricsServer(listen: string, deps: MetricsDeps): Promise<{ close(): Promise<void>; port: number }> {
-  const registry = buildRegistry(deps);
+  const { host, port } = parseListen(listen);
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try GET /metrics\n');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+    const snapshot = { samples: deps.latest.all(), inventory: deps.inventory(), node: deps.node, cluster: deps.cluster, self: deps.self(), now: Date.now() };
+    renderMetrics(snapshot).then(
+      ({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text),
       (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
     );
   });
-  const { host, port } = splitListen(listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Prometheus keeps connections alive; close() alone would wait for its idle timeout.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -1,22 +1,16 @@
-import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log.js';
-import { topicFor } from '../../shared/topics.js';
+import { topicFor, type TopicKind } from '../../shared/topics.js';
 import type { Outbox, OutboxRow } from '../outbox/outbox.js';
-import { TokenBucket } from './token-bucket.js';
+import { clientOptions, type BrokerOptions } from './client-options.js';
+import { SendOrder } from './send-order.js';
 
-export interface PublisherOptions {
-  url: string;
-  username?: string;
-  passwordFile?: string;
-  ca?: string;
-  cluster: string;
-  node: string;
-  /** Backlog batches per second replayed after an outage. */
+export interface PublisherOptions extends BrokerOptions {
+  /** Backlog batches per second replayed after an outage (live batches are not limited). */
   replayRate: number;
   /** Batches awaiting PUBACK at once. */
   window?: number;
-  /** Payload of the retained `offline` status, set as the Last Will. */
+  /** Payload of the retained `offline` status; set as the Last Will and refreshed before every reconnect. */
   offlineStatus: () => Buffer;
 }
 
@@ -27,25 +21,29 @@ export interface BrokerState {
   lastError: string | null;
 }
 
+/** Reconnect delays: mqtt.js waits a fixed period, so the publisher doubles it after each failed try. */
+const RECONNECT_MIN_MS = 1000;
+const RECONNECT_MAX_MS = 15_000;
+/** How long `close()` waits for the PUBACK of the final status. */
+const CLOSE_WAIT_MS = 3000;
+
 /**
- * Sends outbox batches with QoS 1 and deletes each only on its PUBACK.
- *
- * After a reconnect the batches committed from then on ("live", seq at or
- * above the watermark taken at connect time) go first; the backlog drains
- * oldest-first at `replayRate` batches/s beside them, so dashboards see fresh
- * data while the gap is filled. A batch may be sent twice (a PUBACK lost with
- * the connection); the hub stores a (node, seq) once, so that costs nothing.
+ * Sends outbox batches with QoS 1 and deletes each only in its PUBACK
+ * callback. At most `window` batches are in flight; the order (live first,
+ * backlog at `replayRate`) is SendOrder's. Each (re)connect sends the whole
+ * outbox again from the start: a batch in flight when the link dropped may
+ * reach the hub twice, which the hub's (node, seq) dedup absorbs; losing one
+ * is not acceptable.
  */
 export class Publisher {
   private readonly client: MqttClient;
   private readonly window: number;
-  private readonly bucket: TokenBucket;
-  private readonly inflight = new Set<number>();
-  private generation = 0;
-  private watermark = 0;
-  private liveCursor = 0;
-  private backlogCursor = 0;
+  private readonly order: SendOrder;
+  private readonly telemetryTopic: string;
+  private readonly connectHooks: (() => void)[] = [];
+  private inflight = new Set<number>();
   private pumpTimer: NodeJS.Timeout | undefined;
+  private reconnectMs = RECONNECT_MIN_MS;
   private closed = false;
   readonly state: BrokerState;
 
@@ -55,82 +53,67 @@ export class Publisher {
     private readonly log: Logger,
   ) {
     this.window = opts.window ?? 32;
-    this.bucket = new TokenBucket(opts.replayRate, Math.max(1, opts.replayRate));
+    this.order = new SendOrder(outbox, opts.replayRate);
+    this.telemetryTopic = topicFor(opts.cluster, opts.node, 'telemetry');
     this.state = { url: opts.url, connected: false, lastConnectedAt: null, lastError: null };
-    this.client = mqtt.connect(opts.url, this.clientOptions());
+    this.client = mqtt.connect(opts.url, clientOptions(opts, opts.offlineStatus()));
     this.client.on('connect', () => this.onConnect());
     this.client.on('close', () => this.onClose());
     this.client.on('error', (err) => {
+      // A broker that is down fails the same way every few seconds: warn once per distinct error.
+      if (this.state.lastError !== err.message) this.log.warn({ err: err.message, url: opts.url }, 'mqtt error');
       this.state.lastError = err.message;
-      this.log.warn({ err: err.message, url: opts.url }, 'mqtt error');
     });
   }
 
-  private clientOptions(): IClientOptions {
-    const o = this.opts;
-    return {
-      clientId: `kcloud-agent-${o.cluster}-${o.node}`,
-      clean: true,
-      reconnectPeriod: 2000,
-      connectTimeout: 10_000,
-      username: o.username || undefined,
-      password: o.passwordFile ? readFileSync(o.passwordFile, 'utf8').trim() : undefined,
-      ca: o.ca ? readFileSync(o.ca) : undefined,
-      // Nothing is queued inside mqtt.js while offline: the outbox is the queue.
-      queueQoSZero: false,
-      will: { topic: topicFor(o.cluster, o.node, 'status'), payload: o.offlineStatus(), qos: 1, retain: true },
-    };
+  /** Runs `fn` on every (re)connect, before any telemetry is sent on it (status, inventory). */
+  onConnected(fn: () => void): void {
+    this.connectHooks.push(fn);
   }
 
   private onConnect(): void {
-    this.generation += 1;
-    this.inflight.clear();
-    this.watermark = this.outbox.nextSeq();
-    this.liveCursor = this.watermark - 1;
-    this.backlogCursor = 0;
-    this.state.connected = true;
-    this.state.lastConnectedAt = Date.now();
-    this.state.lastError = null;
+    // Callbacks of the previous connection's publishes still ack their rows, but no longer hold window slots.
+    this.inflight = new Set();
+    this.order.restart();
+    this.reconnectMs = RECONNECT_MIN_MS;
+    this.client.options.reconnectPeriod = RECONNECT_MIN_MS;
+    Object.assign(this.state, { connected: true, lastConnectedAt: Date.now(), lastError: null });
     const backlog = this.outbox.stats().depth;
     this.log.info({ url: this.opts.url, backlog }, backlog > 0 ? 'connected to broker; replaying backlog' : 'connected to broker');
+    for (const fn of this.connectHooks) fn();
     this.pump();
   }
 
   private onClose(): void {
     if (this.state.connected) this.log.warn({ url: this.opts.url }, 'broker connection lost; batches stay in the outbox');
     this.state.connected = false;
+    if (this.closed) return;
+    // mqtt.js has already scheduled the next try; this sets the one after it.
+    this.reconnectMs = Math.min(RECONNECT_MAX_MS, this.reconnectMs * 2);
+    this.client.options.reconnectPeriod = Math.round(this.reconnectMs * (0.8 + Math.random() * 0.4));
+    // The Last Will registered with the next CONNECT carries current outbox figures.
+    if (this.client.options.will) this.client.options.will.payload = this.opts.offlineStatus();
   }
 
-  /** Publishes a retained message (status, inventory) when connected; false when offline. */
-  publishRetained(topic: string, payload: Buffer): Promise<boolean> {
+  /** Publishes a retained QoS 1 message on this node's `kind` topic; false when offline or refused. */
+  publishRetained(kind: TopicKind, payload: Buffer): Promise<boolean> {
     if (!this.client.connected) return Promise.resolve(false);
     return new Promise((resolve) => {
-      this.client.publish(topic, payload, { qos: 1, retain: true }, (err) => resolve(!err));
+      this.client.publish(topicFor(this.opts.cluster, this.opts.node, kind), payload, { qos: 1, retain: true }, (err) => resolve(!err));
     });
   }
 
-  onConnected(fn: () => void): void {
-    this.client.on('connect', fn);
-  }
-
-  /** Sends what the window and the replay rate allow; called on new batches, acks and reconnects. */
+  /** Sends what the window and the replay rate allow; called on new batches, PUBACKs and connects. */
   pump(): void {
     if (this.closed || !this.client.connected) return;
     while (this.inflight.size < this.window) {
-      const live = this.outbox.after(this.liveCursor, 1)[0];
-      if (live) {
-        this.liveCursor = live.seq;
-        this.send(live);
-        continue;
+      const next = this.order.next();
+      if (!next) return;
+      if ('waitMs' in next) {
+        this.schedulePump(next.waitMs);
+        return;
       }
-      const old = this.outbox.after(this.backlogCursor, 1)[0];
-      if (!old || old.seq >= this.watermark) break;
-      if (!this.bucket.take()) {
-        this.schedulePump(this.bucket.waitMs());
-        break;
-      }
-      this.backlogCursor = old.seq;
-      this.send(old);
+      this.send(next.row);
     }
   }
 
@@ -143,24 +126,43 @@ export class Publisher {
   }
 
   private send(row: OutboxRow): void {
-    const generation = this.generation;
-    this.inflight.add(row.seq);
-    const topic = topicFor(this.opts.cluster, this.opts.node, 'telemetry');
-    this.client.publish(topic, row.payload, { qos: 1 }, (err) => {
+    const inflight = this.inflight;
+    inflight.add(row.seq);
+    this.client.publish(this.telemetryTopic, row.payload, { qos: 1 }, (err) => {
+      // The callback runs on PUBACK (or with an error when the connection is gone): only then is the row deleted.
       if (!err) this.outbox.ack(row.seq);
-      // A callback from before a reconnect: that batch is re-sent by the new connection's pass.
-      if (generation !== this.generation) return;
-      this.inflight.delete(row.seq);
-      if (err && !this.closed) this.log.debug({ seq: row.seq, err: err.message }, 'publish failed; will retry');
+      else if (!this.closed) this.log.debug({ seq: row.seq, err: err.message }, 'publish failed; the batch stays in the outbox');
+      if (inflight !== this.inflight) return;
+      inflight.delete(row.seq);
       this.pump();
     });
   }
 
-  /** Publishes `finalStatus` (retained) if connected, then disconnects. */
+  /** Resolves once no batch awaits a PUBACK, or after `timeoutMs`. */
+  async settle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.client.connected && this.inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Publishes `finalStatus` (retained) when connected, then disconnects; what is unacked stays in the outbox. */
   async close(finalStatus?: Buffer): Promise<void> {
-    if (finalStatus) await this.publishRetained(topicFor(this.opts.cluster, this.opts.node, 'status'), finalStatus);
+    if (finalStatus) await withTimeout(this.publishRetained('status', finalStatus), CLOSE_WAIT_MS);
     this.closed = true;
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
-    await this.client.endAsync();
+    // A plain end() would wait for every PUBACK still owed, without limit; with some owed, force it (the
+    // broker then publishes the Last Will, which says offline too). Unacked batches stay in the outbox.
+    const owed = Object.keys(this.client.outgoing).length > 0;
+    await this.client.endAsync(owed || !this.client.connected);
+  }
+}
+
+/** The promise's outcome, or false when it takes longer than `ms`. */
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return (await Promise.race([p.then(() => true), timeout])) !== false;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -38,7 +38,9 @@ function checked(m: Matcher): Matcher {
   return m;
 }
 
+/** Compiled regexes of recent matchers; bounded because the hub runs user-supplied ones for weeks. */
 const regexCache = new Map<string, RegExp>();
+const REGEX_CACHE_MAX = 256;
 
 /** True when the labels satisfy the matcher; a missing label reads as "" (as in PromQL). */
 export function matches(labels: Labels, m: Matcher): boolean {
@@ -53,6 +55,7 @@ export function matches(labels: Labels, m: Matcher): boolean {
       if (!re) {
         // Anchored like PromQL: `=~"gpu-0"` does not match "gpu-01".
         re = new RegExp(`^(?:${m.value})$`);
+        if (regexCache.size >= REGEX_CACHE_MAX) regexCache.clear();
         regexCache.set(m.value, re);
       }
       return re.test(v) === (m.op === '=~');
@@ -60,6 +63,7 @@ export function matches(labels: Labels, m: Matcher): boolean {
   }
 }
 
+/** True when the labels satisfy every matcher (an empty list matches everything). */
 export function matchesAll(labels: Labels, ms: readonly Matcher[]): boolean {
   return ms.every((m) => matches(labels, m));
 }

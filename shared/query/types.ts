@@ -57,7 +57,11 @@ export interface RangeQuery {
   /** Output resolution, ms. */
   step: number;
   agg: Aggregation;
-  /** When set, series are merged per step by these labels using `agg` across series (sum for rate/increase). */
+  /**
+   * When set, series are merged per step by these labels (`[]`: all into
+   * one): samples pool for avg/min/max/sum/count, and rate, increase and
+   * last add up across series (see engine.ts).
+   */
   groupBy?: string[];
 }
 

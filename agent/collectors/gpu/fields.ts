@@ -11,17 +11,20 @@ interface MetricField {
 const num = parseNumber;
 const mib = (raw: string) => parseBytes(raw, 'MiB');
 
-/** Identity fields: labels and inventory. Always supported. */
+/** Identity fields: the `gpu` and `uuid` labels. Every driver has them; they are never dropped. */
 export const IDENTITY_FIELDS = ['index', 'uuid'] as const;
-
-/** Fields for the inventory (static per GPU; cheap to re-read each sample). */
-export const INVENTORY_FIELDS = ['name', 'serial', 'driver_version', 'pci.bus_id', 'vbios_version', 'power.default_limit', 'mig.mode.current'] as const;
 
 /**
  * Telemetry fields and their metrics. `power.draw` is the 1 s average on
  * Ampere and newer and instantaneous before (per `--help-query-gpu`);
  * `power.draw.instant` appeared in later drivers. `clocks_event_reasons.*`
- * is the newer name of `clocks_throttle_reasons.*`.
+ * is the newer name of `clocks_throttle_reasons.*`. The inventory (name,
+ * serial, VBIOS, MIG) comes from `-q -x`, not from this stream.
+ *
+ * Not here because no driver offers a query field for them (the captured
+ * `--help-query-gpu` of 590.48.01 to 610.62 has no energy counter and no PCIe
+ * throughput; NVML has both, so the DCGM collector supplies
+ * gpu_energy_joules and gpu_pcie_*_bytes_per_second).
  */
 export const METRIC_FIELDS: readonly MetricField[] = [
   { field: 'power.draw', metric: 'gpu_power_watts', convert: num },
@@ -47,7 +50,7 @@ export const FIELD_ALIASES: Record<string, string> = { 'clocks_event_reasons.act
 
 /** The field list to ask for, given the fields this driver accepts (from `--help-query-gpu`). */
 export function queryFields(supported: ReadonlySet<string> | null): string[] {
-  const wanted = [...IDENTITY_FIELDS, ...INVENTORY_FIELDS, ...METRIC_FIELDS.map((f) => f.field)];
+  const wanted = [...IDENTITY_FIELDS, ...METRIC_FIELDS.map((f) => f.field)];
   if (!supported) return wanted;
   return wanted.flatMap((f) => (supported.has(f) ? [f] : FIELD_ALIASES[f] && supported.has(FIELD_ALIASES[f]) ? [FIELD_ALIASES[f]] : []));
 }
@@ -68,4 +71,21 @@ export function rowToSamples(row: Record<string, string>, ts: number): Sample[] 
 /** Parses the field names out of `nvidia-smi --help-query-gpu` (each documented as `"name"` or `"alias" or "name"`). */
 export function parseHelpQueryGpu(text: string): Set<string> {
   return new Set([...text.matchAll(/^"([a-z_][a-zA-Z0-9_.]*)"/gm)].map((m) => m[1]!).concat([...text.matchAll(/ or "([a-z_][a-zA-Z0-9_.]*)"/g)].map((m) => m[1]!)));
+}
+
+/** The field a driver refused, from its answer `Field "power.draw.instant" is not a valid field to query.`; null if none. */
+export function refusedField(output: string): string | null {
+  return /Field "([^"]+)" is not a valid field to query/.exec(output)?.[1] ?? null;
+}
+
+/**
+ * The field list without a refused field: swapped for its older alias when
+ * that was not tried yet, else dropped. Throws for an identity field, since
+ * rows without `index` and `uuid` cannot be labelled.
+ */
+export function withoutRefusedField(fields: readonly string[], refused: string): string[] {
+  if ((IDENTITY_FIELDS as readonly string[]).includes(refused)) throw new Error(`nvidia-smi refuses the query field "${refused}"`);
+  const alias = FIELD_ALIASES[refused];
+  if (alias && !fields.includes(alias)) return fields.map((f) => (f === refused ? alias : f));
+  return fields.filter((f) => f !== refused);
 }

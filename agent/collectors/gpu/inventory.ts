@@ -1,30 +1,99 @@
-import { parseNumber } from '../../../shared/units.js';
+/**
+ * What `nvidia-smi -q -x` (parse-xml.ts) and `nvidia-smi -q` (parse-q-text.ts)
+ * both yield: one record per GPU with its inventory (published retained) and
+ * its current readings. Every absent or "N/A" value is null, never 0.
+ */
+
+// Text sentinels of both formats: `N/A`, `[N/A]`-style brackets, and the sentence
+// 590+ drivers print instead (`Display Mode : Requested functionality has been
+// deprecated`). Narrower than shared/units' isNoValue on purpose: there
+// `disabled` (an ipmitool sentinel) means no reading, here `MIG Mode: Disabled` is a fact.
+const TEXT_NO_VALUE = /^(\[.*\]|n\/a|not available|not supported|requested functionality has been deprecated|)$/i;
+
+/** A trimmed text value, or null for the "no value" sentinels of `nvidia-smi -q` / `-q -x`. */
+export function textValue(raw: string | null | undefined): string | null {
+  const t = raw?.trim() ?? '';
+  return TEXT_NO_VALUE.test(t) ? null : t;
+}
+
+/** A MIG GPU instance as listed under its parent GPU. */
+export interface MigDevice {
+  /** MIG device index within the parent GPU (`MIG Device` / `<mig_device><index>`). */
+  index: number;
+  gpuInstanceId: number | null;
+  computeInstanceId: number | null;
+  /** Profile name such as `3g.40gb`; only `nvidia-smi -L` prints it (see parse-list.ts). */
+  profile: string | null;
+  /** `MIG-...` UUID, from `nvidia-smi -L`. */
+  uuid: string | null;
+  multiprocessors: number | null;
+  memoryTotalBytes: number | null;
+  memoryUsedBytes: number | null;
+}
+
+/** A process holding a GPU context. */
+export interface GpuProcess {
+  pid: number;
+  /** `C` (compute), `G` (graphics) or `C+G`. */
+  type: string | null;
+  name: string | null;
+  /** Null where the driver cannot tell (Windows WDDM: "Not available in WDDM driver model"). */
+  usedMemoryBytes: number | null;
+  /** MIG instance the process runs in; null without MIG. */
+  gpuInstanceId: number | null;
+  computeInstanceId: number | null;
+}
+
+export interface PowerLimits {
+  enforcedWatts: number | null;
+  defaultWatts: number | null;
+  minWatts: number | null;
+  maxWatts: number | null;
+}
 
 export interface GpuInventory {
+  /** nvidia-smi's GPU index: the position in its output, as in Telegraf (the XML has no index element). */
   index: number;
   uuid: string;
   name: string | null;
   serial: string | null;
   driverVersion: string | null;
-  pciBusId: string | null;
+  cudaVersion: string | null;
   vbios: string | null;
-  defaultPowerLimitWatts: number | null;
+  pciBusId: string | null;
+  memoryTotalBytes: number | null;
+  powerLimits: PowerLimits;
+  /** `Enabled` / `Disabled`; null on GPUs without MIG. */
   migMode: string | null;
+  migDevices: MigDevice[];
+  processes: GpuProcess[];
 }
 
-const text = (v: string | undefined) => (v === undefined || /^\[.*\]$/.test(v) || v === '' ? null : v);
+/** Current readings, in the catalogue's units (shared/metrics/gpu.ts). */
+export interface GpuReadings {
+  powerWatts: number | null;
+  powerInstantWatts: number | null;
+  powerLimitWatts: number | null;
+  temperatureCelsius: number | null;
+  memoryTemperatureCelsius: number | null;
+  utilizationPercent: number | null;
+  memoryUtilizationPercent: number | null;
+  memoryUsedBytes: number | null;
+  memoryFreeBytes: number | null;
+  memoryTotalBytes: number | null;
+  smClockMhz: number | null;
+  memoryClockMhz: number | null;
+  fanSpeedPercent: number | null;
+}
 
-/** GPU inventory from the static fields of the query stream (no extra nvidia-smi call). */
-export function inventoryFromRows(rows: readonly Record<string, string>[]): GpuInventory[] {
-  return rows.map((r) => ({
-    index: Number(r.index),
-    uuid: r.uuid ?? '',
-    name: text(r.name),
-    serial: text(r.serial),
-    driverVersion: text(r.driver_version),
-    pciBusId: text(r['pci.bus_id']),
-    vbios: text(r.vbios_version),
-    defaultPowerLimitWatts: parseNumber(r['power.default_limit']),
-    migMode: text(r['mig.mode.current']),
-  }));
+export interface GpuReport {
+  inventory: GpuInventory;
+  readings: GpuReadings;
+}
+
+/** A whole `-q` / `-q -x` document. */
+export interface NvidiaSmiReport {
+  gpus: GpuReport[];
+  /** Things the parser wants logged once (e.g. an unknown XML schema version). */
+  warnings: string[];
 }

@@ -1,29 +1,67 @@
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import si from 'systeminformation';
 import { parseDuration } from '../../../shared/duration.js';
 import type { AgentConfig } from '../../config.js';
-import { pollingCollector } from '../polling.js';
+import { pollingCollector, type PollingSpec } from '../polling.js';
 import type { CollectorDeps } from '../registry.js';
 import type { Collector } from '../types.js';
-import { hostInventory, hostSamples } from './map.js';
+import { hostInventory } from './inventory.js';
+import { hostSamples } from './map.js';
+import { netRates, parseNetDev, type NetSnapshot } from './net-dev.js';
+import { SlowReading } from './slow-reading.js';
+
+/** Disk space moves slowly and `df` is the dearest reading (a process per run), so it is refreshed once a minute. */
+const DISK_EVERY_MS = 60_000;
+/** How long a run waits for `df`; a hung network mount only delays the disk samples. */
+const DISK_WAIT_MS = 2_000;
+/** lspci and nvidia-smi behind si.graphics() can hang on a broken GPU; the inventory goes out without it then. */
+const GRAPHICS_WAIT_MS = 15_000;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /**
- * CPU, memory, disk and network from systeminformation. Only cheap calls:
- * no process listing (si.processes() alone costs more than every other
- * collector together).
+ * The host collector as a polling spec. Only cheap readings run every
+ * interval: si.currentLoad() and si.mem() read /proc, the network rates come
+ * from one /proc/net/dev read; no process listing (si.processes() alone
+ * costs more than every other collector together).
  */
-export function createHostCollector(config: AgentConfig, _deps: CollectorDeps): Collector {
-  return pollingCollector({
+export function hostSpec(config: AgentConfig, deps: CollectorDeps): PollingSpec {
+  const netDev = join(config.procRoot, 'net/dev');
+  let lastNet: NetSnapshot | null = null;
+  const disks = new SlowReading(() => si.fsSize(), {
+    everyMs: DISK_EVERY_MS,
+    waitMs: DISK_WAIT_MS,
+    onError: (err) => deps.log.warn({ err: err.message }, 'disk usage (df) failed'),
+  });
+  return {
     name: 'host',
     intervalMs: parseDuration(config.collectors.host.interval),
     detect: async () => ({ available: true, reason: 'always on (systeminformation)' }),
     async onStart(sink) {
-      const [os, cpu, mem, system] = await Promise.all([si.osInfo(), si.cpu(), si.mem(), si.system()]);
-      sink.inventory({ host: hostInventory({ os, cpu, memTotal: mem.total, system }) });
+      // Not awaited: start() must not wait on lspci/dmidecode; the inventory follows when ready.
+      void (async () => {
+        const [os, cpu, mem, system, graphics] = await Promise.all([si.osInfo(), si.cpu(), si.mem(), si.system(), within(si.graphics(), GRAPHICS_WAIT_MS)]);
+        if (!graphics) deps.log.warn({ waitedMs: GRAPHICS_WAIT_MS }, 'graphics controller listing did not answer; inventory sent without gpus');
+        sink.inventory({ host: hostInventory({ os, cpu, mem, system, graphics }) });
+      })().catch((err: unknown) => sink.error(err as Error));
     },
     async collect(now) {
-      const [load, mem, fs, net] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize(), si.networkStats('*')]);
-      return hostSamples({ load, loadavg: loadavg(), mem, fs, net }, now);
+      const [load, mem, fs, netText] = await Promise.all([si.currentLoad(), si.mem(), disks.take(now), readFile(netDev, 'utf8')]);
+      const net: NetSnapshot = { ts: now, counters: parseNetDev(netText) };
+      const rates = lastNet ? netRates(lastNet, net) : [];
+      lastNet = net;
+      return hostSamples({ load, loadavg: loadavg(), mem, fs, net: rates }, now);
     },
-  });
+  };
+}
+
+/** CPU, memory, disk and network of the host, every `collectors.host.interval`. */
+export function createHostCollector(config: AgentConfig, deps: CollectorDeps): Collector {
+  return pollingCollector(hostSpec(config, deps));
 }

@@ -1,36 +1,51 @@
 import { isNoValue } from '../../../shared/units.js';
-import type { SensorReading } from './reading.js';
 
-export interface SensorWithThresholds extends SensorReading {
-  thresholds: { lnr: number | null; lcr: number | null; lnc: number | null; unc: number | null; ucr: number | null; unr: number | null };
+export interface Thresholds {
+  lnr: number | null;
+  lcr: number | null;
+  lnc: number | null;
+  unc: number | null;
+  ucr: number | null;
+  unr: number | null;
 }
 
-const num = (c: string | undefined) => (c === undefined || isNoValue(c) || !/^-?\d+(\.\d+)?$/.test(c) ? null : Number(c));
+/** One row of `ipmitool sensor`: the reading and the six thresholds. */
+export interface SensorRow {
+  name: string;
+  /** Null for `na` and for discrete sensors. */
+  value: number | null;
+  /** Unit as printed; empty for discrete sensors (and for absent sensors, where ipmitool prints none). */
+  unit: string;
+  /** `ok`, `nc`, `cr`, `nr`, `na`; discrete sensors print their state mask here (`0x0180`). */
+  status: string;
+  /** The reading cell as printed (`45.000`, `0x0`, `na`). */
+  raw: string;
+  thresholds: Thresholds;
+}
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+function num(cell: string): number | null {
+  return isNoValue(cell) || !NUMBER.test(cell) ? null : Number(cell);
+}
 
 /**
- * Parses the `ipmitool sensor` table (and `-c sensor`): name | reading | unit
- * | status | lnr | lcr | lnc | unc | ucr | unr.
+ * Parses `ipmitool sensor` (lib/ipmi_sensor.c) and its `-c` form: name |
+ * reading | unit | status | lnr | lcr | lnc | unc | ucr | unr.
  *
- *   Inlet_Temp       | 24.000     | degrees C  | ok    | na        | 3.000     | 8.000     | 42.000    | 47.000    | na
- *   UID Light        | 0x0        | discrete   | 0x0180| na        | ...
+ *     Inlet_Temp       | 24.000     | degrees C  | ok    | na        | 3.000     | 8.000     | 42.000    | 47.000    | na
+ *     UID Light        | 0x0        | discrete   | 0x0180| na        | na        | na        | na        | na        | na
  */
-export function parseSensor(text: string): SensorWithThresholds[] {
-  const out: SensorWithThresholds[] = [];
+export function parseSensor(text: string): SensorRow[] {
+  const out: SensorRow[] = [];
   for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '') continue;
     const cells = (line.includes('|') ? line.split('|') : line.split(',')).map((c) => c.trim());
-    if (cells.length < 10) continue;
-    const [name, reading, unit, status, lnr, lcr, lnc, unc, ucr, unr] = cells as [string, ...string[]];
+    if (cells.length !== 10 || cells[0] === '') continue;
+    const [name, raw, unit, status] = cells as [string, string, string, string];
     const discrete = unit === 'discrete';
-    out.push({
-      name,
-      number: null,
-      status: status!,
-      value: discrete ? null : num(reading),
-      unit: discrete ? '' : unit!,
-      text: reading!,
-      thresholds: { lnr: num(lnr), lcr: num(lcr), lnc: num(lnc), unc: num(unc), ucr: num(ucr), unr: num(unr) },
-    });
+    const value = discrete ? null : num(raw);
+    const [lnr, lcr, lnc, unc, ucr, unr] = cells.slice(4).map(num) as [number | null, number | null, number | null, number | null, number | null, number | null];
+    out.push({ name, value, unit: discrete ? '' : unit, status, raw, thresholds: { lnr, lcr, lnc, unc, ucr, unr } });
   }
   return out;
 }

@@ -1,38 +1,47 @@
 import type { Sample } from '../types.js';
 import type { DcmiPowerReading } from './parse-dcmi.js';
-import { severity, type SensorReading } from './reading.js';
+import type { SdrRecord } from './parse-sdr.js';
+import { severity } from './status.js';
 
-const BY_UNIT: Record<string, { metric: string; scale: number }> = {
-  'degrees c': { metric: 'ipmi_temperature_celsius', scale: 1 },
-  rpm: { metric: 'ipmi_fan_rpm', scale: 1 },
-  volts: { metric: 'ipmi_voltage_volts', scale: 1 },
-  amps: { metric: 'ipmi_current_amperes', scale: 1 },
-  watts: { metric: 'ipmi_power_watts', scale: 1 },
+/** Unit as ipmitool prints it (lower-cased) -> catalogue metric and conversion. */
+const BY_UNIT: Record<string, { metric: string; convert: (v: number) => number }> = {
+  'degrees c': { metric: 'ipmi_temperature_celsius', convert: (v) => v },
+  'degrees f': { metric: 'ipmi_temperature_celsius', convert: (v) => ((v - 32) * 5) / 9 },
+  rpm: { metric: 'ipmi_fan_rpm', convert: (v) => v },
+  volts: { metric: 'ipmi_voltage_volts', convert: (v) => v },
+  amps: { metric: 'ipmi_current_amperes', convert: (v) => v },
+  watts: { metric: 'ipmi_power_watts', convert: (v) => v },
 };
 
+/** `0Eh`, as `sdr elist` prints the sensor number. */
+function sensorId(n: number): string {
+  return `${n.toString(16).toUpperCase().padStart(2, '0')}h`;
+}
+
 /**
- * Sensor readings to samples. Names are not unique on every BMC (Dell has
- * several `Temp` rows), so repeats get their sensor number appended.
+ * SDR rows to samples. `sensor` is the name as the BMC gives it; `id` (the
+ * sensor number) keeps repeated names apart (Dell prints several `Temp`,
+ * `Status` and `Presence` rows). Readings in other units go to
+ * ipmi_sensor_value{unit}. ipmi_sensor_state is only sent for sensors with a
+ * reading: for discrete sensors `ok` just means "readable" (a pulled PSU's
+ * status sensor still says `ok`).
  */
-export function sensorSamples(readings: readonly SensorReading[], ts: number): Sample[] {
-  const seen = new Map<string, number>();
+export function sensorSamples(records: readonly SdrRecord[], ts: number): Sample[] {
   const out: Sample[] = [];
-  for (const r of readings) {
-    const n = seen.get(r.name) ?? 0;
-    seen.set(r.name, n + 1);
-    const sensor = n === 0 ? r.name : `${r.name} ${r.number !== null ? `${r.number.toString(16).toUpperCase().padStart(2, '0')}h` : `#${n + 1}`}`;
-    if (r.value !== null) {
-      const known = BY_UNIT[r.unit.toLowerCase()];
-      if (known) out.push({ metric: known.metric, labels: { sensor }, value: r.value * known.scale, ts });
-      else out.push({ metric: 'ipmi_sensor_value', labels: { sensor, unit: r.unit }, value: r.value, ts });
-    }
-    const sev = severity(r.status);
-    if (sev !== null) out.push({ metric: 'ipmi_sensor_state', labels: { sensor }, value: sev, ts });
+  for (const r of records) {
+    if (r.value === null) continue;
+    const labels: Record<string, string> = { sensor: r.name };
+    if (r.sensorNumber !== undefined) labels.id = sensorId(r.sensorNumber);
+    const known = BY_UNIT[r.unit.toLowerCase()];
+    if (known) out.push({ metric: known.metric, labels, value: known.convert(r.value), ts });
+    else out.push({ metric: 'ipmi_sensor_value', labels: { ...labels, unit: r.unit }, value: r.value, ts });
+    const state = severity(r.status);
+    if (state !== null) out.push({ metric: 'ipmi_sensor_state', labels, value: state, ts });
   }
   return out;
 }
 
-/** Whole-node input power from DCMI; nothing when the reading is deactivated. */
-export function dcmiSamples(r: DcmiPowerReading, ts: number): Sample[] {
-  return r.instantWatts === null ? [] : [{ metric: 'node_power_watts', labels: { source: 'dcmi' }, value: r.instantWatts, ts }];
+/** Whole-node input power from DCMI; nothing when there is no valid reading. */
+export function dcmiSamples(r: DcmiPowerReading | null, ts: number): Sample[] {
+  return !r || r.instantWatts === null ? [] : [{ metric: 'node_power_watts', labels: { source: 'dcmi' }, value: r.instantWatts, ts }];
 }

@@ -1,54 +1,50 @@
-import { access, constants, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { AgentConfig } from '../../config.js';
 import { parseDuration } from '../../../shared/duration.js';
-import { pollingCollector } from '../polling.js';
+import type { AgentConfig } from '../../config.js';
+import { pollingCollector, type PollingSpec } from '../polling.js';
 import type { CollectorDeps } from '../registry.js';
-import type { Collector, Detection } from '../types.js';
+import type { Collector } from '../types.js';
+import { detectRapl } from './detect.js';
 import { RaplMeter } from './meter.js';
-import { zoneLabel, ZONE_DIR } from './parse.js';
-import { readZones } from './source.js';
+import { readZones, type FileReader } from './source.js';
 
-async function canRead(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether RAPL can be read under `root`; `readable` is injectable because tests run as root, who reads anything. */
-export async function detectRapl(root: string, readable: (path: string) => Promise<boolean> = canRead): Promise<Detection> {
-  let dirs: string[];
-  try {
-    dirs = (await readdir(root)).filter((d) => ZONE_DIR.test(d));
-  } catch {
-    return { available: false, reason: `no powercap at ${root} (not an Intel/AMD RAPL host, or the kernel lacks intel_rapl)` };
-  }
-  if (dirs.length === 0) return { available: false, reason: `no intel-rapl zones under ${root}` };
-  const probe = join(root, dirs[0]!, 'energy_uj');
-  if (!(await readable(probe))) {
-    return {
-      available: false,
-      reason: `${probe} is readable by root only (CVE-2020-8694); install systemd/kcloud-agent.tmpfiles.conf or run with CAP_DAC_READ_SEARCH (see README)`,
-    };
-  }
-  return { available: true, reason: `${dirs.length} RAPL zones under ${root}` };
-}
-
-/** CPU package / DRAM / platform power from RAPL energy counters. */
-export function createRaplCollector(config: AgentConfig, _deps: CollectorDeps): Collector {
+/**
+ * The RAPL collector as a polling spec: each run reads every zone's
+ * energy_uj and turns it into `rapl_power_watts` / `rapl_energy_joules`.
+ * `collect(now)` uses the given clock, so tests drive Δt exactly.
+ */
+export function raplSpec(config: AgentConfig, deps: CollectorDeps, read?: FileReader): PollingSpec {
   const root = config.collectors.rapl.root;
   const meter = new RaplMeter();
-  return pollingCollector({
+  const reported = new Set<string>();
+  return {
     name: 'rapl',
     intervalMs: parseDuration(config.collectors.rapl.interval),
-    detect: () => detectRapl(root),
+    detect: () => detectRapl(root, read),
     async onStart(sink) {
-      const zones = await readZones(root);
-      sink.inventory({ rapl: zones.map((z) => ({ zone: zoneLabel(z), domain: z.domain, maxEnergyRangeUj: z.maxEnergyRangeUj })) });
+      try {
+        const { zones } = await readZones(root, read);
+        sink.inventory({
+          rapl: zones.map((z) => ({ zone: z.label, dir: z.dir, domain: z.domain, package: z.packageIndex, maxEnergyRangeUj: z.maxEnergyRangeUj })),
+        });
+      } catch (err) {
+        // Started although detect() said no (enabled: true): every run will report the same error.
+        sink.error(err as Error);
+      }
     },
-    collect: async (now) => meter.update(await readZones(root), now),
-  });
+    async collect(now) {
+      const { zones, failed } = await readZones(root, read);
+      for (const f of failed) {
+        const msg = `${f.dir}: ${f.error}`;
+        if (!reported.has(msg)) deps.log.warn({ zone: f.dir, err: f.error }, 'RAPL zone unreadable; skipped');
+        reported.add(msg);
+      }
+      if (zones.length === 0 && failed.length > 0) throw new Error(`no RAPL zone readable: ${failed.map((f) => `${f.dir}: ${f.error}`).join('; ')}`);
+      return meter.update(zones, now);
+    },
+  };
+}
+
+/** CPU package / DRAM / platform power from RAPL energy counters under `collectors.rapl.root`. */
+export function createRaplCollector(config: AgentConfig, deps: CollectorDeps): Collector {
+  return pollingCollector(raplSpec(config, deps));
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rowToSamples } from '../../../../agent/collectors/gpu/fields.js';
@@ -41,6 +41,11 @@ const CASES: [string, number, Expect][] = [
 const value = (samples: ReturnType<typeof rowToSamples>, metric: string) => samples.find((s) => s.metric === metric)?.value ?? null;
 
 describe('nvidia-smi --query-gpu CSV parser', () => {
+  it('has a case for every CSV fixture', () => {
+    const files = [...readdirSync(CSV).filter((f) => f.endsWith('.csv')), ...readdirSync(`${CSV}/gpl-netdata`).map((f) => `gpl-netdata/${f}`)];
+    expect(CASES.map(([f]) => f).sort()).toEqual(files.sort());
+  });
+
   it.each(CASES)('%s', (file, rows, want) => {
     const records = parseQueryCsv(readFileSync(`${CSV}/${file}`, 'utf8'));
     expect(records).toHaveLength(rows);

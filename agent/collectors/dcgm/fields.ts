@@ -1,0 +1,61 @@
+/**
+ * DCGM field ids -> kcloud metrics (the same names the nvidia-smi collector
+ * publishes). Ids, macro names, dmon short names and units are from
+ * NVIDIA/DCGM 4.6.0 `dcgmlib/dcgm_fields.h` and `dcgmlib/src/dcgm_fields.cpp`.
+ * DCGM 4.6 renamed many macros (`DCGM_FI_DEV_POWER_USAGE` ->
+ * `DCGM_FI_DEV_BOARD_POWER_WATTS`) but kept ids and `#define` aliases, and
+ * dcgm-exporter's CSVs still use the old names: `names` holds both, current first.
+ */
+export interface DcgmField {
+  id: number;
+  metric: string;
+  names: readonly string[];
+  /** Column title in `dcgmi dmon` output. */
+  shortName: string;
+  /** From DCGM's unit to the metric's (mJ -> J, MiB -> bytes). */
+  convert: (value: number) => number;
+}
+
+const same = (v: number) => v;
+const mib = (v: number) => v * 1024 * 1024;
+const milli = (v: number) => v / 1000;
+
+export const DCGM_FIELDS: readonly DcgmField[] = [
+  { id: 155, metric: 'gpu_power_watts', names: ['DCGM_FI_DEV_BOARD_POWER_WATTS', 'DCGM_FI_DEV_POWER_USAGE'], shortName: 'POWER', convert: same },
+  { id: 156, metric: 'gpu_energy_joules', names: ['DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION'], shortName: 'TOTEC', convert: milli },
+  { id: 157, metric: 'gpu_power_instant_watts', names: ['DCGM_FI_DEV_BOARD_POWER_RAW_WATTS', 'DCGM_FI_DEV_POWER_USAGE_INSTANT'], shortName: 'POWINST', convert: same },
+  // The enforced limit, like nvidia-smi's `enforced.power.limit` (160 is the requested one).
+  { id: 164, metric: 'gpu_power_limit_watts', names: ['DCGM_FI_DEV_BOARD_POWER_LIMIT_ENFORCED_WATTS', 'DCGM_FI_DEV_ENFORCED_POWER_LIMIT'], shortName: 'EPLMT', convert: same },
+  { id: 150, metric: 'gpu_temperature_celsius', names: ['DCGM_FI_DEV_GPU_TEMP_CELSIUS', 'DCGM_FI_DEV_GPU_TEMP'], shortName: 'TMPTR', convert: same },
+  { id: 140, metric: 'gpu_memory_temperature_celsius', names: ['DCGM_FI_DEV_MEMORY_TEMP_CELSIUS', 'DCGM_FI_DEV_MEMORY_TEMP'], shortName: 'MMTMP', convert: same },
+  { id: 203, metric: 'gpu_utilization_percent', names: ['DCGM_FI_DEV_GPU_UTIL_RATIO', 'DCGM_FI_DEV_GPU_UTIL'], shortName: 'GPUTL', convert: same },
+  { id: 204, metric: 'gpu_memory_utilization_percent', names: ['DCGM_FI_DEV_MEM_COPY_UTIL'], shortName: 'MCUTL', convert: same },
+  { id: 252, metric: 'gpu_memory_used_bytes', names: ['DCGM_FI_DEV_FB_USED'], shortName: 'FBUSD', convert: mib },
+  { id: 251, metric: 'gpu_memory_free_bytes', names: ['DCGM_FI_DEV_FB_FREE'], shortName: 'FBFRE', convert: mib },
+  { id: 250, metric: 'gpu_memory_total_bytes', names: ['DCGM_FI_DEV_FB_TOTAL'], shortName: 'FBTTL', convert: mib },
+  { id: 100, metric: 'gpu_sm_clock_mhz', names: ['DCGM_FI_DEV_SM_CLOCK'], shortName: 'SMCLK', convert: same },
+  { id: 101, metric: 'gpu_memory_clock_mhz', names: ['DCGM_FI_DEV_MEM_CLOCK'], shortName: 'MMCLK', convert: same },
+  { id: 112, metric: 'gpu_throttle_reasons', names: ['DCGM_FI_DEV_CLOCKS_EVENT_REASONS', 'DCGM_FI_DEV_CLOCK_THROTTLE_REASONS'], shortName: 'DVCCTR', convert: same },
+  { id: 191, metric: 'gpu_fan_speed_percent', names: ['DCGM_FI_DEV_FAN_SPEED'], shortName: 'FANSP', convert: same },
+  { id: 310, metric: 'gpu_ecc_corrected_errors_total', names: ['DCGM_FI_DEV_ECC_SBE_VOL_TOTAL'], shortName: 'ESVTL', convert: same },
+  { id: 311, metric: 'gpu_ecc_uncorrected_errors_total', names: ['DCGM_FI_DEV_ECC_DBE_VOL_TOTAL'], shortName: 'EDVTL', convert: same },
+  // Profiling fields need DCGM's profiling module (datacenter GPUs, one client at a time): not watched by default.
+  { id: 1009, metric: 'gpu_pcie_tx_bytes_per_second', names: ['DCGM_FI_PROF_PCIE_TX_BYTES'], shortName: 'PCITX', convert: same },
+  { id: 1010, metric: 'gpu_pcie_rx_bytes_per_second', names: ['DCGM_FI_PROF_PCIE_RX_BYTES'], shortName: 'PCIRX', convert: same },
+];
+
+/** What `dcgmi dmon -e` watches: every mapped field except the profiling ones. */
+export const DEFAULT_DMON_FIELDS: readonly number[] = DCGM_FIELDS.filter((f) => f.id < 1000).map((f) => f.id);
+
+const BY_ID = new Map(DCGM_FIELDS.map((f) => [f.id, f]));
+const BY_NAME = new Map(DCGM_FIELDS.flatMap((f) => f.names.map((n) => [n, f] as const)));
+
+/** The mapping of a field id, if kcloud publishes it. */
+export function fieldById(id: number): DcgmField | undefined {
+  return BY_ID.get(id);
+}
+
+/** The mapping of a DCGM macro name, current or legacy spelling. */
+export function fieldByName(name: string): DcgmField | undefined {
+  return BY_NAME.get(name.trim());
+}

@@ -1,0 +1,40 @@
+import { execa } from 'execa';
+import type { GpuReport } from './inventory.js';
+import { withMigProfiles } from './mig.js';
+import { parseGpuList } from './parse-list.js';
+import { parseNvidiaSmiQText } from './parse-q-text.js';
+import { parseNvidiaSmiXml } from './parse-xml.js';
+
+export interface InventoryRead {
+  gpus: GpuReport[];
+  /** Which output it came from: `-q -x`, or the `-q` text fallback. */
+  format: 'xml' | 'text';
+  warnings: string[];
+}
+
+// `nvidia-smi -q` on an 8-GPU host takes seconds; a hung driver must not hold a read forever.
+const TIMEOUT_MS = 30_000;
+
+function why(r: { shortMessage?: string; stdout?: unknown; stderr?: unknown }): string {
+  return String(r.stderr || r.stdout || r.shortMessage || '').trim().split('\n')[0] ?? '';
+}
+
+/**
+ * Reads the GPU inventory with one-shot commands (argument arrays, no shell):
+ * `-q -x`, or `-q` text when the driver has no XML output, plus `-L` for the
+ * MIG profile names. `signal` aborts the reads when the collector stops.
+ */
+export async function readInventory(nvidiaSmi: string, signal?: AbortSignal): Promise<InventoryRead> {
+  const run = (args: string[]) => execa(nvidiaSmi, args, { reject: false, timeout: TIMEOUT_MS, cancelSignal: signal, stdin: 'ignore' });
+  let read: InventoryRead;
+  const xml = await run(['-q', '-x']);
+  if (xml.exitCode === 0 && xml.stdout.includes('<nvidia_smi_log')) {
+    read = { ...parseNvidiaSmiXml(xml.stdout), format: 'xml' };
+  } else {
+    const text = await run(['-q']);
+    if (text.exitCode !== 0) throw new Error(`${nvidiaSmi} -q failed: ${why(text)} (and -q -x: ${why(xml)})`);
+    read = { ...parseNvidiaSmiQText(text.stdout), format: 'text' };
+  }
+  const list = await run(['-L']);
+  return { ...read, gpus: withMigProfiles(read.gpus, list.exitCode === 0 ? parseGpuList(list.stdout) : []) };
+}

@@ -1,0 +1,47 @@
+import type { Outbox, OutboxRow } from '../outbox/outbox.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** What to do next: send a row, wait for the replay rate, or nothing is waiting. */
+export type NextSend = { row: OutboxRow } | { waitMs: number } | null;
+
+/**
+ * Picks which outbox batch goes out next on one connection. Batches
+ * committed since the connection came up (seq >= the watermark taken then)
+ * are "live" and go first, in seq order; the backlog left
+ * from the outage drains oldest-first, limited to `replayRate` batches/s, so
+ * dashboards see fresh data while the gap fills behind it.
+ */
+export class SendOrder {
+  private readonly bucket: TokenBucket;
+  private watermark = 0;
+  private liveCursor = 0;
+  private backlogCursor = 0;
+
+  constructor(
+    private readonly outbox: Outbox,
+    replayRate: number,
+    now = Date.now(),
+  ) {
+    this.bucket = new TokenBucket(replayRate, Math.max(1, replayRate), now);
+  }
+
+  /** Starts a connection's pass: everything below the outbox's next seq is backlog, sent again from the start. */
+  restart(): void {
+    this.watermark = this.outbox.nextSeq();
+    this.liveCursor = this.watermark - 1;
+    this.backlogCursor = 0;
+  }
+
+  next(now = Date.now()): NextSend {
+    const live = this.outbox.nextBatch(this.liveCursor, 1)[0];
+    if (live) {
+      this.liveCursor = live.seq;
+      return { row: live };
+    }
+    const old = this.outbox.nextBatch(this.backlogCursor, 1)[0];
+    if (!old || old.seq >= this.watermark) return null;
+    if (!this.bucket.take(now)) return { waitMs: this.bucket.waitMs(now) };
+    this.backlogCursor = old.seq;
+    return { row: old };
+  }
+}

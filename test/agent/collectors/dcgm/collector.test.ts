@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDcgmCollector } from '../../../../agent/collectors/dcgm/index.js';
+import type { Collector, Sample } from '../../../../agent/collectors/types.js';
+import { loadAgentConfig } from '../../../../agent/config.js';
+import { LatestValues } from '../../../../agent/latest-values.js';
+import { recordingSink } from '../../../helpers/collector-sink.js';
+import { memoryLogger } from '../../../helpers/logger.js';
+import { waitFor } from '../../../helpers/spawn-agent.js';
+
+const FAKE = resolve(import.meta.dirname, '../../../fakes/dcgmi');
+const MiB = 1024 * 1024;
+const UUID = 'GPU-00000000-0000-0000-0000-000000000000';
+
+function fakeProcesses(): number {
+  try {
+    return execFileSync('pgrep', ['-f', FAKE], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
+describe('dcgm collector against the fake dcgmi (DCGM layout, values of the real H100 load capture)', () => {
+  let collector: Collector | undefined;
+  const saved = { ...process.env };
+  afterEach(async () => {
+    await collector?.stop();
+    collector = undefined;
+    process.env = { ...saved };
+  });
+
+  function make(env: Record<string, string>, dcgmi = FAKE, interval = '50ms') {
+    Object.assign(process.env, env);
+    const config = loadAgentConfig(undefined, { KCLOUD_COLLECTORS_DCGM_DCGMI: dcgmi, KCLOUD_COLLECTORS_DCGM_INTERVAL: interval });
+    const logger = memoryLogger();
+    collector = createDcgmCollector(config, { log: logger.log, latest: new LatestValues() });
+    return { collector, logger };
+  }
+
+  it('detects the GPUs through dcgmi discovery -l', async () => {
+    expect(await make({}).collector.detect()).toEqual({ available: true, reason: `${FAKE}: 1 GPU(s)` });
+  });
+
+  it('reports a missing binary and a missing host engine as unavailable', async () => {
+    expect(await make({}, '/nonexistent/dcgmi').collector.detect()).toEqual({ available: false, reason: '/nonexistent/dcgmi not found' });
+    expect(await make({ FAKE_DCGMI_NO_HOSTENGINE: '1' }).collector.detect()).toEqual({
+      available: false,
+      reason: `${FAKE} discovery failed (Error: unable to establish a connection to the specified host: localhost)`,
+    });
+  });
+
+  it('streams the dmon fields as kcloud metrics, across repeated headers, and publishes the GPU inventory', async () => {
+    const { collector, logger } = make({});
+    const rec = recordingSink();
+    const t0 = Date.now();
+    await collector.start(rec.sink);
+    // dmon repeats its header after 15 iterations: 20 sets prove the parser reads on past it.
+    await waitFor(() => rec.batches.length >= 20, 15_000, 'twenty dmon iterations');
+    const batch = rec.batches[1]!;
+    const get = (m: string) => batch.find((s) => s.metric === m);
+    expect(get('gpu_power_watts')).toMatchObject({ value: 631.95, labels: { gpu: '0', uuid: UUID } });
+    expect(get('gpu_power_instant_watts')?.value).toBe(625.68);
+    expect(get('gpu_power_limit_watts')?.value).toBe(700);
+    expect(get('gpu_temperature_celsius')?.value).toBe(59);
+    expect(get('gpu_memory_temperature_celsius')?.value).toBe(54);
+    expect(get('gpu_utilization_percent')?.value).toBe(100);
+    expect(get('gpu_memory_utilization_percent')?.value).toBe(11);
+    expect(get('gpu_memory_used_bytes')?.value).toBe(19818 * MiB);
+    expect(get('gpu_memory_free_bytes')?.value).toBe(61263 * MiB);
+    expect(get('gpu_memory_total_bytes')?.value).toBe(81559 * MiB);
+    expect(get('gpu_sm_clock_mhz')?.value).toBe(1980);
+    expect(get('gpu_memory_clock_mhz')?.value).toBe(2619);
+    expect(get('gpu_throttle_reasons')?.value).toBe(0);
+    expect(get('gpu_ecc_corrected_errors_total')?.value).toBe(0);
+    // fan.speed is [N/A] on the H100: DCGM prints N/A, nothing is published.
+    expect(get('gpu_fan_speed_percent')).toBeUndefined();
+    // One row per GPU per iteration.
+    expect(rec.batches.every((b) => b.filter((s: Sample) => s.metric === 'gpu_power_watts').length === 1)).toBe(true);
+    // Energy counts up in joules: the fake integrates 631.95 W over its lifetime, in mJ,
+    // so joules / 631.95 are seconds, fewer than the test has run (in mJ it would be 1000x more).
+    const energy = rec.batches.map((b) => b.find((s) => s.metric === 'gpu_energy_joules')!.value);
+    expect(energy.every((e, i) => i === 0 || e >= energy[i - 1]!)).toBe(true);
+    expect(energy.at(-1)!).toBeGreaterThan(energy[0]!);
+    expect(energy.at(-1)! / 631.95).toBeLessThan((Date.now() - t0) / 1000);
+    expect(rec.inventories).toEqual([{ dcgm: { gpus: [{ id: 0, name: 'NVIDIA H100 80GB HBM3', pciBusId: '00000000:00:09.0', uuid: UUID }] } }]);
+    expect(logger.text()).not.toMatch(/no row|columns differ/);
+  });
+
+  it('publishes nothing for MIG instance rows', async () => {
+    const { collector } = make({ FAKE_DCGMI_MIG: '1' });
+    const rec = recordingSink();
+    await collector.start(rec.sink);
+    await waitFor(() => rec.batches.length >= 3, 10_000, 'three dmon iterations');
+    const labels = new Set(rec.batches.flat().map((s) => JSON.stringify(s.labels)));
+    expect([...labels]).toEqual([JSON.stringify({ gpu: '0', uuid: UUID })]);
+    // A set closes at the next `GPU 0` row, not at each MIG row.
+    expect(rec.batches[1]!.filter((s) => s.metric === 'gpu_memory_used_bytes')).toHaveLength(1);
+  });
+
+  it('runs one dmon child and leaves none behind on stop', async () => {
+    const { collector: c } = make({});
+    const rec = recordingSink();
+    await c.start(rec.sink);
+    await waitFor(() => rec.batches.length >= 1, 10_000, 'a dmon iteration');
+    expect(fakeProcesses()).toBe(1);
+    await c.stop();
+    collector = undefined;
+    expect(fakeProcesses()).toBe(0);
+  });
+});
