@@ -130,6 +130,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       sources[entry.name] = off('disabled in config');
       continue;
     }
+    if (enabled === 'auto' && entry.supersededBy && running.some((c) => c.name === entry.supersededBy)) {
+      sources[entry.name] = off(`${entry.supersededBy} is active and publishes the same metrics`);
+      continue;
+    }
     const collector = entry.create(config, { log: log.child({ collector: entry.name }), latest });
     const detection = await collector.detect().catch((err: Error) => ({ available: false, reason: `detect failed: ${err.message}` }));
     if (!detection.available && enabled === 'auto') {

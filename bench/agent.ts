@@ -62,7 +62,9 @@ collectors:
 `,
 );
 
-const agent = spawn(process.execPath, [join(repo, 'dist/agent/main.js'), 'run', '--config', join(dir, 'agent.yaml')], {
+// BENCH_NODE_FLAGS tries V8 settings (e.g. --max-semi-space-size=2) as the systemd unit would pass them.
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const agent = spawn(process.execPath, [...nodeFlags, join(repo, 'dist/agent/main.js'), 'run', '--config', join(dir, 'agent.yaml')], {
   env: { ...process.env, FAKE_NVIDIA_SMI_SCENARIO: 'h100-80gb-hbm3-590.48.01-load', FAKE_NVIDIA_SMI_GPUS: '8' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

@@ -20,14 +20,17 @@ export interface CollectorEntry {
   /** `auto` (probe with detect()), true or false, from the collector's config section. */
   enabled(config: AgentConfig): boolean | 'auto';
   create(config: AgentConfig, deps: CollectorDeps): Collector;
+  /** When this collector is `auto` and the named one already runs, stay off: both would publish the same series. */
+  supersededBy?: string;
 }
 
 /** Every collector the agent knows, in start order. */
 export const COLLECTORS: readonly CollectorEntry[] = [
-  { name: 'gpu', enabled: (c) => c.collectors.gpu.enabled, create: createGpuCollector },
-  // Process attribution splits the GPU source's power: on exactly when nvidia-smi is.
-  { name: 'gpu-processes', enabled: (c) => c.collectors.gpu.enabled, create: createGpuProcessesCollector },
+  // DCGM first: where it runs, it is the GPU source and nvidia-smi's stream stays off.
   { name: 'dcgm', enabled: (c) => c.collectors.dcgm.enabled, create: createDcgmCollector },
+  { name: 'gpu', enabled: (c) => c.collectors.gpu.enabled, create: createGpuCollector, supersededBy: 'dcgm' },
+  // Process attribution splits whichever source's gpu_power_watts: on when GPUs are collected at all.
+  { name: 'gpu-processes', enabled: (c) => c.collectors.gpu.enabled, create: createGpuProcessesCollector },
   { name: 'ipmi', enabled: (c) => c.collectors.ipmi.enabled, create: createIpmiCollector },
   { name: 'rapl', enabled: (c) => c.collectors.rapl.enabled, create: createRaplCollector },
   { name: 'host', enabled: (c) => c.collectors.host.enabled, create: createHostCollector },

@@ -153,6 +153,32 @@ collectors:
     }
   }, 30_000);
 
+  it('uses DCGM as the GPU source where it runs, and keeps the nvidia-smi stream off (no doubled series)', async () => {
+    const fakes = join(import.meta.dirname, '../fakes');
+    const dir = join(mkdtempSync(join(tmpdir(), 'kcloud-rt-')), 'data');
+    const config = loadAgentConfig(
+      writeConfig(`node: rt-dcgm
+cluster: lab
+dataDir: ${dir}
+mqtt: { url: "${broker.url}" }
+metrics: { listen: "" }
+collectors:
+  gpu: { enabled: auto, nvidiaSmi: ${join(fakes, 'nvidia-smi')} }
+  dcgm: { enabled: auto, dcgmi: ${join(fakes, 'dcgmi')} }
+  ipmi: { enabled: false }
+  rapl: { enabled: false }
+  host: { enabled: false }
+`),
+      {},
+    );
+    const agent = await startAgent(config, memoryLogger().log);
+    await agent.stop();
+    const sources = readStateFile(dir)!.sources;
+    expect(sources.dcgm!.enabled).toBe(true);
+    expect(sources.gpu).toMatchObject({ enabled: false, reason: 'dcgm is active and publishes the same metrics' });
+    expect(sources['gpu-processes']!.enabled).toBe(true);
+  }, 30_000);
+
   it('keeps collecting into the outbox with no broker, and stops promptly without losing a batch', async () => {
     const power = fakePowercap([{ dir: 'intel-rapl:0', name: 'package-0', energyUj: 5_000_000 }]);
     const dataDir = join(mkdtempSync(join(tmpdir(), 'kcloud-rt-')), 'data');

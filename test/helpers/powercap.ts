@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,8 +19,11 @@ export function fakePowercap(zones: FakeZone[], root = mkdtempSync(join(tmpdir()
   }
   return {
     root,
+    /** Replaces the counter atomically: a sysfs read never sees half a value, so the fake must not either. */
     set(dir: string, energyUj: number) {
-      writeFileSync(join(root, dir, 'energy_uj'), `${energyUj}\n`);
+      const tmp = join(root, dir, '.energy_uj.tmp');
+      writeFileSync(tmp, `${energyUj}\n`);
+      renameSync(tmp, join(root, dir, 'energy_uj'));
     },
   };
 }
