@@ -10,6 +10,7 @@ import type { Collector } from '../types.js';
 import { hostInventory } from './inventory.js';
 import { hostSamples } from './map.js';
 import { netRates, parseNetDev, type NetSnapshot } from './net-dev.js';
+import { cpuUtilization, parseProcStatCpu, type CpuTimes } from './proc-stat.js';
 import { SlowReading } from './slow-reading.js';
 
 /** Disk space moves slowly and `df` is the dearest reading (a process per run), so it is refreshed once a minute. */
@@ -27,13 +28,16 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
 
 /**
  * The host collector as a polling spec. Only cheap readings run every
- * interval: si.currentLoad() and si.mem() read /proc, the network rates come
- * from one /proc/net/dev read; no process listing (si.processes() alone
- * costs more than every other collector together).
+ * interval: CPU from one /proc/stat read (si.currentLoad() spawns a shell
+ * each call), si.mem() reads /proc/meminfo, the network rates come from one
+ * /proc/net/dev read; no process listing (si.processes() alone costs more
+ * than every other collector together).
  */
 export function hostSpec(config: AgentConfig, deps: CollectorDeps): PollingSpec {
   const netDev = join(config.procRoot, 'net/dev');
+  const procStat = join(config.procRoot, 'stat');
   let lastNet: NetSnapshot | null = null;
+  let lastCpu: CpuTimes | null = null;
   const disks = new SlowReading(() => si.fsSize(), {
     everyMs: DISK_EVERY_MS,
     waitMs: DISK_WAIT_MS,
@@ -52,7 +56,10 @@ export function hostSpec(config: AgentConfig, deps: CollectorDeps): PollingSpec 
       })().catch((err: unknown) => sink.error(err as Error));
     },
     async collect(now) {
-      const [load, mem, fs, netText] = await Promise.all([si.currentLoad(), si.mem(), disks.take(now), readFile(netDev, 'utf8')]);
+      const [statText, mem, fs, netText] = await Promise.all([readFile(procStat, 'utf8'), si.mem(), disks.take(now), readFile(netDev, 'utf8')]);
+      const cpu = parseProcStatCpu(statText);
+      const load = { currentLoad: lastCpu ? cpuUtilization(lastCpu, cpu) : null };
+      lastCpu = cpu;
       const net: NetSnapshot = { ts: now, counters: parseNetDev(netText) };
       const rates = lastNet ? netRates(lastNet, net) : [];
       lastNet = net;

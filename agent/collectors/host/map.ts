@@ -10,7 +10,8 @@ import type { NetRate } from './net-dev.js';
 const PSEUDO_FS = /^(tmpfs|devtmpfs|ramfs|overlay|aufs|squashfs|iso9660|udf|efivarfs|nsfs|autofs|fuse\.lxcfs|fuse\.snapfuse|fuse\.gvfsd-fuse)$/i;
 
 export interface HostReadings {
-  load: Pick<SI.CurrentLoadData, 'currentLoad'>;
+  /** CPU busy percent since the previous run; null on the first run. */
+  load: { currentLoad: number | null };
   /** `os.loadavg()`: 1, 5 and 15 minutes. */
   loadavg: readonly number[];
   mem: Pick<SI.MemData, 'total' | 'active'>;
