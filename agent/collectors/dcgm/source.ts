@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import type { Logger } from '../../../shared/log.js';
 import { LineProcess } from '../line-process.js';
+import { RowSets } from '../row-sets.js';
 import { fieldById } from './fields.js';
 import { parseDiscovery, type DcgmGpu } from './parse-discovery.js';
 import { DmonParser, type DmonRow } from './parse-dmon.js';
@@ -32,23 +33,14 @@ export function dmonStream(opts: {
   const parser = new DmonParser();
   const expected = opts.fieldIds.map((id) => fieldById(id)?.shortName ?? '');
   const said = new Set<string>();
-  let pending: DmonRow[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (pending.length === 0) return;
-    const rows = pending;
-    pending = [];
-    opts.onSet(rows);
-  };
+  const sets = new RowSets<DmonRow>((r) => `${r.group} ${r.id}`, Math.min(100, opts.intervalMs / 4), (rows) => opts.onSet(rows));
   return new LineProcess({
     file: opts.dcgmi,
     args: ['dmon', '-e', opts.fieldIds.join(','), '-d', String(opts.intervalMs)],
     log: opts.log,
     what: 'dcgmi dmon',
     onExit() {
-      flush();
+      sets.flush();
       opts.onExit?.();
     },
     onLine(line) {
@@ -60,11 +52,7 @@ export function dmonStream(opts: {
         said.add(parsed.text);
         opts.log.warn({ line: parsed.text }, 'dcgmi dmon printed a line that is no row');
       } else if (parsed.kind === 'row') {
-        const { row } = parsed;
-        if (pending.some((r) => r.group === row.group && r.id === row.id)) flush();
-        pending.push(row);
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(flush, Math.min(100, opts.intervalMs / 4));
+        sets.push(parsed.row);
       }
     },
   });

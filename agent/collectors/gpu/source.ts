@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import type { Logger } from '../../../shared/log.js';
 import { LineProcess } from '../line-process.js';
+import { RowSets } from '../row-sets.js';
 import type { Detection } from '../types.js';
 import { parseHelpQueryGpu, refusedField, withoutRefusedField } from './fields.js';
 import { rowToRecord } from './parse-csv.js';
@@ -62,23 +63,13 @@ export function gpuStream(opts: {
   log: Logger;
   onSet: (rows: Record<string, string>[], receivedAt: number) => void;
 }): LineProcess {
-  let pending: Record<string, string>[] = [];
-  let receivedAt = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (pending.length === 0) return;
-    const rows = pending;
-    pending = [];
-    opts.onSet(rows, receivedAt);
-  };
+  const sets = new RowSets<Record<string, string>>((r) => r.index ?? '', Math.max(50, opts.intervalMs / 2), opts.onSet);
   return new LineProcess({
     file: opts.nvidiaSmi,
     args: [`--query-gpu=${opts.fields.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(opts.intervalMs)],
     log: opts.log,
     what: 'nvidia-smi',
-    onExit: flush,
+    onExit: () => sets.flush(),
     onLine(line) {
       if (line.trim() === '') return;
       let row;
@@ -88,11 +79,7 @@ export function gpuStream(opts: {
         opts.log.warn({ err: (err as Error).message }, 'unparseable nvidia-smi row skipped');
         return;
       }
-      if (pending.some((r) => r.index === row.index)) flush();
-      if (pending.length === 0) receivedAt = Date.now();
-      pending.push(row);
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(flush, Math.max(50, opts.intervalMs / 2));
+      sets.push(row);
     },
   });
 }
