@@ -77,8 +77,14 @@ export class UserStore {
     if (info.changes === 0) throw new IdentityError(`no user "${username}"`);
   }
 
+  /** Deletes a user; the last enabled admin stays, or nobody could manage the hub. */
   remove(username: string): void {
-    const info = this.db.prepare('DELETE FROM users WHERE username = ?').run(username);
-    if (info.changes === 0) throw new IdentityError(`no user "${username}"`);
+    this.db.transaction(() => {
+      const user = this.byName(username);
+      if (!user) throw new IdentityError(`no user "${username}"`);
+      const admins = this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get() as { n: number };
+      if (user.role === 'admin' && !user.disabled && admins.n === 1) throw new IdentityError(`"${username}" is the last admin; add another admin first`);
+      this.db.prepare('DELETE FROM users WHERE id = ?').run(user.id);
+    }).immediate();
   }
 }

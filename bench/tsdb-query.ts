@@ -1,0 +1,86 @@
+/**
+ * Query latency of the tsdb through the shared query engine: 1000 GPU power
+ * series (125 nodes x 8 GPUs) at 1 s with ms jitter for 2 h; the first hour
+ * sealed (chunks + rollups), the second still in the head, as a live hub
+ * has it. Prints p50/p99 for 1 h at 1 m step (one series, 1000 series) and
+ * 1 h of raw samples (one series), from each part. "readBuckets only" is
+ * the store's share of a query; runQuery adds the shared engine's stepping.
+ *
+ *   npx tsx bench/tsdb-query.ts
+ */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runQuery } from '../shared/query/engine.js';
+import type { RangeQuery } from '../shared/query/types.js';
+import { openTsdb, type TsdbRow } from '../hub/tsdb/store.js';
+import { prng } from '../test/hub/tsdb/helpers/workload.js';
+
+const HOUR = 3600_000;
+const NODES = 125;
+const GPUS = 8;
+const T0 = Date.UTC(2026, 0, 5);
+const file = join(tmpdir(), 'kcloud-bench-tsdb-query.db');
+for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+
+const db = openTsdb(file, { now: () => T0 + 2 * HOUR });
+const r = prng(9);
+const level = Array.from({ length: NODES * GPUS }, () => 70 + r() * 600);
+let second = 0;
+function tick(): void {
+  const s = second++;
+  const rows: TsdbRow[] = [];
+  for (let n = 0; n < NODES; n++) {
+    const ts = T0 + s * 1000 + Math.floor(r() * 8);
+    for (let g = 0; g < GPUS; g++) {
+      const i = n * GPUS + g;
+      level[i] = Math.min(700, Math.max(60, level[i]! + (r() - 0.5) * 20));
+      rows.push({ metric: 'gpu_power_watts', labels: { cluster: 'c1', node: `node-${n}`, gpu: String(g) }, ts, value: Math.round(level[i]! * 100) / 100 });
+    }
+  }
+  db.write(rows);
+}
+while (second < 7190) tick();
+const sealed = db.seal(T0 + 2 * HOUR);
+console.log(`${NODES * GPUS} series x 7190 s; sealed ${sealed.samples} samples (hour 1), ${db.stats().headSamples} in the head (hour 2)`);
+
+function time(label: string, runs: number, fn: () => number, before?: () => void): void {
+  for (let i = 0; i < Math.min(runs, 20); i++) fn();
+  const ms: number[] = [];
+  let points = 0;
+  for (let i = 0; i < runs; i++) {
+    before?.();
+    const t = performance.now();
+    points = fn();
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  const p = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!.toFixed(3);
+  console.log(`${label.padEnd(58)} p50 ${p(0.5).padStart(8)} ms  p99 ${p(0.99).padStart(8)} ms  (${points} points)`);
+}
+
+const one = [{ label: 'node', op: '=' as const, value: 'node-7' }, { label: 'gpu', op: '=' as const, value: '3' }];
+const q = (start: number, step: number, all: boolean): RangeQuery => ({ metric: 'gpu_power_watts', matchers: all ? [] : one, start, end: start + HOUR, step, agg: 'avg' });
+const count = (res: ReturnType<typeof runQuery>) => res.reduce((a, s) => a + s.points.length, 0);
+const id = db.findSeries('gpu_power_watts', one)[0]!.id;
+const all = db.findSeries('gpu_power_watts', []);
+
+const coldStart = performance.now();
+const coldPoints = all.reduce((a, ref) => a + db.readBuckets(ref.id, T0 + HOUR, T0 + 2 * HOUR, 60_000).length, 0);
+console.log(`head hour, first (cold) query: 1000 series (readBuckets only)             ${(performance.now() - coldStart).toFixed(3)} ms (${coldPoints} points)`);
+
+for (const [part, start] of [
+  ['sealed hour', T0],
+  ['head hour', T0 + HOUR],
+] as const) {
+  time(`${part}: 1 series, 1 h at 1 m (readBuckets)`, 2000, () => db.readBuckets(id, start, start + HOUR, 60_000).length);
+  time(`${part}: 1 series, 1 h at 1 m (runQuery)`, 2000, () => count(runQuery(db, q(start, 60_000, false))));
+  time(`${part}: 1000 series, 1 h at 1 m (readBuckets only)`, 30, () => all.reduce((a, ref) => a + db.readBuckets(ref.id, start, start + HOUR, 60_000).length, 0));
+  time(`${part}: 1000 series, 1 h at 1 m (runQuery)`, 30, () => count(runQuery(db, q(start, 60_000, true))));
+  time(`${part}: 1 series, 1 h raw at 1 s (runQuery)`, 300, () => count(runQuery(db, q(start, 1000, false))));
+}
+// The live case: one more second of all 1000 series lands before each query (not timed).
+const lastHour = T0 + HOUR;
+time('head hour, a new second written before each query: 1000 series (readBuckets only)', 10, () => all.reduce((a, ref) => a + db.readBuckets(ref.id, lastHour, lastHour + HOUR, 60_000).length, 0), tick);
+db.close();
+for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });

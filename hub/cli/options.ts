@@ -1,0 +1,65 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { ConfigError } from '../../shared/config/load.js';
+import { parseFormat, type OutputFormat } from '../../shared/format/output-format.js';
+import { loadHubConfig, type HubConfig } from '../config.js';
+import { openHubDb, type HubDb } from '../core/db.js';
+import { IdentityError } from '../identity/names.js';
+import { hubFiles } from '../core/paths.js';
+
+/** The packaged config, used when neither --config nor KCLOUD_HUB_CONFIG names one. */
+const SYSTEM_CONFIG = '/etc/kcloud/hub.yaml';
+
+/** `--config`, else KCLOUD_HUB_CONFIG, else /etc/kcloud/hub.yaml when it exists (so `kcloud-hub node add` on the server finds the service's dataDir). */
+export function configFile(flag: string | undefined): string | undefined {
+  return flag ?? process.env.KCLOUD_HUB_CONFIG ?? (existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined);
+}
+
+/** Loads the config for a CLI subcommand, exiting 2 with the key named when it is invalid. */
+export function configOrExit(flag: string | undefined): HubConfig {
+  try {
+    return loadHubConfig(configFile(flag));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`kcloud-hub: ${err.message}`);
+    process.exit(2);
+  }
+}
+
+/** Prints a usage error and exits 2 (bad flag values). */
+export function usageError(message: string): never {
+  console.error(`kcloud-hub: ${message}`);
+  process.exit(2);
+}
+
+/** Validates --format or exits 2. */
+export function formatOrExit<const F extends readonly OutputFormat[]>(value: string, allowed: F): F[number] {
+  try {
+    return parseFormat(value, allowed);
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+}
+
+/**
+ * Runs a command on hub.db (created with its dataDir when missing, so nodes
+ * can be registered before the first start). An IdentityError (no such
+ * user, name taken) exits 1 with its message.
+ */
+export async function withHubDb<T>(config: HubConfig, fn: (db: HubDb) => T | Promise<T>): Promise<T> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openHubDb(hubFiles(config.dataDir).db);
+  try {
+    return await fn(db);
+  } catch (err) {
+    if (!(err instanceof IdentityError)) throw err;
+    console.error(`kcloud-hub: ${err.message}`);
+    process.exit(1);
+  } finally {
+    db.close();
+  }
+}
+
+/** Common `-c, --config` option text. */
+export const CONFIG_HELP = 'hub config file (default: $KCLOUD_HUB_CONFIG, else /etc/kcloud/hub.yaml if present); keys overridable by KCLOUD_HUB_<PATH>';
+
+export const iso = (ts: number | null): string | null => (ts === null ? null : new Date(ts).toISOString());

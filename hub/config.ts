@@ -1,0 +1,97 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { loadConfig } from '../shared/config/load.js';
+
+const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+
+/** The hub's configuration file (YAML); every key overridable by `KCLOUD_HUB_<PATH>`. Documented in docs/hub.md. */
+export const HubConfigSchema = Type.Object({
+  dataDir: Type.String({ default: './data', minLength: 1 }),
+  log: Type.Object(
+    {
+      level: Type.Union(['trace', 'debug', 'info', 'warn', 'error'].map((l) => Type.Literal(l)), { default: 'info' }),
+      pretty: Type.Boolean({ default: false }),
+    },
+    { default: {} },
+  ),
+  broker: Type.Object(
+    {
+      mode: Type.Union([Type.Literal('embedded'), Type.Literal('external')], { default: 'embedded' }),
+      // embedded: where aedes listens
+      host: Type.String({ default: '0.0.0.0' }),
+      port: Type.Integer({ default: 1883, minimum: 0, maximum: 65535 }),
+      tls: Type.Object(
+        {
+          /** TLS listener; on when `cert` and `key` are set. */
+          port: Type.Integer({ default: 8883, minimum: 0, maximum: 65535 }),
+          cert: Type.String({ default: '' }),
+          key: Type.String({ default: '' }),
+        },
+        { default: {} },
+      ),
+      websocket: Type.Object(
+        {
+          /** MQTT over WebSocket (`ws://host:port/mqtt`); -1 turns it off. */
+          port: Type.Integer({ default: -1, minimum: -1, maximum: 65535 }),
+          path: Type.String({ default: '/mqtt' }),
+        },
+        { default: {} },
+      ),
+      /** How long a successful password check is remembered (reconnect storms). */
+      authCacheTtl: Type.String({ ...Duration, default: '60s' }),
+      // external: the broker the hub subscribes to
+      url: Type.String({ default: 'mqtt://localhost:1883', pattern: '^(mqtts?|wss?|tcp|tls)://' }),
+      username: Type.String({ default: '' }),
+      passwordFile: Type.String({ default: '' }),
+      ca: Type.String({ default: '' }),
+      /** Stable MQTT client id: the broker keeps the session's QoS 1 messages while the hub restarts. */
+      clientId: Type.String({ default: 'kcloud-hub', minLength: 1 }),
+      /** How long the external broker keeps the hub's session (and its queued messages) while the hub is away. */
+      sessionExpiry: Type.String({ ...Duration, default: '7d' }),
+      /** MQTT 5 shared-subscription group; hubs in one group split the ingest. Empty: a plain subscription (one hub). */
+      group: Type.String({ default: 'kcloud-hub', pattern: '^[^/+#]*$' }),
+    },
+    { default: {} },
+  ),
+  ingest: Type.Object(
+    {
+      /** Messages arriving within this window share one transaction. */
+      groupCommit: Type.String({ ...Duration, default: '5ms' }),
+      maxGroup: Type.Integer({ default: 1000, minimum: 1 }),
+    },
+    { default: {} },
+  ),
+  retention: Type.Object(
+    {
+      raw: Type.String({ ...Duration, default: '7d' }),
+      minute: Type.String({ ...Duration, default: '90d' }),
+      hour: Type.String({ ...Duration, default: '2y' }),
+    },
+    { default: {} },
+  ),
+  /** An agent for this machine run by the hub itself (`kcloud-hub run --with-agent`), credential provisioned automatically. */
+  localAgent: Type.Object(
+    {
+      enabled: Type.Boolean({ default: false }),
+      /** The agent's config file (see docs/examples/agent.yaml); its node, dataDir and mqtt keys are set by the hub. */
+      config: Type.String({ default: '' }),
+    },
+    { default: {} },
+  ),
+  /** Used by the HTTP API (a later issue); nothing listens on these yet. */
+  http: Type.Object(
+    {
+      host: Type.String({ default: '0.0.0.0' }),
+      port: Type.Integer({ default: 8001, minimum: 0, maximum: 65535 }),
+      extraPorts: Type.Array(Port, { default: [] }),
+    },
+    { default: {} },
+  ),
+});
+
+export type HubConfig = Static<typeof HubConfigSchema>;
+
+/** Loads and validates the hub config; throws ConfigError naming the key. */
+export function loadHubConfig(file?: string, env: NodeJS.ProcessEnv = process.env): HubConfig {
+  return loadConfig(HubConfigSchema, { file, envPrefix: 'KCLOUD_HUB', env });
+}

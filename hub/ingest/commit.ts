@@ -1,0 +1,62 @@
+import type { HubDb } from '../core/db.js';
+import type { SeqLedger } from './dedupe.js';
+import type { NodeStateWriter } from './node-state.js';
+import type { Accepted, SampleRow, SampleWriter } from './types.js';
+
+/** The result of one message inside a group commit. */
+export type Committed =
+  | { status: 'stored'; rows: SampleRow[]; inventoryChanged: boolean }
+  | { status: 'duplicate' };
+
+export interface CommitDeps {
+  db: HubDb;
+  writer: SampleWriter;
+  ledger: SeqLedger;
+  state: NodeStateWriter;
+}
+
+/** Samples of a batch as store rows; the node and cluster labels come from the identity check, never from the payload. */
+export function toRows(a: Extract<Accepted, { kind: 'telemetry' }>): SampleRow[] {
+  return a.msg.samples.map((s) => ({
+    metric: s.metric,
+    labels: { ...s.labels, cluster: a.node.cluster, node: a.node.name },
+    ts: s.ts ?? a.msg.ts,
+    value: s.value,
+  }));
+}
+
+/**
+ * Steps 4 and 5, for a whole group: dedupe by (node, seq), write the samples
+ * (one tsdb transaction), then record the seqs and node state (one hub.db
+ * transaction). The samples commit first: a crash between the two commits
+ * leaves the seq unrecorded, the agent redelivers, and the store keeps one
+ * sample per (series, ts). The other order could acknowledge a batch whose
+ * samples were never written.
+ */
+export function commitGroup(items: Accepted[], deps: CommitDeps, now: number): Committed[] {
+  const inGroup = new Set<string>();
+  const results: Committed[] = items.map((a) => {
+    if (a.kind !== 'telemetry') return { status: 'stored', rows: [], inventoryChanged: false };
+    const key = `${a.node.id}:${a.msg.seq}`;
+    if (inGroup.has(key) || deps.ledger.has(a.node.id, a.msg.seq)) return { status: 'duplicate' };
+    inGroup.add(key);
+    return { status: 'stored', rows: toRows(a), inventoryChanged: false };
+  });
+  const rows = results.flatMap((r) => (r.status === 'stored' ? r.rows : []));
+  if (rows.length > 0) deps.writer.write(rows);
+  deps.db.transaction(() => {
+    items.forEach((a, i) => {
+      const r = results[i]!;
+      if (a.kind === 'telemetry') {
+        if (r.status === 'duplicate') return deps.state.seen(a.node.id, now);
+        deps.ledger.record(a.node.id, a.msg.seq, now);
+        deps.state.telemetry(a.node.id, a.msg.seq, a.msg.samples.length, now);
+      } else if (a.kind === 'status') {
+        deps.state.status(a.node.id, a.msg, now);
+      } else if (r.status === 'stored') {
+        r.inventoryChanged = deps.state.inventory(a.node.id, a.msg, now);
+      }
+    });
+  })();
+  return results;
+}

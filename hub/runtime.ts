@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import { Registry } from 'prom-client';
+import type { Logger } from '../shared/log.js';
+import { parseDuration } from '../shared/duration.js';
+import { VERSION } from '../shared/version.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.js';
+import { startExternalSubscriber, type ExternalSubscriber } from './broker/external.js';
+import { HubBus } from './bus.js';
+import type { HubConfig } from './config.js';
+import { openHubDb } from './core/db.js';
+import { hubFiles } from './core/paths.js';
+import { tsdbOptions } from './core/store-options.js';
+import { writeHubState, type HubState } from './core/status-file.js';
+import { Authenticator } from './identity/authenticator.js';
+import { ensureAdmin } from './identity/bootstrap.js';
+import { startLocalAgent } from './local-agent.js';
+import { NodeStore } from './identity/nodes.js';
+import { UserStore } from './identity/users.js';
+import { IngestCounters } from './ingest/counters.js';
+import { SeqLedger } from './ingest/dedupe.js';
+import { Ingest } from './ingest/pipeline.js';
+import { openTsdb } from './tsdb/store.js';
+
+export interface RunningHub {
+  bus: HubBus;
+  counters: IngestCounters;
+  /** The hub's prom-client registry (the API serves it on /metrics). */
+  registry: Registry;
+  /** Embedded broker ports (null in external mode). */
+  ports: EmbeddedBroker['ports'] | null;
+  /** Writes status.json now (also done every 2 s). */
+  writeState(): Promise<void>;
+  /** Graceful stop: stop accepting, commit what is queued, disconnect, close the stores. */
+  stop(): Promise<void>;
+}
+
+const STATE_EVERY_MS = 2000;
+const MAINTENANCE_EVERY_MS = 60_000;
+
+/** Starts the hub: stores, admin bootstrap, ingest, broker, periodic seal/retention and status.json. */
+export async function startHub(config: HubConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningHub> {
+  const startedAt = Date.now();
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const files = hubFiles(config.dataDir);
+  const db = openHubDb(files.db);
+  const admin = await ensureAdmin(db, config.dataDir, env);
+  if (admin?.generated) {
+    // Printed once, to the terminal or journal of the first start; never logged by pino.
+    process.stderr.write(`kcloud-hub: created user "admin" with password ${admin.generated}\n  (also written to ${admin.passwordFile}, mode 0600; change it with: kcloud-hub user passwd admin)\n`);
+  } else if (admin) {
+    log.info('created user "admin" with the password from KCLOUD_ADMIN_PASSWORD');
+  }
+
+  const rawRetentionMs = parseDuration(config.retention.raw);
+  const tsdb = openTsdb(files.tsdb, tsdbOptions(config));
+  const registry = new Registry();
+  const counters = new IngestCounters(registry);
+  const bus = new HubBus();
+  const external = config.broker.mode === 'external';
+  const ingest = new Ingest({
+    db,
+    writer: tsdb,
+    bus,
+    counters,
+    log: log.child({ part: 'ingest' }),
+    // mqtt.js hands over one message at a time: waiting for more would only add latency.
+    groupCommitMs: external ? 0 : parseDuration(config.ingest.groupCommit),
+    maxGroup: config.ingest.maxGroup,
+  });
+
+  let embedded: EmbeddedBroker | null = null;
+  let subscriber: ExternalSubscriber | null = null;
+  try {
+    if (external) {
+      subscriber = startExternalSubscriber(config.broker, ingest, log.child({ part: 'broker' }));
+    } else {
+      const auth = new Authenticator(new NodeStore(db), new UserStore(db), parseDuration(config.broker.authCacheTtl));
+      embedded = await startEmbeddedBroker({ config: config.broker, auth, ingest, log: log.child({ part: 'broker' }), registry });
+    }
+  } catch (err) {
+    tsdb.close();
+    db.close();
+    throw err;
+  }
+
+  const ledger = new SeqLedger(db);
+  const maintain = () => {
+    const now = Date.now();
+    try {
+      tsdb.seal(now);
+      tsdb.applyRetention(now);
+      ledger.prune(now - rawRetentionMs);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'store maintenance failed');
+    }
+  };
+  const writeState = async () => {
+    const state: HubState = {
+      pid: process.pid,
+      startedAt,
+      updatedAt: Date.now(),
+      version: VERSION,
+      broker: embedded
+        ? { mode: 'embedded', ports: embedded.ports, clients: embedded.clients() }
+        : { mode: 'external', ...subscriber!.state },
+      ingest: await counters.snapshot(),
+      store: tsdb.stats(),
+    };
+    writeHubState(config.dataDir, state);
+  };
+  await writeState();
+  if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
+  const localAgent = config.localAgent.enabled
+    ? await startLocalAgent({ nodes: new NodeStore(db), dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })
+    : null;
+  const timers = [
+    setInterval(maintain, MAINTENANCE_EVERY_MS),
+    setInterval(() => writeState().catch((err: Error) => log.warn({ err: err.message }, 'cannot write status.json')), STATE_EVERY_MS),
+  ];
+  log.info({ dataDir: config.dataDir, broker: config.broker.mode, version: VERSION }, 'hub started');
+
+  let stopped: Promise<void> | null = null;
+  return {
+    bus,
+    counters,
+    registry,
+    ports: embedded?.ports ?? null,
+    writeState,
+    stop() {
+      stopped ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        // The agent first: its last batch and offline status still reach the broker.
+        await localAgent?.stop();
+        embedded?.stopAccepting();
+        // Commits what waits for the group window; its PUBACKs go out before the clients are closed.
+        ingest.flush();
+        await new Promise((r) => setImmediate(r));
+        await embedded?.close();
+        await subscriber?.close();
+        ingest.flush();
+        await writeState();
+        tsdb.close();
+        db.close();
+        log.info('hub stopped');
+      })();
+      return stopped;
+    },
+  };
+}

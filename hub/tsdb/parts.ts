@@ -1,0 +1,22 @@
+import type Database from 'better-sqlite3';
+import type { BlockTables } from './blocks.js';
+import type { Head } from './head.js';
+import type { HeadRollups } from './head-rollups.js';
+import type { HeadLog } from './head-log.js';
+import type { ResolvedOptions } from './options.js';
+import type { SeriesIndex } from './series.js';
+
+/** The pieces of an open store, handed to the operations split over seal.ts, query.ts and retention-apply.ts. */
+export interface StoreParts {
+  db: Database.Database;
+  opts: ResolvedOptions;
+  series: SeriesIndex;
+  head: Head;
+  headRollups: HeadRollups;
+  log: HeadLog;
+  blocks: BlockTables;
+  state: {
+    /** Start of the newest window that has a chunk: newer head windows need no chunk lookup. */
+    lastSealedWindow: number;
+  };
+}

@@ -1,0 +1,149 @@
+import { statSync } from 'node:fs';
+import type { Labels } from '../../shared/schema/message.js';
+import type { Bucket, Matcher, SeriesRef, SeriesSource } from '../../shared/query/types.js';
+import { BlockTables } from './blocks.js';
+import type { SampleColumns } from './chunk.js';
+import { applyRetention, type RetentionResult } from './expire.js';
+import { Head } from './head.js';
+import { HeadRollups } from './head-rollups.js';
+import { HeadLog } from './head-log.js';
+import { resolveOptions, type TsdbOptions } from './options.js';
+import type { StoreParts } from './parts.js';
+import { readBuckets, readSamples } from './query.js';
+import { retentionPlan } from './retention.js';
+import { openDatabase } from './schema.js';
+import { seal, type SealResult } from './seal.js';
+import { SeriesIndex } from './series.js';
+
+/** One sample to store. */
+export interface TsdbRow {
+  metric: string;
+  labels?: Labels;
+  /** Integer ms since the epoch. */
+  ts: number;
+  value: number;
+}
+
+export interface WriteResult {
+  /** New samples stored. */
+  written: number;
+  /** Samples whose (series, ts) the head already had; the first value is kept. */
+  duplicates: number;
+  /** Samples with a non-integer or negative timestamp, or older than raw retention. */
+  rejected: number;
+}
+
+export interface TsdbStats {
+  series: number;
+  /** Samples stored (sealed chunks plus head). */
+  samples: number;
+  headSamples: number;
+  chunks: number;
+  /** Size of the database file plus its WAL. */
+  bytes: number;
+}
+
+export interface Tsdb extends SeriesSource {
+  /** Stores rows in one transaction; when it returns, they survive a crash of the process. */
+  write(rows: readonly TsdbRow[]): WriteResult;
+  /** Moves head windows that ended `sealDelay` before `now` into compressed chunks and rollups. */
+  seal(now: number): SealResult;
+  /** Seals every head window, the current one included (before a backup or a shutdown that should leave no head). */
+  flush(): SealResult;
+  /** Deletes what each tier's retention no longer covers at `now`. */
+  applyRetention(now: number): RetentionResult;
+  /** SeriesSource.readBuckets, as an array: raw buckets or the coarsest tier that fits the step (tiers.ts). */
+  readBuckets(seriesId: number, start: number, end: number, step: number): Bucket[];
+  /** Raw samples of a series in [start, end). */
+  readSamples(seriesId: number, start: number, end: number): SampleColumns;
+  stats(): TsdbStats;
+  close(): void;
+}
+
+/**
+ * Opens (creating) the hub's time-series store in one SQLite file and
+ * replays its head log into memory. Layout and guarantees: docs/tsdb.md.
+ */
+export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
+  const opts = resolveOptions(options);
+  const db = openDatabase(file, opts.synchronous, opts.chunkWindow);
+  const lastChunk = db.prepare('SELECT max(start) FROM chunks').pluck().get() as number | null;
+  const head = new Head();
+  const parts: StoreParts = {
+    db,
+    opts,
+    series: new SeriesIndex(db),
+    head,
+    headRollups: new HeadRollups(head),
+    log: new HeadLog(db),
+    blocks: new BlockTables(db),
+    state: { lastSealedWindow: lastChunk ?? -Infinity },
+  };
+  for (const w of parts.log.windows()) {
+    for (const [id, ts, value] of parts.log.replay(w)) parts.head.insert(id, ts, value);
+  }
+  const sampleCount = db.prepare('SELECT count(*) AS chunks, coalesce(sum(count), 0) AS samples FROM chunks');
+
+  return {
+    write: (rows) => write(parts, rows),
+    seal: (now) => seal(parts, now),
+    flush: () => seal(parts, opts.now(), true),
+    applyRetention: (now) => applyRetention(parts, now),
+    readSamples: (id, start, end) => readSamples(parts, id, start, end),
+    findSeries: (metric: string, matchers: readonly Matcher[]): SeriesRef[] => parts.series.find(metric, matchers),
+    readBuckets: (id: number, start: number, end: number, step: number): Bucket[] => readBuckets(parts, id, start, end, step),
+    stats() {
+      const { chunks, samples } = sampleCount.get() as { chunks: number; samples: number };
+      return { series: parts.series.size, samples: samples + parts.head.samples, headSamples: parts.head.samples, chunks, bytes: fileSize(file) + fileSize(`${file}-wal`) };
+    },
+    close: () => db.close(),
+  };
+}
+
+function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
+  const { db, opts, series, head, log } = parts;
+  const W = opts.chunkWindow;
+  const rawCutoff = retentionPlan(opts.retention, W, opts.now()).raw;
+  const result: WriteResult = { written: 0, duplicates: 0, rejected: 0 };
+  // (series, ts) of the samples added to the in-memory head, undone if the transaction fails.
+  const added: number[] = [];
+  try {
+    db.transaction(() => {
+      const byWindow = new Map<number, number[]>();
+      for (const row of rows) {
+        const w = Math.floor(row.ts / W) * W;
+        if (!Number.isSafeInteger(row.ts) || row.ts < 0 || typeof row.value !== 'number' || w < rawCutoff) {
+          result.rejected++;
+          continue;
+        }
+        const id = series.resolve(row.metric, row.labels);
+        if (!head.insert(id, row.ts, row.value)) {
+          result.duplicates++;
+          continue;
+        }
+        added.push(id, row.ts);
+        let flat = byWindow.get(w);
+        if (!flat) byWindow.set(w, (flat = []));
+        flat.push(id, row.ts, row.value);
+      }
+      for (const [w, flat] of byWindow) log.append(w, flat);
+    })();
+  } catch (err) {
+    for (let i = 0; i < added.length; i += 2) head.remove(added[i]!, added[i + 1]!, added[i + 1]! + 1);
+    series.rollback();
+    log.rollback();
+    throw err;
+  }
+  series.commit();
+  log.commit();
+  result.written = added.length / 2;
+  return result;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
