@@ -83,4 +83,4 @@ console.log(`retention + vacuum     ${vacuumMs.toFixed(0)} ms`);
 console.log(`file on disk           ${mb(size)} = ${(size / samples).toFixed(3)} B/sample (free pages ${mb(free)})`);
 for (const b of breakdown) console.log(`  ${b.name.padEnd(28)} ${mb(b.bytes).padStart(10)}  ${(b.bytes / samples).toFixed(3)} B/sample`);
 console.log(`wall time              ${(totalMs / 1000).toFixed(1)} s`);
-rmSync(file, { force: true });
+for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
