@@ -1,5 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readStatusFile, writeStatusFile } from '../shared/status-file.js';
 import type { BrokerState } from './publish/publisher.js';
 import type { OutboxStats } from './outbox/outbox.js';
 
@@ -24,21 +23,12 @@ export interface AgentState {
   outbox: OutboxStats;
 }
 
-const FILE = 'status.json';
-
-/** Writes the state atomically (write then rename), so a reader never sees half a file. */
+/** Writes the agent's state for `status` (atomically). */
 export function writeStateFile(dataDir: string, state: AgentState): void {
-  const tmp = join(dataDir, `${FILE}.tmp`);
-  writeFileSync(tmp, JSON.stringify(state, null, 2));
-  renameSync(tmp, join(dataDir, FILE));
+  writeStatusFile(dataDir, state);
 }
 
-/** The last state the agent wrote, or null when there is none. */
+/** The last state the agent wrote, or null when it never ran with this dataDir. */
 export function readStateFile(dataDir: string): AgentState | null {
-  try {
-    return JSON.parse(readFileSync(join(dataDir, FILE), 'utf8')) as AgentState;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return readStatusFile<AgentState>(dataDir);
 }

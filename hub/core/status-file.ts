@@ -1,5 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readStatusFile, writeStatusFile } from '../../shared/status-file.js';
 import type { IngestSnapshot } from '../ingest/counters.js';
 
 /** What the running hub writes to `<dataDir>/status.json` every 2 s for `kcloud-hub status`. */
@@ -15,21 +14,12 @@ export interface HubState {
   store: { series: number; samples: number; bytes: number };
 }
 
-const FILE = 'status.json';
-
-/** Writes the state atomically (write then rename), so a reader never sees half a file. */
+/** Writes the hub's state for `status` (atomically). */
 export function writeHubState(dataDir: string, state: HubState): void {
-  const tmp = join(dataDir, `${FILE}.tmp`);
-  writeFileSync(tmp, JSON.stringify(state, null, 2));
-  renameSync(tmp, join(dataDir, FILE));
+  writeStatusFile(dataDir, state);
 }
 
 /** The last state the hub wrote, or null when it never ran with this dataDir. */
 export function readHubState(dataDir: string): HubState | null {
-  try {
-    return JSON.parse(readFileSync(join(dataDir, FILE), 'utf8')) as HubState;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return readStatusFile<HubState>(dataDir);
 }

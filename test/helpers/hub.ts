@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import type { RunningHub } from '../../hub/runtime.js';
 import { MESSAGE_VERSION, type Sample } from '../../shared/schema/message.js';
 import { memoryLogger } from './logger.js';
 import { freePort } from './mosquitto.js';
-import { REPO } from './spawn-agent.js';
+import { runProgram, spawnProgram } from './cli.js';
 
 /** Admin password the test hubs bootstrap with (so none is generated and printed). */
 export const ADMIN_PASSWORD = 'test-admin-password';
@@ -23,30 +23,12 @@ export function writeHubConfig(yaml: string, dir = mkdtempSync(join(tmpdir(), 'k
 
 /** Runs `kcloud-hub <args>` from source as a long-running child process. */
 export function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { logs: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'hub/main.ts'), ...args], {
-    cwd: REPO,
-    env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { logs: string[] };
-  child.logs = [];
-  child.stderr!.on('data', (d: Buffer) => child.logs.push(d.toString()));
-  child.stdout!.on('data', (d: Buffer) => child.logs.push(d.toString()));
-  return child;
+  return spawnProgram('hub/main.ts', args, { KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env });
 }
 
 /** Runs the hub CLI to completion and returns its exit code and output. */
-export async function runHubCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'hub/main.ts'), ...args], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
-  return { code, stdout, stderr };
+export function runHubCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runProgram('hub/main.ts', args, env);
 }
 
 /** Waits for a child to exit (resolves at once when it already has). */

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { REPO, runProgram, spawnProgram } from './cli.js';
 
-export const REPO = resolve(import.meta.dirname, '../..');
+export { REPO };
 export const SHARED = resolve(REPO, '../shared');
 
 /** Writes a YAML config into a fresh temp dir and returns its path. */
@@ -15,30 +16,12 @@ export function writeConfig(yaml: string, dir = mkdtempSync(join(tmpdir(), 'kclo
 
 /** Runs `kcloud-agent <args>` from source as a real child process. */
 export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { logs: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'agent/main.ts'), ...args], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { logs: string[] };
-  child.logs = [];
-  child.stderr!.on('data', (d: Buffer) => child.logs.push(d.toString()));
-  child.stdout!.on('data', (d: Buffer) => child.logs.push(d.toString()));
-  return child;
+  return spawnProgram('agent/main.ts', args, env);
 }
 
 /** Runs the agent CLI to completion and returns its exit code and output. */
-export async function runAgentCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'agent/main.ts'), ...args], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
-  return { code, stdout, stderr };
+export function runAgentCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runProgram('agent/main.ts', args, env);
 }
 
 /** Waits until `cond` holds, polling every 50 ms. */
