@@ -4,37 +4,15 @@ import type { Command } from 'commander';
 import { parseFormat } from '../../shared/format/output-format.js';
 import { renderQuery } from '../../shared/format/query-output.js';
 import { runQuery } from '../../shared/query/engine.js';
-import { parseLabelFlag, parseSelector } from '../../shared/query/matchers.js';
-import { resolveRange } from '../../shared/query/range.js';
-import { AGGREGATIONS, type Aggregation, type RangeQuery } from '../../shared/query/types.js';
+import { queryFromFlags, type RangeFlags } from '../../shared/query/flags.js';
+import { AGGREGATIONS, type RangeQuery } from '../../shared/query/types.js';
 import { HistoryStore } from '../history/store.js';
 import { configOrExit, usageError } from './options.js';
 
-export interface QueryFlags {
+export interface QueryFlags extends RangeFlags {
   config?: string;
-  since: string;
-  start?: string;
-  end?: string;
-  step: string;
-  agg: string;
   gpu?: string;
-  label: string[];
-  groupBy?: string;
   format: string;
-}
-
-/** Turns the command line into a RangeQuery; throws with a message naming the bad flag. */
-export function queryFromFlags(selector: string, flags: QueryFlags, now = Date.now()): RangeQuery {
-  if (!(AGGREGATIONS as readonly string[]).includes(flags.agg)) throw new Error(`invalid --agg "${flags.agg}": use ${AGGREGATIONS.join(', ')}`);
-  const { metric, matchers } = parseSelector(selector);
-  matchers.push(...flags.label.map(parseLabelFlag));
-  if (flags.gpu !== undefined) matchers.push({ label: 'gpu', op: '=', value: flags.gpu });
-  const range = resolveRange({ since: flags.since, start: flags.start, end: flags.end, step: flags.step }, now);
-  const groupBy = flags.groupBy
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return { metric, matchers, ...range, agg: flags.agg as Aggregation, groupBy };
 }
 
 /** `kcloud-agent query`: answers from `<dataDir>/history.db` alone, with no network. */
@@ -59,7 +37,7 @@ export function registerQueryCommand(program: Command): void {
       let format: 'table' | 'json' | 'csv';
       try {
         format = parseFormat(flags.format, ['table', 'json', 'csv'] as const);
-        query = queryFromFlags(selector, flags);
+        query = queryFromFlags(selector, flags, { gpu: flags.gpu });
       } catch (err) {
         usageError((err as Error).message);
       }

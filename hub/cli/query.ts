@@ -2,37 +2,17 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { renderQuery } from '../../shared/format/query-output.js';
 import { runQuery } from '../../shared/query/engine.js';
-import { parseLabelFlag, parseSelector } from '../../shared/query/matchers.js';
-import { resolveRange } from '../../shared/query/range.js';
-import { AGGREGATIONS, type Aggregation, type RangeQuery } from '../../shared/query/types.js';
+import { queryFromFlags, type RangeFlags } from '../../shared/query/flags.js';
+import { AGGREGATIONS, type RangeQuery } from '../../shared/query/types.js';
 import { hubFiles } from '../core/paths.js';
 import { tsdbOptions } from '../core/store-options.js';
 import { configOrExit, CONFIG_HELP, formatOrExit, usageError } from './options.js';
 
-interface QueryFlags {
+interface QueryFlags extends RangeFlags {
   config?: string;
   node?: string;
   cluster?: string;
-  label: string[];
-  since: string;
-  start?: string;
-  end?: string;
-  step: string;
-  agg: string;
-  groupBy?: string;
   format: string;
-}
-
-/** Builds the range query from the flags; throws with a usage message. */
-function buildQuery(selector: string, flags: QueryFlags): RangeQuery {
-  if (!(AGGREGATIONS as readonly string[]).includes(flags.agg)) throw new Error(`invalid --agg "${flags.agg}": use ${AGGREGATIONS.join(', ')}`);
-  const { metric, matchers } = parseSelector(selector);
-  matchers.push(...flags.label.map(parseLabelFlag));
-  if (flags.node !== undefined) matchers.push({ label: 'node', op: '=', value: flags.node });
-  if (flags.cluster !== undefined) matchers.push({ label: 'cluster', op: '=', value: flags.cluster });
-  const range = resolveRange({ since: flags.since, start: flags.start, end: flags.end, step: flags.step });
-  const groupBy = flags.groupBy?.split(',').map((s) => s.trim()).filter(Boolean);
-  return { metric, matchers, ...range, agg: flags.agg as Aggregation, groupBy };
 }
 
 /** `kcloud-hub query`: the fleet's stored samples through the shared query engine, beside the running hub. */
@@ -57,7 +37,7 @@ export function registerQueryCommand(program: Command): void {
       const config = configOrExit(flags.config);
       let query: RangeQuery;
       try {
-        query = buildQuery(selector, flags);
+        query = queryFromFlags(selector, flags, { node: flags.node, cluster: flags.cluster });
       } catch (err) {
         usageError((err as Error).message);
       }

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryFromFlags, registerQueryCommand, type QueryFlags } from '../../../agent/cli/query.js';
+import { registerQueryCommand, type QueryFlags } from '../../../agent/cli/query.js';
+import { queryFromFlags } from '../../../shared/query/flags.js';
 import { HistoryStore } from '../../../agent/history/store.js';
 import { runAgentCli } from '../../helpers/spawn-agent.js';
 import { runInProcess } from './run-in-process.js';
@@ -116,7 +117,7 @@ describe('query flags', () => {
 
   it('combines the selector, --label, --gpu and --group-by into one query', () => {
     const now = T0 + 3_600_000 + 5_000;
-    expect(queryFromFlags('gpu_power_watts{node="gpu-01"}', flags({ gpu: '3', label: ['uuid=~GPU-.*'], groupBy: 'node, gpu', agg: 'max' }), now)).toEqual({
+    expect(queryFromFlags('gpu_power_watts{node="gpu-01"}', flags({ label: ['uuid=~GPU-.*'], groupBy: 'node, gpu', agg: 'max' }), { gpu: '3' }, now)).toEqual({
       metric: 'gpu_power_watts',
       matchers: [
         { label: 'node', op: '=', value: 'gpu-01' },
@@ -129,7 +130,7 @@ describe('query flags', () => {
       agg: 'max',
       groupBy: ['node', 'gpu'],
     });
-    expect(queryFromFlags('m', flags({ groupBy: '' }), now).groupBy).toEqual([]);
-    expect(queryFromFlags('m', flags({}), now).groupBy).toBeUndefined();
+    expect(queryFromFlags('m', flags({ groupBy: '' }), {}, now).groupBy).toEqual([]);
+    expect(queryFromFlags('m', flags({}), {}, now).groupBy).toBeUndefined();
   });
 });
