@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnergyAccumulator, IDLE_PID, splitGpuPower, type ProcessLoad } from '../../../../agent/collectors/gpu-processes/attribution.js';
+import { prng } from '../../../helpers/prng.js';
 
 const MiB = 1024 * 1024;
 const watts = (shares: { pid: string; watts: number }[]) => Object.fromEntries(shares.map((s) => [s.pid, s.watts]));
@@ -74,17 +75,6 @@ describe('splitGpuPower: hand cases from the real captures', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomLoads(r: () => number, n: number): ProcessLoad[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -96,7 +86,7 @@ function randomLoads(r: () => number, n: number): ProcessLoad[] {
 
 describe('splitGpuPower: properties over random inputs', () => {
   it('shares are non-negative and sum to the GPU power (5000 seeded cases)', () => {
-    const r = rng(0x6b636c64);
+    const r = prng(0x6b636c64);
     for (let i = 0; i < 5000; i++) {
       const gpuWatts = r() < 0.05 ? 0 : r() * 1000;
       const loads = randomLoads(r, Math.floor(r() * 9));
@@ -128,7 +118,7 @@ describe('EnergyAccumulator (left Riemann)', () => {
   });
 
   it('Σ process energy equals the GPU energy, and that equals Σ P·Δt, for random runs with churn and gaps', () => {
-    const r = rng(42);
+    const r = prng(42);
     for (let run = 0; run < 200; run++) {
       const e = new EnergyAccumulator(5000);
       // Latest total of every live series; a series that left adds its final total to `closed`.

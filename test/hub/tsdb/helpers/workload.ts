@@ -1,3 +1,5 @@
+import { prng } from '../../../helpers/prng.js';
+
 /**
  * Synthetic but realistic GPU telemetry for tsdb tests and benchmarks. Levels
  * are the H100 idle/load captures in
@@ -16,17 +18,7 @@ export interface Row {
   value: number;
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export const GPU_METRICS = [
   'gpu_power_watts',
