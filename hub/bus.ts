@@ -2,6 +2,19 @@ import { EventEmitter } from 'node:events';
 import type { StatusMessage } from '../shared/schema/message.js';
 import type { NodeRef, Rejection, SampleRow } from './ingest/types.js';
 
+/** A configured power threshold exceeded by a cluster, a node or the whole fleet. */
+export interface ThresholdEvent {
+  scope: 'fleet' | 'cluster' | 'node';
+  /** Cluster or node name; null for the fleet. */
+  name: string | null;
+  metric: string;
+  currentValue: number;
+  threshold: number;
+  severity: 'warning' | 'critical';
+  message: string;
+  ts: number;
+}
+
 /** Events ingest emits after a commit; streams, thresholds and alerts listen here. */
 export interface BusEvents {
   /** A stored (not duplicate) telemetry batch. */
@@ -10,6 +23,8 @@ export interface BusEvents {
   /** An inventory message; `changed` when it differs from the node's previous one. */
   inventory: [{ node: NodeRef; inventory: Record<string, unknown>; ts: number; changed: boolean }];
   reject: [{ rejection: Rejection; topic: string; clientId: string; node: string | null }];
+  /** A power threshold crossed (hub/streams); notifications and the SSE stream listen. */
+  'threshold-exceeded': [ThresholdEvent];
 }
 
 /** The hub's in-process event bus. */

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { loadConfig } from '../shared/config/load.js';
+import { AuthConfigSchema } from './api/auth/config.js';
+import { ClustersConfigSchema } from './clusters/config.js';
+import { ThresholdsConfigSchema } from './streams/thresholds-config.js';
 
 const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
@@ -78,15 +81,33 @@ export const HubConfigSchema = Type.Object({
     },
     { default: {} },
   ),
-  /** Used by the HTTP API (a later issue); nothing listens on these yet. */
+  /** The HTTP APIs (docs/api.md): every area on every port. */
   http: Type.Object(
     {
       host: Type.String({ default: '0.0.0.0' }),
-      port: Type.Integer({ default: 8001, minimum: 0, maximum: 65535 }),
+      /** 0 picks a free port (tests); -1 turns HTTP off. */
+      port: Type.Integer({ default: 8001, minimum: -1, maximum: 65535 }),
+      /** More ports serving the same APIs (the seeds document 8001, 8080 and 5000). */
       extraPorts: Type.Array(Port, { default: [] }),
+      /** HTTPS on every port when both are set (PEM files). */
+      tls: Type.Object({ cert: Type.String({ default: '' }), key: Type.String({ default: '' }) }, { default: {} }),
+      /** Trust X-Forwarded-For from a reverse proxy (client ip in audit logs and rate limits). */
+      trustProxy: Type.Boolean({ default: false }),
     },
     { default: {} },
   ),
+  api: Type.Object(
+    {
+      /** A sample older than this is not "current" (its node stopped reporting it): current values become null. */
+      staleAfter: Type.String({ ...Duration, default: '60s' }),
+    },
+    { default: {} },
+  ),
+  auth: AuthConfigSchema,
+  thresholds: ThresholdsConfigSchema,
+  clusters: ClustersConfigSchema,
+  /** An optional Redis shared by several hubs (rate limits, token revocations); empty: not configured. */
+  redis: Type.Object({ url: Type.String({ default: '', pattern: '^(|rediss?://.*)$' }) }, { default: {} }),
 });
 
 export type HubConfig = Static<typeof HubConfigSchema>;

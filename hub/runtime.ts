@@ -13,6 +13,9 @@ import { tsdbOptions } from './core/store-options.js';
 import { writeHubState, type HubState } from './core/status-file.js';
 import { Authenticator } from './identity/authenticator.js';
 import { ensureAdmin } from './identity/bootstrap.js';
+import { AuditLog } from './audit/audit-log.js';
+import { buildApiServer, listenApi } from './api/server.js';
+import { openFleet } from './fleet/fleet.js';
 import { startLocalAgent } from './local-agent.js';
 import { NodeStore } from './identity/nodes.js';
 import { UserStore } from './identity/users.js';
@@ -28,6 +31,8 @@ export interface RunningHub {
   registry: Registry;
   /** Embedded broker ports (null in external mode). */
   ports: EmbeddedBroker['ports'] | null;
+  /** Ports the HTTP APIs listen on (http.port first); empty when http.port is -1. */
+  httpPorts: number[];
   /** Writes status.json now (also done every 2 s). */
   writeState(): Promise<void>;
   /** Graceful stop: stop accepting, commit what is queued, disconnect, close the stores. */
@@ -68,16 +73,20 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     maxGroup: config.ingest.maxGroup,
   });
 
+  const nodes = new NodeStore(db);
+  const users = new UserStore(db);
+  const auth = new Authenticator(nodes, users, parseDuration(config.broker.authCacheTtl));
+  const fleet = openFleet(db, tsdb, bus, parseDuration(config.api.staleAfter));
   let embedded: EmbeddedBroker | null = null;
   let subscriber: ExternalSubscriber | null = null;
   try {
     if (external) {
       subscriber = startExternalSubscriber(config.broker, ingest, log.child({ part: 'broker' }));
     } else {
-      const auth = new Authenticator(new NodeStore(db), new UserStore(db), parseDuration(config.broker.authCacheTtl));
       embedded = await startEmbeddedBroker({ config: config.broker, auth, ingest, log: log.child({ part: 'broker' }), registry });
     }
   } catch (err) {
+    fleet.close();
     tsdb.close();
     db.close();
     throw err;
@@ -94,8 +103,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
       log.error({ err: (err as Error).message }, 'store maintenance failed');
     }
   };
-  const writeState = async () => {
-    const state: HubState = {
+  const hubState = async (): Promise<HubState> => ({
       pid: process.pid,
       startedAt,
       updatedAt: Date.now(),
@@ -105,19 +113,20 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
         : { mode: 'external', ...subscriber!.state },
       ingest: await counters.snapshot(),
       store: tsdb.stats(),
-    };
-    writeHubState(config.dataDir, state);
-  };
+  });
+  const writeState = async () => writeHubState(config.dataDir, await hubState());
   await writeState();
   if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
+  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, users, nodes, hubState, startedAt });
+  const http = api ? await listenApi(api, { config }) : null;
   const localAgent = config.localAgent.enabled
-    ? await startLocalAgent({ nodes: new NodeStore(db), dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })
+    ? await startLocalAgent({ nodes, dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })
     : null;
   const timers = [
     setInterval(maintain, MAINTENANCE_EVERY_MS),
     setInterval(() => writeState().catch((err: Error) => log.warn({ err: err.message }, 'cannot write status.json')), STATE_EVERY_MS),
   ];
-  log.info({ dataDir: config.dataDir, broker: config.broker.mode, version: VERSION }, 'hub started');
+  log.info({ dataDir: config.dataDir, broker: config.broker.mode, http: http?.ports ?? [], version: VERSION }, 'hub started');
 
   let stopped: Promise<void> | null = null;
   return {
@@ -125,12 +134,14 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     counters,
     registry,
     ports: embedded?.ports ?? null,
+    httpPorts: http?.ports ?? [],
     writeState,
     stop() {
       stopped ??= (async () => {
         for (const t of timers) clearInterval(t);
         // The agent first: its last batch and offline status still reach the broker.
         await localAgent?.stop();
+        await http?.close();
         embedded?.stopAccepting();
         // Commits what waits for the group window; its PUBACKs go out before the clients are closed.
         ingest.flush();
@@ -139,6 +150,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
         await subscriber?.close();
         ingest.flush();
         await writeState();
+        fleet.close();
         tsdb.close();
         db.close();
         log.info('hub stopped');

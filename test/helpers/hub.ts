@@ -23,7 +23,8 @@ export function writeHubConfig(yaml: string, dir = mkdtempSync(join(tmpdir(), 'k
 
 /** Runs `kcloud-hub <args>` from source as a long-running child process. */
 export function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { logs: string[] } {
-  return spawnProgram('hub/main.ts', args, { KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env });
+  // HTTP on a free port unless the test says otherwise: suites run in parallel.
+  return spawnProgram('hub/main.ts', args, { KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD, KCLOUD_HUB_HTTP_PORT: '0', KCLOUD_HUB_HTTP_HOST: '127.0.0.1', ...env });
 }
 
 /** Runs the hub CLI to completion and returns its exit code and output. */
@@ -43,6 +44,8 @@ export interface TestHub {
   configFile: string;
   /** mqtt://127.0.0.1:<port> of the embedded broker. */
   url: string;
+  /** http://127.0.0.1:<port> of the HTTP APIs (no trailing slash). */
+  api: string;
   logs: ReturnType<typeof memoryLogger>;
 }
 
@@ -63,7 +66,7 @@ const merge = (a: Tree, b: Tree): Tree =>
  */
 export async function startTestHub(overrides: Tree = {}): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-hub-'));
-  const base = { dataDir: join(dir, 'data'), broker: { host: '127.0.0.1', port: await freePort() } };
+  const base = { dataDir: join(dir, 'data'), broker: { host: '127.0.0.1', port: await freePort() }, http: { host: '127.0.0.1', port: 0 } };
   const tree = merge(base, overrides);
   const dataDir = tree.dataDir as string;
   const configFile = writeHubConfig(stringifyYaml(tree), dir);
@@ -72,7 +75,7 @@ export async function startTestHub(overrides: Tree = {}): Promise<TestHub> {
   // Imported here so CLI-only suites do not load the broker and the store.
   const { startHub } = await import('../../hub/runtime.js');
   const hub = await startHub(config, logs.log, { KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD });
-  return { hub, dataDir, configFile, url: `mqtt://127.0.0.1:${hub.ports?.mqtt ?? 0}`, logs };
+  return { hub, dataDir, configFile, url: `mqtt://127.0.0.1:${hub.ports?.mqtt ?? 0}`, api: `http://127.0.0.1:${hub.httpPorts[0] ?? 0}`, logs };
 }
 
 /** Connects an MQTT client; rejects with the broker's refusal (e.g. bad credentials). */

@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError } from '../errors.js';
+import { PERMISSIONS, roleAllows, type RouteAccess } from './permissions.js';
+import type { ApiPrincipal } from './principal.js';
+import type { CredentialResolver } from './resolver.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route needs; every route must say (the auth plugin refuses to register one that does not). */
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    /** The authenticated user; null on public routes. */
+    principal: ApiPrincipal | null;
+  }
+  interface FastifyInstance {
+    /** Every route with its declared access, for the authorisation tests and the OpenAPI document. */
+    routeAccess: RouteAccessEntry[];
+  }
+}
+
+export interface RouteAccessEntry {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+export interface AuthPluginOptions {
+  /** Tried in order; the first that finds a credential decides. */
+  resolvers: readonly CredentialResolver[];
+}
+
+const ACCESS_VALUES = new Set<string>([...PERMISSIONS, 'authenticated', 'public']);
+
+/** The principal behind a request, or an ApiError (401) when it carries a wrong credential or none. */
+export async function authenticate(request: FastifyRequest, resolvers: readonly CredentialResolver[]): Promise<ApiPrincipal> {
+  for (const resolver of resolvers) {
+    const result = await resolver.resolve(request);
+    if (result === 'invalid') throw new ApiError('UNAUTHORIZED', `invalid ${resolver.kind} credentials`);
+    if (result) return result;
+  }
+  throw new ApiError('UNAUTHORIZED', 'authentication required', { schemes: resolvers.map((r) => r.kind) });
+}
+
+/** Checks that a principal may use a route with this access (role, then the key's scopes). */
+export function authorize(principal: ApiPrincipal, access: RouteAccess): void {
+  if (!roleAllows(principal.role, access)) throw new ApiError('FORBIDDEN', `role "${principal.role}" lacks permission "${access}"`);
+  if (principal.scopes && access !== 'authenticated' && access !== 'public' && !principal.scopes.has(access)) {
+    throw new ApiError('FORBIDDEN', `this API key's scopes do not include "${access}"`);
+  }
+}
+
+/**
+ * The one authorisation layer of every HTTP area: each route declares
+ * `config.access`; requests to non-public routes are authenticated by the
+ * resolvers (Basic, JWT, API key, session) and checked against the role.
+ * Runs at onRequest, before the body is read, so an anonymous client cannot
+ * make the hub parse a large body.
+ */
+export const authPlugin = fp<AuthPluginOptions>(
+  async (app: FastifyInstance, opts) => {
+    app.decorateRequest('principal', null);
+    app.decorate('routeAccess', [] as RouteAccessEntry[]);
+    app.addHook('onRoute', (route) => {
+      const access = route.config?.access;
+      if (access === undefined || !ACCESS_VALUES.has(access)) {
+        throw new Error(`route ${String(route.method)} ${route.url} must declare config.access (a permission, "authenticated" or "public")`);
+      }
+      for (const method of [route.method].flat()) {
+        if (method !== 'HEAD') app.routeAccess.push({ method, url: route.url, access });
+      }
+    });
+    app.addHook('onRequest', async (request) => {
+      const access = request.routeOptions.config.access;
+      // No route matched: the 404 handler answers, without revealing what needs auth.
+      if (access === undefined || access === 'public') return;
+      const principal = await authenticate(request, opts.resolvers);
+      authorize(principal, access);
+      request.principal = principal;
+    });
+  },
+  { name: 'kcloud-auth' },
+);

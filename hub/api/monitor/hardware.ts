@@ -1,0 +1,4 @@
+import type { RouteModule } from '../types.js';
+
+/** Filled in by the hardware routes of kcloud-monitor-api. */
+export const hardwareRoutes: RouteModule = () => {};

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { VERSION } from '../../shared/version.js';
+import { BasicResolver } from './auth/basic.js';
+import { authPlugin } from './auth/plugin.js';
+import type { ApiDeps } from './deps.js';
+import { ApiError } from './errors.js';
+import { monitorApi } from './monitor/index.js';
+import { monitorErrorHandler } from './monitor/errors.js';
+import { redocPage } from './redoc.js';
+import { skyclustApi } from './skyclust/index.js';
+import type { Api } from './types.js';
+
+export type ApiServer = Api;
+
+/** Builds the hub's HTTP server: every API area behind one authorisation layer, OpenAPI at /docs. */
+export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
+  const { http } = deps.config;
+  const tls = http.tls.cert && http.tls.key ? { cert: readFileSync(http.tls.cert), key: readFileSync(http.tls.key) } : null;
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's logger type the default one.
+    loggerInstance: deps.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    trustProxy: http.trustProxy,
+    ...(tls ? { https: tls } : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('startedAt', 0);
+  app.addHook('onRequest', async (request) => {
+    request.startedAt = performance.now();
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'kcloud hub', version: VERSION, description: 'The hub\'s APIs: kcloud-monitor-api and the identity parts of skyclust-api (see docs/api.md).' },
+      components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' }, bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+      security: [{ basic: [] }, { bearer: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(authPlugin, { resolvers: [new BasicResolver(deps.authenticator)] });
+  app.get('/redoc', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(redocPage('/docs/json')));
+
+  await app.register(monitorApi, { prefix: '/api/v1', deps });
+  await app.register(skyclustApi, { prefix: '/api/v1', deps });
+
+  app.setNotFoundHandler((request, reply) => monitorErrorHandler(new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  app.setErrorHandler(monitorErrorHandler);
+  return app;
+}
+
+/**
+ * Listens on `http.port` and every `http.extraPorts` (the seed APIs document
+ * 8001, 8080 and 5000): one Fastify instance, extra servers hand their
+ * requests and WebSocket upgrades to it. Returns the bound ports.
+ */
+export async function listenApi(app: ApiServer, deps: Pick<ApiDeps, 'config'>): Promise<{ ports: number[]; close(): Promise<void> }> {
+  const { http } = deps.config;
+  await app.listen({ host: http.host, port: http.port });
+  const ports = [(app.server.address() as AddressInfo).port];
+  const extra: Server[] = [];
+  const tls = http.tls.cert && http.tls.key ? { cert: readFileSync(http.tls.cert), key: readFileSync(http.tls.key) } : null;
+  for (const port of http.extraPorts) {
+    const handler = (req: Parameters<typeof app.routing>[0], res: Parameters<typeof app.routing>[1]) => app.routing(req, res);
+    const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, http.host, () => resolve());
+    });
+    extra.push(server);
+    ports.push((server.address() as AddressInfo).port);
+  }
+  return {
+    ports,
+    async close() {
+      for (const s of extra) s.closeAllConnections();
+      await Promise.all(extra.map((s) => new Promise((r) => s.close(r))));
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+import type { Api } from '../types.js';
+import { apiKeysRoutes } from './api-keys.js';
+import { auditLogsRoutes } from './audit-logs.js';
+import { authRoutes } from './auth.js';
+import { skyclustErrorHandler } from './errors.js';
+import { healthRoutes } from './health.js';
+import { notificationsRoutes } from './notifications.js';
+import { usersRoutes } from './users.js';
+import { workspacesRoutes } from './workspaces.js';
+import { wsRoutes } from './ws.js';
+
+/** The identity parts of skyclust-api (../shared/seeds/skyclust-api.md), mounted at /api/v1 with its envelope and error body. */
+export const skyclustApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { deps }) => {
+  const app = instance as unknown as Api;
+  app.setErrorHandler(skyclustErrorHandler);
+  for (const routes of [authRoutes, apiKeysRoutes, usersRoutes, workspacesRoutes, notificationsRoutes, auditLogsRoutes, healthRoutes, wsRoutes]) {
+    await routes(app, deps);
+  }
+};

@@ -1,0 +1,98 @@
+import { EventEmitter } from 'node:events';
+import type { HubDb } from '../core/db.js';
+
+/** One audited action: who did what to which resource, from where, and whether it worked. */
+export interface AuditEntry {
+  userId: number | null;
+  username: string | null;
+  /** `login`, `logout`, `create`, `update`, `delete`, or a route's own verb. */
+  action: string;
+  /** `auth`, `user`, `workspace`, `api_key`, ... */
+  resource: string;
+  resourceId: string | null;
+  success: boolean;
+  ip: string | null;
+  userAgent: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEntry {
+  id: number;
+  ts: number;
+}
+
+interface Row {
+  id: number;
+  ts: number;
+  user_id: number | null;
+  username: string | null;
+  action: string;
+  resource: string;
+  resource_id: string | null;
+  success: number;
+  ip: string | null;
+  user_agent: string | null;
+  details: string | null;
+}
+
+const toRecord = (r: Row): AuditRecord => ({
+  id: r.id,
+  ts: r.ts,
+  userId: r.user_id,
+  username: r.username,
+  action: r.action,
+  resource: r.resource,
+  resourceId: r.resource_id,
+  success: r.success === 1,
+  ip: r.ip,
+  userAgent: r.user_agent,
+  details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
+});
+
+/**
+ * The append-only audit log in hub.db. Records are never changed: the table
+ * has triggers that abort UPDATE and DELETE, so not even a bug in a route
+ * can rewrite history. Emits `record` for live consumers (the /ws stream).
+ */
+export class AuditLog extends EventEmitter<{ record: [AuditRecord] }> {
+  constructor(
+    private readonly db: HubDb,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  record(e: AuditEntry): AuditRecord {
+    const ts = this.now();
+    const info = this.db
+      .prepare('INSERT INTO audit_log (ts, user_id, username, action, resource, resource_id, success, ip, user_agent, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(ts, e.userId, e.username, e.action, e.resource, e.resourceId, e.success ? 1 : 0, e.ip, e.userAgent, e.details ? JSON.stringify(e.details) : null);
+    const rec: AuditRecord = { ...e, details: e.details ?? {}, id: Number(info.lastInsertRowid), ts };
+    this.emit('record', rec);
+    return rec;
+  }
+
+  get(id: number): AuditRecord | null {
+    const row = this.db.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  /** Records matching the filter, newest first, with the total before limit/offset. */
+  query(f: { userId?: number; action?: string; resource?: string; start?: number; end?: number; limit: number; offset: number }): { records: AuditRecord[]; total: number } {
+    const conds: [string, string | number | undefined][] = [
+      ['user_id = ?', f.userId],
+      ['action = ?', f.action],
+      ['resource = ?', f.resource],
+      ['ts >= ?', f.start],
+      ['ts <= ?', f.end],
+    ];
+    const used = conds.filter((c): c is [string, string | number] => c[1] !== undefined);
+    const where = used.map((c) => c[0]);
+    const args = used.map((c) => c[1]);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, f.limit, f.offset) as Row[];
+    return { records: rows.map(toRecord), total };
+  }
+}
