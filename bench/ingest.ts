@@ -1,0 +1,121 @@
+/**
+ * Hub ingest benchmark: the built hub (embedded broker, SQLite store) as a
+ * child process, 50 simulated nodes publishing QoS 1 telemetry batches of
+ * 64 samples (8 GPUs x 8 metrics) from this process. Two phases:
+ *   - paced at BENCH_INGEST_RATE samples/s (default 100 000) for
+ *     BENCH_SECONDS (default 20): the hub's CPU as % of one core;
+ *   - saturation: every node keeps BENCH_INFLIGHT batches in flight: the
+ *     highest acknowledged (= committed) samples/s.
+ * A PUBACK from the hub means the batch is committed (docs/hub.md), so acked
+ * samples/s is stored samples/s. Targets (issue 4): 100 k samples/s at
+ * <= 25 % of a core; saturation >= 400 k samples/s.
+ *
+ *   npm run build && npx tsx bench/ingest.ts   (BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt, { type MqttClient } from 'mqtt';
+import { openHubDb } from '../hub/core/db.js';
+import { NodeStore } from '../hub/identity/nodes.js';
+import { MESSAGE_VERSION } from '../shared/schema/message.js';
+import { freePort } from '../test/helpers/mosquitto.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+const rate = Number(process.env.BENCH_INGEST_RATE ?? 100_000);
+const inflight = Number(process.env.BENCH_INFLIGHT ?? 4);
+const NODES = 50;
+const PER_BATCH = 64;
+const CLK_TCK = 100;
+const METRICS = ['gpu_power_watts', 'gpu_utilization_percent', 'gpu_temperature_celsius', 'gpu_memory_used_bytes', 'gpu_sm_clock_mhz', 'gpu_memory_clock_mhz', 'gpu_fan_speed_percent', 'gpu_energy_joules'];
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return (f[11]! + f[12]!) / CLK_TCK;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-ingest-'));
+const port = await freePort();
+const config = join(dir, 'hub.yaml');
+writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${port} }\nhttp: { port: -1 }\n`);
+{
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const db = openHubDb(join(dir, 'data', 'hub.db'));
+  const nodes = new NodeStore(db);
+  for (let n = 0; n < NODES; n++) await nodes.add(`bench-${n}`, 'bench', 'bench-password');
+  db.close();
+}
+const hub = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(repo, 'dist/hub/main.js'), 'run', '--config', config], { env: { ...process.env, KCLOUD_ADMIN_PASSWORD: 'bench-admin' }, stdio: ['ignore', 'inherit', 'inherit'] });
+
+async function connect(n: number): Promise<MqttClient> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: `bench-${n}`, password: 'bench-password', clientId: `bench-${n}`, reconnectPeriod: 0 });
+    } catch (err) {
+      if (tries > 100) throw err;
+      await sleep(100);
+    }
+  }
+}
+const clients = await Promise.all(Array.from({ length: NODES }, (_, n) => connect(n)));
+const seqs = new Array<number>(NODES).fill(0);
+const ts0 = Date.now();
+
+function payload(n: number): Buffer {
+  const seq = ++seqs[n]!;
+  const ts = ts0 + seq * 1000;
+  const samples = [];
+  for (let g = 0; g < 8; g++) for (const metric of METRICS) samples.push({ metric, labels: { gpu: String(g), uuid: `GPU-${n}-${g}` }, ts, value: seq + g });
+  return Buffer.from(JSON.stringify({ v: MESSAGE_VERSION, cluster: 'bench', node: `bench-${n}`, seq, ts, samples }));
+}
+const publish = (n: number) => clients[n]!.publishAsync(`kcloud/v1/bench/bench-${n}/telemetry`, payload(n), { qos: 1 });
+
+// Phase 1: paced.
+const batchesPerSecond = rate / PER_BATCH;
+let acked = 0;
+let cpu0 = cpuSeconds(hub.pid!);
+let t0 = performance.now();
+let sent = 0;
+const pending = new Set<Promise<unknown>>();
+while (performance.now() - t0 < seconds * 1000) {
+  const due = Math.floor(((performance.now() - t0) / 1000) * batchesPerSecond);
+  while (sent < due) {
+    const p = publish(sent % NODES).then(() => acked++);
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+    sent++;
+  }
+  await sleep(5);
+}
+await Promise.all(pending);
+let elapsed = (performance.now() - t0) / 1000;
+const pacedCpu = ((cpuSeconds(hub.pid!) - cpu0) / elapsed) * 100;
+console.log(`paced: ${((acked * PER_BATCH) / elapsed).toFixed(0)} samples/s committed (target ${rate}), hub CPU ${pacedCpu.toFixed(1)} % of one core over ${elapsed.toFixed(1)} s`);
+
+// Phase 2: saturation, `inflight` batches outstanding per node.
+acked = 0;
+cpu0 = cpuSeconds(hub.pid!);
+t0 = performance.now();
+const deadline = t0 + seconds * 1000;
+await Promise.all(
+  clients.map(async (_, n) => {
+    const loop = async () => {
+      while (performance.now() < deadline) {
+        await publish(n);
+        acked++;
+      }
+    };
+    await Promise.all(Array.from({ length: inflight }, loop));
+  }),
+);
+elapsed = (performance.now() - t0) / 1000;
+console.log(`saturation: ${((acked * PER_BATCH) / elapsed).toFixed(0)} samples/s committed, hub CPU ${(((cpuSeconds(hub.pid!) - cpu0) / elapsed) * 100).toFixed(1)} % of one core (this machine: the publishers share its cores)`);
+
+await Promise.all(clients.map((c) => c.endAsync()));
+hub.kill('SIGTERM');
+await new Promise((r) => hub.once('exit', r));
