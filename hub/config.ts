@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { loadConfig } from '../shared/config/load.js';
 import { AuthConfigSchema } from './api/auth/config.js';
+import { MetricsConfigSchema } from './api/metrics/config.js';
 import { ClustersConfigSchema } from './clusters/config.js';
 import { ThresholdsConfigSchema } from './streams/thresholds-config.js';
 
@@ -106,6 +107,8 @@ export const HubConfigSchema = Type.Object({
   auth: AuthConfigSchema,
   thresholds: ThresholdsConfigSchema,
   clusters: ClustersConfigSchema,
+  /** The hub's Prometheus endpoint GET /metrics (fleet under dcgm-exporter names, hub internals). */
+  metrics: MetricsConfigSchema,
   /** An optional Redis shared by several hubs (rate limits, token revocations); empty: not configured. */
   redis: Type.Object({ url: Type.String({ default: '', pattern: '^(|rediss?://.*)$' }) }, { default: {} }),
 });

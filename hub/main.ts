@@ -4,6 +4,7 @@ import { VERSION } from '../shared/version.js';
 import { registerNodeCommand } from './cli/node.js';
 import { registerQueryCommand } from './cli/query.js';
 import { registerRunCommand } from './cli/run.js';
+import { registerSecretsCommand } from './cli/secrets.js';
 import { registerStatusCommand } from './cli/status.js';
 import { registerUserCommand } from './cli/user.js';
 
@@ -17,5 +18,6 @@ registerNodeCommand(program);
 registerUserCommand(program);
 registerQueryCommand(program);
 registerStatusCommand(program);
+registerSecretsCommand(program);
 
 await program.parseAsync();

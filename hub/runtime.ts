@@ -18,6 +18,8 @@ import { buildApiServer, listenApi } from './api/server.js';
 import { openFleet } from './fleet/fleet.js';
 import { startLocalAgent } from './local-agent.js';
 import { NodeStore } from './identity/nodes.js';
+import { NotificationService } from './notifications/service.js';
+import { WorkspaceStore } from './workspaces/workspace-store.js';
 import { UserStore } from './identity/users.js';
 import { IngestCounters } from './ingest/counters.js';
 import { SeqLedger } from './ingest/dedupe.js';
@@ -77,6 +79,9 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const users = new UserStore(db);
   const auth = new Authenticator(nodes, users, parseDuration(config.broker.authCacheTtl));
   const fleet = openFleet(db, tsdb, bus, parseDuration(config.api.staleAfter));
+  // Listening before the broker starts: the first statuses set the baselines (hub/notifications/generator.ts).
+  const notifications = new NotificationService(db, bus, log.child({ part: 'notifications' }));
+  notifications.start();
   let embedded: EmbeddedBroker | null = null;
   let subscriber: ExternalSubscriber | null = null;
   try {
@@ -117,7 +122,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const writeState = async () => writeHubState(config.dataDir, await hubState());
   await writeState();
   if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
-  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, users, nodes, hubState, startedAt });
+  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt });
   const http = api ? await listenApi(api, { config }) : null;
   const localAgent = config.localAgent.enabled
     ? await startLocalAgent({ nodes, dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })
@@ -149,6 +154,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
         await embedded?.close();
         await subscriber?.close();
         ingest.flush();
+        notifications.stop();
         await writeState();
         fleet.close();
         tsdb.close();

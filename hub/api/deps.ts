@@ -8,9 +8,11 @@ import type { HubState } from '../core/status-file.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Authenticator } from '../identity/authenticator.js';
 import type { NodeStore } from '../identity/nodes.js';
+import type { NotificationService } from '../notifications/service.js';
 import type { UserStore } from '../identity/users.js';
 import type { IngestCounters } from '../ingest/counters.js';
 import type { Tsdb } from '../tsdb/store.js';
+import type { WorkspaceStore } from '../workspaces/workspace-store.js';
 
 /** What the HTTP areas read and act on; built once by the hub runtime (or a test). */
 export interface ApiDeps {
@@ -27,6 +29,9 @@ export interface ApiDeps {
   authenticator: Authenticator;
   users: UserStore;
   nodes: NodeStore;
+  workspaces: WorkspaceStore;
+  /** Notifications made from bus events; emits `notification` for /ws. */
+  notifications: NotificationService;
   /** The hub's state as status.json reports it (broker, ingest, store). */
   hubState(): Promise<HubState>;
   startedAt: number;

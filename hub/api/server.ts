@@ -2,20 +2,27 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { VERSION } from '../../shared/version.js';
-import { BasicResolver } from './auth/basic.js';
+import { auditHook } from './audit-hook.js';
 import { authPlugin } from './auth/plugin.js';
+import { rateLimitedArea } from './auth/rate-limit.js';
+import { createCredentialServices } from './auth/services.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError } from './errors.js';
+import { requestMetricsPlugin } from './metrics/plugin.js';
+import { hubMetricsRoutes } from './metrics/route.js';
 import { monitorApi } from './monitor/index.js';
 import { monitorErrorHandler } from './monitor/errors.js';
+import { pveManagerApi } from './pve-manager/index.js';
 import { redocPage } from './redoc.js';
 import { skyclustApi } from './skyclust/index.js';
+import { wsRoutes } from './skyclust/ws.js';
 import type { Api } from './types.js';
 
 export type ApiServer = Api;
@@ -28,11 +35,15 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's logger type the default one.
     loggerInstance: deps.log as FastifyBaseLogger,
     disableRequestLogging: true,
+    // Open SSE/WS streams and idle keep-alive sockets must not hold up a hub shutdown.
+    forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
     trustProxy: http.trustProxy,
     ...(tls ? { https: tls } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Before any route: root routes (/metrics, /redoc) answer errors in the monitor body too; areas set their own.
+  app.setErrorHandler(monitorErrorHandler);
   app.decorateRequest('startedAt', 0);
   app.addHook('onRequest', async (request) => {
     request.startedAt = performance.now();
@@ -46,14 +57,22 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { resolvers: [new BasicResolver(deps.authenticator)] });
+  const credentials = createCredentialServices(deps);
+  app.decorate('credentials', credentials);
+  await app.register(cookie);
+  await app.register(authPlugin, { resolvers: credentials.resolvers });
+  await app.register(auditHook, { audit: deps.audit });
+  await app.register(requestMetricsPlugin);
+  await hubMetricsRoutes(app, deps);
   app.get('/redoc', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(redocPage('/docs/json')));
 
-  await app.register(monitorApi, { prefix: '/api/v1', deps });
-  await app.register(skyclustApi, { prefix: '/api/v1', deps });
+  await app.register(rateLimitedArea(monitorApi, 'monitor'), { prefix: '/api/v1', deps });
+  await app.register(rateLimitedArea(skyclustApi, 'skyclust'), { prefix: '/api/v1', deps });
+  await app.register(rateLimitedArea(pveManagerApi, 'pveManager'), { prefix: '/api', deps });
+  // skyclust-api documents its WebSocket at the root (ws://host:8080/ws); /api/v1/ws is served too.
+  await wsRoutes(app, deps);
 
   app.setNotFoundHandler((request, reply) => monitorErrorHandler(new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
-  app.setErrorHandler(monitorErrorHandler);
   return app;
 }
 

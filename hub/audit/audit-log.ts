@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { orderBy, Where, type Page, type SortKey } from '../api/list-query.js';
 import type { HubDb } from '../core/db.js';
 
 /** One audited action: who did what to which resource, from where, and whether it worked. */
@@ -20,6 +21,19 @@ export interface AuditRecord extends AuditEntry {
   id: number;
   ts: number;
 }
+
+export interface AuditFilter {
+  userIds?: readonly number[];
+  actions?: readonly string[];
+  resources?: readonly string[];
+  success?: boolean;
+  /** ms since the epoch, inclusive. */
+  start?: number;
+  end?: number;
+}
+
+/** Sortable fields of GET /audit-logs (API name -> column). */
+export const AUDIT_SORT = { created_at: 'ts', action: 'action', resource: 'resource', user_id: 'user_id' } as const;
 
 interface Row {
   id: number;
@@ -78,21 +92,12 @@ export class AuditLog extends EventEmitter<{ record: [AuditRecord] }> {
     return row ? toRecord(row) : null;
   }
 
-  /** Records matching the filter, newest first, with the total before limit/offset. */
-  query(f: { userId?: number; action?: string; resource?: string; start?: number; end?: number; limit: number; offset: number }): { records: AuditRecord[]; total: number } {
-    const conds: [string, string | number | undefined][] = [
-      ['user_id = ?', f.userId],
-      ['action = ?', f.action],
-      ['resource = ?', f.resource],
-      ['ts >= ?', f.start],
-      ['ts <= ?', f.end],
-    ];
-    const used = conds.filter((c): c is [string, string | number] => c[1] !== undefined);
-    const where = used.map((c) => c[0]);
-    const args = used.map((c) => c[1]);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(...args) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, f.limit, f.offset) as Row[];
+  /** Records matching the filter (repeatable values match any), sorted, with the total before limit/offset. */
+  query(f: AuditFilter, sort: readonly SortKey[], page: Page): { records: AuditRecord[]; total: number } {
+    const where = new Where().in('user_id', f.userIds).in('action', f.actions).in('resource', f.resources).between('ts', f.start, f.end);
+    if (f.success !== undefined) where.add('success = ?', f.success ? 1 : 0);
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${where.sql}`).get(...where.args) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT * FROM audit_log ${where.sql} ${orderBy(sort, `id ${sort[0]?.direction ?? 'DESC'}`)} LIMIT ? OFFSET ?`).all(...where.args, page.limit, page.offset) as Row[];
     return { records: rows.map(toRecord), total };
   }
 }

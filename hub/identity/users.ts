@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { HubDb } from '../core/db.js';
 import { assertNameFree, IdentityError } from './names.js';
 import { hashPassword } from './passwords.js';
@@ -25,6 +27,22 @@ interface UserRow {
 }
 
 const toUser = (r: UserRow): User => ({ id: r.id, username: r.username, email: r.email, role: r.role, createdAt: r.created_at, disabled: r.disabled === 1 });
+
+/**
+ * A digest of a password hash: tokens and sessions carry the one of their
+ * login, so any password change (API or `kcloud-hub user passwd`) ends them.
+ * The argon2 hash holds a random salt, so the digest reveals nothing usable.
+ */
+export function passwordStamp(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 22);
+}
+
+/** Changes an admin may make to a user (PUT /users/{id}). */
+export interface UserUpdate {
+  email?: string | null;
+  role?: Role;
+  disabled?: boolean;
+}
 
 /** Validates a `--role` value. */
 export function parseRole(text: string): Role {
@@ -86,5 +104,81 @@ export class UserStore {
       if (user.role === 'admin' && !user.disabled && admins.n === 1) throw new IdentityError(`"${username}" is the last admin; add another admin first`);
       this.db.prepare('DELETE FROM users WHERE id = ?').run(user.id);
     }).immediate();
+  }
+  /** An enabled user by email (case-insensitive) with its password hash, for the skyclust login. */
+  credentialByEmail(email: string): { user: User; passwordHash: string } | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE email = ? COLLATE NOCASE AND disabled = 0').get(email) as UserRow | undefined;
+    if (!row || row.password_hash === null) return null;
+    return { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  /** An enabled user by id with its password stamp; null when removed, disabled or without a password. Runs on every token, key and session request. */
+  active(id: number): { user: User; stamp: string } | null {
+    const row = this.cached('SELECT * FROM users WHERE id = ? AND disabled = 0').get(id) as UserRow | undefined;
+    if (!row || row.password_hash === null) return null;
+    return { user: toUser(row), stamp: passwordStamp(row.password_hash) };
+  }
+
+  /** A user's id by name (Basic's login throttle, on every Basic request). */
+  idByName(username: string): number | null {
+    const row = this.cached('SELECT id FROM users WHERE username = ?').get(username) as { id: number } | undefined;
+    return row?.id ?? null;
+  }
+
+  byEmail(email: string): User | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE email = ? COLLATE NOCASE').get(email) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  /**
+   * Self-registration: role `user`, or `admin` when `adminIfNone` and the
+   * store has no enabled admin (decided inside the write, so two concurrent
+   * registrations cannot both become admin).
+   */
+  async register(username: string, email: string, password: string, adminIfNone: boolean): Promise<User> {
+    assertNameFree(this.db, username);
+    this.assertEmailFree(email);
+    const hash = await hashPassword(password);
+    return this.db.transaction(() => {
+      assertNameFree(this.db, username);
+      this.assertEmailFree(email);
+      const role: Role = adminIfNone && this.enabledAdmins() === 0 ? 'admin' : 'user';
+      const info = this.db
+        .prepare('INSERT INTO users (username, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(username, email, role, hash, Date.now());
+      return this.get(Number(info.lastInsertRowid))!;
+    }).immediate();
+  }
+
+  /** Refuses an email another user has (case-insensitive). */
+  assertEmailFree(email: string, exceptId?: number): void {
+    const other = this.byEmail(email);
+    if (other && other.id !== exceptId) throw new IdentityError(`the email "${email}" is already used`);
+  }
+
+  /** Changes email, role or disabled; the last enabled admin cannot be demoted or disabled. */
+  update(id: number, change: UserUpdate): User {
+    return this.db.transaction(() => {
+      const user = this.get(id);
+      if (!user) throw new IdentityError(`no user with id ${id}`);
+      const next = { ...user, ...change };
+      const losesAdmin = user.role === 'admin' && !user.disabled && (next.role !== 'admin' || next.disabled);
+      if (losesAdmin && this.enabledAdmins() === 1) throw new IdentityError(`"${user.username}" is the last admin; add another admin first`);
+      if (change.email) this.assertEmailFree(change.email, id);
+      this.db.prepare('UPDATE users SET email = ?, role = ?, disabled = ? WHERE id = ?').run(next.email, next.role, next.disabled ? 1 : 0, id);
+      return this.get(id)!;
+    }).immediate();
+  }
+
+  private readonly statements = new Map<string, Statement>();
+  /** Prepared once per store: preparing each time made `active()` 16 µs instead of 5 µs. */
+  private cached(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
+  private enabledAdmins(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get() as { n: number }).n;
   }
 }

@@ -76,8 +76,9 @@ export const authPlugin = fp<AuthPluginOptions>(
       // No route matched: the 404 handler answers, without revealing what needs auth.
       if (access === undefined || access === 'public') return;
       const principal = await authenticate(request, opts.resolvers);
-      authorize(principal, access);
+      // Set before the check, so the audit record of a refused request says who tried.
       request.principal = principal;
+      authorize(principal, access);
     });
   },
   { name: 'kcloud-auth' },

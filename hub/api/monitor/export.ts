@@ -1,4 +1,108 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../../shared/log.js';
+import { EXPORT_FORMATS } from '../../export/formats.js';
+import { metricsTable, RESOURCE_TYPES, type ResourceType } from '../../export/metrics-table.js';
+import type { PdfMeta } from '../../export/pdf-document.js';
+import { powerTable, type PowerBreakdown } from '../../export/power-table.js';
+import { counted, ExportProgress, prefetch } from '../../export/progress.js';
+import { exportRange, reportRange } from '../../export/range.js';
+import { REPORT_TEMPLATES, type ReportTemplate } from '../../export/report-data.js';
+import { writeReportExcel } from '../../export/report-excel.js';
+import { writeReportPdf } from '../../export/report-pdf.js';
+import { buildReport } from '../../export/report-source.js';
+import { sendExport } from '../../export/send.js';
+import type { ExportTable } from '../../export/table.js';
+import { TABLE_WRITERS } from '../../export/writers.js';
 import type { RouteModule } from '../types.js';
+import { CommonQuery, type CommonQueryValues, type Period, type ResolvedRange } from './params.js';
 
-/** Filled in by the export routes of kcloud-monitor-api. */
-export const exportRoutes: RouteModule = () => {};
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const { limit: _limit, offset: _offset, ...RangeQuery } = CommonQuery;
+
+const ExportQuery = { ...RangeQuery, format: Type.Optional(literals(EXPORT_FORMATS)) };
+const PowerExportQuery = Type.Object({ ...ExportQuery, breakdown_by: Type.Optional(literals(['node', 'cluster'] as const)) });
+const MetricsExportQuery = Type.Object({ ...ExportQuery, resource_type: literals(RESOURCE_TYPES) });
+const ReportQuery = Type.Object({
+  template: literals(Object.keys(REPORT_TEMPLATES) as ReportTemplate[]),
+  format: Type.Optional(literals(['pdf', 'excel'] as const)),
+  cluster: RangeQuery.cluster,
+  end_time: RangeQuery.end_time,
+});
+
+const DESCRIPTION =
+  'Streamed as it is read (rows per step, window by window). json is an array of row objects, csv has a header line, excel one sheet, ' +
+  'parquet is application/vnd.apache.parquet with time as TIMESTAMP_MILLIS (UTC); pdf prints a chart and the first 2000 rows. An empty range is a valid empty file.';
+
+/** Streams a table export as an attachment, logging progress every 50,000 rows or 5 s. */
+async function sendTable(reply: Parameters<typeof sendExport>[0], log: FastifyBaseLogger, table: ExportTable, range: ResolvedRange, q: CommonQueryValues & { format?: (typeof EXPORT_FORMATS)[number] }, prefix: string) {
+  const format = q.format ?? 'json';
+  const progress = new ExportProgress(log as Logger, { export: prefix, format });
+  const rows = counted(await prefetch(table.rows), progress);
+  const meta: PdfMeta = { title: `kcloud ${prefix.replaceAll('_', ' ')} export`, from: range.start, to: range.end, step: range.step, stepText: range.stepText, cluster: q.cluster };
+  return sendExport(reply, log as Logger, { format, prefix, from: range.start, to: range.end }, async (out) => {
+    await TABLE_WRITERS[format]({ ...table, rows }, out, meta);
+    progress.done();
+  });
+}
+
+/** kcloud-monitor-api 5. Export API: /export/power, /export/metrics, /export/report. */
+export const exportRoutes: RouteModule = (app, deps) => {
+  app.get(
+    '/export/power',
+    {
+      config: { access: 'metrics:read' },
+      schema: { tags: ['export'], summary: 'Per-step power and energy per node (or cluster) as json, csv, excel, parquet or pdf', description: DESCRIPTION, querystring: PowerExportQuery },
+    },
+    async (request, reply) => {
+      const q: Static<typeof PowerExportQuery> = request.query;
+      const range = exportRange(q);
+      const table = powerTable(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, (q.breakdown_by ?? 'node') as PowerBreakdown);
+      return sendTable(reply, request.log, table, range, q, 'power');
+    },
+  );
+
+  app.get(
+    '/export/metrics',
+    {
+      config: { access: 'metrics:read' },
+      schema: { tags: ['export'], summary: 'Per-step metrics of GPUs, nodes or pods', description: DESCRIPTION, querystring: MetricsExportQuery },
+    },
+    async (request, reply) => {
+      const q: Static<typeof MetricsExportQuery> = request.query;
+      const range = exportRange(q);
+      const resource = q.resource_type as ResourceType;
+      const table = metricsTable(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, resource);
+      return sendTable(reply, request.log, table, range, q, `${resource}_metrics`);
+    },
+  );
+
+  app.get(
+    '/export/report',
+    {
+      config: { access: 'metrics:read' },
+      schema: {
+        tags: ['export'],
+        summary: 'Fleet report over a day, week or month (30 days): totals, per-node and per-GPU tables, power chart',
+        description: 'daily: 1d at 5m steps; weekly: 1w at 1h; monthly: 30d at 6h. pdf (default) or excel (sheets summary, nodes, gpus, power).',
+        querystring: ReportQuery,
+      },
+    },
+    async (request, reply) => {
+      const q: Static<typeof ReportQuery> = request.query;
+      const template = q.template as ReportTemplate;
+      const format = q.format ?? 'pdf';
+      const t = REPORT_TEMPLATES[template];
+      const range = reportRange(t.period as Period, t.step, q.end_time);
+      const prefix = `${template}_report`;
+      const progress = new ExportProgress(request.log as Logger, { export: prefix, format });
+      // The report is a summary (rows per node and GPU, points per step): read whole before the reply starts, so store errors are plain 500s.
+      const report = await buildReport(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, () => progress.row());
+      const meta: PdfMeta = { title: `kcloud ${template} report`, from: range.start, to: range.end, step: range.step, stepText: range.stepText, cluster: q.cluster };
+      return sendExport(reply, request.log as Logger, { format, prefix, from: range.start, to: range.end }, async (out) => {
+        await (format === 'pdf' ? writeReportPdf(report, out, meta) : writeReportExcel(report, out));
+        progress.done();
+      });
+    },
+  );
+};

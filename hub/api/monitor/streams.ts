@@ -1,4 +1,79 @@
+import { Type } from '@sinclair/typebox';
+import { Counter, Gauge } from 'prom-client';
+import { PowerStreams } from '../../streams/power-streams.js';
+import { SseConnection } from '../../streams/sse-connection.js';
 import type { RouteModule } from '../types.js';
 
-/** Filled in by the streams routes of kcloud-monitor-api. */
-export const streamsRoutes: RouteModule = () => {};
+/** Seconds between updates (seed 4.4: default 5). */
+const Interval = Type.Integer({ minimum: 1, maximum: 3600, default: 5 });
+const EventId = Type.String({ pattern: '^[0-9]{1,15}$' });
+
+const StreamQuery = Type.Object({ interval: Type.Optional(Interval) });
+const EventsQuery = Type.Object({
+  interval: Type.Optional(Interval),
+  /** For clients that cannot set Last-Event-ID (a browser's first EventSource connect). */
+  last_event_id: Type.Optional(EventId),
+});
+const EventsHeaders = Type.Object({ 'last-event-id': Type.Optional(EventId) });
+
+/** A WebSocket client holding more unsent bytes than this skips snapshots until it catches up (each is the full state). */
+const WS_MAX_BUFFERED_BYTES = 256 * 1024;
+const SSE_OPTIONS = { heartbeatMs: 15_000, retryMs: 3000, maxBufferedBytes: 256 * 1024 };
+
+/** WS /monitoring/stream/power and SSE GET /monitoring/events/power (seed 4.4, 4.5; docs/api-streams.md). */
+export const streamsRoutes: RouteModule = (app, deps) => {
+  const streams = new PowerStreams({ bus: deps.bus, fleet: deps.fleet, log: deps.log, thresholds: deps.config.thresholds, firstEventId: deps.startedAt });
+  const sse = new Set<SseConnection>();
+  let wsClients = 0;
+  const dropped = new Counter({ name: 'kcloud_hub_stream_frames_dropped_total', help: 'WebSocket power snapshots skipped for clients that could not keep up', registers: [deps.registry] });
+  new Gauge({
+    name: 'kcloud_hub_stream_clients',
+    help: 'Open power stream connections',
+    labelNames: ['transport'],
+    registers: [deps.registry],
+    collect() {
+      this.set({ transport: 'websocket' }, wsClients);
+      this.set({ transport: 'sse' }, sse.size);
+    },
+  });
+  streams.start();
+  // Before the server closes: open streams would otherwise keep it waiting.
+  app.addHook('preClose', async () => {
+    streams.stop();
+    for (const c of [...sse]) c.close();
+  });
+
+  app.get('/monitoring/stream/power', { websocket: true, config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: StreamQuery } }, (socket, request) => {
+    const intervalMs = (request.query.interval ?? 5) * 1000;
+    wsClients++;
+    const push = (snapshot: unknown) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > WS_MAX_BUFFERED_BYTES) return dropped.inc();
+      socket.send(JSON.stringify(snapshot));
+    };
+    // The current state at once, so a dashboard need not wait a whole interval for its first numbers.
+    push(streams.snapshot(Date.now()));
+    const unsubscribe = streams.subscribeSnapshots(intervalMs, push);
+    socket.on('close', () => {
+      wsClients--;
+      unsubscribe();
+    });
+  });
+
+  app.get(
+    '/monitoring/events/power',
+    { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: EventsQuery, headers: EventsHeaders } },
+    (request, reply) => {
+      const intervalMs = (request.query.interval ?? 5) * 1000;
+      const last = request.headers['last-event-id'] ?? request.query.last_event_id;
+      reply.hijack();
+      const conn = new SseConnection(reply.raw, SSE_OPTIONS);
+      sse.add(conn);
+      const unsubscribe = streams.subscribeEvents(intervalMs, last === undefined ? null : Number(last), (e) => conn.send(e));
+      conn.onClose(() => {
+        unsubscribe();
+        sse.delete(conn);
+      });
+    },
+  );
+};

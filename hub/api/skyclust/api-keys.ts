@@ -1,4 +1,74 @@
+import { Type } from '@sinclair/typebox';
+import type { ApiKey } from '../../identity/api-keys.js';
+import { PERMISSIONS, ROLE_PERMISSIONS } from '../auth/permissions.js';
+import type { ApiPrincipal } from '../auth/principal.js';
+import { invalidParameter, notFound } from '../errors.js';
 import type { RouteModule } from '../types.js';
+import { ok } from './envelope.js';
 
-/** Filled in by the api-keys routes of skyclust-api. */
-export const apiKeysRoutes: RouteModule = () => {};
+const tags = ['skyclust: api keys'];
+const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
+
+function keyView(k: ApiKey) {
+  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, created_at: iso(k.createdAt), expires_at: iso(k.expiresAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) };
+}
+
+/**
+ * The scopes a new key gets: within the owner's role, and, when the request
+ * itself came with a scoped key, within that key's scopes (a key cannot mint
+ * a stronger one). Omitted: the presenting key's scopes, else the whole role.
+ */
+export function grantedScopes(principal: ApiPrincipal, requested: string[] | undefined): string[] | null {
+  const role = ROLE_PERMISSIONS[principal.role];
+  const limit = principal.scopes;
+  if (requested === undefined) return limit ? [...limit] : null;
+  for (const s of requested) {
+    if (!role.has(s as (typeof PERMISSIONS)[number])) throw invalidParameter('scopes', `role "${principal.role}" does not have "${s}"`);
+    if (limit && !limit.has(s)) throw invalidParameter('scopes', `the API key used for this request does not have "${s}"`);
+  }
+  return requested;
+}
+
+/** API keys for service-to-service calls (skyclust-api's `X-API-Key`): each user manages their own, the key is shown once. */
+export const apiKeysRoutes: RouteModule = (app, deps) => {
+  const { apiKeys } = app.credentials;
+
+  app.post(
+    '/api-keys',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            scopes: Type.Optional(Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p))), { uniqueItems: true, maxItems: PERMISSIONS.length })),
+            expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal!;
+      const scopes = grantedScopes(principal, request.body.scopes);
+      const expiresAt = request.body.expires_at === undefined ? null : Date.parse(request.body.expires_at);
+      if (expiresAt !== null && expiresAt <= Date.now()) throw invalidParameter('expires_at', 'must be in the future');
+      const { key, apiKey } = apiKeys.create(principal.userId, request.body.name, scopes, expiresAt);
+      deps.audit.record({ userId: principal.userId, username: principal.username, action: 'create', resource: 'api_key', resourceId: apiKey.id, success: true, ip: request.ip, userAgent: request.headers['user-agent'] ?? null, details: { name: apiKey.name, scopes } });
+      return reply.status(201).send(ok(request, { ...keyView(apiKey), key }, 'API key created; the key is shown only this once'));
+    },
+  );
+
+  app.get('/api-keys', { config: { access: 'authenticated' }, schema: { tags } }, async (request) => {
+    const keys = apiKeys.list(request.principal!.userId).map(keyView);
+    return ok(request, { api_keys: keys, total: keys.length });
+  });
+
+  app.delete('/api-keys/:id', { config: { access: 'authenticated' }, schema: { tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
+    const principal = request.principal!;
+    if (!apiKeys.revoke(principal.userId, request.params.id)) throw notFound(`API key ${request.params.id}`);
+    deps.audit.record({ userId: principal.userId, username: principal.username, action: 'delete', resource: 'api_key', resourceId: request.params.id, success: true, ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
+    return ok(request, { id: request.params.id, revoked: true }, 'API key revoked');
+  });
+};

@@ -23,7 +23,7 @@ describe('NodeDirectory', () => {
     const a = await nodes.add('gpu-a', 'prod', 'pw');
     await nodes.add('gpu-b', 'dev', 'pw');
     const writer = new NodeStateWriter(db);
-    const header = { v: MESSAGE_VERSION, cluster: 'prod', node: 'gpu-a' };
+    const header = { v: MESSAGE_VERSION, cluster: 'prod', node: 'gpu-a' } as const;
     writer.inventory(a.id, { ...header, ts: 1, inventory: { host: { cores: 8 } } }, 10);
     writer.inventory(a.id, { ...header, ts: 2, inventory: { host: { cores: 16 } } }, 20);
     writer.status(a.id, { ...header, ts: 3, state: 'online', agentVersion: '1.2.3', sources: { gpu: { enabled: true, reason: 'nvidia-smi found', lastSampleTs: null, errors: 0 } } }, 30);

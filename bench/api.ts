@@ -1,0 +1,131 @@
+/**
+ * HTTP API benchmark (issue 5): the built hub as a child process with 50
+ * nodes x 8 GPUs of data (a day at 1-minute resolution, published through
+ * the embedded broker like agents do), then autocannon against
+ *   /api/v1/accelerators/gpus?include_metrics=true   (target >= 10 000 req/s, p99 <= 20 ms)
+ *   /api/v1/monitoring/timeseries/power?period=1d&step=5m   (reported)
+ * Basic auth as admin on every request, as the seed's curl examples do.
+ *
+ *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50)
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import mqtt, { type MqttClient } from 'mqtt';
+import { openHubDb } from '../hub/core/db.js';
+import { NodeStore } from '../hub/identity/nodes.js';
+import { MESSAGE_VERSION, type Sample } from '../shared/schema/message.js';
+import { freePort } from '../test/helpers/mosquitto.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const NODES = 50;
+const GPUS = 8;
+const MINUTES = 24 * 60;
+const PER_MESSAGE_MINUTES = 10;
+const ADMIN = 'bench-admin-password';
+
+const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-api-'));
+const [mqttPort, httpPort] = [await freePort(), await freePort()];
+const config = join(dir, 'hub.yaml');
+writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${mqttPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n`);
+mkdirSync(join(dir, 'data'), { recursive: true });
+{
+  const db = openHubDb(join(dir, 'data', 'hub.db'));
+  const nodes = new NodeStore(db);
+  for (let n = 0; n < NODES; n++) await nodes.add(`node-${n}`, n < 25 ? 'prod' : 'dev', 'bench-password');
+  db.close();
+}
+const hub = spawn(process.execPath, [join(repo, 'dist/hub/main.js'), 'run', '--config', config], { env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN }, stdio: ['ignore', 'inherit', 'inherit'] });
+
+async function connect(n: number): Promise<MqttClient> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: `node-${n}`, password: 'bench-password', clientId: `node-${n}`, reconnectPeriod: 0 });
+    } catch (err) {
+      if (tries > 100) throw err;
+      await sleep(100);
+    }
+  }
+}
+
+const gpuInventory = (n: number, g: number) => ({
+  index: g,
+  uuid: `GPU-${String(n).padStart(4, '0')}-${g}`,
+  name: 'NVIDIA H100 80GB HBM3',
+  serial: null,
+  driverVersion: '550.54.15',
+  cudaVersion: '12.4',
+  vbios: '96.00.74.00.0F',
+  pciBusId: `00000000:${(0x18 + g).toString(16)}:00.0`,
+  memoryTotalBytes: 85_520_809_984,
+  powerLimits: { enforcedWatts: 700, defaultWatts: 700, minWatts: 200, maxWatts: 700 },
+  migMode: 'Disabled',
+  migDevices: [],
+  processes: [],
+});
+
+function minuteSamples(n: number, ts: number, minute: number): Sample[] {
+  const out: Sample[] = [];
+  for (let g = 0; g < GPUS; g++) {
+    const labels = { gpu: String(g), uuid: `GPU-${String(n).padStart(4, '0')}-${g}` };
+    const watts = 300 + ((n * 7 + g * 13 + minute) % 300);
+    out.push(
+      { metric: 'gpu_power_watts', labels, ts, value: watts },
+      { metric: 'gpu_utilization_percent', labels, ts, value: (minute + g) % 100 },
+      { metric: 'gpu_temperature_celsius', labels, ts, value: 40 + (g % 20) },
+      { metric: 'gpu_memory_used_bytes', labels, ts, value: 1e10 + g },
+      { metric: 'gpu_memory_total_bytes', labels, ts, value: 85_520_809_984 },
+      { metric: 'gpu_energy_joules', labels, ts, value: minute * 60 * 450 },
+    );
+  }
+  out.push(
+    { metric: 'rapl_power_watts', labels: { zone: 'intel-rapl:0', domain: 'package' }, ts, value: 180 },
+    { metric: 'rapl_power_watts', labels: { zone: 'intel-rapl:1', domain: 'package' }, ts, value: 175 },
+    { metric: 'rapl_power_watts', labels: { zone: 'intel-rapl:0:0', domain: 'dram' }, ts, value: 40 },
+    { metric: 'node_power_watts', labels: { source: 'dcmi' }, ts, value: 4500 },
+  );
+  return out;
+}
+
+const clients = await Promise.all(Array.from({ length: NODES }, (_, n) => connect(n)));
+const now = Math.floor(Date.now() / 60_000) * 60_000;
+const t0 = performance.now();
+let samples = 0;
+await Promise.all(
+  clients.map(async (client, n) => {
+    const cluster = n < 25 ? 'prod' : 'dev';
+    const base = `kcloud/v1/${cluster}/node-${n}`;
+    const header = { v: MESSAGE_VERSION, cluster, node: `node-${n}` };
+    await client.publishAsync(`${base}/status`, JSON.stringify({ ...header, ts: now, state: 'online', sources: {} }), { qos: 1, retain: true });
+    const inventory = { host: { hostname: `node-${n}`, cores: 96, threads: 192, sockets: 2, memoryBytes: 2 * 1024 ** 4, os: 'Ubuntu 22.04.4 LTS', kernel: '5.15.0', arch: 'x64' }, gpus: Array.from({ length: GPUS }, (_, g) => gpuInventory(n, g)) };
+    await client.publishAsync(`${base}/inventory`, JSON.stringify({ ...header, ts: now, inventory }), { qos: 1, retain: true });
+    for (let m = 0, seq = 1; m < MINUTES; m += PER_MESSAGE_MINUTES, seq++) {
+      const batch: Sample[] = [];
+      for (let k = m; k < m + PER_MESSAGE_MINUTES; k++) batch.push(...minuteSamples(n, now - (MINUTES - 1 - k) * 60_000, k));
+      samples += batch.length;
+      await client.publishAsync(`${base}/telemetry`, JSON.stringify({ ...header, seq, ts: now, samples: batch }), { qos: 1 });
+    }
+  }),
+);
+console.log(`loaded ${samples} samples (${NODES} nodes x ${GPUS} GPUs, ${MINUTES} minutes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+const authorization = `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}`;
+for (const path of ['/api/v1/accelerators/gpus?include_metrics=true', '/api/v1/monitoring/timeseries/power?period=1d&step=5m']) {
+  const url = `http://127.0.0.1:${httpPort}${path}`;
+  const probe = await fetch(url, { headers: { authorization } });
+  const body = await probe.text();
+  if (!probe.ok) throw new Error(`${path}: ${probe.status} ${body}`);
+  const result = await autocannon({ url, connections, duration: seconds, headers: { authorization } });
+  console.log(
+    `${path}: ${result.requests.average.toFixed(0)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors, response ${body.length} bytes`,
+  );
+}
+
+await Promise.all(clients.map((c) => c.endAsync()));
+hub.kill('SIGTERM');
+await new Promise((r) => hub.once('exit', r));

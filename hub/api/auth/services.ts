@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { parseDuration } from '../../../shared/duration.js';
+import { ApiKeyStore } from '../../identity/api-keys.js';
+import { LoginThrottle } from '../../identity/login-throttle.js';
+import { keyring, SecretStore } from '../../identity/secrets.js';
+import { SessionStore } from '../../identity/sessions.js';
+import { loadOrCreateSigningKeys, TokenService } from '../../identity/tokens.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiKeyResolver } from './api-key.js';
+import { ThrottledBasicResolver } from './basic-throttled.js';
+import type { AuthConfig } from './config.js';
+import { JwtResolver } from './jwt.js';
+import type { CredentialResolver } from './resolver.js';
+import { SessionResolver } from './session.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Tokens, API keys, sessions, login throttle and secrets, for the routes that issue or revoke credentials. */
+    credentials: CredentialServices;
+  }
+}
+
+export interface CredentialServices {
+  config: AuthConfig;
+  /** HTTPS on the hub's own listeners (session cookies get `Secure`). */
+  tls: boolean;
+  tokens: TokenService;
+  apiKeys: ApiKeyStore;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+  secrets: SecretStore;
+  /** In the order the auth plugin tries them: Basic, JWT Bearer, API key (X-API-Key or a non-JWT Bearer), session cookie. */
+  resolvers: CredentialResolver[];
+}
+
+/** Builds the credential services on hub.db; the JWT and secret keys live in dataDir (created 0600 on first start). */
+export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | 'users' | 'authenticator'>, env: NodeJS.ProcessEnv = process.env): CredentialServices {
+  const { auth, dataDir, http } = deps.config;
+  const tokens = new TokenService(deps.db, loadOrCreateSigningKeys(join(dataDir, 'jwt-ed25519.pem')), {
+    ttlMs: parseDuration(auth.accessTokenTtl),
+    clockToleranceMs: parseDuration(auth.clockTolerance),
+  });
+  const apiKeys = new ApiKeyStore(deps.db);
+  const sessions = new SessionStore(deps.db, parseDuration(auth.session.ttl));
+  const throttle = new LoginThrottle(deps.db, { windowMs: parseDuration(auth.loginThrottle.window), perAccount: auth.loginThrottle.perAccount, perIp: auth.loginThrottle.perIp });
+  return {
+    config: auth,
+    tls: Boolean(http.tls.cert && http.tls.key),
+    tokens,
+    apiKeys,
+    sessions,
+    throttle,
+    secrets: new SecretStore(deps.db, keyring(dataDir, env)),
+    resolvers: [
+      new ThrottledBasicResolver(deps.authenticator, deps.users, throttle),
+      new JwtResolver(tokens, deps.users),
+      new ApiKeyResolver(apiKeys, deps.users),
+      new SessionResolver(sessions, deps.users, auth.session.cookieName),
+    ],
+  };
+}

@@ -1,0 +1,67 @@
+import type { HubDb } from '../core/db.js';
+
+export interface ThrottleLimits {
+  windowMs: number;
+  perAccount: number;
+  perIp: number;
+}
+
+export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterMs: number; by: 'account' | 'ip' };
+
+/**
+ * Pure rule: with `limit` or more failures inside the window, logins wait
+ * until enough of them age out that one more attempt would be the limit-th.
+ * `failures` are timestamps inside the window, oldest first.
+ */
+export function decide(failures: readonly number[], limit: number, windowMs: number, now: number): { allowed: true } | { allowed: false; retryAfterMs: number } {
+  if (failures.length < limit) return { allowed: true };
+  const unblockAt = failures[failures.length - limit]! + windowMs;
+  return { allowed: false, retryAfterMs: Math.max(1, unblockAt - now) };
+}
+
+/**
+ * Failed logins per account and per client ip, in hub.db so a restart does
+ * not reset an attack's count. The account key is the user id when the name
+ * exists (email and username of one user share the budget), else the name.
+ */
+export class LoginThrottle {
+  // Prepared once: Basic auth checks the throttle on every request.
+  private readonly select;
+
+  constructor(
+    private readonly db: HubDb,
+    private readonly limits: ThrottleLimits,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.select = db.prepare<[string, number], { ts: number }>('SELECT ts FROM login_failures WHERE key = ? AND ts > ? ORDER BY ts');
+  }
+
+  check(account: string, ip: string): ThrottleDecision {
+    const now = this.now();
+    const byAccount = decide(this.failures(`account:${account}`, now), this.limits.perAccount, this.limits.windowMs, now);
+    if (!byAccount.allowed) return { ...byAccount, by: 'account' };
+    const byIp = decide(this.failures(`ip:${ip}`, now), this.limits.perIp, this.limits.windowMs, now);
+    if (!byIp.allowed) return { ...byIp, by: 'ip' };
+    return { allowed: true };
+  }
+
+  /** Counts a failed login against both keys; drops failures older than the window. */
+  fail(account: string, ip: string): void {
+    const now = this.now();
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM login_failures WHERE ts <= ?').run(now - this.limits.windowMs);
+      const insert = this.db.prepare('INSERT INTO login_failures (key, ts) VALUES (?, ?)');
+      insert.run(`account:${account}`, now);
+      insert.run(`ip:${ip}`, now);
+    })();
+  }
+
+  /** A successful login clears the account's count (the ip's stays: one good password does not excuse a spray). */
+  succeed(account: string): void {
+    this.db.prepare('DELETE FROM login_failures WHERE key = ?').run(`account:${account}`);
+  }
+
+  private failures(key: string, now: number): number[] {
+    return this.select.all(key, now - this.limits.windowMs).map((r) => r.ts);
+  }
+}

@@ -1,0 +1,62 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../shared/log.js';
+import type { BusEvents, HubBus } from '../bus.js';
+import type { HubDb } from '../core/db.js';
+import { NotificationGenerator } from './generator.js';
+import { NotificationStore, type Notification, type NotificationDraft } from './notification-store.js';
+
+/** How long a still-exceeded threshold stays quiet after its notification. */
+const THRESHOLD_REPEAT_MS = 15 * 60_000;
+
+/**
+ * Turns bus events into stored notifications and emits each one
+ * (`notification`) for /ws. Recipients are the enabled admins: nodes
+ * belong to no workspace yet, and admins are who can act on a node
+ * (docs: skyclust notifications). Runs inside ingest's emit, so every
+ * failure is caught and logged here, never thrown back into ingest.
+ */
+export class NotificationService extends EventEmitter<{ notification: [Notification] }> {
+  readonly store: NotificationStore;
+  private readonly generator = new NotificationGenerator({ thresholdRepeatMs: THRESHOLD_REPEAT_MS });
+  private readonly busHandlers: { [K in keyof BusEvents]?: (...args: BusEvents[K]) => void } = {
+    'node-status': ({ node, status }) => this.deliver(() => this.generator.fromStatus(node, status)),
+    'threshold-exceeded': (e) => this.deliver(() => this.generator.fromThreshold(e)),
+    samples: ({ node, rows }) => this.deliver(() => this.generator.fromSamples(node, rows)),
+  };
+
+  constructor(
+    private readonly db: HubDb,
+    private readonly bus: HubBus,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.setMaxListeners(0);
+    this.store = new NotificationStore(db);
+  }
+
+  start(): void {
+    for (const [event, fn] of Object.entries(this.busHandlers)) this.bus.on(event as keyof BusEvents, fn as never);
+  }
+
+  stop(): void {
+    for (const [event, fn] of Object.entries(this.busHandlers)) this.bus.off(event as keyof BusEvents, fn as never);
+  }
+
+  private recipients(): number[] {
+    return (this.db.prepare("SELECT id FROM users WHERE role = 'admin' AND disabled = 0 ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  }
+
+  private deliver(make: () => NotificationDraft[]): void {
+    try {
+      const drafts = make();
+      if (drafts.length === 0) return;
+      const users = this.recipients();
+      for (const draft of drafts) {
+        for (const n of this.store.insert(draft, users)) this.emit('notification', n);
+        this.log.info({ category: draft.category, node: draft.node, recipients: users.length }, draft.title);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'cannot create notification');
+    }
+  }
+}

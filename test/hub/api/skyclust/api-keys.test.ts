@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+
+const json = { 'content-type': 'application/json' };
+
+describe('skyclust API keys (real hub)', () => {
+  let hub: ApiHub;
+  let erin: [string, string];
+  let frank: [string, string];
+  const create = (user: [string, string] | null, body: unknown, headers: Record<string, string> = {}) =>
+    hub.request('/api/v1/api-keys', { method: 'POST', user, headers: { ...json, ...headers }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    hub = await startApiHub();
+    erin = await hub.addUser('erin', 'user');
+    frank = await hub.addUser('frank', 'viewer');
+  });
+  afterAll(() => hub.close());
+
+  it('shows the key once; lists show only its prefix; the database holds no copy', async () => {
+    const res = await create(erin, { name: 'ci', scopes: ['metrics:read', 'user:read'] });
+    expect(res.status).toBe(201);
+    const { data } = await res.json();
+    expect(data).toMatchObject({ name: 'ci', scopes: ['metrics:read', 'user:read'], revoked_at: null, expires_at: null });
+    expect(data.key.startsWith(data.prefix)).toBe(true);
+    const list = await (await hub.request('/api/v1/api-keys', { user: erin })).json();
+    expect(list.data.api_keys.map((k: { id: string }) => k.id)).toEqual([data.id]);
+    expect(JSON.stringify(list)).not.toContain(data.key);
+    const row = hub.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(data.id);
+    expect(JSON.stringify(row)).not.toContain(data.key);
+    // Another user sees none of erin's keys.
+    expect((await (await hub.request('/api/v1/api-keys', { user: frank })).json()).data.api_keys).toEqual([]);
+  });
+
+  it('validates scopes against PERMISSIONS and the owner\'s role', async () => {
+    for (const [user, scopes] of [
+      [erin, ['metrics:read', 'root:everything']],
+      [frank, ['user:delete']],
+    ] as const) {
+      const res = await create(user, { name: 'x', scopes });
+      const body = await res.json();
+      expect([res.status, body.code, body.error]).toEqual([400, 'VALIDATION_ERROR', expect.stringContaining('scopes')]);
+    }
+    expect((await create(erin, { name: 'x', expires_at: '2001-01-01T00:00:00Z' })).status).toBe(400);
+  });
+
+  it('accepts X-API-Key and Bearer, limits a scoped key to its scopes, and a key cannot mint a wider one', async () => {
+    const { data } = await (await create(erin, { name: 'narrow', scopes: ['metrics:read'] })).json();
+    for (const headers of <Record<string, string>[]>[{ 'x-api-key': data.key }, { authorization: `Bearer ${data.key}` }]) {
+      const me = await hub.request('/api/v1/users/me', { user: null, headers });
+      expect((await me.json()).data).toMatchObject({ username: 'erin', auth_method: 'api_key', permissions: ['metrics:read'] });
+      // erin's role has user:read; this key does not.
+      const users = await hub.request('/api/v1/users', { user: null, headers });
+      expect([users.status, (await users.json()).code]).toEqual([403, 'FORBIDDEN']);
+    }
+    const wider = await create(null, { name: 'wider', scopes: ['user:read'] }, { 'x-api-key': data.key });
+    expect(wider.status).toBe(400);
+    const inherited = await (await create(null, { name: 'same' }, { 'x-api-key': data.key })).json();
+    expect(inherited.data.scopes).toEqual(['metrics:read']);
+  });
+
+  it('refuses a revoked key with 401; revoking another user\'s key is 404', async () => {
+    const { data } = await (await create(erin, { name: 'temp' })).json();
+    expect((await hub.request(`/api/v1/api-keys/${data.id}`, { method: 'DELETE', user: frank })).status).toBe(404);
+    expect((await hub.request('/api/v1/users/me', { user: null, headers: { 'x-api-key': data.key } })).status).toBe(200);
+    const del = await hub.request(`/api/v1/api-keys/${data.id}`, { method: 'DELETE', user: erin });
+    expect(del.status).toBe(200);
+    const after = await hub.request('/api/v1/users/me', { user: null, headers: { 'x-api-key': data.key } });
+    expect([after.status, (await after.json()).code]).toEqual([401, 'UNAUTHORIZED']);
+    const listed = (await (await hub.request('/api/v1/api-keys', { user: erin })).json()).data.api_keys.find((k: { id: string }) => k.id === data.id);
+    expect(listed.revoked_at).not.toBeNull();
+    expect(hub.db.prepare("SELECT action, resource, resource_id FROM audit_log WHERE resource = 'api_key' AND action = 'delete'").all()).toEqual([{ action: 'delete', resource: 'api_key', resource_id: data.id }]);
+  });
+
+  it('needs a signed-in user', async () => {
+    expect((await create(null, { name: 'anon' })).status).toBe(401);
+    expect((await hub.request('/api/v1/api-keys', { user: null })).status).toBe(401);
+  });
+});
