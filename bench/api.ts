@@ -6,7 +6,8 @@
  *   /api/v1/monitoring/timeseries/power?period=1d&step=5m   (reported)
  * Basic auth as admin on every request, as the seed's curl examples do.
  *
- *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50)
+ *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50;
+ *   BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ mkdirSync(join(dir, 'data'), { recursive: true });
   for (let n = 0; n < NODES; n++) await nodes.add(`node-${n}`, n < 25 ? 'prod' : 'dev', 'bench-password');
   db.close();
 }
-const hub = spawn(process.execPath, [join(repo, 'dist/hub/main.js'), 'run', '--config', config], { env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN }, stdio: ['ignore', 'inherit', 'inherit'] });
+const hub = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(repo, 'dist/hub/main.js'), 'run', '--config', config], { env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN }, stdio: ['ignore', 'inherit', 'inherit'] });
 
 async function connect(n: number): Promise<MqttClient> {
   for (let tries = 0; ; tries++) {

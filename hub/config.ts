@@ -101,6 +101,8 @@ export const HubConfigSchema = Type.Object({
     {
       /** A sample older than this is not "current" (its node stopped reporting it): current values become null. */
       staleAfter: Type.String({ ...Duration, default: '60s' }),
+      /** How long a monitoring GET answer is reused for the same URL (metadata.cache_hit: true); 0s turns the cache off. */
+      cacheTtl: Type.String({ ...Duration, default: '1s' }),
     },
     { default: {} },
   ),

@@ -92,7 +92,9 @@ export class NodeDirectory {
     });
     bus.on('samples', ({ node, rows }) => {
       const view = this.nodes.get(node.name);
-      if (view && rows.length > 0) view.lastSeen = Math.max(view.lastSeen ?? 0, Date.now());
+      // A node added by the CLI since the last reload: ingest accepted it, so hub.db has it.
+      if (!view) return this.reload();
+      if (rows.length > 0) view.lastSeen = Math.max(view.lastSeen ?? 0, Date.now());
     });
     this.timer = setInterval(() => this.reload(), refreshMs);
     this.timer.unref();

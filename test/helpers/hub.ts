@@ -66,7 +66,10 @@ const merge = (a: Tree, b: Tree): Tree =>
  */
 export async function startTestHub(overrides: Tree = {}): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-hub-'));
-  const base = { dataDir: join(dir, 'data'), broker: { host: '127.0.0.1', port: await freePort() }, http: { host: '127.0.0.1', port: 0 } };
+  const base = { dataDir: join(dir, 'data'), broker: { host: '127.0.0.1', port: await freePort() }, http: { host: '127.0.0.1', port: 0 },
+    // Tests publish and read back at once; the response cache has its own test (test/hub/api/monitor/response-cache.test.ts).
+    api: { cacheTtl: '0s' },
+  };
   const tree = merge(base, overrides);
   const dataDir = tree.dataDir as string;
   const configFile = writeHubConfig(stringifyYaml(tree), dir);

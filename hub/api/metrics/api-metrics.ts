@@ -13,8 +13,8 @@ export class ApiMetrics {
   /** `endpoint` is the route pattern (`/api/v1/clusters/:cluster_name/power`), never the raw URL: one series per route, not per URL. */
   readonly requests = new Counter({ name: 'api_requests_total', help: 'Total API requests', labelNames: ['method', 'endpoint', 'status'], registers: [this.registry] });
   readonly duration = new Histogram({ name: 'api_request_duration_seconds', help: 'API request duration', labelNames: ['method', 'endpoint'], buckets: DURATION_BUCKETS, registers: [this.registry] });
-  readonly cacheHits = new Counter({ name: 'cache_hits_total', help: 'Cache hits (answers reused from a cluster Prometheus)', registers: [this.registry] });
-  readonly cacheMisses = new Counter({ name: 'cache_misses_total', help: 'Cache misses (answers fetched from a cluster Prometheus)', registers: [this.registry] });
+  readonly cacheHits = new Counter({ name: 'cache_hits_total', help: 'Cache hits (monitoring answers and cluster Prometheus answers reused)', registers: [this.registry] });
+  readonly cacheMisses = new Counter({ name: 'cache_misses_total', help: 'Cache misses (monitoring answers computed, cluster Prometheus answers fetched)', registers: [this.registry] });
   readonly prometheusQueries = new Histogram({ name: 'prometheus_query_duration_seconds', help: 'Prometheus query duration', buckets: DURATION_BUCKETS, registers: [this.registry] });
 
   /** Hit rate of the cache in percent; null before its first use. */

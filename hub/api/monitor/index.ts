@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { parseDuration } from '../../../shared/duration.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
 import { acceleratorsRoutes } from './accelerators.js';
@@ -8,6 +9,7 @@ import { exportRoutes } from './export.js';
 import { hardwareRoutes } from './hardware.js';
 import { infrastructureRoutes } from './infrastructure.js';
 import { powerRoutes } from './power.js';
+import { registerResponseCache } from './response-cache.js';
 import { streamsRoutes } from './streams.js';
 import { systemRoutes } from './system.js';
 
@@ -15,6 +17,7 @@ import { systemRoutes } from './system.js';
 export const monitorApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { deps }) => {
   const app = instance as unknown as Api;
   app.setErrorHandler(monitorErrorHandler);
+  registerResponseCache(app, parseDuration(deps.config.api.cacheTtl), app.apiMetrics);
   for (const routes of [acceleratorsRoutes, infrastructureRoutes, hardwareRoutes, powerRoutes, streamsRoutes, exportRoutes, clustersRoutes, systemRoutes]) {
     await routes(app, deps);
   }

@@ -55,4 +55,14 @@ describe('NodeDirectory', () => {
     expect(dir.get('gpu-a')).toBeNull();
     expect(removed).toEqual(['gpu-a']);
   });
+
+  it('picks up a node added by the CLI when its first samples arrive', async () => {
+    db = openHubDb(join(mkdtempSync(join(tmpdir(), 'kcloud-nodedir-')), 'hub.db'));
+    const bus = new HubBus();
+    dir = new NodeDirectory(db, bus, 60_000);
+    const added = await new NodeStore(db).add('gpu-new', 'prod', 'pw');
+    expect(dir.get('gpu-new')).toBeNull();
+    bus.emit('samples', { node: { id: added.id, name: 'gpu-new', cluster: 'prod' }, seq: 1, rows: [] });
+    expect(dir.get('gpu-new')?.cluster).toBe('prod');
+  });
 });
