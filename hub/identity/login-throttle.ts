@@ -27,6 +27,8 @@ export function decide(failures: readonly number[], limit: number, windowMs: num
 export class LoginThrottle {
   // Prepared once: Basic auth checks the throttle on every request.
   private readonly select;
+  /** Newest failure anywhere: with none inside the window (the usual case) a check needs no query. */
+  private lastFailure: number;
 
   constructor(
     private readonly db: HubDb,
@@ -34,10 +36,12 @@ export class LoginThrottle {
     private readonly now: () => number = Date.now,
   ) {
     this.select = db.prepare<[string, number], { ts: number }>('SELECT ts FROM login_failures WHERE key = ? AND ts > ? ORDER BY ts');
+    this.lastFailure = (db.prepare('SELECT max(ts) AS ts FROM login_failures').get() as { ts: number | null }).ts ?? -Infinity;
   }
 
   check(account: string, ip: string): ThrottleDecision {
     const now = this.now();
+    if (now - this.lastFailure >= this.limits.windowMs) return { allowed: true };
     const byAccount = decide(this.failures(`account:${account}`, now), this.limits.perAccount, this.limits.windowMs, now);
     if (!byAccount.allowed) return { ...byAccount, by: 'account' };
     const byIp = decide(this.failures(`ip:${ip}`, now), this.limits.perIp, this.limits.windowMs, now);
@@ -48,6 +52,7 @@ export class LoginThrottle {
   /** Counts a failed login against both keys; drops failures older than the window. */
   fail(account: string, ip: string): void {
     const now = this.now();
+    this.lastFailure = now;
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM login_failures WHERE ts <= ?').run(now - this.limits.windowMs);
       const insert = this.db.prepare('INSERT INTO login_failures (key, ts) VALUES (?, ?)');

@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditLog } from '../../audit/audit-log.js';
 import type { LoginThrottle, ThrottleDecision } from '../../identity/login-throttle.js';
 import { hashPassword, verifyPassword } from '../../identity/passwords.js';
 import type { User, UserStore } from '../../identity/users.js';
@@ -25,13 +24,13 @@ const unknownUserHash = () => (dummyHash ??= hashPassword('kcloud-no-such-user')
 export interface PasswordLoginDeps {
   users: UserStore;
   throttle: LoginThrottle;
-  audit: AuditLog;
 }
 
 /**
  * Checks a password login (skyclust's email, the Proxmox manager's username):
- * throttle first, then argon2; every attempt is audited (action `login`,
- * resource `auth`), never with the password.
+ * throttle first, then argon2. The route declares `audit: {action: 'login',
+ * resource: 'auth'}`; the audit hook records every attempt with the user
+ * and reason noted here, never the password.
  */
 export async function passwordLogin(
   deps: PasswordLoginDeps,
@@ -42,30 +41,21 @@ export async function passwordLogin(
   const cred = login.by === 'email' ? deps.users.credentialByEmail(login.identifier) : deps.users.credential(login.identifier);
   const known = cred?.user ?? (login.by === 'email' ? deps.users.byEmail(login.identifier) : deps.users.byName(login.identifier));
   const account = throttleKey(known, login.identifier);
-  const audit = (success: boolean, reason: string | null, user: User | null) =>
-    deps.audit.record({
-      userId: user?.id ?? null,
-      username: user?.username ?? null,
-      action: 'login',
-      resource: 'auth',
-      resourceId: null,
-      success,
-      ip: request.ip,
-      userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
-      details: { via: login.via, [login.by]: login.identifier, ...(reason ? { reason } : {}) },
-    });
+  const note = (reason: string | null, user: User | null) => {
+    request.auditNote = { ...(user && { userId: user.id, username: user.username }), details: { via: login.via, [login.by]: login.identifier, ...(reason && { reason }) } };
+  };
   const decision = deps.throttle.check(account, request.ip);
   if (!decision.allowed) {
-    audit(false, `throttled by ${decision.by}`, known);
+    note(`throttled by ${decision.by}`, known);
     throttled(decision, reply);
   }
   const ok = cred ? await verifyPassword(cred.passwordHash, login.password) : (await verifyPassword(await unknownUserHash(), login.password), false);
   if (!ok || !cred) {
     deps.throttle.fail(account, request.ip);
-    audit(false, cred ? 'wrong password' : 'unknown or disabled account', known);
+    note(cred ? 'wrong password' : 'unknown or disabled account', known);
     throw new ApiError('UNAUTHORIZED', `invalid ${login.by} or password`);
   }
   deps.throttle.succeed(account);
-  audit(true, null, cred.user);
+  note(null, cred.user);
   return cred.user;
 }

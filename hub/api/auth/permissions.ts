@@ -26,7 +26,7 @@ export type RouteAccess = Permission | 'authenticated' | 'public';
 /** Roles as in skyclust-api.md: admin everything, user works with the fleet, viewer only reads. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),
-  user: new Set<Permission>(['user:read', 'system:read', 'workspace:manage', 'metrics:read', 'infra:manage']),
+  user: new Set<Permission>(['system:read', 'workspace:manage', 'metrics:read', 'infra:manage']),
   viewer: new Set<Permission>(['system:read', 'metrics:read']),
 };
 

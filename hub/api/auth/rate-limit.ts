@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../../shared/duration.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -33,6 +33,16 @@ export function bucket(principal: ApiPrincipal | null, ip: string, limits: AreaL
 }
 
 /**
+ * Health checks (routes tagged `health`) and routes declaring
+ * `config.rateLimit: false` are not counted: a probe every 10 s would spend
+ * an anonymous budget of 100/h in 17 minutes.
+ */
+export function exempt(request: FastifyRequest): boolean {
+  const { config, schema } = request.routeOptions;
+  return config.rateLimit === false || (schema?.tags?.includes('health') ?? false);
+}
+
+/**
  * Wraps an API area so its routes are rate limited per principal, with
  * skyclust-api's X-RateLimit-Limit/Remaining/Reset headers (Reset: epoch
  * seconds) and 429 RATE_LIMITED in the area's own error body. Counting is
@@ -52,6 +62,7 @@ export function rateLimitedArea<O extends { deps: ApiDeps }>(area: FastifyPlugin
         max: (req) => bucket(req.principal, req.ip, limits).max,
       });
       scope.addHook('onRequest', async (request, reply) => {
+        if (exempt(request)) return;
         const r = await limiter(request);
         if (r.isAllowed) return;
         void reply.header('x-ratelimit-limit', r.max).header('x-ratelimit-remaining', r.remaining).header('x-ratelimit-reset', Math.ceil((Date.now() + r.ttl) / 1000));

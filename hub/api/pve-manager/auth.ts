@@ -12,7 +12,7 @@ export const pveAuthRoutes: RouteModule = (app, deps) => {
   app.post(
     '/auth/login',
     {
-      config: { access: 'public' },
+      config: { access: 'public', audit: { action: 'login', resource: 'auth' } },
       schema: {
         tags,
         body: Type.Object(
@@ -22,7 +22,7 @@ export const pveAuthRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const user = await passwordLogin({ users: deps.users, throttle: credentials.throttle, audit: deps.audit }, request, reply, {
+      const user = await passwordLogin({ users: deps.users, throttle: credentials.throttle }, request, reply, {
         by: 'username',
         identifier: request.body.username,
         password: request.body.password,
@@ -35,12 +35,13 @@ export const pveAuthRoutes: RouteModule = (app, deps) => {
   );
 
   // Public: logging out must work with an expired session too; it only ever ends the session whose cookie it carries.
-  app.post('/auth/logout', { config: { access: 'public' }, schema: { tags } }, async (request, reply) => {
+  app.post('/auth/logout', { config: { access: 'public', audit: { action: 'logout', resource: 'auth' } }, schema: { tags } }, async (request, reply) => {
     const token = request.cookies[credentials.config.session.cookieName];
     if (token) {
       const session = credentials.sessions.find(token);
       credentials.sessions.end(token);
-      if (session) deps.audit.record({ userId: session.userId, username: deps.users.get(session.userId)?.username ?? null, action: 'logout', resource: 'auth', resourceId: session.id, success: true, ip: request.ip, userAgent: request.headers['user-agent'] ?? null, details: { via: 'session' } });
+      const username = session && deps.users.get(session.userId)?.username;
+      if (session && username) request.auditNote = { userId: session.userId, username, resourceId: session.id, details: { via: 'session' } };
     }
     clearSessionCookie(request, reply, credentials);
     return { success: true, message: 'logged out' };

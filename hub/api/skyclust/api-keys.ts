@@ -30,7 +30,7 @@ export function grantedScopes(principal: ApiPrincipal, requested: string[] | und
 }
 
 /** API keys for service-to-service calls (skyclust-api's `X-API-Key`): each user manages their own, the key is shown once. */
-export const apiKeysRoutes: RouteModule = (app, deps) => {
+export const apiKeysRoutes: RouteModule = (app) => {
   const { apiKeys } = app.credentials;
 
   app.post(
@@ -55,7 +55,7 @@ export const apiKeysRoutes: RouteModule = (app, deps) => {
       const expiresAt = request.body.expires_at === undefined ? null : Date.parse(request.body.expires_at);
       if (expiresAt !== null && expiresAt <= Date.now()) throw invalidParameter('expires_at', 'must be in the future');
       const { key, apiKey } = apiKeys.create(principal.userId, request.body.name, scopes, expiresAt);
-      deps.audit.record({ userId: principal.userId, username: principal.username, action: 'create', resource: 'api_key', resourceId: apiKey.id, success: true, ip: request.ip, userAgent: request.headers['user-agent'] ?? null, details: { name: apiKey.name, scopes } });
+      request.auditNote = { resourceId: apiKey.id, details: { name: apiKey.name, scopes } };
       return reply.status(201).send(ok(request, { ...keyView(apiKey), key }, 'API key created; the key is shown only this once'));
     },
   );
@@ -68,7 +68,6 @@ export const apiKeysRoutes: RouteModule = (app, deps) => {
   app.delete('/api-keys/:id', { config: { access: 'authenticated' }, schema: { tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
     const principal = request.principal!;
     if (!apiKeys.revoke(principal.userId, request.params.id)) throw notFound(`API key ${request.params.id}`);
-    deps.audit.record({ userId: principal.userId, username: principal.username, action: 'delete', resource: 'api_key', resourceId: request.params.id, success: true, ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
     return ok(request, { id: request.params.id, revoked: true }, 'API key revoked');
   });
 };

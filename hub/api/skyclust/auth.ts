@@ -23,7 +23,7 @@ export const authRoutes: RouteModule = (app, deps) => {
   app.post(
     '/auth/register',
     {
-      config: { access: 'public' },
+      config: { access: 'public', audit: { action: 'register', resource: 'auth' } },
       // A `role` in the body is dropped by the schema (additionalProperties: false); new users get `user`.
       schema: { tags, body: Type.Object({ username: Username, email: Email, password: Password }, { additionalProperties: false }) },
     },
@@ -39,7 +39,7 @@ export const authRoutes: RouteModule = (app, deps) => {
         if (err instanceof IdentityError) throw new ApiError('CONFLICT', err.message);
         throw err;
       }
-      deps.audit.record({ userId: user.id, username: user.username, action: 'register', resource: 'auth', resourceId: String(user.id), success: true, ip: request.ip, userAgent: request.headers['user-agent'] ?? null, details: { role: user.role } });
+      request.auditNote = { userId: user.id, username: user.username, resourceId: String(user.id), details: { role: user.role } };
       return reply.status(201).send(ok(request, await tokenFor(user), 'user registered'));
     },
   );
@@ -47,7 +47,7 @@ export const authRoutes: RouteModule = (app, deps) => {
   app.post(
     '/auth/login',
     {
-      config: { access: 'public' },
+      config: { access: 'public', audit: { action: 'login', resource: 'auth' } },
       schema: {
         tags,
         description: 'skyclust-api logs in by `email`; hub users created without one (e.g. the bootstrap `admin`) use `username`.',
@@ -58,7 +58,7 @@ export const authRoutes: RouteModule = (app, deps) => {
       const { email, username, password } = request.body;
       if ((email === undefined) === (username === undefined)) throw invalidParameter('email', 'give either email or username');
       const by = email !== undefined ? 'email' : 'username';
-      const user = await passwordLogin({ users: deps.users, throttle: credentials.throttle, audit: deps.audit }, request, reply, {
+      const user = await passwordLogin({ users: deps.users, throttle: credentials.throttle }, request, reply, {
         by,
         identifier: (email ?? username)!,
         password,
@@ -68,7 +68,7 @@ export const authRoutes: RouteModule = (app, deps) => {
     },
   );
 
-  app.post('/auth/logout', { config: { access: 'authenticated' }, schema: { tags } }, async (request, reply) => {
+  app.post('/auth/logout', { config: { access: 'authenticated', audit: { action: 'logout', resource: 'auth' } }, schema: { tags } }, async (request, reply) => {
     const principal = request.principal!;
     let revoked: string | null = null;
     if (principal.via === 'jwt') {
@@ -80,7 +80,7 @@ export const authRoutes: RouteModule = (app, deps) => {
       clearSessionCookie(request, reply, credentials);
       revoked = 'session';
     }
-    deps.audit.record({ userId: principal.userId, username: principal.username, action: 'logout', resource: 'auth', resourceId: principal.credentialId, success: true, ip: request.ip, userAgent: request.headers['user-agent'] ?? null, details: { via: principal.via } });
+    request.auditNote = { ...(principal.credentialId && { resourceId: principal.credentialId }), details: { via: principal.via } };
     return ok(request, { revoked }, 'logged out');
   });
 };

@@ -22,8 +22,10 @@ function storeError(err: unknown): never {
 /** The users API: admins manage accounts (user:* permissions); everyone reads and changes their own. */
 export const usersRoutes: RouteModule = (app, deps) => {
   const { credentials } = app;
-  const audit = (request: FastifyRequest, action: string, target: string, details?: Record<string, unknown>) =>
-    deps.audit.record({ userId: request.principal!.userId, username: request.principal!.username, action, resource: 'user', resourceId: target, success: true, ip: request.ip, userAgent: request.headers['user-agent'] ?? null, details });
+  /** Completes the audit hook's record of this request (the hook names action and resource from method and path). */
+  const note = (request: FastifyRequest, target: string, details?: Record<string, unknown>) => {
+    request.auditNote = { resourceId: target, ...(details && { details }) };
+  };
   const byId = (id: string): User => {
     const user = deps.users.get(Number(id));
     if (!user) throw notFound(`user ${id}`);
@@ -43,7 +45,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
 
   app.put(
     '/users/me/password',
-    { config: { access: 'authenticated' }, schema: { tags, body: Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false }) } },
+    { config: { access: 'authenticated', audit: { action: 'password', resource: 'user' } }, schema: { tags, body: Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false }) } },
     async (request) => {
       const me = deps.users.get(request.principal!.userId)!;
       checkPasswordLength('new_password', request.body.new_password, credentials.config.password.minLength);
@@ -55,7 +57,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
         throw invalidParameter('current_password', 'does not match');
       }
       await changePassword(me, request.body.new_password);
-      audit(request, 'password', String(me.id));
+      note(request, String(me.id));
       return ok(request, { id: String(me.id) }, 'password changed; log in again');
     },
   );
@@ -92,7 +94,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
       } catch (err) {
         storeError(err);
       }
-      audit(request, 'create', String(user.id), { role });
+      note(request, String(user.id), { role });
       return reply.status(201).send(ok(request, userView(user), 'user created'));
     },
   );
@@ -120,7 +122,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
       }
       if (password !== undefined) await changePassword(user, password);
       if (updated.disabled) credentials.sessions.endAll(user.id);
-      audit(request, 'update', String(user.id), { fields: Object.keys(request.body) });
+      note(request, String(user.id), { fields: Object.keys(request.body) });
       return ok(request, userView(updated), 'user updated');
     },
   );
@@ -133,7 +135,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
     } catch (err) {
       storeError(err);
     }
-    audit(request, 'delete', String(user.id), { username: user.username });
+    note(request, String(user.id), { username: user.username });
     return ok(request, { id: String(user.id) }, 'user deleted');
   });
 };

@@ -42,6 +42,12 @@ describe('LoginThrottle', () => {
     expect(t.check('user:1', '10.0.0.2').allowed).toBe(true);
   });
 
+  it('keeps counting across a restart (failures are in hub.db)', () => {
+    for (let i = 0; i < 3; i++) t.fail('user:3', '10.3.3.3');
+    const restarted = new LoginThrottle(db, { windowMs: 60_000, perAccount: 3, perIp: 5 }, () => now);
+    expect(restarted.check('user:3', '10.3.3.4')).toMatchObject({ allowed: false, by: 'account' });
+  });
+
   it('blocks an ip that sprays many accounts', () => {
     for (let i = 0; i < 5; i++) t.fail(`name:u${i}`, '10.9.9.9');
     expect(t.check('name:fresh', '10.9.9.9')).toMatchObject({ allowed: false, by: 'ip' });

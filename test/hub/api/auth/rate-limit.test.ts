@@ -35,6 +35,8 @@ describe('rateLimitedArea (area switched on and off)', () => {
   const area: FastifyPluginAsync<{ deps: ApiDeps }> = async (app) => {
     app.setErrorHandler((err: { statusCode?: number; code?: string }, _req, reply) => reply.status(err.statusCode ?? 500).send({ area_error: err.code }));
     app.get('/ping', { config: { access: 'public' } }, async () => ({ pong: true }));
+    app.get('/health', { config: { access: 'public' }, schema: { tags: ['health'] } }, async () => ({ ok: true }));
+    app.get('/free', { config: { access: 'public', rateLimit: false } }, async () => ({ ok: true }));
   };
   const app = Fastify();
   beforeAll(async () => {
@@ -56,6 +58,15 @@ describe('rateLimitedArea (area switched on and off)', () => {
     for (let i = 0; i < 5; i++) {
       const off = await app.inject({ url: '/off/ping' });
       expect([off.statusCode, off.headers['x-ratelimit-limit']]).toEqual([200, undefined]);
+    }
+  });
+
+  it('does not count health checks or routes that opt out', async () => {
+    for (const url of ['/on/health', '/on/free']) {
+      for (let i = 0; i < 4; i++) {
+        const res = await app.inject({ url });
+        expect([res.statusCode, res.headers['x-ratelimit-limit']]).toEqual([200, undefined]);
+      }
     }
   });
 });

@@ -18,10 +18,10 @@ describe('skyclust API keys (real hub)', () => {
   afterAll(() => hub.close());
 
   it('shows the key once; lists show only its prefix; the database holds no copy', async () => {
-    const res = await create(erin, { name: 'ci', scopes: ['metrics:read', 'user:read'] });
+    const res = await create(erin, { name: 'ci', scopes: ['metrics:read', 'system:read'] });
     expect(res.status).toBe(201);
     const { data } = await res.json();
-    expect(data).toMatchObject({ name: 'ci', scopes: ['metrics:read', 'user:read'], revoked_at: null, expires_at: null });
+    expect(data).toMatchObject({ name: 'ci', scopes: ['metrics:read', 'system:read'], revoked_at: null, expires_at: null });
     expect(data.key.startsWith(data.prefix)).toBe(true);
     const list = await (await hub.request('/api/v1/api-keys', { user: erin })).json();
     expect(list.data.api_keys.map((k: { id: string }) => k.id)).toEqual([data.id]);
@@ -49,11 +49,11 @@ describe('skyclust API keys (real hub)', () => {
     for (const headers of <Record<string, string>[]>[{ 'x-api-key': data.key }, { authorization: `Bearer ${data.key}` }]) {
       const me = await hub.request('/api/v1/users/me', { user: null, headers });
       expect((await me.json()).data).toMatchObject({ username: 'erin', auth_method: 'api_key', permissions: ['metrics:read'] });
-      // erin's role has user:read; this key does not.
-      const users = await hub.request('/api/v1/users', { user: null, headers });
-      expect([users.status, (await users.json()).code]).toEqual([403, 'FORBIDDEN']);
+      // erin's role has system:read; this key does not.
+      const version = await hub.request('/api/v1/system/version', { user: null, headers });
+      expect([version.status, (await version.json()).error.code]).toEqual([403, 'FORBIDDEN']);
     }
-    const wider = await create(null, { name: 'wider', scopes: ['user:read'] }, { 'x-api-key': data.key });
+    const wider = await create(null, { name: 'wider', scopes: ['system:read'] }, { 'x-api-key': data.key });
     expect(wider.status).toBe(400);
     const inherited = await (await create(null, { name: 'same' }, { 'x-api-key': data.key })).json();
     expect(inherited.data.scopes).toEqual(['metrics:read']);
@@ -69,7 +69,12 @@ describe('skyclust API keys (real hub)', () => {
     expect([after.status, (await after.json()).code]).toEqual([401, 'UNAUTHORIZED']);
     const listed = (await (await hub.request('/api/v1/api-keys', { user: erin })).json()).data.api_keys.find((k: { id: string }) => k.id === data.id);
     expect(listed.revoked_at).not.toBeNull();
-    expect(hub.db.prepare("SELECT action, resource, resource_id FROM audit_log WHERE resource = 'api_key' AND action = 'delete'").all()).toEqual([{ action: 'delete', resource: 'api_key', resource_id: data.id }]);
+    expect(hub.db.prepare("SELECT username, resource_id, success FROM audit_log WHERE resource = 'api_key' AND action = 'delete'").all()).toEqual([
+      { username: 'frank', resource_id: data.id, success: 0 },
+      { username: 'erin', resource_id: data.id, success: 1 },
+    ]);
+    const created = hub.db.prepare("SELECT details FROM audit_log WHERE resource = 'api_key' AND action = 'create' AND resource_id = ?").get(data.id) as { details: string };
+    expect(created.details).not.toContain(data.key);
   });
 
   it('needs a signed-in user', async () => {
