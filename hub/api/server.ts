@@ -7,7 +7,7 @@ import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { VERSION } from '../../shared/version.js';
 import { auditHook } from './audit-hook.js';
 import { authPlugin } from './auth/plugin.js';
@@ -34,7 +34,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's logger type the default one.
     loggerInstance: deps.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request would cost more than serving a cached answer; the request metrics count them instead.
+    logController: new LogController({ disableRequestLogging: true }),
     // Open SSE/WS streams and idle keep-alive sockets must not hold up a hub shutdown.
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,

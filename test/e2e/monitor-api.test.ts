@@ -52,12 +52,11 @@ describe('monitor API end to end: hub + two agents with fake GPUs, BMC and /proc
 
   beforeAll(async () => {
     fleet = await startFleet([
-      { node: 'gpu-h100', cluster: 'lab', scenario: H100, gpus: 8, bmc: true, raplUjPer100ms: 10_000_000, appsCapture: H100_CAPTURE, cgroups: fakeProcCgroups },
+      { node: 'gpu-h100', cluster: 'lab', scenario: H100, gpus: 8, bmc: true, raplUjPer100ms: 10_000_000, cgroups: fakeProcCgroups },
       {
         node: 'gpu-mig',
         cluster: 'lab',
         scenario: MIG,
-        appsCapture: MIG_CAPTURE,
         cgroups: { 21198: podCgroup(podB, cid(2)), 21180: podCgroup(podC, cid(3), 'besteffort'), 21181: '0::/user.slice/user-1000.slice/session-3.scope\n' },
       },
     ]);
@@ -97,7 +96,18 @@ describe('monitor API end to end: hub + two agents with fake GPUs, BMC and /proc
     const detail = await fleet.api.json('/api/v1/accelerators/gpus/nvidia0?node=gpu-mig');
     expect(detail.data.mig_devices.length).toBeGreaterThan(0);
     expect(detail.data.mig_devices.every((d: { profile: string | null }) => typeof d.profile === 'string')).toBe(true);
-    expect((await fleet.api.json('/api/v1/accelerators/gpus/nvidia3')).data).toMatchObject({ node: 'gpu-h100', power_limit_watts: parseNumber(h100['enforced.power.limit']!) });
+    expect((await fleet.api.json('/api/v1/accelerators/gpus/nvidia3')).data).toMatchObject({
+      node: 'gpu-h100',
+      power_limit_watts: parseNumber(h100['enforced.power.limit']!),
+      // The agent reads these from `-q` (and --query-gpu for compute_cap); the capture's CSV row says the same.
+      architecture: /^ {4}Product Architecture\s+: (.+)$/m.exec(readFileSync(join(FIX, 'nvidia-smi-q-text', `${H100}-q.txt`), 'utf8'))![1],
+      compute_capability: h100.compute_cap,
+      pcie_generation: parseNumber(h100['pcie.link.gen.max']!),
+      pcie_link_width: parseNumber(h100['pcie.link.width.max']!),
+      pcie_generation_current: parseNumber(h100['pcie.link.gen.current']!),
+      ecc_enabled: h100['ecc.mode.current'] === 'Enabled',
+      persistence_mode_enabled: h100.persistence_mode === 'Enabled',
+    });
   });
 
   it('reports GPU power over the stored samples, energy integrated from power', async () => {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeStore } from '../../hub/identity/nodes.js';
@@ -13,14 +13,12 @@ export interface FakeMachine {
   cluster?: string;
   /** FAKE_NVIDIA_SMI_SCENARIO of test/fakes/nvidia-smi (e.g. `h100-mig-590.48.01-load`). */
   scenario: string;
-  /** FAKE_NVIDIA_SMI_GPUS: replicate GPU 0 this many times. */
-  gpus?: number;
   /**
-   * Capture whose `query-compute-apps` section test/fakes/nvidia-smi-apps
-   * replays for the gpu-processes collector (FAKE_APPS_CAPTURE); without it
-   * the machine has no GPU processes.
+   * FAKE_NVIDIA_SMI_GPUS: replicate GPU 0 this many times. The scenario's
+   * compute processes (its capture's `query-compute-apps` section, which the
+   * gpu-processes collector reads) stay on GPU 0; an idle scenario has none.
    */
-  appsCapture?: string;
+  gpus?: number;
   /** pid -> the text of its /proc/<pid>/cgroup (see podCgroup); pids not listed are unknown to /proc. */
   cgroups?: Record<number, string>;
   /** Run the real ipmi_sim BMC for this node (lanplus). */
@@ -69,32 +67,12 @@ function fakeProc(cgroups: Record<number, string>): string {
 }
 
 /**
- * One nvidia-smi for the agent, two fakes behind it: `--query-compute-apps`
- * goes to test/fakes/nvidia-smi-apps (it knows the compute-apps aliases the
- * collector asks for, `used_memory`), everything else to test/fakes/nvidia-smi.
- * pmon goes to the latter, which refuses it: the collector then splits GPU
- * power by process memory, which the test can recompute from the capture.
- */
-function nvidiaSmiDispatcher(dir: string): string {
-  const file = join(dir, 'nvidia-smi');
-  const script = `#!/usr/bin/env node
-const { spawn } = require('node:child_process');
-const args = process.argv.slice(2);
-const apps = args.some((a) => a.startsWith('--query-compute-apps='));
-const child = spawn(${JSON.stringify(join(REPO, 'test/fakes'))} + (apps ? '/nvidia-smi-apps' : '/nvidia-smi'), args, { stdio: 'inherit' });
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-`;
-  writeFileSync(file, script);
-  chmodSync(file, 0o755);
-  return file;
-}
-
-/**
  * A real hub (startApiHub) and one real agent per machine (child processes
  * from source), each registered with its own credential and publishing to
- * the hub's embedded broker: the fake nvidia-smi replaying the machine's
- * capture, a fake /proc for process -> pod mapping, optionally the real
+ * the hub's embedded broker: test/fakes/nvidia-smi replaying the machine's
+ * capture (GPU stream, inventory, compute processes; it refuses pmon, so the
+ * gpu-processes collector splits GPU power by process memory, which a test
+ * can recompute from the capture), a fake /proc for process -> pod mapping, optionally the real
  * ipmi_sim BMC and a fake RAPL tree. Resolves once every agent is online
  * and the hub holds GPU samples of each.
  */
@@ -109,7 +87,6 @@ export async function startFleet(machines: FakeMachine[], opts: { timeoutMs?: nu
     for (const m of running) m.bmc?.stop();
     await api.close();
   };
-  const nvidiaSmi = nvidiaSmiDispatcher(dir);
   const logs = () => running.map((m) => `--- ${m.spec.node}\n${m.agent.logs.join('').slice(-3000)}`).join('\n');
   try {
     for (const [i, spec] of machines.entries()) {
@@ -137,7 +114,7 @@ mqtt: { url: "${api.url}", username: ${spec.node}, passwordFile: ${pwFile} }
 metrics: { listen: "" }
 procRoot: ${fakeProc(spec.cgroups ?? {})}
 collectors:
-  gpu: { enabled: true, interval: 500ms, nvidiaSmi: ${spec.appsCapture ? nvidiaSmi : join(REPO, 'test/fakes/nvidia-smi')} }
+  gpu: { enabled: true, interval: 500ms, nvidiaSmi: ${join(REPO, 'test/fakes/nvidia-smi')} }
   dcgm: { enabled: false }
   ${ipmi}
   ${rapl}
@@ -148,7 +125,6 @@ collectors:
       const env: NodeJS.ProcessEnv = {
         FAKE_NVIDIA_SMI_SCENARIO: spec.scenario,
         ...(spec.gpus ? { FAKE_NVIDIA_SMI_GPUS: String(spec.gpus) } : {}),
-        ...(spec.appsCapture ? { FAKE_APPS_CAPTURE: spec.appsCapture } : {}),
       };
       running.push({ spec, agent: spawnAgent(['run', '--config', config], env), bmc });
     }

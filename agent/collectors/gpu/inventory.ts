@@ -16,6 +16,12 @@ export function textValue(raw: string | null | undefined): string | null {
   return TEXT_NO_VALUE.test(t) ? null : t;
 }
 
+/** `Enabled` -> true, `Disabled` -> false (ECC, persistence mode); null for N/A and anything else. */
+export function enabledValue(raw: string | null): boolean | null {
+  const t = raw?.toLowerCase();
+  return t === 'enabled' ? true : t === 'disabled' ? false : null;
+}
+
 /** A MIG GPU instance as listed under its parent GPU. */
 export interface MigDevice {
   /** MIG device index within the parent GPU (`MIG Device` / `<mig_device><index>`). */
@@ -51,6 +57,17 @@ export interface PowerLimits {
   maxWatts: number | null;
 }
 
+/**
+ * A PCIe link property (generation, or width in lanes). `max` is what GPU and
+ * slot both support; `current` drops at idle to save power (an RTX 2080 SUPER
+ * reads `Max : 3`, `Current : 1` idle and 3 under load), so it is a reading of
+ * the moment the inventory was taken.
+ */
+export interface PcieLink {
+  max: number | null;
+  current: number | null;
+}
+
 export interface GpuInventory {
   /** nvidia-smi's GPU index: the position in its output, as in Telegraf (the XML has no index element). */
   index: number;
@@ -61,6 +78,21 @@ export interface GpuInventory {
   cudaVersion: string | null;
   vbios: string | null;
   pciBusId: string | null;
+  /** `Product Architecture` (`Hopper`, `Ada Lovelace`); drivers before ~510 do not print it. */
+  architecture: string | null;
+  /**
+   * CUDA compute capability as `major.minor` (`9.0`). Neither `-q` nor `-q -x`
+   * prints it (drivers 418 to 610): read-inventory.ts adds it from
+   * `--query-gpu=uuid,compute_cap`, null where the driver lacks that field.
+   */
+  computeCapability: string | null;
+  pcieGeneration: PcieLink;
+  /** Lanes (`16x` -> 16). */
+  pcieLinkWidth: PcieLink;
+  /** Current ECC mode; null where the GPU has none (GeForce prints N/A). */
+  eccEnabled: boolean | null;
+  /** Persistence mode; null where the OS has none (Windows prints N/A). */
+  persistenceModeEnabled: boolean | null;
   memoryTotalBytes: number | null;
   powerLimits: PowerLimits;
   /** `Enabled` / `Disabled`; null on GPUs without MIG. */

@@ -1,5 +1,5 @@
 import { parseBytes, parseNumber } from '../../../shared/units.js';
-import { textValue, type GpuProcess, type GpuReport, type MigDevice, type NvidiaSmiReport } from './inventory.js';
+import { enabledValue, textValue, type GpuProcess, type GpuReport, type MigDevice, type NvidiaSmiReport } from './inventory.js';
 
 /**
  * Pure parser for plain `nvidia-smi -q`, the fallback when `-q -x` is not
@@ -70,6 +70,8 @@ const POWER_BLOCKS = [['GPU Power Readings'], ['Power Readings']] as const;
 const DRAW = [['Average Power Draw'], ['Power Draw'], ['Instantaneous Power Draw']] as const;
 const LIMIT = [['Current Power Limit'], ['GPU Ceiling Power Limit', 'Current Power Limit'], ['Enforced Power Limit']] as const;
 const DEFAULT_LIMIT = [['Default Power Limit'], ['GPU Ceiling Power Limit', 'Default Power Limit']] as const;
+// `PCI` > `GPU Link Info` > `PCIe Generation` > `Max : 5` and `Link Width` > `Max : 16x`, 535 to 610 alike.
+const LINK = ['PCI', 'GPU Link Info'] as const;
 
 function migDevice(d: QNode): MigDevice {
   return {
@@ -126,6 +128,13 @@ function gpuReport(g: QNode, index: number, root: QNode): GpuReport {
       cudaVersion: version(value(root, ['CUDA UMD Version'], ['CUDA Version'])),
       vbios: value(g, ['VBIOS Version']),
       pciBusId: value(g, ['PCI', 'Bus Id']),
+      architecture: value(g, ['Product Architecture']),
+      // Not printed here; read-inventory.ts adds it from `--query-gpu=compute_cap`.
+      computeCapability: null,
+      pcieGeneration: { max: num(g, [...LINK, 'PCIe Generation', 'Max']), current: num(g, [...LINK, 'PCIe Generation', 'Current']) },
+      pcieLinkWidth: { max: num(g, [...LINK, 'Link Width', 'Max']), current: num(g, [...LINK, 'Link Width', 'Current']) },
+      eccEnabled: enabledValue(value(g, ['ECC Mode', 'Current'])),
+      persistenceModeEnabled: enabledValue(value(g, ['Persistence Mode'])),
       memoryTotalBytes: mib(g, ['FB Memory Usage', 'Total']),
       powerLimits: {
         enforcedWatts: num(power, ...LIMIT),

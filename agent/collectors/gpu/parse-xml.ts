@@ -1,6 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { parseBytes, parseNumber } from '../../../shared/units.js';
-import { textValue, type GpuProcess, type GpuReport, type MigDevice, type NvidiaSmiReport } from './inventory.js';
+import { enabledValue, textValue, type GpuProcess, type GpuReport, type MigDevice, type NvidiaSmiReport } from './inventory.js';
 import { XML_SCHEMAS, xmlSchemaFor, type XmlSchema } from './xml-schemas.js';
 
 /**
@@ -78,6 +78,9 @@ function gpuProcess(p: Node): GpuProcess | null {
 
 function gpuReport(g: Node, index: number, root: Node, schema: XmlSchema): GpuReport {
   const powerBlock = schema.powerBlocks.map((b) => g[b]).find((b) => b !== undefined);
+  // Same place in every DTD (v10 to v13): `<pci><pci_gpu_link_info><pcie_gen><max_link_gen>4</max_link_gen>`
+  // and `<link_widths><max_link_width>16x</max_link_width>`; v10 (GTX 1070 Ti) has only the current values.
+  const link = child(g, 'pci', 'pci_gpu_link_info');
   return {
     inventory: {
       index,
@@ -88,6 +91,13 @@ function gpuReport(g: Node, index: number, root: Node, schema: XmlSchema): GpuRe
       cudaVersion: text(root, 'cuda_version'),
       vbios: text(g, 'vbios_version'),
       pciBusId: text(g, 'pci', 'pci_bus_id'),
+      architecture: text(g, 'product_architecture'),
+      // Not printed here; read-inventory.ts adds it from `--query-gpu=compute_cap`.
+      computeCapability: null,
+      pcieGeneration: { max: num(link, 'pcie_gen', 'max_link_gen'), current: num(link, 'pcie_gen', 'current_link_gen') },
+      pcieLinkWidth: { max: num(link, 'link_widths', 'max_link_width'), current: num(link, 'link_widths', 'current_link_width') },
+      eccEnabled: enabledValue(text(g, 'ecc_mode', 'current_ecc')),
+      persistenceModeEnabled: enabledValue(text(g, 'persistence_mode')),
       memoryTotalBytes: mib(g, 'fb_memory_usage', 'total'),
       powerLimits: {
         enforcedWatts: firstReading(powerBlock, schema.enforcedLimit),

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { COMPUTE_CAP_ARGS, parseComputeCaps, withComputeCapability } from './compute-capability.js';
 import type { GpuReport } from './inventory.js';
 import { withMigProfiles } from './mig.js';
 import { parseGpuList } from './parse-list.js';
@@ -22,7 +23,8 @@ function why(r: { shortMessage?: string; stdout?: unknown; stderr?: unknown }): 
 /**
  * Reads the GPU inventory with one-shot commands (argument arrays, no shell):
  * `-q -x`, or `-q` text when the driver has no XML output, plus `-L` for the
- * MIG profile names. `signal` aborts the reads when the collector stops.
+ * MIG profile names and `--query-gpu=uuid,compute_cap` for the compute
+ * capability (both optional: a failure leaves those facts null). `signal` aborts the reads when the collector stops.
  */
 export async function readInventory(nvidiaSmi: string, signal?: AbortSignal): Promise<InventoryRead> {
   const run = (args: string[]) => execa(nvidiaSmi, args, { reject: false, timeout: TIMEOUT_MS, cancelSignal: signal, stdin: 'ignore' });
@@ -36,5 +38,7 @@ export async function readInventory(nvidiaSmi: string, signal?: AbortSignal): Pr
     read = { ...parseNvidiaSmiQText(text.stdout), format: 'text' };
   }
   const list = await run(['-L']);
-  return { ...read, gpus: withMigProfiles(read.gpus, list.exitCode === 0 ? parseGpuList(list.stdout) : []) };
+  const caps = await run([...COMPUTE_CAP_ARGS]);
+  const gpus = withMigProfiles(read.gpus, list.exitCode === 0 ? parseGpuList(list.stdout) : []);
+  return { ...read, gpus: withComputeCapability(gpus, caps.exitCode === 0 ? parseComputeCaps(caps.stdout) : new Map()) };
 }

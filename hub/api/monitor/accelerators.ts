@@ -71,13 +71,18 @@ function gpuDetail(g: GpuView) {
     ...gpuFacts(g),
     serial: inv?.serial ?? null,
     pci_bus_id: inv?.pciBusId ?? null,
-    // The agent's GPU inventory does not carry these yet (nvidia-smi prints them; its parsers do not keep them).
-    architecture: null,
-    compute_capability: null,
-    pcie_generation: null,
-    pcie_link_width: null,
+    // Optional chaining throughout: the hub keeps inventories as agents sent them, and older agents lack these fields.
+    architecture: inv?.architecture ?? null,
+    compute_capability: inv?.computeCapability ?? null,
+    // What GPU and slot support, as the seed's A30 example (4, 16); the link drops to gen 1 at idle, hence *_current apart.
+    pcie_generation: inv?.pcieGeneration?.max ?? null,
+    pcie_link_width: inv?.pcieLinkWidth?.max ?? null,
+    pcie_generation_current: inv?.pcieGeneration?.current ?? null,
+    pcie_link_width_current: inv?.pcieLinkWidth?.current ?? null,
+    // No nvidia-smi output carries it (-q, -q -x and --help-query-gpu of drivers 418 to 610).
     memory_bus_width: null,
-    ecc_enabled: null,
+    ecc_enabled: inv?.eccEnabled ?? null,
+    persistence_mode_enabled: inv?.persistenceModeEnabled ?? null,
     vbios_version: inv?.vbios ?? null,
     power_limit_watts: inv?.powerLimits?.enforcedWatts ?? g.readings.powerLimitWatts,
     power_default_watts: inv?.powerLimits?.defaultWatts ?? null,
@@ -208,7 +213,10 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
       schema: {
         tags: TAGS,
         summary: 'GPU details',
-        description: `Inventory facts of one GPU. gpu_id: ${GPU_ID_DESCRIPTION} Facts the agent does not report are null.`,
+        description:
+          `Inventory facts of one GPU. pcie_generation and pcie_link_width (lanes) are the maximum the GPU and its slot support; *_current is the link at the last inventory read ` +
+          `(it slows down at idle). ecc_enabled and persistence_mode_enabled are the current modes. memory_bus_width is always null (nvidia-smi does not report it). ` +
+          `gpu_id: ${GPU_ID_DESCRIPTION} Facts the agent does not report are null.`,
         params: GpuIdParams,
         querystring: Type.Object({ node: NodeFilter }),
       },

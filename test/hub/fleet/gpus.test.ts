@@ -42,7 +42,9 @@ describe('listGpus', () => {
     ]);
     const [g] = listGpus([node('a', { gpus: a100 })], latest, SINCE);
     expect(g).toMatchObject({ gpuId: 'nvidia0', uuid, node: 'a', cluster: 'lab', status: 'idle', processCount: 0 });
-    expect(g!.inventory?.name).toBe('NVIDIA A100-SXM4-80GB');
+    // The agent's inventory as parsed, new facts included (`<product_architecture>Ampere`, `<max_link_gen>4`).
+    expect(g!.inventory).toEqual(a100[0]);
+    expect(g!.inventory).toMatchObject({ name: 'NVIDIA A100-SXM4-80GB', architecture: 'Ampere', pcieGeneration: { max: 4, current: 4 }, eccEnabled: true });
     expect(g!.inventory?.migDevices.length).toBeGreaterThan(0);
     expect(g!.readings).toMatchObject({ powerWatts: 212.5, memoryUsedBytes: 1024 * 1024 * 300, utilizationPercent: 0, temperatureCelsius: null, ts: NOW - 1000 });
   });

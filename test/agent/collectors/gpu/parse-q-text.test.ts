@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseQueryCsv } from '../../../../agent/collectors/gpu/parse-csv.js';
 import { parseNvidiaSmiQText } from '../../../../agent/collectors/gpu/parse-q-text.js';
+import { parseNumber } from '../../../../shared/units.js';
 
 const Q = resolve(import.meta.dirname, '../../../../../shared/fixtures/nvidia-smi-q-text');
 const MiB = 1024 * 1024;
@@ -55,6 +57,33 @@ const CASES: [string, Want][] = [
   ['rtx4080super-595.71.05-linux-load-q.txt', { gpus: 1, uuid: MASKED, name: 'NVIDIA GeForce RTX 4080 SUPER', driver: '595.71.05', cuda: '13.2', power: 84.03, instant: 86.41, limit: 320, temp: 45, util: 7, memTotalMiB: 16376, mig: null, migDevices: 0, processes: 7 }],
 ];
 
+const CSV = resolve(Q, '../nvidia-smi-csv');
+
+/** `Enabled`/`Disabled` as nvidia-smi prints modes; `[N/A]` and the like are null. */
+const mode = (v: string | undefined) => (v === 'Enabled' ? true : v === 'Disabled' ? false : null);
+
+// `Product Architecture` as each file prints it, by `Product Name`.
+const ARCHITECTURE: Record<string, string> = {
+  'NVIDIA H100 80GB HBM3': 'Hopper',
+  'NVIDIA H200': 'Hopper',
+  'NVIDIA GeForce RTX 4090': 'Ada Lovelace',
+  'NVIDIA GeForce RTX 4080 SUPER': 'Ada Lovelace',
+  'NVIDIA L40S': 'Ada Lovelace',
+  'NVIDIA A10': 'Ampere',
+  'NVIDIA TITAN V': 'Volta',
+  'NVIDIA GeForce RTX 2080 SUPER': 'Turing',
+};
+
+// The gpud files have no --query-gpu capture beside them: GPU 0's `GPU Link Info`
+// (`PCIe Generation` Max/Current, `Link Width` Max/Current), `ECC Mode` Current and `Persistence Mode`.
+const GPUD_LINKS: Record<string, { link: number[]; ecc: boolean | null; persistence: boolean }> = {
+  'gpud-8x-h100-sxm-535.161.08-q.txt': { link: [5, 5, 16, 16], ecc: true, persistence: true },
+  'gpud-8x-rtx4090-535.154.05-q.txt': { link: [4, 4, 16, 16], ecc: false, persistence: true },
+  'gpud-a10-535.129.03-q.txt': { link: [4, 4, 16, 16], ecc: true, persistence: true },
+  // Idle TITAN V: `Max : 3`, `Current : 1`; `ECC Mode` `Current : N/A`.
+  'gpud-titan-v-560.35.03-q.txt': { link: [3, 1, 16, 16], ecc: null, persistence: false },
+};
+
 describe('nvidia-smi -q text parser', () => {
   it('has a case for every q-text fixture', () => {
     expect(CASES.map(([f]) => f).sort()).toEqual(readdirSync(Q).sort());
@@ -71,6 +100,33 @@ describe('nvidia-smi -q text parser', () => {
     expect(inv.processes).toHaveLength(want.processes);
     expect(r).toMatchObject({ powerWatts: want.power, powerInstantWatts: want.instant, powerLimitWatts: want.limit, temperatureCelsius: want.temp, utilizationPercent: want.util });
     expect(r.memoryTotalBytes).toBe(want.memTotalMiB * MiB);
+  });
+
+  it.each(CASES.map(([f]) => f))('%s: architecture, PCIe link, ECC and persistence mode', (file) => {
+    const { gpus } = parseNvidiaSmiQText(read(file));
+    const inv = gpus[0]!.inventory;
+    expect(inv.architecture).toBe(ARCHITECTURE[inv.name!]);
+    const got = {
+      link: [inv.pcieGeneration.max, inv.pcieGeneration.current, inv.pcieLinkWidth.max, inv.pcieLinkWidth.current],
+      ecc: inv.eccEnabled,
+      persistence: inv.persistenceModeEnabled,
+    };
+    const csv = `${CSV}/${file.replace(/-q\.txt$/, '-query-gpu-all.csv')}`;
+    if (existsSync(csv)) {
+      // The same machine and phase asked through --query-gpu: both outputs must tell the same.
+      const row = parseQueryCsv(readFileSync(csv, 'utf8'))[0]!;
+      const link = ['pcie.link.gen.max', 'pcie.link.gen.current', 'pcie.link.width.max', 'pcie.link.width.current'].map((f) => parseNumber(row[f]));
+      expect(got).toEqual({ link, ecc: mode(row['ecc.mode.current']), persistence: mode(row.persistence_mode) });
+    } else {
+      expect(got).toEqual(GPUD_LINKS[file]);
+    }
+    // `-q` never prints it: read-inventory.ts asks --query-gpu.
+    expect(inv.computeCapability).toBeNull();
+  });
+
+  it('has link facts for every file without a --query-gpu capture', () => {
+    const without = CASES.map(([f]) => f).filter((f) => !existsSync(`${CSV}/${f.replace(/-q\.txt$/, '-query-gpu-all.csv')}`));
+    expect(without.sort()).toEqual(Object.keys(GPUD_LINKS).sort());
   });
 
   it('reads the eight H100s of one host with their own UUIDs and bus ids', () => {

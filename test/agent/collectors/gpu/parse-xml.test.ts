@@ -51,10 +51,49 @@ const CASES: [string, Want][] = [
   ['gpl-netdata/netdata-tesla-p100-pcie-16gb-510.47.03.xml', { schema: 'v11', gpus: 1, uuid: 'GPU-d3da8716-eaab-75db-efc1-60e88e1cd55e', name: 'Tesla P100-PCIE-16GB', driver: '510.47.03', power: 26.16, instant: null, limit: 250, memTotalMiB: 16384, mig: null, migDevices: 0, processes: 0 }],
 ];
 
+interface Facts {
+  arch: string | null;
+  /** PCIe [max gen, current gen, max width, current width]. */
+  link: [number | null, number | null, number | null, number | null];
+  ecc: boolean | null;
+  persistence: boolean | null;
+}
+
+// GPU 0 of each file: `<product_architecture>` (absent before ~510: 418 and 460 files),
+// `<pci_gpu_link_info>` `<max_link_gen>`/`<current_link_gen>`, `<max_link_width>`/`<current_link_width>`
+// (`16x`), `<ecc_mode><current_ecc>` and `<persistence_mode>` (`N/A` on GeForce ECC and Windows persistence).
+const FACTS: Record<string, Facts> = {
+  'datakit-8x-tesla-v100s-pcie-32gb-460.73.01.xml': { arch: null, link: [3, 3, 16, 16], ecc: true, persistence: false },
+  'datakit-gtx-1050-515.65.01.xml': { arch: 'Pascal', link: [3, 3, 16, 8], ecc: null, persistence: true },
+  'datakit-tesla-v100-pcie-32gb-460.39.xml': { arch: null, link: [3, 3, 16, 16], ecc: true, persistence: false },
+  'telegraf-a100-sxm4-v12.xml': { arch: 'Ampere', link: [4, 4, 16, 16], ecc: true, persistence: false },
+  'telegraf-a10g.xml': { arch: 'Ampere', link: [4, 1, 16, 8], ecc: true, persistence: false },
+  // v10, abridged: only `<current_link_gen>1` and `<current_link_width>16x`.
+  'telegraf-gtx-1070-ti.xml': { arch: null, link: [null, 1, null, 16], ecc: null, persistence: null },
+  'telegraf-gtx-1660-ti.xml': { arch: null, link: [3, 1, 16, 16], ecc: null, persistence: false },
+  'telegraf-quadro-p2000-v12.xml': { arch: 'Pascal', link: [3, 1, 16, 8], ecc: null, persistence: true },
+  'telegraf-quadro-p400.xml': { arch: null, link: [3, 1, 16, 16], ecc: null, persistence: false },
+  'telegraf-rtx-3060-v12.xml': { arch: 'Ampere', link: [4, 1, 16, 16], ecc: null, persistence: true },
+  'telegraf-rtx-3080-v12.xml': { arch: 'Ampere', link: [4, 4, 16, 16], ecc: null, persistence: null },
+  'telegraf-rtx-3080-v13.xml': { arch: 'Ampere', link: [4, 4, 16, 16], ecc: null, persistence: false },
+  'telegraf-rtx-3090-v12.xml': { arch: 'Ampere', link: [4, 1, 16, 16], ecc: null, persistence: true },
+  'telegraf-rtx-4000-sff-ada-v13.xml': { arch: 'Ada Lovelace', link: [4, 1, 16, 16], ecc: false, persistence: true },
+  'telegraf-tesla-t4.xml': { arch: 'Turing', link: [3, 3, 16, 8], ecc: true, persistence: false },
+  'gpl-netdata/netdata-a100-sxm4-40gb-mig-510.47.03.xml': { arch: 'Ampere', link: [4, 4, 16, 16], ecc: true, persistence: false },
+  'gpl-netdata/netdata-rtx-2080-windows-516.59.xml': { arch: 'Turing', link: [3, 3, 16, 8], ecc: null, persistence: null },
+  'gpl-netdata/netdata-rtx-3060-laptop-515.65.01.xml': { arch: 'Ampere', link: [4, 1, 16, 8], ecc: null, persistence: false },
+  // `<max_link_gen>3` although `<max_device_link_gen>4`: the host slot is gen 3 (`<max_host_link_gen>3`).
+  'gpl-netdata/netdata-rtx-4090-535.86.05.xml': { arch: 'Ada Lovelace', link: [3, 1, 16, 16], ecc: false, persistence: true },
+  // The hand-trimmed excerpt has no `<pci>`, `<ecc_mode>` or `<persistence_mode>`.
+  'gpl-netdata/netdata-rtx-pro-6000-blackwell-580-EXCERPT-handedited.xml': { arch: null, link: [null, null, null, null], ecc: null, persistence: null },
+  'gpl-netdata/netdata-tesla-p100-pcie-16gb-510.47.03.xml': { arch: 'Pascal', link: [3, 3, 16, 16], ecc: true, persistence: false },
+};
+
 describe('nvidia-smi -q -x parser', () => {
   it('has a case for every XML fixture', () => {
     const files = [...readdirSync(XML).filter((f) => f.endsWith('.xml')), ...readdirSync(`${XML}/gpl-netdata`).map((f) => `gpl-netdata/${f}`)];
     expect(CASES.map(([f]) => f).sort()).toEqual(files.sort());
+    expect(Object.keys(FACTS).sort()).toEqual(files.sort());
   });
 
   it.each(CASES)('%s', (file, want) => {
@@ -76,6 +115,15 @@ describe('nvidia-smi -q -x parser', () => {
     expect(inv.migMode).toBe(want.mig);
     expect(inv.migDevices).toHaveLength(want.migDevices);
     expect(inv.processes).toHaveLength(want.processes);
+    const facts = FACTS[file]!;
+    expect({
+      arch: inv.architecture,
+      link: [inv.pcieGeneration.max, inv.pcieGeneration.current, inv.pcieLinkWidth.max, inv.pcieLinkWidth.current],
+      ecc: inv.eccEnabled,
+      persistence: inv.persistenceModeEnabled,
+    }).toEqual(facts);
+    // No DTD (v10 to v13) has the compute capability: read-inventory.ts asks --query-gpu for it.
+    expect(inv.computeCapability).toBeNull();
   });
 
   it('reads all eight GPUs of the V100S host in order', () => {

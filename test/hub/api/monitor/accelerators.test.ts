@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuReport } from '../../../../agent/collectors/gpu/inventory.js';
+import type { GpuInventory, GpuReport } from '../../../../agent/collectors/gpu/inventory.js';
 import { parseNvidiaSmiQText } from '../../../../agent/collectors/gpu/parse-q-text.js';
 import { parseNvidiaSmiXml } from '../../../../agent/collectors/gpu/parse-xml.js';
+import { readInventory } from '../../../../agent/collectors/gpu/read-inventory.js';
 import type { Sample } from '../../../../shared/schema/message.js';
 import { startApiHub, type ApiHub, type TestNode } from '../../../helpers/api.js';
-import { SHARED } from '../../../helpers/spawn-agent.js';
+import { REPO, SHARED } from '../../../helpers/spawn-agent.js';
 
 const MIB = 1024 * 1024;
 const MIN = 60_000;
+const FAKE_NVIDIA_SMI = join(REPO, 'test/fakes/nvidia-smi');
 
 /** The samples the agent's gpu collector publishes for a report's readings (fields.ts names), labelled gpu/uuid. */
 function readingSamples(g: GpuReport, ts: number): Sample[] {
@@ -179,15 +181,32 @@ describe('monitor API: accelerators', () => {
       pci_bus_id: inv.pciBusId,
       power_limit_watts: inv.powerLimits.enforcedWatts,
       power_default_watts: inv.powerLimits.defaultWatts,
-      architecture: null,
-      compute_capability: null,
-      ecc_enabled: null,
+      architecture: inv.architecture,
+      compute_capability: inv.computeCapability,
+      pcie_generation: inv.pcieGeneration.max,
+      pcie_link_width: inv.pcieLinkWidth.max,
+      pcie_generation_current: inv.pcieGeneration.current,
+      pcie_link_width_current: inv.pcieLinkWidth.current,
+      ecc_enabled: inv.eccEnabled,
+      persistence_mode_enabled: inv.persistenceModeEnabled,
+      memory_bus_width: null,
     });
+    // Not null by accident: the A100's XML prints these (`Ampere`, gen 4, `16x`, ECC `Enabled`, persistence `Disabled`).
+    expect([inv.architecture, inv.pcieGeneration.max, inv.pcieLinkWidth.max, inv.eccEnabled, inv.persistenceModeEnabled]).toEqual(['Ampere', 4, 16, true, false]);
     expect(a.data.mig_devices.map((d: { gpu_instance_id: number }) => d.gpu_instance_id)).toEqual(inv.migDevices.map((d) => d.gpuInstanceId));
     expect(a.data.mig_devices[0].memory_total_mb).toBe(inv.migDevices[0]!.memoryTotalBytes! / MIB);
 
     const byUuid = await api.json(`/api/v1/accelerators/gpus/${h100Report[5]!.inventory.uuid}`);
-    expect(byUuid.data).toMatchObject({ gpu_id: 'nvidia5', node: 'h100-node' });
+    const h5 = h100Report[5]!.inventory;
+    expect(byUuid.data).toMatchObject({
+      gpu_id: 'nvidia5',
+      node: 'h100-node',
+      architecture: h5.architecture,
+      pcie_generation: h5.pcieGeneration.max,
+      pcie_link_width: h5.pcieLinkWidth.max,
+      ecc_enabled: h5.eccEnabled,
+      persistence_mode_enabled: h5.persistenceModeEnabled,
+    });
     expect((await api.json('/api/v1/accelerators/gpus/nvidia7')).data.node).toBe('h100-node');
     for (const path of ['/accelerators/gpus/nvidia99', '/accelerators/gpus/GPU-nope/power', '/accelerators/gpus/nvidia5/metrics?node=a100-node']) {
       const res = await api.request(`/api/v1${path}`);
@@ -254,5 +273,62 @@ describe('monitor API: accelerators', () => {
     const params = doc.paths['/api/v1/accelerators/gpus'].get.parameters.map((p: { name: string }) => p.name);
     expect(params).toEqual(expect.arrayContaining(['cluster', 'node', 'status', 'include_metrics', 'limit', 'offset']));
     expect(doc.paths['/api/v1/accelerators/gpus/{gpu_id}'].get.description).toMatch(/409/);
+  });
+});
+
+describe('monitor API: GPU detail facts from the agent\'s inventory read', () => {
+  let api: ApiHub;
+  let inv: GpuInventory;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    // What the agent publishes for the L40S capture: `-q` text plus --query-gpu=uuid,compute_cap (`8.9`), through the fake nvidia-smi.
+    process.env.FAKE_NVIDIA_SMI_SCENARIO = 'l40s-595.80-idle';
+    try {
+      inv = (await readInventory(FAKE_NVIDIA_SMI)).gpus[0]!.inventory;
+    } finally {
+      process.env = { ...saved };
+    }
+    api = await startApiHub();
+    const current = await api.addNode('l40s-node', 'lab');
+    // An agent from before these facts: its inventory lacks the fields altogether.
+    const old = await api.addNode('old-agent', 'lab');
+    const { architecture: _a, computeCapability: _c, pcieGeneration: _g, pcieLinkWidth: _w, eccEnabled: _e, persistenceModeEnabled: _p, ...before } = inv;
+    await api.publishInventory(current, { gpus: [inv] });
+    await api.publishInventory(old, { gpus: [{ ...before, uuid: 'GPU-old-agent' }] });
+  });
+  afterAll(async () => api?.close());
+
+  it('maps every inventory fact, the compute capability included', async () => {
+    const body = await api.json('/api/v1/accelerators/gpus/nvidia0?node=l40s-node');
+    expect(body.data).toMatchObject({
+      uuid: inv.uuid,
+      architecture: inv.architecture,
+      compute_capability: inv.computeCapability,
+      pcie_generation: inv.pcieGeneration.max,
+      pcie_link_width: inv.pcieLinkWidth.max,
+      pcie_generation_current: inv.pcieGeneration.current,
+      pcie_link_width_current: inv.pcieLinkWidth.current,
+      ecc_enabled: inv.eccEnabled,
+      persistence_mode_enabled: inv.persistenceModeEnabled,
+      memory_bus_width: null,
+    });
+    // All present in this capture (`Ada Lovelace`, `8.9`, gen 4 x16, ECC `Enabled`, persistence `Disabled`), so none of the above is a null matching a null.
+    expect([inv.architecture, inv.computeCapability, inv.pcieGeneration.max, inv.pcieLinkWidth.max, inv.eccEnabled, inv.persistenceModeEnabled]).toEqual(['Ada Lovelace', '8.9', 4, 16, true, false]);
+  });
+
+  it('answers null, not an error, for an inventory without them', async () => {
+    const body = await api.json('/api/v1/accelerators/gpus/GPU-old-agent');
+    expect(body.data).toMatchObject({
+      model: inv.name,
+      architecture: null,
+      compute_capability: null,
+      pcie_generation: null,
+      pcie_link_width: null,
+      pcie_generation_current: null,
+      pcie_link_width_current: null,
+      ecc_enabled: null,
+      persistence_mode_enabled: null,
+    });
   });
 });
