@@ -11,7 +11,7 @@ describe('export windows and ranges', () => {
       [1_000 + 100 * step, 1_000 + 200 * step],
       [1_000 + 200 * step, 1_000 + 250 * step + 5],
     ]);
-    expect(windowSteps(1000)).toBe(7200);
+    expect(windowSteps(1000)).toBe(3600);
     expect(windowSteps(3_600_000)).toBe(32);
   });
 

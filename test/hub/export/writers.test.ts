@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { OutputClosedError } from '../../../hub/export/backpressure.js';
 import type { Column, ExportTable, Row } from '../../../hub/export/table.js';
+import { openWorkbook, writeSheet } from '../../../hub/export/write-excel.js';
 import { TABLE_WRITERS } from '../../../hub/export/writers.js';
 
 const COLUMNS: Column[] = [
@@ -78,6 +79,21 @@ describe('table writers', () => {
       ['2024-03-01T10:00:00', 'gpu-01', 123.25],
       ['2024-03-01T10:01:00', 'odd, "quoted"', null],
     ]);
+  });
+
+  it('excel: a sheet that reaches the row limit continues on a new sheet', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const wb = openWorkbook(out);
+    const rows = Array.from({ length: 5 }, (_, i) => ({ timestamp: Date.parse('2024-03-01T10:00:00Z') + i * 60_000, node: `n${i}`, power_watts: i }));
+    await writeSheet(wb, out, 'power', COLUMNS, rows, 2);
+    await wb.commit();
+    const file = join(mkdtempSync(join(tmpdir(), 'kcloud-writer-')), 'split.xlsx');
+    writeFileSync(file, Buffer.concat(chunks));
+    const script = 'import json,sys,openpyxl; wb=openpyxl.load_workbook(sys.argv[1]); print(json.dumps({ws.title: [r[1] for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}))';
+    const { stdout } = await execa('/usr/bin/python3', ['-c', script, file]);
+    expect(JSON.parse(stdout)).toEqual({ power: ['node', 'n0', 'n1'], 'power (2)': ['node', 'n2', 'n3'], 'power (3)': ['node', 'n4'] });
   });
 
   it('pdf: the rows as text, nulls as -', async () => {
