@@ -7,6 +7,7 @@
  * Basic auth as admin on every request, as the seed's curl examples do.
  *
  *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50;
+ *   BENCH_CACHE_TTL, default 1s as shipped, 0s to compute every answer;
  *   BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
  */
 import { spawn } from 'node:child_process';
@@ -24,6 +25,8 @@ import { freePort } from '../test/helpers/mosquitto.js';
 const repo = resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** The hub's api.cacheTtl: 1s as shipped; 0s measures every request computed afresh. */
+const cacheTtl = process.env.BENCH_CACHE_TTL ?? '1s';
 const NODES = 50;
 const GPUS = 8;
 const MINUTES = 24 * 60;
@@ -33,7 +36,7 @@ const ADMIN = 'bench-admin-password';
 const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-api-'));
 const [mqttPort, httpPort] = [await freePort(), await freePort()];
 const config = join(dir, 'hub.yaml');
-writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${mqttPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n`);
+writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${mqttPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\napi: { cacheTtl: ${cacheTtl} }\n`);
 mkdirSync(join(dir, 'data'), { recursive: true });
 {
   const db = openHubDb(join(dir, 'data', 'hub.db'));
@@ -113,6 +116,7 @@ await Promise.all(
     }
   }),
 );
+console.log(`api.cacheTtl ${cacheTtl}`);
 console.log(`loaded ${samples} samples (${NODES} nodes x ${GPUS} GPUs, ${MINUTES} minutes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 const authorization = `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}`;

@@ -1,6 +1,6 @@
 import type { Labels } from '../../shared/schema/message.js';
 import type { ResultSeries } from '../../shared/query/types.js';
-import { stepEnergy } from './energy.js';
+import { stepEnergy } from '../energy/energy.js';
 import type { PowerRow } from './power-rows.js';
 import { nodeKey, round, sortedKeys, splitKey, stepsOf, sumBy, type StepValues } from './series-index.js';
 import type { Column, Row } from './table.js';

@@ -1,6 +1,6 @@
 import type { Labels } from '../../shared/schema/message.js';
 import type { ResultSeries } from '../../shared/query/types.js';
-import { addEnergy, combineMethods, stepEnergy, type Energy, type EnergyMethod } from './energy.js';
+import { addEnergy, combineMethods, stepEnergy, type Energy, type EnergyMethod } from '../energy/energy.js';
 import { nodeKey, round, sortedKeys, splitKey, stepsOf, sumBy, type StepValues } from './series-index.js';
 import type { Column } from './table.js';
 

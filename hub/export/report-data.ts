@@ -1,5 +1,5 @@
-import type { EnergyMethod } from './energy.js';
-import { combineMethods } from './energy.js';
+import type { EnergyMethod } from '../energy/energy.js';
+import { combineMethods } from '../energy/energy.js';
 import type { PowerRow } from './power-rows.js';
 import { round, sortedKeys } from './series-index.js';
 import type { Column, Row } from './table.js';

@@ -1,5 +1,6 @@
 import { runQuery } from '../../shared/query/engine.js';
 import type { Aggregation, Matcher, SeriesSource } from '../../shared/query/types.js';
+import type { EnergyMethod } from '../energy/energy.js';
 
 const MINUTE = 60_000;
 
@@ -42,7 +43,6 @@ export function rangeStats(source: SeriesSource, metric: string, matchers: Match
   };
 }
 
-export type EnergyMethod = 'counter' | 'power_integral';
 
 export interface EnergyUsed {
   joules: number | null;

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { HubDb } from '../core/db.js';
 import { NAME_PATTERN } from '../../shared/topics.js';
 import { assertNameFree, IdentityError } from './names.js';
@@ -61,7 +62,16 @@ const toNode = (r: NodeRow): NodeInfo => ({
 
 /** Registered agents: MQTT credentials (username = node name) and the state ingest keeps. */
 export class NodeStore {
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: HubDb) {}
+
+  /** Prepared once per store: credential() runs for every MQTT connect and every HTTP Basic request. */
+  private cached(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
 
   /** Registers a node with its MQTT password (hashed here). */
   async add(name: string, cluster: string, password: string): Promise<NodeInfo> {
@@ -70,26 +80,26 @@ export class NodeStore {
     const hash = await hashPassword(password);
     return this.db.transaction(() => {
       assertNameFree(this.db, name);
-      this.db.prepare('INSERT INTO nodes (name, cluster, password_hash, created_at) VALUES (?, ?, ?, ?)').run(name, cluster, hash, Date.now());
+      this.cached('INSERT INTO nodes (name, cluster, password_hash, created_at) VALUES (?, ?, ?, ?)').run(name, cluster, hash, Date.now());
       return this.byName(name)!;
     }).immediate();
   }
 
   byName(name: string): NodeInfo | null {
-    const row = this.db.prepare('SELECT * FROM nodes WHERE name = ?').get(name) as NodeRow | undefined;
+    const row = this.cached('SELECT * FROM nodes WHERE name = ?').get(name) as NodeRow | undefined;
     return row ? toNode(row) : null;
   }
 
   /** A node with its password hash, for authentication; null when absent or disabled. */
   credential(name: string): { node: NodeInfo; passwordHash: string } | null {
-    const row = this.db.prepare('SELECT * FROM nodes WHERE name = ? AND disabled = 0').get(name) as NodeRow | undefined;
+    const row = this.cached('SELECT * FROM nodes WHERE name = ? AND disabled = 0').get(name) as NodeRow | undefined;
     return row ? { node: toNode(row), passwordHash: row.password_hash } : null;
   }
 
   list(cluster?: string): NodeInfo[] {
     const rows = cluster
-      ? (this.db.prepare('SELECT * FROM nodes WHERE cluster = ? ORDER BY cluster, name').all(cluster) as NodeRow[])
-      : (this.db.prepare('SELECT * FROM nodes ORDER BY cluster, name').all() as NodeRow[]);
+      ? (this.cached('SELECT * FROM nodes WHERE cluster = ? ORDER BY cluster, name').all(cluster) as NodeRow[])
+      : (this.cached('SELECT * FROM nodes ORDER BY cluster, name').all() as NodeRow[]);
     return rows.map(toNode);
   }
 
@@ -98,7 +108,7 @@ export class NodeStore {
    * and inventory rows go with it; its samples stay in the store (history).
    */
   remove(name: string): void {
-    const info = this.db.prepare('DELETE FROM nodes WHERE name = ?').run(name);
+    const info = this.cached('DELETE FROM nodes WHERE name = ?').run(name);
     if (info.changes === 0) throw new IdentityError(`no node "${name}"`);
   }
 }

@@ -91,7 +91,7 @@ function expectedPower(node: string, k: number) {
   const total = bmc ?? (gpu ?? 0) + (cpu ?? 0) + (mem ?? 0);
   const counterJ = sumOf([...fed(node, 'gpu_energy_joules'), ...fed(node, 'rapl_energy_joules')], (f) => increase(f, k));
   const joules = bmc !== null ? (bmc * STEP_MS) / 1000 : counterJ!;
-  return { gpu, cpu, mem, bmc, total, kwh: joules / 3.6e6, method: bmc !== null ? 'power_x_step' : 'counter_increase' };
+  return { gpu, cpu, mem, bmc, total, kwh: joules / 3.6e6, method: bmc !== null ? 'power_integral' : 'counter' };
 }
 
 function samplesOf(node: string): Sample[] {
@@ -259,7 +259,7 @@ describe('export API (/api/v1/export/*)', () => {
       expect(r.cpu_power_watts).toBeCloseTo(e.cpu!, 3);
       expect(r.gpu_power_watts).toBeNull();
       expect(r.energy_kwh as number).toBeCloseTo(e.kwh, 9);
-      expect(r.energy_method).toBe('power_x_step');
+      expect(r.energy_method).toBe('power_integral');
     });
   });
 
@@ -291,7 +291,7 @@ describe('export API (/api/v1/export/*)', () => {
       expect(Number(r.memory_used_mb)).toBeCloseTo(avg(one('gpu_memory_used_bytes'), k) / MIB, 3);
       expect(Number(r.temperature_celsius)).toBeCloseTo(avg(one('gpu_temperature_celsius'), k), 3);
       expect(Number(r.energy_kwh)).toBeCloseTo(increase(one('gpu_energy_joules'), k) / 3.6e6, 9);
-      expect(r.energy_method).toBe('counter_increase');
+      expect(r.energy_method).toBe('counter');
     }
   });
 
@@ -360,8 +360,8 @@ describe('export API (/api/v1/export/*)', () => {
     expect(summary.energy_kwh).toBeCloseTo(fleetKwhOnGrid(HOUR), 9);
     const nodes = sheetObjects(book.nodes!);
     expect(nodes.map((r) => [r.node, r.energy_method])).toEqual([
-      ['gpu-a', 'counter_increase'],
-      ['cpu-b', 'power_x_step'],
+      ['gpu-a', 'counter'],
+      ['cpu-b', 'power_integral'],
     ]);
     const gpus = sheetObjects(book.gpus!);
     expect(gpus.map((g) => g.uuid)).toEqual([GPU0.uuid, GPU1.uuid]);

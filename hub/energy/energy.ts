@@ -1,5 +1,9 @@
-/** How a row's energy was obtained: counters' increase, average power times the step, or both across its parts. */
-export type EnergyMethod = 'counter_increase' | 'power_x_step' | 'mixed';
+/**
+ * How an energy figure was obtained, one vocabulary for every API answer and
+ * export: a device counter's increase (GPU total energy, RAPL), average power
+ * integrated over time, or both across the parts of a sum.
+ */
+export type EnergyMethod = 'counter' | 'power_integral' | 'mixed';
 
 const JOULES_PER_KWH = 3_600_000;
 
@@ -21,8 +25,8 @@ export interface EnergyPart {
  * step; null without either.
  */
 export function stepEnergy(p: EnergyPart, stepMs: number): Energy | null {
-  if (p.joules !== null) return { kwh: p.joules / JOULES_PER_KWH, method: 'counter_increase' };
-  if (p.watts !== null) return { kwh: (p.watts * stepMs) / 1000 / JOULES_PER_KWH, method: 'power_x_step' };
+  if (p.joules !== null) return { kwh: p.joules / JOULES_PER_KWH, method: 'counter' };
+  if (p.watts !== null) return { kwh: (p.watts * stepMs) / 1000 / JOULES_PER_KWH, method: 'power_integral' };
   return null;
 }
 
