@@ -1,5 +1,6 @@
 import type { ClusterInfo } from './catalog.js';
-import { powerTotals, type ClusterFigures } from './cluster-data.js';
+import { sumPower } from '../fleet/power.js';
+import type { ClusterFigures } from './cluster-data.js';
 
 /** `connected`: a node reports (agents) or the Prometheus answered; `disconnected`: neither; `unknown`: configured, no url, no node yet. */
 export type ClusterStatus = 'connected' | 'disconnected' | 'unknown';
@@ -18,7 +19,7 @@ export function clusterListEntry(info: ClusterInfo, figures: ClusterFigures | nu
     data_source: info.source,
     nodes_count: figures?.nodesTotal ?? null,
     gpus_count: figures?.gpus.length ?? null,
-    total_power_watts: figures ? powerTotals(figures.power).totalWatts : null,
+    total_power_watts: figures ? sumPower(figures.power).totalWatts : null,
     error,
   };
 }
@@ -35,7 +36,7 @@ function summaryStatus(f: ClusterFigures): 'healthy' | 'degraded' | 'down' | 'un
  * known to kcloud (no Kubernetes API, no facility meter): null, not 0.
  */
 export function clusterSummary(info: ClusterInfo, f: ClusterFigures) {
-  const power = powerTotals(f.power);
+  const power = sumPower(f.power);
   const count = (status: string) => f.gpus.filter((g) => g.status === status).length;
   return {
     name: info.name,
@@ -56,7 +57,7 @@ export function clusterSummary(info: ClusterInfo, f: ClusterFigures) {
 
 /** GET /clusters/{name}/power (6.3): the cluster's power and each node's, with where each number comes from. */
 export function clusterPower(info: ClusterInfo, f: ClusterFigures) {
-  const t = powerTotals(f.power);
+  const t = sumPower(f.power);
   return {
     cluster: info.name,
     total_power_watts: t.totalWatts,

@@ -33,30 +33,3 @@ export function clusterFigures(d: ClusterData): ClusterFigures {
   };
 }
 
-/** Sum of the known values; null when none is known (unavailable is null, never 0). */
-export function sumKnown(values: readonly (number | null)[]): number | null {
-  let sum: number | null = null;
-  for (const v of values) if (v !== null) sum = (sum ?? 0) + v;
-  return sum === null ? null : Math.round(sum * 1000) / 1000;
-}
-
-export interface PowerTotals {
-  totalWatts: number | null;
-  gpuWatts: number | null;
-  cpuWatts: number | null;
-  memoryWatts: number | null;
-  otherWatts: number | null;
-  bmcWatts: number | null;
-}
-
-/** A cluster's power: each part summed over the nodes that report it. */
-export function powerTotals(power: readonly NodePower[]): PowerTotals {
-  return {
-    totalWatts: sumKnown(power.map((p) => p.totalWatts)),
-    gpuWatts: sumKnown(power.map((p) => p.gpuWatts)),
-    cpuWatts: sumKnown(power.map((p) => p.cpuWatts)),
-    memoryWatts: sumKnown(power.map((p) => p.memoryWatts)),
-    otherWatts: sumKnown(power.map((p) => p.otherWatts)),
-    bmcWatts: sumKnown(power.map((p) => p.bmcWatts)),
-  };
-}
