@@ -50,6 +50,20 @@ function gpuFacts(g: GpuView) {
   };
 }
 
+/**
+ * The readings the seed's list example shows even without include_metrics
+ * (its documented clients read them from the plain list).
+ */
+function gpuListReadings(g: GpuView) {
+  const r = g.readings;
+  return {
+    power_watts: r.powerWatts,
+    temperature_celsius: r.temperatureCelsius,
+    utilization_percent: r.utilizationPercent,
+    memory_used_mb: mib(r.memoryUsedBytes),
+  };
+}
+
 /** Current readings as the list with include_metrics shows them. */
 function gpuMetrics(g: GpuView) {
   const r = g.readings;
@@ -141,7 +155,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
         description:
           'Every GPU of the registered nodes (inventory joined with the newest samples). status: `error` when the node is not online, the GPU has no sample ' +
           'within api.staleAfter, or its volatile uncorrected ECC count is above 0; `active` when a process holds it or utilization >= 1 %; `idle` otherwise. ' +
-          'With include_metrics, current readings are added; a reading older than api.staleAfter is null, never 0. memory_*_mb are MiB.',
+          'The seed\'s readings (power_watts, temperature_celsius, utilization_percent, memory_used_mb) are always there; include_metrics adds the rest. A reading older than api.staleAfter is null, never 0. memory_*_mb are MiB.',
         querystring: Type.Object({
           cluster: CommonQuery.cluster,
           node: NodeFilter,
@@ -157,7 +171,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
       const nodes = fleet.nodes.list({ cluster: q.cluster }).filter((n) => q.node === undefined || n.name === q.node);
       const gpus = listGpus(nodes, fleet.latest, fleet.freshSince()).filter((g) => q.status === undefined || g.status === q.status);
       const { page, metadata } = paginate(gpus, q);
-      const data = page.map((g) => (q.include_metrics ? { ...gpuFacts(g), ...gpuMetrics(g) } : gpuFacts(g)));
+      const data = page.map((g) => (q.include_metrics ? { ...gpuFacts(g), ...gpuMetrics(g) } : { ...gpuFacts(g), ...gpuListReadings(g) }));
       return envelope(request, 'gpu', data, { cluster: q.cluster, dataSource: dataSource(nodes), metadata });
     },
   );

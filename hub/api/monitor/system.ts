@@ -73,10 +73,12 @@ export const systemRoutes: RouteModule = (app, deps) => {
       store,
       broker,
       sources: { nodes: { online: nodes.filter((n) => n.state === 'online').length, total: nodes.length }, prometheus },
-      // The seed's single-Prometheus field, over every configured one: connected when all are; null when none is configured.
+      // The seed's single-Prometheus field, over every configured one: connected when all are; with none configured, the
+      // object is there (documented clients read its fields) and says so, its values null.
       prometheus: prometheus.length === 0
-        ? null
+        ? { configured: false, connected: null, url: null, response_time_ms: null }
         : {
+            configured: true,
             connected: prometheus.every((p) => p.connected),
             url: prometheus.length === 1 ? prometheus[0]!.url : null,
             response_time_ms: prometheus.some((p) => p.response_time_ms === null) ? null : Math.max(...prometheus.map((p) => p.response_time_ms!)),
@@ -95,6 +97,9 @@ export const systemRoutes: RouteModule = (app, deps) => {
       build_date: null,
       node_version: process.versions.node,
       fastify_version: app.version,
+      // The seed's Python service reports these; kept (null) so its clients find the fields.
+      python_version: null,
+      fastapi_version: null,
     },
   }));
 

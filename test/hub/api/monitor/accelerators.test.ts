@@ -73,12 +73,12 @@ describe('monitor API: accelerators', () => {
     }
   });
 
-  it('lists every GPU with its inventory facts, no readings without include_metrics', async () => {
+  it('lists every GPU with its inventory facts and the seed\'s four readings; include_metrics adds the rest', async () => {
     const body = await api.json('/api/v1/accelerators/gpus');
     expect(body.resource_type).toBe('gpu');
     expect(body.metadata.total_count).toBe(9);
     const a = body.data.find((g: { node: string }) => g.node === 'a100-node');
-    expect(a).toEqual({
+    expect(a).toMatchObject({
       gpu_id: 'nvidia0',
       uuid: a100Uuid,
       node: 'a100-node',
@@ -92,7 +92,19 @@ describe('monitor API: accelerators', () => {
     });
     const h = body.data.filter((g: { node: string }) => g.node === 'h100-node');
     expect(h.map((g: { gpu_id: string; uuid: string }) => [g.gpu_id, g.uuid])).toEqual(h100Report.map((g) => [`nvidia${g.inventory.index}`, g.inventory.uuid]));
-    expect(h[0]).not.toHaveProperty('power_watts');
+    const full = (await api.json('/api/v1/accelerators/gpus?include_metrics=true')).data;
+    for (const g of body.data) {
+      const f = full.find((x: { uuid: string; node: string }) => x.uuid === g.uuid && x.node === g.node);
+      expect(g).toEqual({
+        ...Object.fromEntries(Object.keys(a).filter((k) => !['power_watts', 'temperature_celsius', 'utilization_percent', 'memory_used_mb'].includes(k)).map((k) => [k, g[k]])),
+        power_watts: f.power_watts,
+        temperature_celsius: f.temperature_celsius,
+        utilization_percent: f.utilization_percent,
+        memory_used_mb: f.memory_used_mb,
+      });
+    }
+    expect(h[0].power_watts).not.toBeNull();
+    expect(h[0]).not.toHaveProperty('power_limit_watts');
   });
 
   it('adds current readings with include_metrics, and derives status from them', async () => {

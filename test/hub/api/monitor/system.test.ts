@@ -31,7 +31,7 @@ describe('GET /api/v1/system/*', () => {
       store: { ok: true, series: state.store.series, samples: state.store.samples },
       broker: { mode: 'embedded', connected: true, clients: 2 },
       sources: { nodes: { online: 1, total: 2 }, prometheus: [] },
-      prometheus: null,
+      prometheus: { configured: false, connected: null, url: null, response_time_ms: null },
       cache: { enabled: false, hit_rate_percent: null },
     });
     expect(body.store.size_bytes).toBeGreaterThan(0);
@@ -41,7 +41,7 @@ describe('GET /api/v1/system/*', () => {
 
   it('version names this hub\'s runtime', async () => {
     const body = await api.json('/api/v1/system/version');
-    expect(body.data).toEqual({ api_version: VERSION, api_name: 'KCloud Monitor (kcloud hub)', build_date: null, node_version: process.versions.node, fastify_version: fastifyVersion });
+    expect(body.data).toEqual({ api_version: VERSION, api_name: 'KCloud Monitor (kcloud hub)', build_date: null, node_version: process.versions.node, fastify_version: fastifyVersion, python_version: null, fastapi_version: null });
   });
 
   it('capabilities list the sources the nodes run and what the served routes offer', async () => {
