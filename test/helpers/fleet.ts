@@ -25,6 +25,8 @@ export interface FakeMachine {
   bmc?: boolean;
   /** A fake RAPL package zone whose counter grows by this many µJ every 100 ms. */
   raplUjPer100ms?: number;
+  /** Serve the agent's node /metrics on 127.0.0.1:<port> (off by default). */
+  metricsPort?: number;
 }
 
 export interface RunningMachine {
@@ -111,7 +113,7 @@ export async function startFleet(machines: FakeMachine[], opts: { timeoutMs?: nu
 cluster: ${cluster}
 dataDir: ${join(dir, spec.node)}
 mqtt: { url: "${api.url}", username: ${spec.node}, passwordFile: ${pwFile} }
-metrics: { listen: "" }
+metrics: { listen: "${spec.metricsPort ? `127.0.0.1:${spec.metricsPort}` : ''}" }
 procRoot: ${fakeProc(spec.cgroups ?? {})}
 collectors:
   gpu: { enabled: true, interval: 500ms, nvidiaSmi: ${join(REPO, 'test/fakes/nvidia-smi')} }

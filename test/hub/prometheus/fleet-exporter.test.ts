@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { LatestSample } from '../../../hub/fleet/latest-values.js';
 import { CHUNK_SERIES, renderFleet } from '../../../hub/prometheus/fleet-exporter.js';
-import { PROMTOOL_BIN, requireTool } from './real-prometheus.js';
+import { PROMTOOL_BIN, requireTool } from '../../helpers/prometheus.js';
 
 /** `n` GPUs, 8 per node, over two clusters. */
 function gpuPower(n: number): LatestSample[] {

@@ -4,7 +4,7 @@ import { PrometheusClient } from '../../../hub/prometheus/client.js';
 import type { Sample } from '../../../shared/schema/message.js';
 import { startApiHub, type ApiHub } from '../../helpers/api.js';
 import { waitFor } from '../../helpers/spawn-agent.js';
-import { startPrometheus, type RealPrometheus } from './real-prometheus.js';
+import { startPrometheus, type RealPrometheus } from '../../helpers/prometheus.js';
 
 const H100 = 'NVIDIA H100 80GB HBM3';
 const A100 = 'NVIDIA A100-SXM4-40GB';

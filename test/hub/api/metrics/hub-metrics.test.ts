@@ -5,7 +5,7 @@ import { loadHubConfig } from '../../../../hub/config.js';
 import { readHubState } from '../../../../hub/core/status-file.js';
 import type { Sample } from '../../../../shared/schema/message.js';
 import { startApiHub, type ApiHub, type TestNode } from '../../../helpers/api.js';
-import { PROMTOOL_BIN, requireTool } from '../../prometheus/real-prometheus.js';
+import { PROMTOOL_BIN, requireTool } from '../../../helpers/prometheus.js';
 
 const H100 = 'NVIDIA H100 80GB HBM3';
 const MIB = 1024 * 1024;

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { freePort } from '../../helpers/mosquitto.js';
-import { waitFor } from '../../helpers/spawn-agent.js';
+import { freePort } from './mosquitto.js';
+import { waitFor } from './spawn-agent.js';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 export const PROMTOOL_BIN = '/usr/bin/promtool';
