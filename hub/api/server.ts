@@ -57,11 +57,15 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
       security: [{ basic: [] }, { bearer: [] }, { apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
   const credentials = createCredentialServices(deps);
   app.decorate('credentials', credentials);
   await app.register(cookie);
+  // Added before the auth plugin's own onRoute check: Swagger UI's routes (the API's description, no data) are public, declared as such.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, access: route.config?.access ?? 'public' };
+  });
   await app.register(authPlugin, { resolvers: credentials.resolvers });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(auditHook, { audit: deps.audit });
   await app.register(requestMetricsPlugin);
   await hubMetricsRoutes(app, deps);
