@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/log.js';
 import type { HubBus, ThresholdEvent } from '../bus.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { EventRing, type StreamEvent } from './event-ring.js';
+import { LiveFeed } from './live-feed.js';
 import { powerSnapshot, type PowerSnapshot } from './power-snapshot.js';
 import { SharedTickers } from './shared-ticker.js';
 import { ThresholdMonitor } from './threshold-monitor.js';
@@ -33,15 +34,20 @@ export function thresholdPayload(e: ThresholdEvent) {
   };
 }
 
+/** The interval of the live mode: a snapshot after each turn of the event loop that stored telemetry, not on a timer. */
+export const LIVE = 0;
+
 /**
- * The hub's power streams: shared per-interval tickers computing snapshots
- * from the in-memory fleet view (for WebSocket and SSE clients), the ring of
- * recent SSE events, and the threshold monitor. Created by the stream routes
- * and stopped when the HTTP server closes.
+ * The hub's power streams: shared per-interval tickers and the live feed
+ * (interval 0) computing snapshots from the in-memory fleet view (for
+ * WebSocket and SSE clients), the ring of recent SSE events, and the
+ * threshold monitor. Created by the stream routes and stopped when the HTTP
+ * server closes.
  */
 export class PowerStreams {
   readonly ring: EventRing;
   readonly tickers: SharedTickers<PowerSnapshot>;
+  readonly live: LiveFeed<PowerSnapshot>;
   private readonly monitor: ThresholdMonitor;
   /** interval ms -> [SSE clients, unsubscribe from the ticker] */
   private readonly sseFeeds = new Map<number, { clients: number; stop: () => void }>();
@@ -51,7 +57,17 @@ export class PowerStreams {
 
   constructor(private readonly deps: PowerStreamsDeps) {
     this.ring = new EventRing(deps.ringSize ?? 1000, deps.firstEventId);
-    this.tickers = new SharedTickers((now) => powerSnapshot(deps.fleet, now), (err) => deps.log.error({ err: (err as Error).message }, 'power stream tick failed'));
+    const compute = (now: number) => powerSnapshot(deps.fleet, now);
+    const onError = (err: unknown) => deps.log.error({ err: (err as Error).message }, 'power stream snapshot failed');
+    this.tickers = new SharedTickers(compute, onError);
+    this.live = new LiveFeed(
+      (trigger) => {
+        deps.bus.on('samples', trigger);
+        return () => deps.bus.off('samples', trigger);
+      },
+      compute,
+      onError,
+    );
     this.monitor = new ThresholdMonitor(deps, deps.thresholds);
   }
 
@@ -64,6 +80,7 @@ export class PowerStreams {
     this.monitor.stop();
     this.deps.bus.off('threshold-exceeded', this.onThreshold);
     this.tickers.stop();
+    this.live.stop();
     this.sseFeeds.clear();
   }
 
@@ -72,9 +89,9 @@ export class PowerStreams {
     return powerSnapshot(this.deps.fleet, now);
   }
 
-  /** WebSocket clients: a snapshot every `intervalMs`. */
+  /** WebSocket clients: a snapshot every `intervalMs`, or after each ingest turn for LIVE. */
   subscribeSnapshots(intervalMs: number, listener: (s: PowerSnapshot) => void): () => void {
-    return this.tickers.subscribe(intervalMs, listener);
+    return intervalMs === LIVE ? this.live.subscribe(listener) : this.tickers.subscribe(intervalMs, listener);
   }
 
   /**
@@ -99,14 +116,14 @@ export class PowerStreams {
     };
   }
 
-  /** One power_update per tick into the ring for all SSE clients of an interval (one id, one resume history). */
+  /** One power_update per tick (or live snapshot) into the ring for all SSE clients of an interval (one id, one resume history). */
   private joinFeed(intervalMs: number): void {
     const feed = this.sseFeeds.get(intervalMs);
     if (feed) {
       feed.clients++;
       return;
     }
-    const stop = this.tickers.subscribe(intervalMs, (snapshot) => this.ring.append({ event: 'power_update', data: snapshot, intervalMs }));
+    const stop = this.subscribeSnapshots(intervalMs, (snapshot) => this.ring.append({ event: 'power_update', data: snapshot, intervalMs }));
     this.sseFeeds.set(intervalMs, { clients: 1, stop });
   }
 

@@ -1,3 +1,5 @@
+import { computeAndFanOut } from './fan-out.js';
+
 interface Ticker<T> {
   timer: NodeJS.Timeout;
   listeners: Set<(value: T) => void>;
@@ -47,19 +49,6 @@ export class SharedTickers<T> {
   }
 
   private tick(listeners: Set<(value: T) => void>): void {
-    let value: T;
-    try {
-      value = this.compute(Date.now());
-    } catch (err) {
-      this.onError(err);
-      return;
-    }
-    for (const l of [...listeners]) {
-      try {
-        l(value);
-      } catch (err) {
-        this.onError(err);
-      }
-    }
+    computeAndFanOut(this.compute, listeners, this.onError);
   }
 }

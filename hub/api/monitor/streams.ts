@@ -1,11 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import { Counter, Gauge } from 'prom-client';
+import { lastFrameEncoder } from '../../streams/frame-encoder.js';
 import { PowerStreams } from '../../streams/power-streams.js';
 import { SseConnection } from '../../streams/sse-connection.js';
 import type { RouteModule } from '../types.js';
 
-/** Seconds between updates (seed 4.4: default 5). */
-const Interval = Type.Integer({ minimum: 1, maximum: 3600, default: 5 });
+/** Seconds between updates (seed 4.4: default 5); 0 is the live mode, a snapshot as soon as telemetry is stored. */
+const Interval = Type.Integer({
+  minimum: 0,
+  maximum: 3600,
+  default: 5,
+  description: 'Seconds between snapshots (1..3600), or 0 for live: one snapshot after each event-loop turn in which the hub stored telemetry',
+});
 const EventId = Type.String({ pattern: '^[0-9]{1,15}$' });
 
 const StreamQuery = Type.Object({ interval: Type.Optional(Interval) });
@@ -20,11 +26,22 @@ const EventsHeaders = Type.Object({ 'last-event-id': Type.Optional(EventId) });
 const WS_MAX_BUFFERED_BYTES = 256 * 1024;
 const SSE_OPTIONS = { heartbeatMs: 15_000, retryMs: 3000, maxBufferedBytes: 256 * 1024 };
 
+const WS_DESCRIPTION = [
+  'Power snapshots over a WebSocket (docs/api-streams.md): the current one on connect, then one every `interval` seconds from a timer shared by all clients of that interval.',
+  '`interval=0` is the live mode: pushed from the ingest bus, one snapshot computed after each event-loop turn in which telemetry was stored (batches stored in the same turn make one snapshot) and sent to every live client.',
+  'Frames: {timestamp, total_power_watts, gpu_power_watts, cpu_power_watts, memory_power_watts, other_power_watts, breakdown, latest_sample_timestamp}.',
+  'A client with more than 256 KiB unsent skips snapshots until it catches up (kcloud_hub_stream_frames_dropped_total).',
+].join(' ');
+const SSE_DESCRIPTION =
+  'Server-sent events (docs/api-streams.md): `power_update` every `interval` seconds (0: live, after each event-loop turn that stored telemetry) and `threshold_exceeded`; resumable with Last-Event-ID or `last_event_id`.';
+
 /** WS /monitoring/stream/power and SSE GET /monitoring/events/power (seed 4.4, 4.5; docs/api-streams.md). */
 export const streamsRoutes: RouteModule = (app, deps) => {
   const streams = new PowerStreams({ bus: deps.bus, fleet: deps.fleet, log: deps.log, thresholds: deps.config.thresholds, firstEventId: deps.startedAt });
   const sse = new Set<SseConnection>();
   let wsClients = 0;
+  // Every client of a tick gets the same snapshot object: encoded once for all of them.
+  const frame = lastFrameEncoder();
   const dropped = new Counter({ name: 'kcloud_hub_stream_frames_dropped_total', help: 'WebSocket power snapshots skipped for clients that could not keep up', registers: [deps.registry] });
   new Gauge({
     name: 'kcloud_hub_stream_clients',
@@ -43,13 +60,14 @@ export const streamsRoutes: RouteModule = (app, deps) => {
     for (const c of [...sse]) c.close();
   });
 
-  app.get('/monitoring/stream/power', { websocket: true, config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: StreamQuery } }, (socket, request) => {
+  app.get('/monitoring/stream/power', { websocket: true, config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], description: WS_DESCRIPTION, querystring: StreamQuery } }, (socket, request) => {
     const intervalMs = (request.query.interval ?? 5) * 1000;
     wsClients++;
-    const push = (snapshot: unknown) => {
+    const push = (snapshot: object) => {
       if (socket.readyState !== socket.OPEN) return;
       if (socket.bufferedAmount > WS_MAX_BUFFERED_BYTES) return dropped.inc();
-      socket.send(JSON.stringify(snapshot));
+      // A text frame although a Buffer is passed: the JSON is sent as encoded once above.
+      socket.send(frame(snapshot), { binary: false });
     };
     // The current state at once, so a dashboard need not wait a whole interval for its first numbers.
     push(streams.snapshot(Date.now()));
@@ -62,7 +80,8 @@ export const streamsRoutes: RouteModule = (app, deps) => {
 
   app.get(
     '/monitoring/events/power',
-    { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: EventsQuery, headers: EventsHeaders } },
+    // No HEAD twin: the stream hijacks the reply, and a HEAD response drops its writes, headers included (the client would hang).
+    { exposeHeadRoute: false, config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], description: SSE_DESCRIPTION, querystring: EventsQuery, headers: EventsHeaders } },
     (request, reply) => {
       const intervalMs = (request.query.interval ?? 5) * 1000;
       const last = request.headers['last-event-id'] ?? request.query.last_event_id;

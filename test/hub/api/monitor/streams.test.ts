@@ -114,7 +114,7 @@ describe('power streams (seed 4.4 WebSocket, 4.5 SSE) and thresholds', () => {
         ws.on('error', () => {});
       });
     expect((await status(wsUrl(''), {})).status).toBe(401);
-    for (const interval of ['0', '3601', 'x']) {
+    for (const interval of ['-1', '3601', '1.5', 'x']) {
       const res = await status(wsUrl(`?interval=${interval}`), { authorization: AUTH });
       expect(res.status).toBe(400);
       expect(res.body).toMatch(/interval/);
@@ -134,7 +134,7 @@ describe('power streams (seed 4.4 WebSocket, 4.5 SSE) and thresholds', () => {
     ctl.abort();
     expect((await fetch(url)).status).toBe(401);
     for (const [q, name] of [
-      ['?interval=0', 'interval'],
+      ['?interval=-1', 'interval'],
       ['?last_event_id=abc', 'last_event_id'],
     ]) {
       const bad = await fetch(`${url}${q}`, { headers: { authorization: AUTH } });
@@ -228,5 +228,63 @@ describe('power streams (seed 4.4 WebSocket, 4.5 SSE) and thresholds', () => {
     const deadline = Date.now() + 5000;
     while ((await clients()).sse !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect((await clients()).sse).toBe(0);
+  });
+});
+
+describe('power streams, live mode (interval=0)', () => {
+  let api: ApiHub;
+  let n1: TestNode;
+  let n2: TestNode;
+  beforeAll(async () => {
+    api = await startApiHub();
+    n1 = await api.addNode('n1', 'c1');
+    n2 = await api.addNode('n2', 'c2');
+    await api.publishStatus(n1, {});
+    await api.publishStatus(n2, {});
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('WebSocket and SSE live mode (interval=0): a snapshot per stored batch, pushed from the ingest bus; batches of one turn make one frame', async () => {
+    const live = await new Promise<{ ws: WebSocket; frames: Record<string, unknown>[] }>((resolve, reject) => {
+      const ws = new WebSocket(`${api.api.replace('http', 'ws')}/api/v1/monitoring/stream/power?interval=0`, { headers: { authorization: AUTH } });
+      const frames: Record<string, unknown>[] = [];
+      ws.on('message', (m) => frames.push(JSON.parse(String(m)) as Record<string, unknown>));
+      ws.once('open', () => resolve({ ws, frames }));
+      ws.once('error', reject);
+    });
+    const events = openEvents(`${api.api}/api/v1/monitoring/events/power?interval=0`);
+    try {
+      await until(() => live.frames.length === 1, 'the snapshot on connect');
+      // No timer behind the live mode: nothing arrives while nothing is stored.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(live.frames).toHaveLength(1);
+
+      const stored: number[] = [];
+      const onSamples = () => stored.push(Date.now());
+      api.hub.bus.on('samples', onSamples);
+      const ts = Date.now();
+      await api.publishTelemetry(n1, [gpu('GPU-a', 411.25), bmc(900)], ts);
+      await until(() => live.frames.length === 2, 'the frame of the batch');
+      const frame = live.frames[1]!;
+      expect(frame).toMatchObject({ gpu_power_watts: 411.25, breakdown: { hardware: { ipmi_total: 900 } }, latest_sample_timestamp: new Date(ts).toISOString() });
+      // Computed after the batch was stored, not at an earlier tick.
+      expect(Date.parse(frame.timestamp as string)).toBeGreaterThanOrEqual(stored[0]!);
+      await until(() => events.received.some((e) => e.type === 'power_update' && e.data.gpu_power_watts === 411.25), 'the SSE live power_update');
+
+      // Two stored batches (two nodes) emitted on the bus in the same turn, as one group commit does: one frame with both.
+      const row = (node: TestNode, metric: string, labels: Record<string, string>, value: number) => ({ metric, labels: { ...labels, node: node.name, cluster: node.cluster }, ts: Date.now(), value });
+      api.hub.bus.emit('samples', { node: { id: -1, name: n1.name, cluster: n1.cluster }, seq: 1000, rows: [row(n1, 'gpu_power_watts', { gpu: '0', uuid: 'GPU-a' }, 100)] });
+      api.hub.bus.emit('samples', { node: { id: -2, name: n2.name, cluster: n2.cluster }, seq: 1000, rows: [row(n2, 'gpu_power_watts', { gpu: '0', uuid: 'GPU-b' }, 50)] });
+      api.hub.bus.off('samples', onSamples);
+      await until(() => live.frames.length >= 3, 'the frame of the two batches');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(live.frames).toHaveLength(3);
+      expect(live.frames[2]).toMatchObject({ gpu_power_watts: 150 });
+    } finally {
+      events.es.close();
+      live.ws.close();
+    }
   });
 });
