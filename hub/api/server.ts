@@ -13,6 +13,7 @@ import { auditHook } from './audit-hook.js';
 import { authPlugin } from './auth/plugin.js';
 import { rateLimitedArea } from './auth/rate-limit.js';
 import { createCredentialServices } from './auth/services.js';
+import { sharedStatePlugin } from './auth/shared-state.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { requestMetricsPlugin } from './metrics/plugin.js';
@@ -59,6 +60,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   });
   const credentials = createCredentialServices(deps);
   app.decorate('credentials', credentials);
+  await app.register(sharedStatePlugin, { shared: credentials.shared });
   await app.register(cookie);
   // Added before the auth plugin's own onRoute check: Swagger UI's routes (the API's description, no data) are public, declared as such.
   app.addHook('onRoute', (route) => {

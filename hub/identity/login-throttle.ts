@@ -6,6 +6,14 @@ export interface ThrottleLimits {
   perIp: number;
 }
 
+/** A failed login (counts against account and ip) or a successful one (clears the account's count). */
+export type LoginEvent = { kind: 'fail'; account: string; ip: string; ts: number } | { kind: 'succeed'; account: string };
+
+/** Failures and successes shared with other hubs (hub/redis/login-failures.ts). */
+export interface LoginEventMirror {
+  publish(event: LoginEvent): void;
+}
+
 export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterMs: number; by: 'account' | 'ip' };
 
 /**
@@ -34,6 +42,8 @@ export class LoginThrottle {
     private readonly db: HubDb,
     private readonly limits: ThrottleLimits,
     private readonly now: () => number = Date.now,
+    /** With a Redis: failures on any hub count here too (see `record`). */
+    private readonly mirror: LoginEventMirror | null = null,
   ) {
     this.select = db.prepare<[string, number], { ts: number }>('SELECT ts FROM login_failures WHERE key = ? AND ts > ? ORDER BY ts');
     this.lastFailure = (db.prepare('SELECT max(ts) AS ts FROM login_failures').get() as { ts: number | null }).ts ?? -Infinity;
@@ -51,19 +61,30 @@ export class LoginThrottle {
 
   /** Counts a failed login against both keys; drops failures older than the window. */
   fail(account: string, ip: string): void {
-    const now = this.now();
-    this.lastFailure = now;
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM login_failures WHERE ts <= ?').run(now - this.limits.windowMs);
-      const insert = this.db.prepare('INSERT INTO login_failures (key, ts) VALUES (?, ?)');
-      insert.run(`account:${account}`, now);
-      insert.run(`ip:${ip}`, now);
-    })();
+    const ts = this.now();
+    this.record({ kind: 'fail', account, ip, ts });
+    this.mirror?.publish({ kind: 'fail', account, ip, ts });
   }
 
   /** A successful login clears the account's count (the ip's stays: one good password does not excuse a spray). */
   succeed(account: string): void {
-    this.db.prepare('DELETE FROM login_failures WHERE key = ?').run(`account:${account}`);
+    this.record({ kind: 'succeed', account });
+    this.mirror?.publish({ kind: 'succeed', account });
+  }
+
+  /** Applies a failure or success, this hub's own or one another hub reported; drops failures older than the window. */
+  record(event: LoginEvent): void {
+    if (event.kind === 'succeed') {
+      this.db.prepare('DELETE FROM login_failures WHERE key = ?').run(`account:${event.account}`);
+      return;
+    }
+    this.lastFailure = Math.max(this.lastFailure, event.ts);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM login_failures WHERE ts <= ?').run(this.now() - this.limits.windowMs);
+      const insert = this.db.prepare('INSERT INTO login_failures (key, ts) VALUES (?, ?)');
+      insert.run(`account:${event.account}`, event.ts);
+      insert.run(`ip:${event.ip}`, event.ts);
+    })();
   }
 
   private failures(key: string, now: number): number[] {

@@ -53,13 +53,21 @@ export interface TokenClaims {
   expiresAt: number;
 }
 
+/** Revocations shared with other hubs (hub/redis/revocations.ts); `until` is when the token is refused anyway. */
+export interface RevocationMirror {
+  publish(revocation: { jti: string; until: number }): void;
+  isRevoked(jti: string): Promise<boolean>;
+}
+
 export interface TokenOptions {
   ttlMs: number;
   clockToleranceMs: number;
   now?: () => number;
+  /** With a Redis: revocations made by any hub sharing the JWT key; null: this hub's list only. */
+  shared?: RevocationMirror | null;
 }
 
-/** Short-lived access tokens with a revocation list in hub.db (logout). */
+/** Short-lived access tokens with a revocation list in hub.db (logout), shared through Redis when there is one. */
 export class TokenService {
   private readonly now: () => number;
   // Prepared once: every JWT-authenticated request looks its jti up.
@@ -108,7 +116,7 @@ export class TokenService {
     }
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || typeof payload.jti !== 'string' || typeof payload.pwd !== 'string') return null;
-    if (this.isRevoked(payload.jti)) return null;
+    if (this.isRevoked(payload.jti) || (await this.opts.shared?.isRevoked(payload.jti))) return null;
     return { userId, jti: payload.jti, stamp: payload.pwd, expiresAt: payload.exp! * 1000 };
   }
 
@@ -119,6 +127,13 @@ export class TokenService {
       this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now - this.opts.clockToleranceMs);
       this.db.prepare('INSERT OR IGNORE INTO revoked_tokens (jti, user_id, expires_at) VALUES (?, ?, ?)').run(claims.jti, claims.userId, claims.expiresAt);
     })();
+    this.opts.shared?.publish({ jti: claims.jti, until: claims.expiresAt + this.opts.clockToleranceMs });
+  }
+
+  /** This hub's revocations of tokens still inside their lifetime (what a Redis that was down has missed). */
+  unexpired(): { jti: string; until: number }[] {
+    const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= ?').all(this.now() - this.opts.clockToleranceMs) as { jti: string; expires_at: number }[];
+    return rows.map((r) => ({ jti: r.jti, until: r.expires_at + this.opts.clockToleranceMs }));
   }
 
   isRevoked(jti: string): boolean {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../../shared/duration.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { sharedRateLimitStore } from '../../redis/rate-limit-store.js';
 import type { AuthConfig, RateLimitArea } from './config.js';
 import type { ApiPrincipal } from './principal.js';
 
@@ -42,11 +43,16 @@ export function exempt(request: FastifyRequest): boolean {
   return config.rateLimit === false || (schema?.tags?.includes('health') ?? false);
 }
 
+/** Entries of the in-memory counters (an LRU: the least recently seen principals are forgotten first). */
+const LOCAL_ENTRIES = 10_000;
+
 /**
  * Wraps an API area so its routes are rate limited per principal, with
  * skyclust-api's X-RateLimit-Limit/Remaining/Reset headers (Reset: epoch
  * seconds) and 429 RATE_LIMITED in the area's own error body. Counting is
- * @fastify/rate-limit's store; the hook runs after authentication, so it
+ * @fastify/rate-limit's in-memory store, or with `redis.url` its Redis store
+ * (keys `kcloud:ratelimit:<area>:…`, so hubs count together) falling back to
+ * memory while Redis is down. The hook runs after authentication, so it
  * knows the principal. A disabled area gets no hook at all.
  */
 export function rateLimitedArea<O extends { deps: ApiDeps }>(area: FastifyPluginAsync<O>, name: RateLimitArea): FastifyPluginAsync<O> {
@@ -55,7 +61,10 @@ export function rateLimitedArea<O extends { deps: ApiDeps }>(area: FastifyPlugin
     const { prefix: _prefix, ...areaOpts } = opts as O & { prefix?: string };
     const limits = areaLimits(opts.deps.config.auth.rateLimit, name);
     if (limits) {
-      await scope.register(rateLimit, { global: false, cache: 10_000 });
+      // Absent when an area is mounted on its own (tests): then memory only.
+      const shared = scope.hasDecorator('credentials') ? scope.credentials.shared : null;
+      const store = shared ? sharedRateLimitStore({ redis: shared.redis, namespace: `kcloud:ratelimit:${name}:`, log: opts.deps.log, cache: LOCAL_ENTRIES }) : undefined;
+      await scope.register(rateLimit, { global: false, cache: LOCAL_ENTRIES, store });
       const limiter = scope.createRateLimit({
         timeWindow: limits.windowMs,
         keyGenerator: (req) => bucket(req.principal, req.ip, limits).key,

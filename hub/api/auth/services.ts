@@ -5,6 +5,8 @@ import { LoginThrottle } from '../../identity/login-throttle.js';
 import { keyring, SecretStore } from '../../identity/secrets.js';
 import { SessionStore } from '../../identity/sessions.js';
 import { loadOrCreateSigningKeys, TokenService } from '../../identity/tokens.js';
+import { SharedRevocations } from '../../redis/revocations.js';
+import { createSharedState, type SharedState } from '../../redis/shared-state.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiKeyResolver } from './api-key.js';
 import { ThrottledBasicResolver } from './basic-throttled.js';
@@ -29,20 +31,32 @@ export interface CredentialServices {
   sessions: SessionStore;
   throttle: LoginThrottle;
   secrets: SecretStore;
+  /** The Redis shared with other hubs (rate limits, revocations, login failures); null without `redis.url`. */
+  shared: SharedState | null;
   /** In the order the auth plugin tries them: Basic, JWT Bearer, API key (X-API-Key or a non-JWT Bearer), session cookie. */
   resolvers: CredentialResolver[];
 }
 
-/** Builds the credential services on hub.db; the JWT and secret keys live in dataDir (created 0600 on first start). */
-export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | 'users' | 'authenticator'>, env: NodeJS.ProcessEnv = process.env): CredentialServices {
-  const { auth, dataDir, http } = deps.config;
-  const tokens = new TokenService(deps.db, loadOrCreateSigningKeys(join(dataDir, 'jwt-ed25519.pem')), {
+/**
+ * Builds the credential services on hub.db; the JWT and secret keys live in
+ * dataDir (created 0600 on first start). With `redis.url`, revocations and
+ * login failures are shared with the other hubs (not connected yet: the
+ * shared-state plugin connects before the hub listens).
+ */
+export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | 'users' | 'authenticator' | 'log'>, env: NodeJS.ProcessEnv = process.env): CredentialServices {
+  const { auth, dataDir, http, redis } = deps.config;
+  const shared = redis.url ? createSharedState(redis.url, deps.log) : null;
+  const tokens: TokenService = new TokenService(deps.db, loadOrCreateSigningKeys(join(dataDir, 'jwt-ed25519.pem')), {
     ttlMs: parseDuration(auth.accessTokenTtl),
     clockToleranceMs: parseDuration(auth.clockTolerance),
+    // Republishes this hub's list on every connection, so logouts made during an outage reach the others.
+    shared: shared && new SharedRevocations(shared.redis, shared.barrier, deps.log, () => tokens.unexpired()),
   });
   const apiKeys = new ApiKeyStore(deps.db);
   const sessions = new SessionStore(deps.db, parseDuration(auth.session.ttl));
-  const throttle = new LoginThrottle(deps.db, { windowMs: parseDuration(auth.loginThrottle.window), perAccount: auth.loginThrottle.perAccount, perIp: auth.loginThrottle.perIp });
+  const throttleLimits = { windowMs: parseDuration(auth.loginThrottle.window), perAccount: auth.loginThrottle.perAccount, perIp: auth.loginThrottle.perIp };
+  const throttle = new LoginThrottle(deps.db, throttleLimits, Date.now, shared?.loginFailures ?? null);
+  shared?.loginFailures.onRemote((event) => throttle.record(event));
   return {
     config: auth,
     tls: Boolean(http.tls.cert && http.tls.key),
@@ -51,6 +65,7 @@ export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | '
     sessions,
     throttle,
     secrets: new SecretStore(deps.db, keyring(dataDir, env)),
+    shared,
     resolvers: [
       new ThrottledBasicResolver(deps.authenticator, deps.users, throttle),
       new JwtResolver(tokens, deps.users),

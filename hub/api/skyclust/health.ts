@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { Redis } from 'ioredis';
 import { VERSION } from '../../../shared/version.js';
 import type { HubDb } from '../../core/db.js';
 import { ApiError } from '../errors.js';
@@ -39,15 +39,16 @@ function timeout<T>(work: Promise<T>, what: string): Promise<T> {
 
 /** PING and INFO on a fresh connection (closed afterwards); throws when Redis cannot be reached or does not answer. */
 async function probeRedis(url: string) {
-  const client = createClient({ url, socket: { connectTimeout: REDIS_TIMEOUT_MS, reconnectStrategy: false }, disableOfflineQueue: true });
-  // Failures reach the awaited calls below; without a listener the client would also throw them as an uncaught 'error'.
+  // Its own connection, not the hub's shared one: the check says whether Redis answers now, not whether that client is between reconnections.
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: REDIS_TIMEOUT_MS, retryStrategy: () => null, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  // Failures reach the awaited calls below; without a listener the client would also log them as unhandled 'error' events.
   client.on('error', () => {});
   try {
     await timeout(client.connect(), 'connect');
     const started = performance.now();
     await timeout(client.ping(), 'PING');
     const ms = performance.now() - started;
-    const info = parseRedisInfo(String(await timeout(client.info(), 'INFO')));
+    const info = parseRedisInfo(await timeout(client.info(), 'INFO'));
     const num = (key: string) => (info.has(key) ? Number(info.get(key)) : null);
     const used = num('used_memory');
     return {
@@ -60,7 +61,7 @@ async function probeRedis(url: string) {
       response_time_ms: ms,
     };
   } finally {
-    client.destroy();
+    client.disconnect();
   }
 }
 

@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
-import { createClient } from 'redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiDeps } from '../../../../hub/api/deps.js';
 import { skyclustErrorHandler } from '../../../../hub/api/skyclust/errors.js';
@@ -15,35 +12,7 @@ import type { Api } from '../../../../hub/api/types.js';
 import { openHubDb } from '../../../../hub/core/db.js';
 import { VERSION } from '../../../../shared/version.js';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
-import { freePort } from '../../../helpers/mosquitto.js';
-
-/** A throwaway redis-server on a free loopback port, no persistence. */
-async function startRedis(): Promise<{ port: number; url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', mkdtempSync(join(tmpdir(), 'kcloud-redis-'))], { stdio: 'ignore' });
-  const up = () =>
-    new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-  for (let i = 0; !(await up()); i++) {
-    if (i > 100 || child.exitCode !== null) throw new Error('redis-server did not start');
-    await sleep(50);
-  }
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+import { startRedis, type RedisServer } from '../../redis/redis-server.js';
 
 describe('health: formats', () => {
   it('writes durations as the seed does', () => {
@@ -63,7 +32,7 @@ describe('health: formats', () => {
 
 describe('skyclust health on a hub with Redis configured', () => {
   let h: ApiHub;
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedis();
     h = await startApiHub({ redis: { url: redis.url } });
@@ -92,15 +61,18 @@ describe('skyclust health on a hub with Redis configured', () => {
   });
 
   it('GET /health/redis pings the real server and reports its clients and memory', async () => {
-    const extra = [createClient({ url: redis.url }), createClient({ url: redis.url })];
-    for (const c of extra) await c.connect();
-    const info = parseRedisInfo(String(await extra[0]!.info('memory')));
+    const extra = [new Redis(redis.url), new Redis(redis.url)];
+    for (const c of extra) await c.ping();
+    const info = parseRedisInfo(await extra[0]!.info('memory'));
+    const clients = Number(parseRedisInfo(await extra[0]!.info('clients')).get('connected_clients'));
     const res = await h.request('/api/v1/health/redis', { user: null });
-    for (const c of extra) c.destroy();
+    for (const c of extra) c.disconnect();
     expect(res.status).toBe(200);
     const body = await res.json();
-    // The two clients above and the probe's own connection.
-    expect(body.data).toMatchObject({ status: 'healthy', connected_clients: 3 });
+    // The two clients above and the hub's own two (commands, login-failure subscription)...
+    expect(clients).toBe(4);
+    // ...plus the probe's own connection.
+    expect(body.data).toMatchObject({ status: 'healthy', connected_clients: clients + 1 });
     expect(body.data.used_memory).toMatch(/^\d+(\.\d)?MB$/);
     expect(body.data.used_memory_bytes / Number(info.get('used_memory'))).toBeGreaterThan(0.5);
     expect(body.data.version).toMatch(/^\d+\.\d+/);
