@@ -64,7 +64,9 @@ collectors:
 
 // BENCH_NODE_FLAGS tries V8 settings (e.g. --max-semi-space-size=2) as the systemd unit would pass them.
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-const agent = spawn(process.execPath, [...nodeFlags, join(repo, 'dist/agent/main.js'), 'run', '--config', join(dir, 'agent.yaml')], {
+// BENCH_AGENT_MAIN runs another build (a copy of dist/ beside it), to compare two builds back to back.
+const agentMain = resolve(process.env.BENCH_AGENT_MAIN ?? join(repo, 'dist/agent/main.js'));
+const agent = spawn(process.execPath, [...nodeFlags, agentMain, 'run', '--config', join(dir, 'agent.yaml')], {
   env: { ...process.env, FAKE_NVIDIA_SMI_SCENARIO: 'h100-80gb-hbm3-590.48.01-load', FAKE_NVIDIA_SMI_GPUS: '8' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

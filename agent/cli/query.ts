@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseFormat } from '../../shared/format/output-format.js';
-import { renderQuery } from '../../shared/format/query-output.js';
-import { runQuery } from '../../shared/query/engine.js';
 import { queryFromFlags, type RangeFlags } from '../../shared/query/flags.js';
 import { AGGREGATIONS, type RangeQuery } from '../../shared/query/types.js';
 import { HistoryStore } from '../history/store.js';
@@ -31,7 +29,7 @@ export function registerQueryCommand(program: Command): void {
     .option('--label <k=v>', 'label filter (=, !=, =~, !~); repeatable', (v: string, all: string[]) => [...all, v], [])
     .option('--group-by <labels>', 'merge series per step by these labels, comma-separated ("" merges all)')
     .option('--format <format>', 'table, json or csv', 'table')
-    .action((selector: string, flags: QueryFlags) => {
+    .action(async (selector: string, flags: QueryFlags) => {
       const config = configOrExit(flags.config);
       let query: RangeQuery;
       let format: 'table' | 'json' | 'csv';
@@ -56,6 +54,8 @@ export function registerQueryCommand(program: Command): void {
         return;
       }
       try {
+        // Loaded here, not at the top: every `kcloud-agent run` (the long-lived service) would carry them otherwise.
+        const [{ runQuery }, { renderQuery }] = await Promise.all([import('../../shared/query/engine.js'), import('../../shared/format/query-output.js')]);
         const series = runQuery(store, query);
         const { metric, start, end, step, agg } = query;
         process.stdout.write(renderQuery({ metric, start, end, step, agg, series }, format));

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LatestValues } from '../latest-values.js';
-import { renderMetrics, type SelfMetrics } from './render.js';
+import type { SelfMetrics } from './render.js';
 
 export interface MetricsDeps {
   latest: LatestValues;
@@ -28,7 +28,8 @@ export async function startMetricsServer(listen: string, deps: MetricsDeps): Pro
       return;
     }
     const snapshot = { samples: deps.latest.all(), inventory: deps.inventory(), node: deps.node, cluster: deps.cluster, self: deps.self(), now: Date.now() };
-    renderMetrics(snapshot).then(
+    // prom-client (~1 MB of heap, more at load) is loaded on the first scrape: an agent nobody scrapes never pays for it.
+    import('./render.js').then(({ renderMetrics }) => renderMetrics(snapshot)).then(
       ({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text),
       (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
     );

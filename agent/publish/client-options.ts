@@ -37,6 +37,9 @@ export function clientOptions(opts: BrokerOptions, offlineStatus: Buffer): IClie
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     keepalive: 30,
+    // mqtt-packet would otherwise pre-build a 2-byte Buffer for each of the 65 536 packet ids and lengths:
+    // ~6.5 MB of heap (65 536 Buffers in a heap snapshot of the running agent) to skip one 2-byte write per packet.
+    writeCache: false,
     username: opts.username || undefined,
     password: opts.passwordFile ? readSecretFile('mqtt.passwordFile', opts.passwordFile).toString('utf8').trim() : undefined,
     ca: opts.ca ? readSecretFile('mqtt.ca', opts.ca) : undefined,

@@ -3,8 +3,6 @@ import { COMPUTE_CAP_ARGS, parseComputeCaps, withComputeCapability } from './com
 import type { GpuReport } from './inventory.js';
 import { withMigProfiles } from './mig.js';
 import { parseGpuList } from './parse-list.js';
-import { parseNvidiaSmiQText } from './parse-q-text.js';
-import { parseNvidiaSmiXml } from './parse-xml.js';
 
 export interface InventoryRead {
   gpus: GpuReport[];
@@ -31,10 +29,13 @@ export async function readInventory(nvidiaSmi: string, signal?: AbortSignal): Pr
   let read: InventoryRead;
   const xml = await run(['-q', '-x']);
   if (xml.exitCode === 0 && xml.stdout.includes('<nvidia_smi_log')) {
+    // fast-xml-parser is loaded only when the driver prints XML (and read then, every INVENTORY_EVERY_MS, not per sample).
+    const { parseNvidiaSmiXml } = await import('./parse-xml.js');
     read = { ...parseNvidiaSmiXml(xml.stdout), format: 'xml' };
   } else {
     const text = await run(['-q']);
     if (text.exitCode !== 0) throw new Error(`${nvidiaSmi} -q failed: ${why(text)} (and -q -x: ${why(xml)})`);
+    const { parseNvidiaSmiQText } = await import('./parse-q-text.js');
     read = { ...parseNvidiaSmiQText(text.stdout), format: 'text' };
   }
   const list = await run(['-L']);
