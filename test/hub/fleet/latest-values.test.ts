@@ -8,7 +8,7 @@ import { openTsdb } from '../../../hub/tsdb/store.js';
 const row = (labels: Record<string, string>, ts: number, value: number, metric = 'gpu_power_watts') => ({ metric, labels, ts, value });
 
 describe('LatestValues', () => {
-  it('keeps the newest sample per series, whatever the label order', () => {
+  it('keys rows without a series id by their labels, whatever the order', () => {
     const lv = new LatestValues();
     lv.update([row({ gpu: '0', node: 'a', cluster: 'c' }, 1000, 100)]);
     lv.update([row({ cluster: 'c', node: 'a', gpu: '0' }, 2000, 150)]);
@@ -46,9 +46,11 @@ describe('LatestValues', () => {
     ]);
     const lv = new LatestValues();
     lv.seed(tsdb, ['gpu_power_watts'], now - 60_000, now);
+    const id = tsdb.findSeries('gpu_power_watts', [{ label: 'node', op: '=', value: 'a' }])[0]!.id;
     tsdb.close();
     expect(lv.select('gpu_power_watts').map((s) => [s.labels.node, s.value])).toEqual([['a', 20]]);
-    lv.update([row({ gpu: '0', cluster: 'c', node: 'a' }, now, 25)]);
+    // Ingested rows carry the store's series id (set by tsdb.write), as the seed's do.
+    lv.update([{ ...row({ gpu: '0', cluster: 'c', node: 'a' }, now, 25), seriesId: id }]);
     expect(lv.select('gpu_power_watts').map((s) => s.value)).toEqual([25]);
   });
 });
