@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { passwordLogin } from '../auth/password-login.js';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie.js';
 import type { RouteModule } from '../types.js';
+import { LoginAnswer, LogoutAnswer, PveErrors } from './schemas.js';
 
 const tags = ['pve-manager: auth'];
 
@@ -19,6 +20,7 @@ export const pveAuthRoutes: RouteModule = (app, deps) => {
           { username: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
           { additionalProperties: false },
         ),
+        response: { 200: LoginAnswer, ...PveErrors },
       },
     },
     async (request, reply) => {
@@ -35,7 +37,7 @@ export const pveAuthRoutes: RouteModule = (app, deps) => {
   );
 
   // Public: logging out must work with an expired session too; it only ever ends the session whose cookie it carries.
-  app.post('/auth/logout', { config: { access: 'public', audit: { action: 'logout', resource: 'auth' } }, schema: { tags } }, async (request, reply) => {
+  app.post('/auth/logout', { config: { access: 'public', audit: { action: 'logout', resource: 'auth' } }, schema: { tags, response: { 200: LogoutAnswer, ...PveErrors } } }, async (request, reply) => {
     const token = request.cookies[credentials.config.session.cookieName];
     if (token) {
       const session = credentials.sessions.find(token);

@@ -5,12 +5,14 @@ import type { ApiPrincipal } from '../auth/principal.js';
 import { invalidParameter, notFound } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
+import { ApiKeyCreated, ApiKeyList, ApiKeyRevoked } from './schemas/api-keys.js';
+import { Ok, SkyErrors } from './schemas/common.js';
 
 const tags = ['skyclust: api keys'];
 const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
 
 function keyView(k: ApiKey) {
-  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, created_at: iso(k.createdAt), expires_at: iso(k.expiresAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) };
+  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, created_at: new Date(k.createdAt).toISOString(), expires_at: iso(k.expiresAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) };
 }
 
 /**
@@ -47,6 +49,7 @@ export const apiKeysRoutes: RouteModule = (app) => {
           },
           { additionalProperties: false },
         ),
+        response: { 201: Ok(ApiKeyCreated), ...SkyErrors },
       },
     },
     async (request, reply) => {
@@ -60,12 +63,12 @@ export const apiKeysRoutes: RouteModule = (app) => {
     },
   );
 
-  app.get('/api-keys', { config: { access: 'authenticated' }, schema: { tags } }, async (request) => {
+  app.get('/api-keys', { config: { access: 'authenticated' }, schema: { tags, response: { 200: Ok(ApiKeyList), ...SkyErrors } } }, async (request) => {
     const keys = apiKeys.list(request.principal!.userId).map(keyView);
     return ok(request, { api_keys: keys, total: keys.length });
   });
 
-  app.delete('/api-keys/:id', { config: { access: 'authenticated' }, schema: { tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
+  app.delete('/api-keys/:id', { config: { access: 'authenticated' }, schema: { tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Ok(ApiKeyRevoked), ...SkyErrors } } }, async (request) => {
     const principal = request.principal!;
     if (!apiKeys.revoke(principal.userId, request.params.id)) throw notFound(`API key ${request.params.id}`);
     return ok(request, { id: request.params.id, revoked: true }, 'API key revoked');

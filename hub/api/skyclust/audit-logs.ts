@@ -3,6 +3,8 @@ import { AUDIT_SORT, type AuditRecord } from '../../audit/audit-log.js';
 import { listQueryProps, multiValue, pageOf, pagination, parseSort, TimeParam, timeRange } from '../list-query.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
+import { AuditLogList } from './schemas/audit-logs.js';
+import { Ok, SkyErrors } from './schemas/common.js';
 
 /** The seed documents 50 as this list's default. */
 const DEFAULT_LIMIT = 50;
@@ -44,6 +46,7 @@ export const auditLogsRoutes: RouteModule = (app, { audit }) => {
           end_time: Type.Optional(TimeParam),
           ...listQueryProps({ defaultLimit: DEFAULT_LIMIT, sortFields: AUDIT_SORT }),
         }),
+        response: { 200: Ok(AuditLogList), ...SkyErrors },
       },
     },
     async (request) => {

@@ -7,6 +7,8 @@ import { IdentityError } from '../../identity/names.js';
 import type { User } from '../../identity/users.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
+import { TokenAnswer, LogoutAnswer } from './schemas/auth.js';
+import { Ok, SkyErrors } from './schemas/common.js';
 import { checkPasswordLength, Email, Password, Username, userView } from './user-view.js';
 
 const tags = ['skyclust: auth'];
@@ -25,7 +27,7 @@ export const authRoutes: RouteModule = (app, deps) => {
     {
       config: { access: 'public', audit: { action: 'register', resource: 'auth' } },
       // A `role` in the body is dropped by the schema (additionalProperties: false); new users get `user`.
-      schema: { tags, body: Type.Object({ username: Username, email: Email, password: Password }, { additionalProperties: false }) },
+      schema: { tags, body: Type.Object({ username: Username, email: Email, password: Password }, { additionalProperties: false }), response: { 201: Ok(TokenAnswer), ...SkyErrors } },
     },
     async (request, reply) => {
       const { registration, password } = credentials.config;
@@ -52,6 +54,7 @@ export const authRoutes: RouteModule = (app, deps) => {
         tags,
         description: 'skyclust-api logs in by `email`; hub users created without one (e.g. the bootstrap `admin`) use `username`.',
         body: Type.Object({ email: Type.Optional(Email), username: Type.Optional(Username), password: Password }, { additionalProperties: false }),
+        response: { 200: Ok(TokenAnswer), ...SkyErrors },
       },
     },
     async (request, reply) => {
@@ -68,7 +71,7 @@ export const authRoutes: RouteModule = (app, deps) => {
     },
   );
 
-  app.post('/auth/logout', { config: { access: 'authenticated', audit: { action: 'logout', resource: 'auth' } }, schema: { tags } }, async (request, reply) => {
+  app.post('/auth/logout', { config: { access: 'authenticated', audit: { action: 'logout', resource: 'auth' } }, schema: { tags, response: { 200: Ok(LogoutAnswer), ...SkyErrors } } }, async (request, reply) => {
     const principal = request.principal!;
     let revoked: string | null = null;
     if (principal.via === 'jwt') {

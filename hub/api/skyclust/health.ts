@@ -4,6 +4,8 @@ import type { HubDb } from '../../core/db.js';
 import { ApiError } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
+import { Ok, SkyErrors } from './schemas/common.js';
+import { DbHealth, ProcessHealth, RedisHealth } from './schemas/health.js';
 
 /** A Redis that does not answer within this is unhealthy (a health check must not hang). */
 const REDIS_TIMEOUT_MS = 2000;
@@ -85,7 +87,7 @@ function probeDb(db: HubDb) {
 
 /** skyclust-api's health checks; public, as DESIGN.md says of health checks. */
 export const healthRoutes: RouteModule = (app, { db, config, startedAt }) => {
-  app.get('/health', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'The hub process' } }, async (request) => {
+  app.get('/health', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'The hub process', response: { 200: Ok(ProcessHealth), ...SkyErrors } } }, async (request) => {
     const mem = process.memoryUsage();
     return ok(request, {
       status: 'healthy',
@@ -102,7 +104,7 @@ export const healthRoutes: RouteModule = (app, { db, config, startedAt }) => {
     });
   });
 
-  app.get('/health/db', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'hub.db (SQLite): a real query and its response time' } }, async (request) => {
+  app.get('/health/db', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'hub.db (SQLite): a real query and its response time', response: { 200: Ok(DbHealth), ...SkyErrors } } }, async (request) => {
     try {
       return ok(request, probeDb(db));
     } catch (err) {
@@ -110,7 +112,7 @@ export const healthRoutes: RouteModule = (app, { db, config, startedAt }) => {
     }
   });
 
-  app.get('/health/redis', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'The Redis of config redis.url; not_configured when there is none' } }, async (request) => {
+  app.get('/health/redis', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'The Redis of config redis.url; not_configured when there is none', response: { 200: Ok(RedisHealth), ...SkyErrors } } }, async (request) => {
     const url = config.redis.url;
     if (!url) return ok(request, { status: 'not_configured', connected_clients: null, used_memory: null, used_memory_bytes: null, version: null, response_time: null, response_time_ms: null });
     try {

@@ -4,8 +4,8 @@ import { notFound } from '../errors.js';
 import { listQueryProps, multiValue, pageOf, pagination, parseSort } from '../list-query.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
-
-const oneOf = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
+import { Ok, oneOf, SkyErrors } from './schemas/common.js';
+import { MarkedAll, NotificationList } from './schemas/notifications.js';
 
 /** A notification as GET /notifications and the /ws `notification_received` event show it. */
 export function renderNotification(n: Notification) {
@@ -43,6 +43,7 @@ export const notificationsRoutes: RouteModule = (app, { notifications }) => {
           category: multiValue(oneOf(CATEGORIES), `repeatable: ${CATEGORIES.join(', ')}`),
           ...listQueryProps({ sortFields: NOTIFICATION_SORT }),
         }),
+        response: { 200: Ok(NotificationList), ...SkyErrors },
       },
     },
     async (request) => {
@@ -57,7 +58,7 @@ export const notificationsRoutes: RouteModule = (app, { notifications }) => {
 
   app.put(
     '/notifications/read-all',
-    { config: { access: 'authenticated', audit: { action: 'read_all' } }, schema: { tags: ['notifications'], summary: 'Mark all the caller\'s notifications read' } },
+    { config: { access: 'authenticated', audit: { action: 'read_all' } }, schema: { tags: ['notifications'], summary: 'Mark all the caller\'s notifications read', response: { 200: Ok(MarkedAll), ...SkyErrors } } },
     async (request) => {
       const marked = store.markAllRead(request.principal!.userId);
       return ok(request, { marked }, 'all notifications marked read');
@@ -68,7 +69,7 @@ export const notificationsRoutes: RouteModule = (app, { notifications }) => {
     '/notifications/:id/read',
     {
       config: { access: 'authenticated', audit: { action: 'read' } },
-      schema: { tags: ['notifications'], summary: 'Mark one of the caller\'s notifications read', params: Type.Object({ id: Type.String({ format: 'uuid' }) }) },
+      schema: { tags: ['notifications'], summary: 'Mark one of the caller\'s notifications read', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Ok(Type.Null()), ...SkyErrors } },
     },
     async (request) => {
       if (!store.markRead(request.principal!.userId, request.params.id)) throw notFound('notification');

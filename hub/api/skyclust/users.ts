@@ -8,6 +8,8 @@ import { ROLE_PERMISSIONS } from '../auth/permissions.js';
 import { ApiError, invalidParameter, notFound } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
+import { Ok, SkyErrors } from './schemas/common.js';
+import { Me, UserId, UserList, UserView } from './schemas/users.js';
 import { checkPasswordLength, Email, Password, RoleSchema, Username, userView } from './user-view.js';
 
 const tags = ['skyclust: users'];
@@ -37,7 +39,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
     credentials.sessions.endAll(user.id);
   };
 
-  app.get('/users/me', { config: { access: 'authenticated' }, schema: { tags } }, async (request) => {
+  app.get('/users/me', { config: { access: 'authenticated' }, schema: { tags, response: { 200: Ok(Me), ...SkyErrors } } }, async (request) => {
     const p = request.principal!;
     const me = deps.users.get(p.userId)!;
     return ok(request, { ...userView(me), permissions: [...ROLE_PERMISSIONS[me.role]].filter((x) => !p.scopes || p.scopes.has(x)), auth_method: p.via });
@@ -45,7 +47,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
 
   app.put(
     '/users/me/password',
-    { config: { access: 'authenticated', audit: { action: 'password', resource: 'user' } }, schema: { tags, body: Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false }) } },
+    { config: { access: 'authenticated', audit: { action: 'password', resource: 'user' } }, schema: { tags, body: Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false }), response: { 200: Ok(UserId), ...SkyErrors } } },
     async (request) => {
       const me = deps.users.get(request.principal!.userId)!;
       checkPasswordLength('new_password', request.body.new_password, credentials.config.password.minLength);
@@ -66,7 +68,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
     '/users',
     {
       config: { access: 'user:read' },
-      schema: { tags, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), offset: Type.Integer({ minimum: 0, default: 0 }) }) },
+      schema: { tags, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), offset: Type.Integer({ minimum: 0, default: 0 }) }), response: { 200: Ok(UserList), ...SkyErrors } },
     },
     async (request) => {
       const { limit, offset } = request.query;
@@ -76,13 +78,13 @@ export const usersRoutes: RouteModule = (app, deps) => {
     },
   );
 
-  app.get('/users/:id', { config: { access: 'user:read' }, schema: { tags, params: IdParams } }, async (request) => ok(request, userView(byId(request.params.id))));
+  app.get('/users/:id', { config: { access: 'user:read' }, schema: { tags, params: IdParams, response: { 200: Ok(UserView), ...SkyErrors } } }, async (request) => ok(request, userView(byId(request.params.id))));
 
   app.post(
     '/users',
     {
       config: { access: 'user:create' },
-      schema: { tags, body: Type.Object({ username: Username, email: Type.Optional(Email), password: Password, role: RoleSchema }, { additionalProperties: false }) },
+      schema: { tags, body: Type.Object({ username: Username, email: Type.Optional(Email), password: Password, role: RoleSchema }, { additionalProperties: false }), response: { 201: Ok(UserView), ...SkyErrors } },
     },
     async (request, reply) => {
       const { username, email, password, role } = request.body;
@@ -107,6 +109,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
         tags,
         params: IdParams,
         body: Type.Object({ email: Type.Optional(Email), role: Type.Optional(RoleSchema), is_active: Type.Optional(Type.Boolean()), password: Type.Optional(Password) }, { additionalProperties: false }),
+        response: { 200: Ok(UserView), ...SkyErrors },
       },
     },
     async (request) => {
@@ -127,7 +130,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
     },
   );
 
-  app.delete('/users/:id', { config: { access: 'user:delete' }, schema: { tags, params: IdParams } }, async (request) => {
+  app.delete('/users/:id', { config: { access: 'user:delete' }, schema: { tags, params: IdParams, response: { 200: Ok(UserId), ...SkyErrors } } }, async (request) => {
     const user = byId(request.params.id);
     try {
       // API keys and sessions go with the row (ON DELETE CASCADE); JWTs fail their user lookup.

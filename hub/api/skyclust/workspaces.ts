@@ -6,6 +6,8 @@ import { ApiError, invalidParameter, notFound } from '../errors.js';
 import { listQueryProps, pageOf, pagination, parseSort } from '../list-query.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
+import { Ok, SkyErrors } from './schemas/common.js';
+import { MemberList, MemberRole, MemberView, WorkspaceCreated, WorkspaceList, WorkspaceUpdated, WorkspaceView } from './schemas/workspaces.js';
 
 /** The seed documents 10 as this list's default (its general default is 20). */
 const DEFAULT_LIMIT = 10;
@@ -14,7 +16,6 @@ const WorkspaceName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\
 const Description = Type.String({ maxLength: 1000, pattern: '^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$' });
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const MemberParams = Type.Object({ id: Type.String({ format: 'uuid' }), user_id: Type.Integer({ minimum: 1 }) });
-const MemberRole = Type.Union([Type.Literal('owner'), Type.Literal('member')]);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const render = (w: Workspace) => ({
@@ -58,7 +59,7 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
     '/workspaces',
     {
       config: { access: 'authenticated' },
-      schema: { tags: ['workspaces'], summary: 'Workspaces the caller belongs to (all of them for admins)', querystring: Type.Object(listQueryProps({ defaultLimit: DEFAULT_LIMIT, sortFields: WORKSPACE_SORT })) },
+      schema: { tags: ['workspaces'], summary: 'Workspaces the caller belongs to (all of them for admins)', querystring: Type.Object(listQueryProps({ defaultLimit: DEFAULT_LIMIT, sortFields: WORKSPACE_SORT })), response: { 200: Ok(WorkspaceList), ...SkyErrors } },
     },
     async (request) => {
       const who = principal(request);
@@ -73,7 +74,7 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
     '/workspaces',
     {
       config: { access: 'workspace:manage' },
-      schema: { tags: ['workspaces'], summary: 'Create a workspace; the caller becomes its owner', body: Type.Object({ name: WorkspaceName, description: Type.Optional(Description) }, { additionalProperties: false }) },
+      schema: { tags: ['workspaces'], summary: 'Create a workspace; the caller becomes its owner', body: Type.Object({ name: WorkspaceName, description: Type.Optional(Description) }, { additionalProperties: false }), response: { 201: Ok(WorkspaceCreated), ...SkyErrors } },
     },
     async (request, reply) => {
       const who = principal(request);
@@ -91,7 +92,7 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
 
   app.get(
     '/workspaces/:id',
-    { config: { access: 'authenticated' }, schema: { tags: ['workspaces'], summary: 'One workspace (members and admins)', params: IdParams } },
+    { config: { access: 'authenticated' }, schema: { tags: ['workspaces'], summary: 'One workspace (members and admins)', params: IdParams, response: { 200: Ok(WorkspaceView), ...SkyErrors } } },
     async (request) => ok(request, render(readable(workspaces, request.params.id, principal(request)))),
   );
 
@@ -104,6 +105,7 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
         summary: 'Change a workspace (owners and admins)',
         params: IdParams,
         body: Type.Object({ name: Type.Optional(WorkspaceName), description: Type.Optional(Description), is_active: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
+        response: { 200: Ok(WorkspaceUpdated), ...SkyErrors },
       },
     },
     async (request) => {
@@ -123,7 +125,7 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
 
   app.delete(
     '/workspaces/:id',
-    { config: { access: 'workspace:manage' }, schema: { tags: ['workspaces'], summary: 'Delete a workspace and its memberships (owners and admins)', params: IdParams } },
+    { config: { access: 'workspace:manage' }, schema: { tags: ['workspaces'], summary: 'Delete a workspace and its memberships (owners and admins)', params: IdParams, response: { 200: Ok(Type.Null()), ...SkyErrors } } },
     async (request) => {
       manageable(workspaces, request.params.id, principal(request));
       if (!workspaces.remove(request.params.id)) throw notFound('workspace');
@@ -133,7 +135,7 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
 
   app.get(
     '/workspaces/:id/members',
-    { config: { access: 'authenticated' }, schema: { tags: ['workspaces'], summary: 'Members of a workspace', params: IdParams, querystring: Type.Object(listQueryProps()) } },
+    { config: { access: 'authenticated' }, schema: { tags: ['workspaces'], summary: 'Members of a workspace', params: IdParams, querystring: Type.Object(listQueryProps()), response: { 200: Ok(MemberList), ...SkyErrors } } },
     async (request) => {
       readable(workspaces, request.params.id, principal(request));
       const page = pageOf(request.query);
@@ -151,6 +153,7 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
         summary: 'Add a member, or change a member\'s role (owners and admins)',
         params: IdParams,
         body: Type.Object({ user_id: Type.Integer({ minimum: 1 }), role: Type.Optional(MemberRole) }, { additionalProperties: false }),
+        response: { 201: Ok(MemberView), ...SkyErrors },
       },
     },
     async (request, reply) => {
@@ -170,7 +173,7 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
 
   app.delete(
     '/workspaces/:id/members/:user_id',
-    { config: { access: 'workspace:manage' }, schema: { tags: ['workspaces'], summary: 'Remove a member (owners and admins; the last owner stays)', params: MemberParams } },
+    { config: { access: 'workspace:manage' }, schema: { tags: ['workspaces'], summary: 'Remove a member (owners and admins; the last owner stays)', params: MemberParams, response: { 200: Ok(Type.Null()), ...SkyErrors } } },
     async (request) => {
       manageable(workspaces, request.params.id, principal(request));
       let removed: boolean;
