@@ -15,7 +15,7 @@ export function registerRunCommand(program: Command): void {
     .description('run the hub: MQTT broker (or external-broker subscriber), ingest and store (the systemd service runs this)')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--mqtt <port>', 'embedded broker MQTT port (config broker.port)')
-    .option('--http <port>', 'HTTP API port (config http.port; the API comes in a later release)')
+    .option('--http <port>', 'HTTP API port (config http.port; -1 turns HTTP off)')
     .option('--with-agent [agent-config]', 'also run an agent for this machine, its MQTT credential provisioned automatically (config localAgent)')
     .option('--pretty', 'human-readable logs instead of JSON lines')
     .option('--log-level <level>', 'trace, debug, info, warn or error')
