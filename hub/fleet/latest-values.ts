@@ -9,6 +9,15 @@ export interface LatestSample {
   value: number;
 }
 
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  return n === Object.keys(b).length;
+}
+
 function canonicalKey(labels: Readonly<Record<string, string>>): string {
   let key = '';
   for (const k of Object.keys(labels).sort()) key += `${k}\u0000${labels[k]}\u0001`;
@@ -21,14 +30,31 @@ function canonicalKey(labels: Readonly<Record<string, string>>): string {
  * Backfilled samples older than what is held do not replace it.
  */
 export class LatestValues {
-  private readonly byMetric = new Map<string, Map<number | string, LatestSample>>();
+  private readonly byMetric = new Map<string, Map<string, LatestSample>>();
+  /**
+   * Sorted labels, computed once per store series: keying the labels of
+   * every row was 7 % of the hub's ingest CPU in bench/ingest.ts, and every
+   * ingested row (and the seed) carries the store's series id. The cached
+   * labels are compared (no sort, no string) because the store may give a
+   * dropped series' id to a new one. A row without an id (a test's bus
+   * event) keys the same way, through its labels.
+   */
+  private readonly keyById = new Map<number, { key: string; labels: Readonly<Record<string, string>> }>();
+
+  private keyOf(row: SampleRow): string {
+    if (row.seriesId === undefined) return canonicalKey(row.labels);
+    const held = this.keyById.get(row.seriesId);
+    if (held && sameLabels(held.labels, row.labels)) return held.key;
+    const key = canonicalKey(row.labels);
+    this.keyById.set(row.seriesId, { key, labels: row.labels });
+    return key;
+  }
+
   update(rows: readonly SampleRow[]): void {
     for (const row of rows) {
       let series = this.byMetric.get(row.metric);
       if (!series) this.byMetric.set(row.metric, (series = new Map()));
-      // The store's series id when the row went through it (every ingested row, and the seed): keying the labels
-      // of every row was 7 % of the hub's ingest CPU in bench/ingest.ts. Rows without one key by their sorted labels.
-      const key = row.seriesId ?? canonicalKey(row.labels);
+      const key = this.keyOf(row);
       const held = series.get(key);
       if (held && held.ts > row.ts) continue;
       series.set(key, { metric: row.metric, labels: row.labels, ts: row.ts, value: row.value });
@@ -53,6 +79,7 @@ export class LatestValues {
     for (const series of this.byMetric.values()) {
       for (const [key, s] of series) if (s.labels.node === node) series.delete(key);
     }
+    for (const [id, held] of this.keyById) if (held.labels.node === node) this.keyById.delete(id);
   }
 
   /** Fills from the store: the last sample of every series of these metrics within [since, now]. */

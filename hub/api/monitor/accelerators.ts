@@ -8,6 +8,7 @@ import { ApiError, notFound } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { envelope, type DataSource } from './envelope.js';
 import { CommonQuery, NameSchema, paginate, resolveRange } from './params.js';
+import { GpuDetailResponse, GpuListResponse, GpuMetricsResponse, GpuPowerResponse, GpuSummaryResponse, NpuListResponse } from './schemas/accelerators.js';
 
 const TAGS = ['accelerators'];
 const ACCESS = { access: 'metrics:read' } as const;
@@ -127,7 +128,7 @@ function resolveGpu(deps: ApiDeps, gpuId: string, node: string | undefined): Gpu
   });
 }
 
-const one = (request: FastifyRequest, deps: ApiDeps, resource: string, g: GpuView, data: unknown, metadata?: Record<string, unknown>) => {
+const one = <D, M extends Record<string, unknown> = Record<never, never>>(request: FastifyRequest, deps: ApiDeps, resource: string, g: GpuView, data: D, metadata?: M) => {
   const node = deps.fleet.nodes.get(g.node);
   return envelope(request, resource, data, { cluster: g.cluster, dataSource: node ? gpuSource(node) : 'kcloud', ...(metadata ? { metadata } : {}) });
 };
@@ -164,6 +165,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
           limit: CommonQuery.limit,
           offset: CommonQuery.offset,
         }),
+        response: GpuListResponse,
       },
     },
     async (request) => {
@@ -185,6 +187,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
         summary: 'GPU summary',
         description: 'Counts by status and totals of the current readings; totals and averages are over the GPUs with a fresh reading (null when none has one).',
         querystring: Type.Object({ cluster: CommonQuery.cluster, node: NodeFilter }),
+        response: GpuSummaryResponse,
       },
     },
     async (request) => {
@@ -233,6 +236,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
           `gpu_id: ${GPU_ID_DESCRIPTION} Facts the agent does not report are null.`,
         params: GpuIdParams,
         querystring: Type.Object({ node: NodeFilter }),
+        response: GpuDetailResponse,
       },
     },
     async (request) => {
@@ -253,6 +257,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
           `pcie_throughput_*_mbps are megabits per second (DCGM only: nvidia-smi has no PCIe throughput field); fan_speed_rpm is null (GPUs report a percentage, see fan_speed_percent). gpu_id: ${GPU_ID_DESCRIPTION}`,
         params: GpuIdParams,
         querystring: Type.Object({ node: NodeFilter, period: CommonQuery.period, start_time: CommonQuery.start_time, end_time: CommonQuery.end_time, step: CommonQuery.step }),
+        response: GpuMetricsResponse,
       },
     },
     async (request) => {
@@ -314,6 +319,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
           `efficiency_gflops_per_watt is null: FLOPS are not measured. gpu_id: ${GPU_ID_DESCRIPTION}`,
         params: GpuIdParams,
         querystring: Type.Object({ node: NodeFilter, period: CommonQuery.period, start_time: CommonQuery.start_time, end_time: CommonQuery.end_time }),
+        response: GpuPowerResponse,
       },
     },
     async (request) => {
@@ -348,7 +354,13 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
     '/accelerators/npus',
     {
       config: ACCESS,
-      schema: { tags: TAGS, summary: 'NPU list (placeholder)', description: 'No NPU collector exists yet: always an empty list.', querystring: Type.Object({ cluster: CommonQuery.cluster }) },
+      schema: {
+        tags: TAGS,
+        summary: 'NPU list (placeholder)',
+        description: 'No NPU collector exists yet: always an empty list.',
+        querystring: Type.Object({ cluster: CommonQuery.cluster }),
+        response: NpuListResponse,
+      },
     },
     async (request) =>
       envelope(request, 'npu', [], {

@@ -7,6 +7,7 @@ import type { ApiDeps } from '../deps.js';
 import type { RouteModule } from '../types.js';
 import { envelope, type DataSource } from './envelope.js';
 import { NameSchema } from './params.js';
+import { ClusterListResponse, ClusterPowerResponse, ClusterSummaryResponse } from './schemas/clusters.js';
 
 const ClusterParams = Type.Object({ cluster_name: NameSchema });
 
@@ -28,7 +29,7 @@ export function catalogOf(app: FastifyInstance, deps: ApiDeps): ClusterCatalog {
 export const clustersRoutes: RouteModule = (app, deps) => {
   const catalog = catalogOf(app, deps);
 
-  app.get('/clusters', { config: { access: 'metrics:read' }, schema: { tags: ['clusters'], summary: 'Every cluster: agents\' and configured ones' } }, async (request) => {
+  app.get('/clusters', { config: { access: 'metrics:read' }, schema: { tags: ['clusters'], summary: 'Every cluster: agents\' and configured ones', response: ClusterListResponse } }, async (request) => {
     const infos = catalog.list();
     const reads = await Promise.all(
       infos.map(async (info) => {
@@ -55,7 +56,7 @@ export const clustersRoutes: RouteModule = (app, deps) => {
 
   app.get(
     '/clusters/:cluster_name/summary',
-    { config: { access: 'metrics:read' }, schema: { tags: ['clusters'], summary: 'One cluster\'s nodes, GPUs, pods and power', params: ClusterParams } },
+    { config: { access: 'metrics:read' }, schema: { tags: ['clusters'], summary: 'One cluster\'s nodes, GPUs, pods and power', params: ClusterParams, response: ClusterSummaryResponse } },
     async (request) => {
       const name = request.params.cluster_name;
       const read = await catalog.read(name);
@@ -65,7 +66,7 @@ export const clustersRoutes: RouteModule = (app, deps) => {
 
   app.get(
     '/clusters/:cluster_name/power',
-    { config: { access: 'metrics:read' }, schema: { tags: ['clusters'], summary: 'One cluster\'s power, per node and part', params: ClusterParams } },
+    { config: { access: 'metrics:read' }, schema: { tags: ['clusters'], summary: 'One cluster\'s power, per node and part', params: ClusterParams, response: ClusterPowerResponse } },
     async (request) => {
       const name = request.params.cluster_name;
       const read = await catalog.read(name);

@@ -16,6 +16,7 @@ import type { ExportTable } from '../../export/table.js';
 import { TABLE_WRITERS } from '../../export/writers.js';
 import type { RouteModule } from '../types.js';
 import { CommonQuery, type CommonQueryValues, type Period, type ResolvedRange } from './params.js';
+import { ReportExportResponse, TableExportResponse } from './schemas/files.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const { limit: _limit, offset: _offset, ...RangeQuery } = CommonQuery;
@@ -52,7 +53,7 @@ export const exportRoutes: RouteModule = (app, deps) => {
     '/export/power',
     {
       config: { access: 'metrics:read' },
-      schema: { tags: ['export'], summary: 'Per-step power and energy per node (or cluster) as json, csv, excel, parquet or pdf', description: DESCRIPTION, querystring: PowerExportQuery },
+      schema: { tags: ['export'], summary: 'Per-step power and energy per node (or cluster) as json, csv, excel, parquet or pdf', description: DESCRIPTION, querystring: PowerExportQuery, response: TableExportResponse },
     },
     async (request, reply) => {
       const q: Static<typeof PowerExportQuery> = request.query;
@@ -66,7 +67,7 @@ export const exportRoutes: RouteModule = (app, deps) => {
     '/export/metrics',
     {
       config: { access: 'metrics:read' },
-      schema: { tags: ['export'], summary: 'Per-step metrics of GPUs, nodes or pods', description: DESCRIPTION, querystring: MetricsExportQuery },
+      schema: { tags: ['export'], summary: 'Per-step metrics of GPUs, nodes or pods', description: DESCRIPTION, querystring: MetricsExportQuery, response: TableExportResponse },
     },
     async (request, reply) => {
       const q: Static<typeof MetricsExportQuery> = request.query;
@@ -86,6 +87,7 @@ export const exportRoutes: RouteModule = (app, deps) => {
         summary: 'Fleet report over a day, week or month (30 days): totals, per-node and per-GPU tables, power chart',
         description: 'daily: 1d at 5m steps; weekly: 1w at 1h; monthly: 30d at 6h. pdf (default) or excel (sheets summary, nodes, gpus, power).',
         querystring: ReportQuery,
+        response: ReportExportResponse,
       },
     },
     async (request, reply) => {

@@ -4,6 +4,7 @@ import { notFound } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { envelope } from './envelope.js';
 import { CommonQuery, NameSchema } from './params.js';
+import { IpmiPowerResponse, IpmiTemperatureResponse, NodeSensorsResponse, SensorListResponse } from './schemas/hardware.js';
 
 const TAGS = ['hardware'];
 const ACCESS = { access: 'metrics:read' } as const;
@@ -57,6 +58,7 @@ export const hardwareRoutes: RouteModule = (app, deps) => {
         summary: 'IPMI sensors of every node',
         description: `Newest BMC readings per node with a BMC, grouped power/temperature/fans/voltage (plus current and other units). state is the threshold state the BMC reports. ${FRESHNESS}`,
         querystring: ClusterQuery,
+        response: SensorListResponse,
       },
     },
     async (request) => {
@@ -74,6 +76,7 @@ export const hardwareRoutes: RouteModule = (app, deps) => {
         summary: 'IPMI sensors of one node',
         description: `A registered node without BMC readings answers with empty groups. ${FRESHNESS}`,
         params: Type.Object({ node_name: NameSchema }),
+        response: NodeSensorsResponse,
       },
     },
     async (request) => {
@@ -101,6 +104,7 @@ export const hardwareRoutes: RouteModule = (app, deps) => {
           'total_power_watts is the DCMI power reading (null without one); psu<N>_power_watts come from PSU power sensors (input preferred over output). ' +
           `summary.total_power_watts sums the nodes with a DCMI reading. ${FRESHNESS}`,
         querystring: ClusterQuery,
+        response: IpmiPowerResponse,
       },
     },
     async (request) => {
@@ -123,6 +127,7 @@ export const hardwareRoutes: RouteModule = (app, deps) => {
         summary: 'IPMI temperature sensors per node',
         description: `Temperature sensors of every node with a BMC, in degrees Celsius (Fahrenheit sensors converted by the agent). ${FRESHNESS}`,
         querystring: ClusterQuery,
+        response: IpmiTemperatureResponse,
       },
     },
     async (request) => {

@@ -6,6 +6,7 @@ import { ApiError, notFound } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { envelope } from './envelope.js';
 import { CommonQuery, NameSchema, paginate } from './params.js';
+import { NodeDetailResponse, NodeListResponse, PodDetailResponse, PodListResponse } from './schemas/infrastructure.js';
 
 const TAGS = ['infrastructure'];
 const ACCESS = { access: 'metrics:read' } as const;
@@ -159,6 +160,7 @@ export const infrastructureRoutes: RouteModule = (app, deps) => {
           limit: CommonQuery.limit,
           offset: CommonQuery.offset,
         }),
+        response: NodeListResponse,
       },
     },
     async (request) => {
@@ -178,6 +180,7 @@ export const infrastructureRoutes: RouteModule = (app, deps) => {
         summary: 'Node details',
         description: `Host inventory, utilisation, power by source and GPUs of one node. Kubernetes facts (kubernetes_version, container_runtime, pods_*) are null until a Kubernetes integration reports them. ${ROLE_RULE}`,
         params: Type.Object({ node_name: NameSchema }),
+        response: NodeDetailResponse,
       },
     },
     async (request) => {
@@ -208,6 +211,7 @@ export const infrastructureRoutes: RouteModule = (app, deps) => {
           limit: CommonQuery.limit,
           offset: CommonQuery.offset,
         }),
+        response: PodListResponse,
       },
     },
     async (request) => {
@@ -238,6 +242,7 @@ export const infrastructureRoutes: RouteModule = (app, deps) => {
           'Fields only Kubernetes knows (ip, requests, limits, image, labels) are null. A name found on several nodes or clusters answers 409 with the candidates.',
         params: Type.Object({ namespace: Type.String({ pattern: '^(_|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$' }), pod_name: Type.String({ minLength: 1, maxLength: 253 }) }),
         querystring: Type.Object({ cluster: CommonQuery.cluster }),
+        response: PodDetailResponse,
       },
     },
     async (request) => {

@@ -6,6 +6,7 @@ import { powerSeries, summarizeSeries } from '../../streams/power-series.js';
 import type { RouteModule } from '../types.js';
 import { envelope, type DataSource } from './envelope.js';
 import { CommonQuery, resolveRange } from './params.js';
+import { IntegratedPowerResponse, PowerBreakdownResponse, PowerSeriesResponse } from './schemas/power.js';
 
 const BREAKDOWN_BY = ['cluster', 'node', 'namespace', 'workload'] as const;
 
@@ -39,12 +40,12 @@ function components(n: Pick<NodePower, 'gpuWatts' | 'cpuWatts' | 'memoryWatts' |
 
 /** GET /monitoring/power, /monitoring/power/breakdown and /monitoring/timeseries/power (seed section 4.1-4.3). */
 export const powerRoutes: RouteModule = (app, deps) => {
-  app.get('/monitoring/power', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: PowerQuery } }, async (request) => {
+  app.get('/monitoring/power', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: PowerQuery, response: IntegratedPowerResponse } }, async (request) => {
     const { data } = integratedPower(deps.fleet, { cluster: request.query.cluster });
     return envelope(request, 'integrated_power', data, { cluster: request.query.cluster, dataSource: dataSource(data.sources) });
   });
 
-  app.get('/monitoring/power/breakdown', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: BreakdownQuery } }, async (request) => {
+  app.get('/monitoring/power/breakdown', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: BreakdownQuery, response: PowerBreakdownResponse } }, async (request) => {
     const { cluster } = request.query;
     const by = request.query.breakdown_by ?? 'node';
     const opts = { cluster, extra: { breakdown_by: by } };
@@ -79,7 +80,7 @@ export const powerRoutes: RouteModule = (app, deps) => {
     return envelope(request, 'power_breakdown', data, { ...opts, dataSource: source, extra: { ...opts.extra, summary: { total_power_watts: fleet.total_power_watts, cluster_count: data.length, node_count: nodes.length } } });
   });
 
-  app.get('/monitoring/timeseries/power', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: SeriesQuery } }, async (request) => {
+  app.get('/monitoring/timeseries/power', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: SeriesQuery, response: PowerSeriesResponse } }, async (request) => {
     const range = resolveRange(request.query, { period: '1h', step: '1m' });
     const points = powerSeries(deps.tsdb, range, request.query.cluster);
     const query = { period: range.period, step: range.stepText, start_time: new Date(range.start).toISOString(), end_time: new Date(range.end).toISOString() };

@@ -3,6 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { lastFrameEncoder } from '../../streams/frame-encoder.js';
 import { PowerStreams } from '../../streams/power-streams.js';
 import { SseConnection } from '../../streams/sse-connection.js';
+import { EventStreamResponse } from './schemas/files.js';
 import type { RouteModule } from '../types.js';
 
 /** Seconds between updates (seed 4.4: default 5); 0 is the live mode, a snapshot as soon as telemetry is stored. */
@@ -81,7 +82,7 @@ export const streamsRoutes: RouteModule = (app, deps) => {
   app.get(
     '/monitoring/events/power',
     // No HEAD twin: the stream hijacks the reply, and a HEAD response drops its writes, headers included (the client would hang).
-    { exposeHeadRoute: false, config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], description: SSE_DESCRIPTION, querystring: EventsQuery, headers: EventsHeaders } },
+    { exposeHeadRoute: false, config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], description: SSE_DESCRIPTION, querystring: EventsQuery, headers: EventsHeaders, response: EventStreamResponse } },
     (request, reply) => {
       const intervalMs = (request.query.interval ?? 5) * 1000;
       const last = request.headers['last-event-id'] ?? request.query.last_event_id;

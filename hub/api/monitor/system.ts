@@ -5,6 +5,7 @@ import type { NodeView } from '../../fleet/node-directory.js';
 import type { RouteAccessEntry } from '../auth/plugin.js';
 import type { RouteModule } from '../types.js';
 import { catalogOf } from './clusters.js';
+import { CapabilitiesResponse, HealthResponse, MetricsTextResponse, VersionResponse } from './schemas/system.js';
 
 type Schema = { enum?: unknown[]; const?: unknown; anyOf?: Schema[]; oneOf?: Schema[] };
 /** The part of the OpenAPI 3 document read here. */
@@ -53,7 +54,7 @@ export const systemRoutes: RouteModule = (app, deps) => {
   const catalog = catalogOf(app, deps);
   const cacheEnabled = deps.config.clusters.some((c) => c.url && parseDuration(c.cacheTtl) > 0);
 
-  app.get('/system/health', { config: { access: 'public' }, schema: { tags: ['system'], summary: 'Hub, store, broker and Prometheus health' } }, async (_request, reply) => {
+  app.get('/system/health', { config: { access: 'public' }, schema: { tags: ['system'], summary: 'Hub, store, broker and Prometheus health', response: HealthResponse } }, async (_request, reply) => {
     let store: { ok: true; size_bytes: number; series: number; samples: number } | { ok: false; error: string };
     try {
       const s = deps.tsdb.stats();
@@ -88,7 +89,7 @@ export const systemRoutes: RouteModule = (app, deps) => {
     });
   });
 
-  app.get('/system/version', { config: { access: 'system:read' }, schema: { tags: ['system'], summary: 'Hub and runtime versions' } }, async () => ({
+  app.get('/system/version', { config: { access: 'system:read' }, schema: { tags: ['system'], summary: 'Hub and runtime versions', response: VersionResponse } }, async () => ({
     timestamp: new Date().toISOString(),
     data: {
       api_version: VERSION,
@@ -103,7 +104,7 @@ export const systemRoutes: RouteModule = (app, deps) => {
     },
   }));
 
-  app.get('/system/capabilities', { config: { access: 'system:read' }, schema: { tags: ['system'], summary: 'What this hub serves and reads' } }, async () => {
+  app.get('/system/capabilities', { config: { access: 'system:read' }, schema: { tags: ['system'], summary: 'What this hub serves and reads', response: CapabilitiesResponse } }, async () => {
     const routes = routeCapabilities(app.routeAccess, app.swagger() as unknown as OpenApiPaths);
     return {
       timestamp: new Date().toISOString(),
@@ -117,7 +118,7 @@ export const systemRoutes: RouteModule = (app, deps) => {
     };
   });
 
-  app.get('/system/metrics', { config: { access: 'system:read' }, schema: { tags: ['system'], summary: 'API request, cache and Prometheus-query metrics (Prometheus text format)' } }, async (_request, reply) =>
+  app.get('/system/metrics', { config: { access: 'system:read' }, schema: { tags: ['system'], summary: 'API request, cache and Prometheus-query metrics (Prometheus text format)', response: MetricsTextResponse } }, async (_request, reply) =>
     reply.type(app.apiMetrics.registry.contentType).send(await app.apiMetrics.registry.metrics()),
   );
 };
