@@ -10,19 +10,10 @@
  *   BENCH_CACHE_TTL, default 1s as shipped, 0s to compute every answer;
  *   BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import mqtt, { type MqttClient } from 'mqtt';
-import { openHubDb } from '../hub/core/db.js';
-import { NodeStore } from '../hub/identity/nodes.js';
 import { MESSAGE_VERSION, type Sample } from '../shared/schema/message.js';
-import { freePort } from '../test/helpers/mosquitto.js';
+import { startBuiltHub } from './built-hub.js';
 
-const repo = resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** The hub's api.cacheTtl: 1s as shipped; 0s measures every request computed afresh. */
@@ -31,31 +22,8 @@ const NODES = 50;
 const GPUS = 8;
 const MINUTES = 24 * 60;
 const PER_MESSAGE_MINUTES = 10;
-const ADMIN = 'bench-admin-password';
 
-const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-api-'));
-const [mqttPort, httpPort] = [await freePort(), await freePort()];
-const config = join(dir, 'hub.yaml');
-writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${mqttPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\napi: { cacheTtl: ${cacheTtl} }\n`);
-mkdirSync(join(dir, 'data'), { recursive: true });
-{
-  const db = openHubDb(join(dir, 'data', 'hub.db'));
-  const nodes = new NodeStore(db);
-  for (let n = 0; n < NODES; n++) await nodes.add(`node-${n}`, n < 25 ? 'prod' : 'dev', 'bench-password');
-  db.close();
-}
-const hub = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(repo, 'dist/hub/main.js'), 'run', '--config', config], { env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN }, stdio: ['ignore', 'inherit', 'inherit'] });
-
-async function connect(n: number): Promise<MqttClient> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: `node-${n}`, password: 'bench-password', clientId: `node-${n}`, reconnectPeriod: 0 });
-    } catch (err) {
-      if (tries > 100) throw err;
-      await sleep(100);
-    }
-  }
-}
+const hub = await startBuiltHub(new Map(Array.from({ length: NODES }, (_, n) => [`node-${n}`, n < 25 ? 'prod' : 'dev'])), `api: { cacheTtl: ${cacheTtl} }\n`);
 
 const gpuInventory = (n: number, g: number) => ({
   index: g,
@@ -96,7 +64,7 @@ function minuteSamples(n: number, ts: number, minute: number): Sample[] {
   return out;
 }
 
-const clients = await Promise.all(Array.from({ length: NODES }, (_, n) => connect(n)));
+const clients = await Promise.all(Array.from({ length: NODES }, (_, n) => hub.connect(`node-${n}`)));
 const now = Math.floor(Date.now() / 60_000) * 60_000;
 const t0 = performance.now();
 let samples = 0;
@@ -119,9 +87,9 @@ await Promise.all(
 console.log(`api.cacheTtl ${cacheTtl}`);
 console.log(`loaded ${samples} samples (${NODES} nodes x ${GPUS} GPUs, ${MINUTES} minutes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-const authorization = `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}`;
+const { authorization } = hub;
 for (const path of ['/api/v1/accelerators/gpus?include_metrics=true', '/api/v1/monitoring/timeseries/power?period=1d&step=5m']) {
-  const url = `http://127.0.0.1:${httpPort}${path}`;
+  const url = `http://127.0.0.1:${hub.httpPort}${path}`;
   const probe = await fetch(url, { headers: { authorization } });
   const body = await probe.text();
   if (!probe.ok) throw new Error(`${path}: ${probe.status} ${body}`);
@@ -132,5 +100,4 @@ for (const path of ['/api/v1/accelerators/gpus?include_metrics=true', '/api/v1/m
 }
 
 await Promise.all(clients.map((c) => c.endAsync()));
-hub.kill('SIGTERM');
-await new Promise((r) => hub.once('exit', r));
+await hub.stop();

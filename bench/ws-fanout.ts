@@ -25,19 +25,12 @@
  *
  *   npm run build && npx tsx bench/ws-fanout.ts   (BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { openHubDb } from '../hub/core/db.js';
-import { NodeStore } from '../hub/identity/nodes.js';
 import { MESSAGE_VERSION } from '../shared/schema/message.js';
-import { freePort } from '../test/helpers/mosquitto.js';
+import { startBuiltHub } from './built-hub.js';
 
-const repo = resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const NODES = Number(process.env.BENCH_NODES ?? 10);
 const phases = (process.env.BENCH_PHASES ?? '10x100,500x100').split(',').map((p) => {
@@ -46,42 +39,12 @@ const phases = (process.env.BENCH_PHASES ?? '10x100,500x100').split(',').map((p)
   return { clients, rate };
 });
 const groupCommit = process.env.BENCH_GROUP_COMMIT;
-const ADMIN = 'bench-admin-password';
-const CLK_TCK = 100;
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  return (f[11]! + f[12]!) / CLK_TCK;
-}
 
-const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-ws-'));
-const [mqttPort, httpPort] = [await freePort(), await freePort()];
-const config = join(dir, 'hub.yaml');
-writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${mqttPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n${groupCommit ? `ingest: { groupCommit: ${groupCommit} }\n` : ''}`);
-mkdirSync(join(dir, 'data'), { recursive: true });
-{
-  const db = openHubDb(join(dir, 'data', 'hub.db'));
-  const nodes = new NodeStore(db);
-  for (let n = 0; n < NODES; n++) await nodes.add(`node-${n}`, 'bench', 'bench-password');
-  db.close();
-}
-const hub = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(repo, 'dist/hub/main.js'), 'run', '--config', config], {
-  env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const hub = await startBuiltHub(new Map(Array.from({ length: NODES }, (_, n) => [`node-${n}`, 'bench'])), groupCommit ? `ingest: { groupCommit: ${groupCommit} }\n` : '');
+const { httpPort } = hub;
 
-async function connectMqtt(n: number): Promise<MqttClient> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: `node-${n}`, password: 'bench-password', clientId: `node-${n}`, reconnectPeriod: 0 });
-    } catch (err) {
-      if (tries > 100) throw err;
-      await sleep(100);
-    }
-  }
-}
-const nodes = await Promise.all(Array.from({ length: NODES }, (_, n) => connectMqtt(n)));
+const nodes = await Promise.all(Array.from({ length: NODES }, (_, n) => hub.connect(`node-${n}`)));
 const seqs = new Array<number>(NODES).fill(0);
 await Promise.all(
   nodes.map((c, n) => c.publishAsync(`kcloud/v1/bench/node-${n}/status`, JSON.stringify({ v: MESSAGE_VERSION, cluster: 'bench', node: `node-${n}`, ts: Date.now(), state: 'online', sources: {} }), { qos: 1, retain: true })),
@@ -114,7 +77,7 @@ interface Client {
   frames: number;
 }
 
-const authorization = `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}`;
+const { authorization } = hub;
 let latencies: number[] = [];
 /** The same deliveries split at the snapshot's `timestamp` (wall clock, ms resolution): publish -> computed, computed -> received. */
 let toSnapshot: number[] = [];
@@ -183,7 +146,7 @@ for (const { clients: count, rate } of phases) {
   const dropped0 = await droppedTotal();
   const firstBatch = sentTs.length;
   for (const c of clients) c.next = firstBatch;
-  const hubCpu0 = cpuSeconds(hub.pid!);
+  const hubCpu0 = hub.cpuSeconds();
   const ownCpu0 = process.cpuUsage();
   counting = true;
   const t0 = performance.now();
@@ -197,7 +160,7 @@ for (const { clients: count, rate } of phases) {
     await sleep(1);
   }
   const elapsed = (performance.now() - t0) / 1000;
-  const hubCpu = ((cpuSeconds(hub.pid!) - hubCpu0) / elapsed) * 100;
+  const hubCpu = ((hub.cpuSeconds() - hubCpu0) / elapsed) * 100;
   const own = process.cpuUsage(ownCpu0);
   const ownCpu = ((own.user + own.system) / 1e6 / elapsed) * 100;
   const frames = clients.reduce((s, c) => s + c.frames, 0);
@@ -230,5 +193,4 @@ for (const { clients: count, rate } of phases) {
 }
 
 await Promise.all(nodes.map((c) => c.endAsync()));
-hub.kill('SIGTERM');
-await new Promise((r) => hub.once('exit', r));
+await hub.stop();

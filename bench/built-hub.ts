@@ -1,0 +1,78 @@
+/**
+ * The built hub (`dist/hub/main.js run`, what systemd runs) as a child
+ * process for the benchmarks: a fresh data dir, nodes registered in hub.db
+ * before it starts, the embedded broker and HTTP on free loopback ports.
+ * BENCH_NODE_FLAGS passes V8 flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt, { type MqttClient } from 'mqtt';
+import { openHubDb } from '../hub/core/db.js';
+import { NodeStore } from '../hub/identity/nodes.js';
+import { freePort } from '../test/helpers/mosquitto.js';
+
+export const NODE_PASSWORD = 'bench-password';
+export const ADMIN_PASSWORD = 'bench-admin-password';
+const CLK_TCK = 100;
+
+export interface BuiltHub {
+  child: ChildProcess;
+  mqttPort: number;
+  httpPort: number;
+  /** `Basic ...` for the admin user. */
+  authorization: string;
+  /** Connects as a registered node (retrying while the hub starts). */
+  connect(node: string): Promise<MqttClient>;
+  /** User + system CPU seconds the hub has used. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts the built hub with `nodes` registered (name -> cluster) and `yaml` appended to its config. */
+export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = ''): Promise<BuiltHub> {
+  const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-hub-'));
+  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const config = join(dir, 'hub.yaml');
+  writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${mqttPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n${yaml}`);
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const db = openHubDb(join(dir, 'data', 'hub.db'));
+  const store = new NodeStore(db);
+  for (const [name, cluster] of nodes) await store.add(name, cluster, NODE_PASSWORD);
+  db.close();
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const repo = resolve(import.meta.dirname, '..');
+  const child = spawn(process.execPath, [...flags, join(repo, 'dist/hub/main.js'), 'run', '--config', config], {
+    env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return {
+    child,
+    mqttPort,
+    httpPort,
+    authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
+    async connect(node) {
+      for (let tries = 0; ; tries++) {
+        try {
+          return await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: node, password: NODE_PASSWORD, clientId: node, reconnectPeriod: 0 });
+        } catch (err) {
+          if (tries > 100) throw err;
+          await sleep(100);
+        }
+      }
+    },
+    cpuSeconds() {
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      // Fields 14 and 15 of proc(5) (utime, stime), counted after the ')' that ends the command name.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      return (f[11]! + f[12]!) / CLK_TCK;
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
