@@ -24,7 +24,8 @@ export const IDENTITY_FIELDS = ['index', 'uuid'] as const;
  * Not here because no driver offers a query field for them (the captured
  * `--help-query-gpu` of 590.48.01 to 610.62 has no energy counter and no PCIe
  * throughput; NVML has both, so the DCGM collector supplies
- * gpu_energy_joules and gpu_pcie_*_bytes_per_second).
+ * gpu_energy_joules; gpu_pcie_*_bytes_per_second comes from DCGM or, here,
+ * from `nvidia-smi dmon -s t`: see pcie-fields.ts).
  */
 export const METRIC_FIELDS: readonly MetricField[] = [
   { field: 'power.draw', metric: 'gpu_power_watts', convert: num },

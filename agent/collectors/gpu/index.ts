@@ -4,7 +4,9 @@ import type { LineProcess } from '../line-process.js';
 import type { CollectorDeps } from '../registry.js';
 import type { Collector } from '../types.js';
 import { queryFields, rowToSamples } from './fields.js';
+import { dmonPcieUnsupported, pcieStream } from './dmon-source.js';
 import { InventoryRefresher } from './inventory-refresh.js';
+import { pcieSamples } from './pcie-fields.js';
 import { checkFields, detectNvidiaSmi, gpuStream, supportedFields } from './source.js';
 
 /** Besides start and a change of GPUs, the inventory (processes, MIG memory) is re-read this often. */
@@ -12,17 +14,25 @@ const INVENTORY_EVERY_MS = 10 * 60_000;
 
 /**
  * NVIDIA GPUs through one long-running `nvidia-smi --query-gpu ... -lms`
- * process; inventory from `nvidia-smi -q -x` (or `-q`) beside it.
+ * process; inventory from `nvidia-smi -q -x` (or `-q`) beside it; PCIe
+ * throughput, which no query field has, from a second long-running
+ * `nvidia-smi dmon -s t` where the driver supports it.
  */
 export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Collector {
   const { nvidiaSmi } = config.collectors.gpu;
   const intervalMs = parseDuration(config.collectors.gpu.interval);
   let stream: LineProcess | undefined;
+  let pcie: LineProcess | undefined;
+  let pcieStarting: Promise<void> | undefined;
+  let stopped = false;
   let inventory: InventoryRefresher | undefined;
+  /** GPU index -> UUID from the query stream, to label dmon's rows (which carry only the index). */
+  const uuidByIndex = new Map<string, string>();
   return {
     name: 'gpu',
     detect: () => detectNvidiaSmi(nvidiaSmi),
     async start(sink) {
+      stopped = false;
       inventory = new InventoryRefresher({ nvidiaSmi, sink, log: deps.log, everyMs: INVENTORY_EVERY_MS });
       inventory.start();
       const wanted = queryFields(await supportedFields(nvidiaSmi));
@@ -38,6 +48,7 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
         log: deps.log,
         onSet(rows, receivedAt) {
           sink.samples(rows.flatMap((r) => rowToSamples(r, receivedAt)));
+          for (const r of rows) if (r.index !== undefined && r.uuid !== undefined) uuidByIndex.set(r.index, r.uuid);
           // A GPU that fell off the bus, or came back, changes the inventory.
           const now = rows.map((r) => r.uuid).sort().join(',');
           if (uuids !== undefined && now !== uuids) inventory?.refresh();
@@ -45,10 +56,31 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
         },
       });
       stream.start();
+      // Probed beside the running stream, so a slow `dmon -c 1` delays nothing.
+      pcieStarting = dmonPcieUnsupported(nvidiaSmi).then((why) => {
+        if (stopped) return;
+        if (why !== null) {
+          deps.log.info({ reason: why }, 'nvidia-smi dmon -s t unsupported; no PCIe throughput from nvidia-smi');
+          return;
+        }
+        pcie = pcieStream({
+          nvidiaSmi,
+          intervalMs,
+          log: deps.log,
+          onSet(rows, columns, receivedAt) {
+            const samples = rows.flatMap((r) => pcieSamples(r, columns, (gpu) => uuidByIndex.get(gpu), receivedAt));
+            if (samples.length > 0) sink.samples(samples);
+          },
+        });
+        pcie.start();
+      });
     },
     async stop() {
+      stopped = true;
       await inventory?.stop();
       await stream?.stop();
+      await pcieStarting;
+      await pcie?.stop();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGpuCollector } from '../../../../agent/collectors/gpu/index.js';
@@ -22,6 +23,16 @@ function fakeChildren(): string[] {
     return [];
   }
 }
+
+/** The nvidia-smi arguments of those children, e.g. `dmon -s t -d 1`. */
+const fakeArgs = () =>
+  fakeChildren().flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(2).join(' ')];
+    } catch {
+      return []; // exited meanwhile
+    }
+  });
 
 const value = (batch: Sample[], metric: string) => batch.find((s) => s.metric === metric)?.value;
 const gpuBatches = (batches: Sample[][]) => batches.filter((b) => b.some((s) => s.metric === 'gpu_power_watts'));
@@ -72,7 +83,42 @@ describe('gpu collector against the fake nvidia-smi (real captures)', () => {
     // One inventory: it is re-read only when the GPUs change or every 10 minutes.
     expect(rec.inventories).toHaveLength(1);
     expect(rec.errors).toEqual([]);
-    expect(fakeChildren()).toHaveLength(1);
+    // Two long-running processes: the query stream and the PCIe dmon stream (`-d` in whole seconds, at least 1).
+    await waitFor(() => fakeArgs().length === 2, 10_000, 'both streams');
+    expect(fakeArgs()).toHaveLength(2);
+    expect(fakeArgs().filter((a) => a.startsWith('--query-gpu=')).map((a) => a.split(' ').slice(1).join(' '))).toEqual(['--format=csv,noheader,nounits -lms 200']);
+    expect(fakeArgs().filter((a) => a.startsWith('dmon'))).toEqual(['dmon -s t -d 1']);
+  });
+
+  it('streams PCIe throughput from `dmon -s t`, labelled with the query stream UUIDs (fake: rx 4000 + index, tx 2000 + index MB/s)', async () => {
+    const { collector, rec } = make({ FAKE_NVIDIA_SMI_GPUS: '2' });
+    await collector.start(rec.sink);
+    const pcie = (b: Sample[]) => b.filter((s) => s.metric.startsWith('gpu_pcie_'));
+    await waitFor(() => rec.batches.filter((b) => pcie(b).length > 0).length >= 2, 10_000, 'two PCIe sets');
+    const [set] = rec.batches.filter((b) => pcie(b).length > 0);
+    const uuid = (n: number) => `GPU-00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
+    expect(set!.map((s) => [s.metric, s.labels, s.value])).toEqual([
+      ['gpu_pcie_rx_bytes_per_second', { gpu: '0', uuid: uuid(0) }, 4000e6],
+      ['gpu_pcie_tx_bytes_per_second', { gpu: '0', uuid: uuid(0) }, 2000e6],
+      ['gpu_pcie_rx_bytes_per_second', { gpu: '1', uuid: uuid(1) }, 4001e6],
+      ['gpu_pcie_tx_bytes_per_second', { gpu: '1', uuid: uuid(1) }, 2001e6],
+    ]);
+    // One loop, one timestamp.
+    expect(new Set(set!.map((s) => s.ts)).size).toBe(1);
+    // The query stream's samples carry no PCIe metric: only dmon's do.
+    expect(gpuBatches(rec.batches).every((b) => pcie(b).length === 0)).toBe(true);
+  });
+
+  it('leaves PCIe off with one log line when the driver refuses `dmon -s t`; the GPU stream goes on', async () => {
+    const { collector, logger, rec } = make({ FAKE_NVIDIA_SMI_DMON: 'unsupported' });
+    await collector.start(rec.sink);
+    await waitFor(() => logger.text().includes('nvidia-smi dmon -s t unsupported'), 10_000, 'the unsupported line');
+    await waitFor(() => gpuBatches(rec.batches).length >= 3, 10_000, 'GPU samples');
+    const lines = logger.lines().filter((l) => String(l.msg).includes('dmon'));
+    expect(lines).toEqual([expect.objectContaining({ level: 30, msg: 'nvidia-smi dmon -s t unsupported; no PCIe throughput from nvidia-smi', reason: expect.stringContaining('Invalid combination of input arguments') })]);
+    expect(rec.batches.flat().filter((s) => s.metric.startsWith('gpu_pcie_'))).toEqual([]);
+    expect(rec.errors).toEqual([]);
+    expect(fakeArgs().filter((a) => a.startsWith('dmon'))).toEqual([]);
   });
 
   it('reads the inventory from -q -x when the driver has it', async () => {
@@ -150,6 +196,9 @@ describe('gpu collector against the fake nvidia-smi (real captures)', () => {
     expect(gpusOf(rec.inventories[1])).toHaveLength(3);
     const exit = logger.lines().find((l) => l.msg === 'nvidia-smi exited; restarting')!;
     expect(exit).toMatchObject({ exitCode: 1, restartInMs: 1000 });
+    // The dmon stream is kept alive by the same restart loop.
+    await waitFor(() => logger.text().includes('nvidia-smi dmon exited; restarting'), 10_000, 'a dmon restart');
+    expect(logger.lines().find((l) => l.msg === 'nvidia-smi dmon exited; restarting')).toMatchObject({ what: 'nvidia-smi dmon', exitCode: 1, restartInMs: 1000 });
     await waitFor(() => fakeChildren().length > 0, 10_000, 'a running nvidia-smi to stop');
     await c.stop();
     collector = undefined;
