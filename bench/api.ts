@@ -7,7 +7,7 @@
  * Basic auth as admin on every request, as the seed's curl examples do.
  *
  *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50;
- *   BENCH_CACHE_TTL, default 1s as shipped, 0s to compute every answer;
+ *   BENCH_CACHE_TTL, default 1s as shipped, 0s to compute every answer; BENCH_ACCEPT_ENCODING, default gzip;
  *   BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
  */
 import autocannon from 'autocannon';
@@ -18,6 +18,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** The hub's api.cacheTtl: 1s as shipped; 0s measures every request computed afresh. */
 const cacheTtl = process.env.BENCH_CACHE_TTL ?? '1s';
+/** What the clients send as Accept-Encoding: browsers and Grafana send gzip; BENCH_ACCEPT_ENCODING=identity for clients that do not. */
+const acceptEncoding = process.env.BENCH_ACCEPT_ENCODING ?? 'gzip';
 const NODES = 50;
 const GPUS = 8;
 const MINUTES = 24 * 60;
@@ -84,7 +86,7 @@ await Promise.all(
     }
   }),
 );
-console.log(`api.cacheTtl ${cacheTtl}`);
+console.log(`api.cacheTtl ${cacheTtl}, Accept-Encoding: ${acceptEncoding}`);
 console.log(`loaded ${samples} samples (${NODES} nodes x ${GPUS} GPUs, ${MINUTES} minutes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 const { authorization } = hub;
@@ -93,7 +95,7 @@ for (const path of ['/api/v1/accelerators/gpus?include_metrics=true', '/api/v1/m
   const probe = await fetch(url, { headers: { authorization } });
   const body = await probe.text();
   if (!probe.ok) throw new Error(`${path}: ${probe.status} ${body}`);
-  const result = await autocannon({ url, connections, duration: seconds, headers: { authorization } });
+  const result = await autocannon({ url, connections, duration: seconds, headers: { authorization, 'accept-encoding': acceptEncoding } });
   console.log(
     `${path}: ${result.requests.average.toFixed(0)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors, response ${body.length} bytes`,
   );

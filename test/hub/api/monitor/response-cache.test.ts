@@ -1,4 +1,8 @@
+import { gunzipSync } from 'node:zlib';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptsGzip } from '../../../../hub/api/monitor/response-cache.js';
+import { ADMIN_PASSWORD } from '../../../helpers/hub.js';
 import { startApiHub, type ApiHub, type TestNode } from '../../../helpers/api.js';
 
 describe('monitoring response cache', () => {
@@ -25,6 +29,35 @@ describe('monitoring response cache', () => {
     const other = await power('/api/v1/monitoring/power?cluster=default');
     expect(other.metadata.cache_hit).toBe(false);
     expect(other.data.gpu_power_watts).toBe(250);
+  });
+
+  it('sends a cached answer gzipped to a client that accepts gzip, the same JSON', async () => {
+    const path = '/api/v1/accelerators/gpus?include_metrics=true';
+    const plain = await hub.json(path);
+    // node:http, not fetch: fetch would decompress and hide the encoding.
+    const raw = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      const req = httpRequest(`${hub.api}${path}`, { auth: `admin:${ADMIN_PASSWORD}`, headers: { 'accept-encoding': 'br;q=1, gzip;q=0.8' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(raw.headers['content-encoding']).toBe('gzip');
+    expect(raw.headers.vary).toBe('accept-encoding');
+    const cached = JSON.parse(gunzipSync(raw.body).toString('utf8'));
+    expect(cached.metadata.cache_hit).toBe(true);
+    expect(cached.data).toEqual(plain.data);
+  });
+
+  it('reads Accept-Encoding as HTTP does', () => {
+    expect(acceptsGzip('gzip, deflate, br')).toBe(true);
+    expect(acceptsGzip('br;q=1, gzip;q=0.5')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('identity')).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
   });
 
   it('still authenticates and validates every request', async () => {
