@@ -1,13 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuInventory } from '../../agent/collectors/gpu/inventory.js';
 import { loadAgentConfig } from '../../agent/config.js';
 import { startAgent } from '../../agent/runtime.js';
-import { decodeMessage, type InventoryMessage, type Sample } from '../../shared/schema/message.js';
 import { memoryLogger } from '../helpers/logger.js';
+import { collectAgentMessages, type AgentMessages } from '../helpers/agent-messages.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { REPO, waitFor, writeConfig } from '../helpers/spawn-agent.js';
 
@@ -21,31 +20,17 @@ import { REPO, waitFor, writeConfig } from '../helpers/spawn-agent.js';
  */
 describe('agent PCIe throughput from nvidia-smi dmon', () => {
   let broker: Mosquitto;
-  let sub: mqtt.MqttClient;
-  const samples: Sample[] = [];
-  let inventory: InventoryMessage | undefined;
+  let seen: AgentMessages;
   const saved = { ...process.env };
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    sub = mqtt.connect(broker.url);
-    await new Promise<void>((r) => sub.once('connect', () => r()));
-    await sub.subscribeAsync('kcloud/v1/lab/pcie-01/#', { qos: 1 });
-    sub.on('message', (topic, payload) => {
-      const kind = topic.split('/')[4];
-      if (kind === 'telemetry') {
-        const m = decodeMessage('telemetry', payload);
-        if (m.ok) samples.push(...m.value.samples);
-      } else if (kind === 'inventory') {
-        const m = decodeMessage('inventory', payload);
-        if (m.ok) inventory = m.value;
-      }
-    });
+    seen = await collectAgentMessages(broker.url, 'kcloud/v1/lab/pcie-01/#');
   });
 
   afterAll(async () => {
     process.env = { ...saved };
-    await sub?.endAsync();
+    await seen?.close();
     await broker?.stop();
   });
 
@@ -67,10 +52,10 @@ collectors:
       {},
     );
     const agent = await startAgent(config, memoryLogger().log);
-    const pcie = (metric: string, gpu: string) => samples.find((s) => s.metric === metric && s.labels?.gpu === gpu);
+    const pcie = (metric: string, gpu: string) => seen.samples.find((s) => s.metric === metric && s.labels?.gpu === gpu);
     try {
-      await waitFor(() => ['0', '1', '2'].every((g) => !!pcie('gpu_pcie_tx_bytes_per_second', g)) && !!inventory?.inventory.gpus, 20_000, 'PCIe samples of 3 GPUs and the inventory');
-      const gpus = inventory!.inventory.gpus as GpuInventory[];
+      await waitFor(() => ['0', '1', '2'].every((g) => !!pcie('gpu_pcie_tx_bytes_per_second', g)) && !!seen.inventory?.inventory.gpus, 20_000, 'PCIe samples of 3 GPUs and the inventory');
+      const gpus = seen.inventory!.inventory.gpus as GpuInventory[];
       expect(gpus).toHaveLength(3);
       for (const g of gpus) {
         const gpu = String(g.index);

@@ -1,10 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, type InventoryMessage, type Sample, type StatusMessage } from '../../shared/schema/message.js';
 import { startBmcSim, type BmcSim } from '../helpers/bmc-sim.js';
+import { collectAgentMessages, type AgentMessages } from '../helpers/agent-messages.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { fakePowercap } from '../helpers/powercap.js';
 import { REPO, spawnAgent, stopChild, waitFor, writeConfig } from '../helpers/spawn-agent.js';
@@ -18,10 +17,7 @@ import { REPO, spawnAgent, stopChild, waitFor, writeConfig } from '../helpers/sp
 describe('agent with GPU, BMC and RAPL sources through mosquitto', () => {
   let broker: Mosquitto;
   let bmc: BmcSim;
-  let sub: mqtt.MqttClient;
-  const samples: Sample[] = [];
-  let inventory: InventoryMessage | undefined;
-  let status: StatusMessage | undefined;
+  let seen: AgentMessages;
   const power = fakePowercap([{ dir: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 }]);
   let energy = 1_000_000;
   const ticker = setInterval(() => power.set('intel-rapl:0', (energy += 10_000)), 50);
@@ -29,27 +25,12 @@ describe('agent with GPU, BMC and RAPL sources through mosquitto', () => {
   beforeAll(async () => {
     broker = await startMosquitto();
     bmc = startBmcSim({ portOffset: 300 });
-    sub = mqtt.connect(broker.url);
-    await new Promise<void>((r) => sub.once('connect', () => r()));
-    await sub.subscribeAsync('kcloud/v1/#', { qos: 1 });
-    sub.on('message', (topic, payload) => {
-      const kind = topic.split('/')[4];
-      if (kind === 'telemetry') {
-        const m = decodeMessage('telemetry', payload);
-        if (m.ok) samples.push(...m.value.samples);
-      } else if (kind === 'inventory') {
-        const m = decodeMessage('inventory', payload);
-        if (m.ok) inventory = m.value;
-      } else if (kind === 'status') {
-        const m = decodeMessage('status', payload);
-        if (m.ok) status = m.value;
-      }
-    });
+    seen = await collectAgentMessages(broker.url, 'kcloud/v1/#');
   });
 
   afterAll(async () => {
     clearInterval(ticker);
-    await sub?.endAsync();
+    await seen?.close();
     await broker?.stop();
     bmc?.stop();
   });
@@ -68,10 +49,10 @@ collectors:
 `);
     const agent = spawnAgent(['run', '--config', config], { KCLOUD_MQTT_URL: broker.url, FAKE_NVIDIA_SMI_GPUS: '8' });
     const find = (metric: string, labels: Record<string, string> = {}) =>
-      samples.find((s) => s.metric === metric && Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
+      seen.samples.find((s) => s.metric === metric && Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
     try {
       await waitFor(
-        () => !!find('gpu_power_watts', { gpu: '7' }) && !!find('node_power_watts') && !!find('rapl_power_watts') && !!find('host_memory_total_bytes') && !!inventory?.inventory.bmc,
+        () => !!find('gpu_power_watts', { gpu: '7' }) && !!find('node_power_watts') && !!find('rapl_power_watts') && !!find('host_memory_total_bytes') && !!seen.inventory?.inventory.bmc,
         30_000,
         'samples from all four sources',
       );
@@ -90,10 +71,10 @@ collectors:
     expect(find('node_power_watts', { source: 'dcmi' })!.value).toBe(840);
     expect(find('ipmi_temperature_celsius', { sensor: 'Inlet_Temp' })!.value).toBe(24);
     expect(find('rapl_power_watts', { zone: 'package-0' })!.value).toBeGreaterThan(0);
-    expect(JSON.stringify(inventory!.inventory)).toContain('NVIDIA H100 80GB HBM3');
-    expect(inventory!.node).toBe('gpu-07');
+    expect(JSON.stringify(seen.inventory!.inventory)).toContain('NVIDIA H100 80GB HBM3');
+    expect(seen.inventory!.node).toBe('gpu-07');
     // SIGTERM publishes a clean offline status with the sources it ran.
-    await waitFor(() => status?.state === 'offline', 10_000, 'offline status after SIGTERM');
-    expect(Object.keys(status!.sources ?? {}).sort()).toEqual(expect.arrayContaining(['gpu', 'host', 'ipmi', 'rapl']));
+    await waitFor(() => seen.status?.state === 'offline', 10_000, 'offline status after SIGTERM');
+    expect(Object.keys(seen.status!.sources ?? {}).sort()).toEqual(expect.arrayContaining(['gpu', 'host', 'ipmi', 'rapl']));
   }, 90_000);
 });
