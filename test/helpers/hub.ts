@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { stringify as stringifyYaml } from 'yaml';
 import { loadHubConfig } from '../../hub/config.js';
+import { openHubDb } from '../../hub/core/db.js';
+import { hubFiles } from '../../hub/core/paths.js';
+import { Authenticator } from '../../hub/identity/authenticator.js';
+import { NodeStore } from '../../hub/identity/nodes.js';
+import { UserStore } from '../../hub/identity/users.js';
 import type { RunningHub } from '../../hub/runtime.js';
 import { MESSAGE_VERSION, type Sample } from '../../shared/schema/message.js';
 import { memoryLogger } from './logger.js';
@@ -25,6 +30,16 @@ export function writeHubConfig(yaml: string, dir = mkdtempSync(join(tmpdir(), 'k
 export function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { logs: string[] } {
   // HTTP on a free port unless the test says otherwise: suites run in parallel.
   return spawnProgram('hub/main.ts', args, { KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD, KCLOUD_HUB_HTTP_PORT: '0', KCLOUD_HUB_HTTP_HOST: '127.0.0.1', ...env });
+}
+
+/** Checks a credential against a hub's hub.db the way the broker does (the principal, or null). */
+export async function login(dataDir: string, username: string, password: string) {
+  const db = openHubDb(hubFiles(dataDir).db);
+  try {
+    return await new Authenticator(new NodeStore(db), new UserStore(db), 0).authenticate(username, password);
+  } finally {
+    db.close();
+  }
 }
 
 /** Runs the hub CLI to completion and returns its exit code and output. */

@@ -2,21 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openHubDb } from '../../../hub/core/db.js';
-import { hubFiles } from '../../../hub/core/paths.js';
-import { Authenticator } from '../../../hub/identity/authenticator.js';
-import { NodeStore } from '../../../hub/identity/nodes.js';
-import { UserStore } from '../../../hub/identity/users.js';
-import { runHubCli, writeHubConfig } from '../../helpers/hub.js';
-
-async function login(dataDir: string, username: string, password: string) {
-  const db = openHubDb(hubFiles(dataDir).db);
-  try {
-    return await new Authenticator(new NodeStore(db), new UserStore(db), 0).authenticate(username, password);
-  } finally {
-    db.close();
-  }
-}
+import { login, runHubCli, writeHubConfig } from '../../helpers/hub.js';
 
 describe('kcloud-hub user (CLI as a child process)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-hub-cli-'));
