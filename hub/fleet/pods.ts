@@ -1,4 +1,5 @@
 import type { LatestSample, LatestValues } from './latest-values.js';
+import { roundWatts } from './power.js';
 
 /** One process of a pod on one GPU, from its gpu_process_* series. */
 export interface PodProcess {
@@ -43,7 +44,6 @@ export interface PodView {
 }
 
 const PROCESS_METRICS = ['gpu_process_power_watts', 'gpu_process_memory_used_bytes'] as const;
-const round = (n: number) => Math.round(n * 1000) / 1000;
 const orNull = (s: string | undefined) => (s ? s : null);
 
 /**
@@ -75,7 +75,7 @@ export function listPods(latest: LatestValues, since: number): PodView[] {
     pod.status = 'running';
     if (metric === 'gpu_process_power_watts') {
       proc.powerWatts = s.value;
-      pod.powerWatts = round((pod.powerWatts ?? 0) + s.value);
+      pod.powerWatts = roundWatts((pod.powerWatts ?? 0) + s.value);
     } else {
       proc.memoryUsedBytes = s.value;
       pod.gpuMemoryUsedBytes = (pod.gpuMemoryUsedBytes ?? 0) + s.value;

@@ -1,6 +1,6 @@
 import { runQuery } from '../../shared/query/engine.js';
 import type { Matcher, SeriesSource } from '../../shared/query/types.js';
-import { combinePower, sumKnown, type PowerParts } from '../fleet/power.js';
+import { combinePower, roundWatts, sumKnown, type PowerParts } from '../fleet/power.js';
 
 /** One step of GET /monitoring/timeseries/power; a part no node reported in the step is null. */
 export interface PowerPoint {
@@ -73,10 +73,9 @@ export function powerSeries(source: SeriesSource, range: { start: number; end: n
 /** The seed's `summary`: steps with data and the total power's average, max and min over them. */
 export function summarizeSeries(points: readonly PowerPoint[]): PowerSeriesSummary {
   const totals = points.map((p) => p.total_power_watts).filter((v): v is number => v !== null);
-  const round = (n: number) => Math.round(n * 1000) / 1000;
   return {
     total_samples: points.length,
-    average_power_watts: totals.length ? round(totals.reduce((a, b) => a + b, 0) / totals.length) : null,
+    average_power_watts: totals.length ? roundWatts(totals.reduce((a, b) => a + b, 0) / totals.length) : null,
     max_power_watts: totals.length ? Math.max(...totals) : null,
     min_power_watts: totals.length ? Math.min(...totals) : null,
   };

@@ -69,12 +69,9 @@ function gpuListReadings(g: GpuView) {
 function gpuMetrics(g: GpuView) {
   const r = g.readings;
   return {
-    power_watts: r.powerWatts,
+    ...gpuListReadings(g),
     power_limit_watts: r.powerLimitWatts,
-    temperature_celsius: r.temperatureCelsius,
-    utilization_percent: r.utilizationPercent,
     memory_utilization_percent: r.memoryUtilizationPercent,
-    memory_used_mb: mib(r.memoryUsedBytes),
     process_count: g.processCount,
     last_sample_at: iso(r.ts),
   };

@@ -5,12 +5,11 @@ import type { RouteModule } from '../types.js';
 import { envelope } from './envelope.js';
 import { CommonQuery, NameSchema } from './params.js';
 import { IpmiPowerResponse, IpmiTemperatureResponse, NodeSensorsResponse, SensorListResponse } from './schemas/hardware.js';
+import { sumKnown } from '../../fleet/power.js';
 
 const TAGS = ['hardware'];
 const ACCESS = { access: 'metrics:read' } as const;
 const FRESHNESS = 'Readings older than api.staleAfter are left out (a BMC that stopped answering shows empty groups and null totals).';
-
-const round = (n: number) => Math.round(n * 1000) / 1000;
 
 const reading = (r: SensorReading) => ({ name: r.name, id: r.id, value: r.value, unit: r.unit, state: r.state, timestamp: new Date(r.ts).toISOString() });
 
@@ -113,7 +112,7 @@ export const hardwareRoutes: RouteModule = (app, deps) => {
       return envelope(request, 'ipmi_power', rows, {
         cluster: request.query.cluster,
         dataSource: 'ipmi',
-        extra: { summary: { total_power_watts: totals.length ? round(totals.reduce((a, b) => a + b, 0)) : null, node_count: rows.length, nodes_with_reading: totals.length } },
+        extra: { summary: { total_power_watts: sumKnown(totals), node_count: rows.length, nodes_with_reading: totals.length } },
       });
     },
   );

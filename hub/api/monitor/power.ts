@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { sumPower, type NodePower } from '../../fleet/power.js';
+import { sumKnown, sumPower, type NodePower } from '../../fleet/power.js';
 import { attributeGpuPower, type AttributionLevel } from '../../streams/gpu-attribution.js';
 import { integratedPower, type IntegratedPower } from '../../streams/integrated-power.js';
 import { powerSeries, summarizeSeries } from '../../streams/power-series.js';
@@ -53,7 +53,7 @@ export const powerRoutes: RouteModule = (app, deps) => {
       const since = deps.fleet.freshSince();
       const gpus = deps.fleet.latest.select('gpu_power_watts', { cluster }, since);
       const buckets = attributeGpuPower(gpus, deps.fleet.latest.select('gpu_process_power_watts', { cluster }, since), by as AttributionLevel);
-      const total = buckets.length ? Math.round(buckets.reduce((s, b) => s + b.watts, 0) * 1000) / 1000 : null;
+      const total = sumKnown(buckets.map((b) => b.watts));
       const data = buckets.map((b) => ({
         namespace: b.namespace,
         ...(by === 'workload' ? { workload: b.pod } : {}),
