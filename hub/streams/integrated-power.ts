@@ -3,13 +3,17 @@ import type { LatestSample } from '../fleet/latest-values.js';
 import { fleetPower, roundWatts, sumKnown, sumPower, type NodePower } from '../fleet/power.js';
 import { attributeGpuPower } from './gpu-attribution.js';
 
-/** The seed's integrated power (GET /monitoring/power `data`, the stream snapshots), plus where each number comes from. */
-export interface IntegratedPower {
+/** The seed's five power figures (integrated power, stream snapshots, time-series steps); a part nobody reports is null. */
+export interface PowerWatts {
   total_power_watts: number | null;
   gpu_power_watts: number | null;
   cpu_power_watts: number | null;
   memory_power_watts: number | null;
   other_power_watts: number | null;
+}
+
+/** The seed's integrated power (GET /monitoring/power `data`, the stream snapshots), plus where each number comes from. */
+export interface IntegratedPower extends PowerWatts {
   breakdown: {
     /** No NPU collector exists, so NPU power is unknown (null), not 0. */
     accelerators: { gpus: number | null; npus: null };

@@ -1,15 +1,11 @@
 import { runQuery } from '../../shared/query/engine.js';
 import type { Matcher, SeriesSource } from '../../shared/query/types.js';
 import { combinePower, roundWatts, sumKnown, type PowerParts } from '../fleet/power.js';
+import type { PowerWatts } from './integrated-power.js';
 
 /** One step of GET /monitoring/timeseries/power; a part no node reported in the step is null. */
-export interface PowerPoint {
+export interface PowerPoint extends PowerWatts {
   timestamp: string;
-  total_power_watts: number | null;
-  gpu_power_watts: number | null;
-  cpu_power_watts: number | null;
-  memory_power_watts: number | null;
-  other_power_watts: number | null;
 }
 
 export interface PowerSeriesSummary {

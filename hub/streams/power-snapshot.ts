@@ -1,14 +1,9 @@
 import type { Fleet } from '../fleet/fleet.js';
-import { integratedPower, type IntegratedPower } from './integrated-power.js';
+import { integratedPower, type IntegratedPower, type PowerWatts } from './integrated-power.js';
 
 /** What the WebSocket and SSE streams push (seed 4.4): the integrated power now. */
-export interface PowerSnapshot {
+export interface PowerSnapshot extends PowerWatts {
   timestamp: string;
-  total_power_watts: number | null;
-  gpu_power_watts: number | null;
-  cpu_power_watts: number | null;
-  memory_power_watts: number | null;
-  other_power_watts: number | null;
   /** The same object as GET /monitoring/power's `breakdown`. */
   breakdown: IntegratedPower['breakdown'];
   /**
