@@ -2,7 +2,9 @@
  * The built hub (`dist/hub/main.js run`, what systemd runs) as a child
  * process for the benchmarks: a fresh data dir, nodes registered in hub.db
  * before it starts, the embedded broker and HTTP on free loopback ports.
- * BENCH_NODE_FLAGS passes V8 flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+ * It runs with the V8 flags of the shipped unit (systemd/kcloud-hub.service's
+ * NODE_OPTIONS), so the figures are those of the hub as installed;
+ * BENCH_NODE_FLAGS adds more (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,12 @@ export interface BuiltHub {
   stop(): Promise<void>;
 }
 
+/** The flags in a unit's `Environment="NODE_OPTIONS=..."` line, if it has one. */
+function unitNodeOptions(unit: string): string[] {
+  const m = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(readFileSync(unit, 'utf8'));
+  return m ? m[1]!.split(' ').filter(Boolean) : [];
+}
+
 /** Starts the built hub with `nodes` registered (name -> cluster) and `yaml` appended to its config. */
 export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = ''): Promise<BuiltHub> {
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-hub-'));
@@ -42,8 +50,8 @@ export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = '
   const store = new NodeStore(db);
   for (const [name, cluster] of nodes) await store.add(name, cluster, NODE_PASSWORD);
   db.close();
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const repo = resolve(import.meta.dirname, '..');
+  const flags = [...unitNodeOptions(join(repo, 'systemd/kcloud-hub.service')), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(process.execPath, [...flags, join(repo, 'dist/hub/main.js'), 'run', '--config', config], {
     env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { StatusMessage } from '../shared/schema/message.js';
-import type { NodeRef, Rejection, SampleRow } from './ingest/types.js';
+import type { NodeRef, Rejection, StoredRow } from './ingest/types.js';
 
 /** A configured power threshold exceeded by a cluster, a node or the whole fleet. */
 export interface ThresholdEvent {
@@ -18,7 +18,7 @@ export interface ThresholdEvent {
 /** Events ingest emits after a commit; streams, thresholds and alerts listen here. */
 export interface BusEvents {
   /** A stored (not duplicate) telemetry batch. */
-  samples: [{ node: NodeRef; seq: number; rows: SampleRow[] }];
+  samples: [{ node: NodeRef; seq: number; rows: StoredRow[] }];
   'node-status': [{ node: NodeRef; status: StatusMessage; receivedAt: number }];
   /** An inventory message; `changed` when it differs from the node's previous one. */
   inventory: [{ node: NodeRef; inventory: Record<string, unknown>; ts: number; changed: boolean }];

@@ -9,55 +9,53 @@ export interface LatestSample {
   value: number;
 }
 
-function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  return n === Object.keys(b).length;
-}
-
-function canonicalKey(labels: Readonly<Record<string, string>>): string {
-  let key = '';
-  for (const k of Object.keys(labels).sort()) key += `${k}\u0000${labels[k]}\u0001`;
+function canonicalKey(metric: string, labels: Readonly<Record<string, string>>): string {
+  let key = metric;
+  for (const k of Object.keys(labels).sort()) key += `\u0000${k}\u0001${labels[k]}`;
   return key;
 }
 
 /**
  * The newest value of every series, kept in memory from the ingest bus so
  * "current" answers (GPU lists, power now, streams) never read the store.
- * Backfilled samples older than what is held do not replace it.
+ * Keyed by the store's series id, which names one series for the life of
+ * the store (hub/tsdb/series.ts); each held record is updated in place, so
+ * a sample costs a Map lookup and no allocation (keying by sorted labels and
+ * a new record per sample were 10 % of the hub's ingest CPU in
+ * bench/ingest.ts). Rows without a store id (read from a Prometheus, or
+ * a test's) get a negative one here, keyed by their sorted labels; a series
+ * should come always with or always without its id. Backfilled samples older
+ * than what is held do not replace it.
  */
 export class LatestValues {
-  private readonly byMetric = new Map<string, Map<string, LatestSample>>();
-  /**
-   * Sorted labels, computed once per store series: keying the labels of
-   * every row was 7 % of the hub's ingest CPU in bench/ingest.ts, and every
-   * ingested row (and the seed) carries the store's series id. The cached
-   * labels are compared (no sort, no string) because the store may give a
-   * dropped series' id to a new one. A row without an id (a test's bus
-   * event) keys the same way, through its labels.
-   */
-  private readonly keyById = new Map<number, { key: string; labels: Readonly<Record<string, string>> }>();
+  private readonly byId = new Map<number, LatestSample>();
+  private readonly byMetric = new Map<string, Map<number, LatestSample>>();
+  private readonly localIds = new Map<string, number>();
 
-  private keyOf(row: SampleRow): string {
-    if (row.seriesId === undefined) return canonicalKey(row.labels);
-    const held = this.keyById.get(row.seriesId);
-    if (held && sameLabels(held.labels, row.labels)) return held.key;
-    const key = canonicalKey(row.labels);
-    this.keyById.set(row.seriesId, { key, labels: row.labels });
-    return key;
+  private idOf(row: SampleRow): number {
+    if (row.seriesId !== undefined) return row.seriesId;
+    const key = canonicalKey(row.metric, row.labels);
+    let id = this.localIds.get(key);
+    if (id === undefined) this.localIds.set(key, (id = -1 - this.localIds.size));
+    return id;
   }
 
   update(rows: readonly SampleRow[]): void {
     for (const row of rows) {
+      const id = this.idOf(row);
+      const held = this.byId.get(id);
+      if (held) {
+        if (row.ts >= held.ts) {
+          held.ts = row.ts;
+          held.value = row.value;
+        }
+        continue;
+      }
+      const sample = { metric: row.metric, labels: row.labels, ts: row.ts, value: row.value };
+      this.byId.set(id, sample);
       let series = this.byMetric.get(row.metric);
       if (!series) this.byMetric.set(row.metric, (series = new Map()));
-      const key = this.keyOf(row);
-      const held = series.get(key);
-      if (held && held.ts > row.ts) continue;
-      series.set(key, { metric: row.metric, labels: row.labels, ts: row.ts, value: row.value });
+      series.set(id, sample);
     }
   }
 
@@ -69,7 +67,8 @@ export class LatestValues {
     const out: LatestSample[] = [];
     for (const s of series.values()) {
       if (s.ts < since) continue;
-      if (conds.every(([k, v]) => s.labels[k] === v)) out.push(s);
+      // A copy: the held record changes with the next sample, the caller's answer must not.
+      if (conds.every(([k, v]) => s.labels[k] === v)) out.push({ ...s });
     }
     return out;
   }
@@ -77,9 +76,12 @@ export class LatestValues {
   /** Forgets every series of a node (removed with `kcloud-hub node remove`). */
   forgetNode(node: string): void {
     for (const series of this.byMetric.values()) {
-      for (const [key, s] of series) if (s.labels.node === node) series.delete(key);
+      for (const [id, s] of series) {
+        if (s.labels.node !== node) continue;
+        series.delete(id);
+        this.byId.delete(id);
+      }
     }
-    for (const [id, held] of this.keyById) if (held.labels.node === node) this.keyById.delete(id);
   }
 
   /** Fills from the store: the last sample of every series of these metrics within [since, now]. */

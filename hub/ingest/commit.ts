@@ -1,11 +1,11 @@
 import type { HubDb } from '../core/db.js';
 import type { SeqLedger } from './dedupe.js';
 import type { NodeStateWriter } from './node-state.js';
-import type { Accepted, SampleRow, SampleWriter } from './types.js';
+import type { Accepted, SampleRow, SampleWriter, StoredRow } from './types.js';
 
 /** The result of one message inside a group commit. */
 export type Committed =
-  | { status: 'stored'; rows: SampleRow[]; inventoryChanged: boolean }
+  | { status: 'stored'; rows: StoredRow[]; inventoryChanged: boolean }
   | { status: 'duplicate' };
 
 export interface CommitDeps {
@@ -48,10 +48,14 @@ export function commitGroup(items: Accepted[], deps: CommitDeps, now: number): C
     const key = `${a.node.id}:${a.msg.seq}`;
     if (inGroup.has(key) || deps.ledger.has(a.node.id, a.msg.seq)) return { status: 'duplicate' };
     inGroup.add(key);
-    return { status: 'stored', rows: toRows(a), inventoryChanged: false };
+    // Typed as stored: the write below sets every row's seriesId or the filter drops it.
+    return { status: 'stored', rows: toRows(a) as StoredRow[], inventoryChanged: false };
   });
   const rows = results.flatMap((r) => (r.status === 'stored' ? r.rows : []));
-  if (rows.length > 0) deps.writer.write(rows);
+  if (rows.length > 0 && deps.writer.write(rows).rejected > 0) {
+    // Rows the store refused (older than raw retention) have no series and reach no consumer.
+    for (const r of results) if (r.status === 'stored') r.rows = r.rows.filter((row) => row.seriesId !== undefined);
+  }
   deps.db.transaction(() => {
     items.forEach((a, i) => {
       const r = results[i]!;

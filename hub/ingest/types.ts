@@ -10,13 +10,17 @@ export interface SampleRow {
   seriesId?: number;
 }
 
+/** A row the store has written: it carries its series id. */
+export type StoredRow = SampleRow & { seriesId: number };
+
 /**
  * What ingest needs from the time-series store (hub/tsdb implements it):
  * `write` commits all rows in one transaction and returns after the commit,
- * and storing the same (series, ts) twice keeps one sample.
+ * storing the same (series, ts) twice keeps one sample, and every row it
+ * did not reject (too old for retention) gets its `seriesId`.
  */
 export interface SampleWriter {
-  write(rows: SampleRow[]): void;
+  write(rows: SampleRow[]): { rejected: number };
 }
 
 /** The node a message is accepted for. */

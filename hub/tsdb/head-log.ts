@@ -46,9 +46,8 @@ export class HeadLog {
     return st;
   }
 
-  /** Appends one record of samples given flat as [series_id, ts, value, ...]; call inside the write transaction. */
-  append(window: number, flat: readonly number[]): void {
-    const packed = Float64Array.from(flat);
+  /** Appends one record of samples packed as [series_id, ts, value, ...]; call inside the write transaction. */
+  append(window: number, packed: Float64Array): void {
     this.statement(window).run(Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength));
   }
 

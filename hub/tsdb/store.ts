@@ -107,11 +107,11 @@ function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
   const W = opts.chunkWindow;
   const rawCutoff = retentionPlan(opts.retention, W, opts.now()).raw;
   const result: WriteResult = { written: 0, duplicates: 0, rejected: 0 };
-  // (series, ts) of the samples added to the in-memory head, undone if the transaction fails.
-  const added: number[] = [];
+  // The head log records, [series_id, ts, value] triples per window, packed as they are accepted: a batch
+  // almost always falls in one window, so that one needs no grouping and no intermediate array.
+  const records = new Map<number, { packed: Float64Array; n: number }>();
   try {
     db.transaction(() => {
-      const byWindow = new Map<number, number[]>();
       for (const row of rows) {
         const w = Math.floor(row.ts / W) * W;
         if (!Number.isSafeInteger(row.ts) || row.ts < 0 || typeof row.value !== 'number' || w < rawCutoff) {
@@ -124,22 +124,26 @@ function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
           result.duplicates++;
           continue;
         }
-        added.push(id, row.ts);
-        let flat = byWindow.get(w);
-        if (!flat) byWindow.set(w, (flat = []));
-        flat.push(id, row.ts, row.value);
+        let record = records.get(w);
+        if (!record) records.set(w, (record = { packed: new Float64Array(rows.length * 3), n: 0 }));
+        record.packed[record.n++] = id;
+        record.packed[record.n++] = row.ts;
+        record.packed[record.n++] = row.value;
       }
-      for (const [w, flat] of byWindow) log.append(w, flat);
+      for (const [w, { packed, n }] of records) log.append(w, packed.subarray(0, n));
     })();
   } catch (err) {
-    for (let i = 0; i < added.length; i += 2) head.remove(added[i]!, added[i + 1]!, added[i + 1]! + 1);
+    // Undo what reached the in-memory head: the transaction that would have made it durable is gone.
+    for (const { packed, n } of records.values()) {
+      for (let i = 0; i < n; i += 3) head.remove(packed[i]!, packed[i + 1]!, packed[i + 1]! + 1);
+    }
     series.rollback();
     log.rollback();
     throw err;
   }
   series.commit();
   log.commit();
-  result.written = added.length / 2;
+  for (const { n } of records.values()) result.written += n / 3;
   return result;
 }
 

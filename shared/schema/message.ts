@@ -11,8 +11,10 @@ const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' });
 /** Milliseconds since the Unix epoch; bounded so a bogus clock cannot poison the store (2001..2286). */
 const TimestampMs = Type.Integer({ minimum: 1e12, maximum: 1e13 });
 
+/** Label names as Prometheus allows them; a name outside the pattern is refused, not passed through unchecked (TypeBox's default for a pattern-keyed record). */
 export const Labels = Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,63}$' }), Type.String({ maxLength: 256 }), {
   maxProperties: 16,
+  additionalProperties: false,
 });
 export type Labels = Static<typeof Labels>;
 

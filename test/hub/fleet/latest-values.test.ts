@@ -56,14 +56,21 @@ describe('LatestValues', () => {
 });
 
 describe('LatestValues keyed by store series id', () => {
-  it('treats a row with and without the id as the same series, and a reused id with other labels as another', () => {
+  it('takes the id as the series, keeps the newest sample, and answers with copies that later samples do not change', () => {
     const lv = new LatestValues();
     lv.update([{ metric: 'gpu_power_watts', labels: { node: 'a', cluster: 'c', gpu: '0' }, ts: 1, value: 1, seriesId: 7 }]);
-    lv.update([{ metric: 'gpu_power_watts', labels: { gpu: '0', cluster: 'c', node: 'a' }, ts: 2, value: 2 }]);
-    expect(lv.select('gpu_power_watts').map((s) => s.value)).toEqual([2]);
-    // The store gave id 7 to another series after dropping the first: both must stay apart.
-    lv.update([{ metric: 'gpu_power_watts', labels: { node: 'b', cluster: 'c', gpu: '0' }, ts: 3, value: 3, seriesId: 7 }]);
-    lv.update([{ metric: 'gpu_power_watts', labels: { node: 'a', cluster: 'c', gpu: '0' }, ts: 4, value: 4, seriesId: 8 }]);
-    expect(lv.select('gpu_power_watts').map((s) => [s.labels.node, s.value]).sort()).toEqual([['a', 4], ['b', 3]]);
+    const before = lv.select('gpu_power_watts');
+    // The same series, its labels in another order: the id says which series it is.
+    lv.update([{ metric: 'gpu_power_watts', labels: { gpu: '0', cluster: 'c', node: 'a' }, ts: 3, value: 3, seriesId: 7 }]);
+    lv.update([{ metric: 'gpu_power_watts', labels: { node: 'a', cluster: 'c', gpu: '0' }, ts: 2, value: 2, seriesId: 7 }]);
+    lv.update([{ metric: 'gpu_power_watts', labels: { node: 'b', cluster: 'c', gpu: '0' }, ts: 1, value: 10, seriesId: 8 }]);
+    expect(before).toEqual([{ metric: 'gpu_power_watts', labels: { node: 'a', cluster: 'c', gpu: '0' }, ts: 1, value: 1 }]);
+    expect(lv.select('gpu_power_watts').map((s) => [s.labels.node, s.ts, s.value])).toEqual([
+      ['a', 3, 3],
+      ['b', 1, 10],
+    ]);
+    lv.forgetNode('a');
+    lv.update([{ metric: 'gpu_power_watts', labels: { node: 'a', cluster: 'c', gpu: '0' }, ts: 2, value: 2, seriesId: 7 }]);
+    expect(lv.select('gpu_power_watts', { node: 'a' }).map((s) => s.value)).toEqual([2]);
   });
 });

@@ -300,6 +300,42 @@ describe('tsdb store', () => {
     expect(db.stats()).toMatchObject({ series: 0, samples: 0, chunks: 0 });
   });
 
+  it('never gives a dropped series id to another series, also after a reopen', () => {
+    const file = tmpDbPath();
+    const first = store(file, { retention: { raw: '1d' } }).db;
+    first.write([power(T0, 1, '0'), power(T0 + 2 * DAY, 1, '1')]);
+    const old = idOf(first, 'gpu_power_watts', '0');
+    const newest = idOf(first, 'gpu_power_watts', '1');
+    expect(newest).toBeGreaterThan(old);
+    // Retention drops the series with the highest id (gpu 1's last sample is older than the new cutoff).
+    clock = T0 + 5 * DAY;
+    expect(first.applyRetention(clock).series).toBe(2);
+    first.close();
+    const again = store(file, { retention: { raw: '1d' } }).db;
+    again.write([power(clock, 1, '2'), power(clock, 1, '0')]);
+    const ids = [idOf(again, 'gpu_power_watts', '2'), idOf(again, 'gpu_power_watts', '0')];
+    expect(Math.min(...ids)).toBeGreaterThan(newest);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('resolves the same labels written in any order, with empty values, to one series through the write path', () => {
+    const { db } = store();
+    const rows: TsdbRow[] = [
+      { metric: 'gpu_power_watts', labels: { node: 'n1', gpu: '0' }, ts: T0, value: 1 },
+      { metric: 'gpu_power_watts', labels: { gpu: '0', node: 'n1' }, ts: T0 + 1, value: 2 },
+      { metric: 'gpu_power_watts', labels: { gpu: '0', pod: '', node: 'n1' }, ts: T0 + 2, value: 3 },
+      { metric: 'gpu_power_watts', labels: { node: 'n1', gpu: '0' }, ts: T0 + 3, value: 4 },
+      // Same names and values shifted between labels: another series, though its text joins the same.
+      { metric: 'gpu_power_watts', labels: { node: 'n10', gpu: '' }, ts: T0, value: 5 },
+      { metric: 'gpu_temperature_celsius', labels: { node: 'n1', gpu: '0' }, ts: T0, value: 6 },
+    ];
+    db.write(rows);
+    const ids = rows.map((r) => r.seriesId);
+    expect(new Set(ids.slice(0, 4)).size).toBe(1);
+    expect(new Set(ids).size).toBe(3);
+    expect(raw(db, ids[0]!).map(([, v]) => v)).toEqual([1, 2, 3, 4]);
+  });
+
   it('discards head windows that expired before they were sealed', () => {
     const { db } = store(undefined, { retention: { raw: '1d' } });
     db.write(Array.from({ length: 10 }, (_, i) => power(T0 + i * 1000, i)));

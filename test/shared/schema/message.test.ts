@@ -25,6 +25,9 @@ describe('telemetry message schema', () => {
     ['timestamp in seconds', JSON.stringify({ ...good, ts: 1_763_900_000 }), '/ts'],
     ['node with a wildcard', JSON.stringify({ ...good, node: 'gpu/+' }), '/node'],
     ['extra field', JSON.stringify({ ...good, extra: 1 }), '/extra'],
+    ['label name outside the pattern', JSON.stringify({ ...good, samples: [{ metric: 'gpu_power_watts', labels: { 'bad-name': 'x' }, value: 1 }] }), '/samples/0/labels/bad-name'],
+    ['label of another type under a bad name', JSON.stringify({ ...good, samples: [{ metric: 'gpu_power_watts', labels: { 'a b': { x: 1 } }, value: 1 }] }), '/samples/0/labels/a b'],
+    ['label value not a string', JSON.stringify({ ...good, samples: [{ metric: 'gpu_power_watts', labels: { gpu: 0 }, value: 1 }] }), '/samples/0/labels/gpu'],
   ])('rejects %s and names the field', (_name, payload, field) => {
     const r = decodeMessage('telemetry', payload);
     expect(r.ok).toBe(false);

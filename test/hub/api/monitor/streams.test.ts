@@ -2,6 +2,7 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ThresholdEvent } from '../../../../hub/bus.js';
+import type { StoredRow } from '../../../../hub/ingest/types.js';
 import type { Sample } from '../../../../shared/schema/message.js';
 import { startApiHub, type ApiHub, type TestNode } from '../../../helpers/api.js';
 import { ADMIN_PASSWORD } from '../../../helpers/hub.js';
@@ -262,7 +263,11 @@ describe('power streams, live mode (interval=0)', () => {
       expect(live.frames).toHaveLength(1);
 
       const stored: number[] = [];
-      const onSamples = () => stored.push(Date.now());
+      const storedRows: StoredRow[] = [];
+      const onSamples = ({ rows }: { rows: StoredRow[] }) => {
+        stored.push(Date.now());
+        storedRows.push(...rows);
+      };
       api.hub.bus.on('samples', onSamples);
       const ts = Date.now();
       await api.publishTelemetry(n1, [gpu('GPU-a', 411.25), bmc(900)], ts);
@@ -274,9 +279,11 @@ describe('power streams, live mode (interval=0)', () => {
       await until(() => events.received.some((e) => e.type === 'power_update' && e.data.gpu_power_watts === 411.25), 'the SSE live power_update');
 
       // Two stored batches (two nodes) emitted on the bus in the same turn, as one group commit does: one frame with both.
-      const row = (node: TestNode, metric: string, labels: Record<string, string>, value: number) => ({ metric, labels: { ...labels, node: node.name, cluster: node.cluster }, ts: Date.now(), value });
-      api.hub.bus.emit('samples', { node: { id: -1, name: n1.name, cluster: n1.cluster }, seq: 1000, rows: [row(n1, 'gpu_power_watts', { gpu: '0', uuid: 'GPU-a' }, 100)] });
-      api.hub.bus.emit('samples', { node: { id: -2, name: n2.name, cluster: n2.cluster }, seq: 1000, rows: [row(n2, 'gpu_power_watts', { gpu: '0', uuid: 'GPU-b' }, 50)] });
+      // GPU-a's row carries the series id the store gave it above; GPU-b's is a series the store has not seen yet.
+      const gpuA = storedRows.find((r) => r.metric === 'gpu_power_watts' && r.labels.uuid === 'GPU-a')!.seriesId;
+      const row = (node: TestNode, metric: string, labels: Record<string, string>, value: number, seriesId: number) => ({ metric, labels: { ...labels, node: node.name, cluster: node.cluster }, ts: Date.now(), value, seriesId });
+      api.hub.bus.emit('samples', { node: { id: -1, name: n1.name, cluster: n1.cluster }, seq: 1000, rows: [row(n1, 'gpu_power_watts', { gpu: '0', uuid: 'GPU-a' }, 100, gpuA)] });
+      api.hub.bus.emit('samples', { node: { id: -2, name: n2.name, cluster: n2.cluster }, seq: 1000, rows: [row(n2, 'gpu_power_watts', { gpu: '0', uuid: 'GPU-b' }, 50, 1_000_000)] });
       api.hub.bus.off('samples', onSamples);
       await until(() => live.frames.length >= 3, 'the frame of the two batches');
       await new Promise((r) => setTimeout(r, 500));
