@@ -64,9 +64,11 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const counters = new IngestCounters(registry);
   const bus = new HubBus();
   const external = config.broker.mode === 'external';
+  const ledger = new SeqLedger(db);
   const ingest = new Ingest({
     db,
     writer: tsdb,
+    ledger,
     bus,
     counters,
     log: log.child({ part: 'ingest' }),
@@ -97,7 +99,6 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     throw err;
   }
 
-  const ledger = new SeqLedger(db);
   const maintain = () => {
     const now = Date.now();
     try {

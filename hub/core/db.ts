@@ -2,13 +2,14 @@ import Database from 'better-sqlite3';
 import { CORE_SCHEMA } from './migrations/001-core.js';
 import { AUTH_SCHEMA } from './migrations/002-auth.js';
 import { COLLABORATION_SCHEMA } from './migrations/003-collaboration.js';
+import { SEQ_RANGES_SCHEMA } from './migrations/004-seq-ranges.js';
 
 /**
  * Schema of hub.db, one entry per version; a database is moved forward one
  * step at a time, so the identity issue adds API keys and sessions as step 2
  * without touching an existing hub's users.
  */
-const MIGRATIONS: readonly string[] = [CORE_SCHEMA, AUTH_SCHEMA, COLLABORATION_SCHEMA];
+const MIGRATIONS: readonly string[] = [CORE_SCHEMA, AUTH_SCHEMA, COLLABORATION_SCHEMA, SEQ_RANGES_SCHEMA];
 
 export type HubDb = Database.Database;
 

@@ -56,7 +56,7 @@ export function commitGroup(items: Accepted[], deps: CommitDeps, now: number): C
     // Rows the store refused (older than raw retention) have no series and reach no consumer.
     for (const r of results) if (r.status === 'stored') r.rows = r.rows.filter((row) => row.seriesId !== undefined);
   }
-  deps.db.transaction(() => {
+  const bookkeeping = deps.db.transaction(() => {
     items.forEach((a, i) => {
       const r = results[i]!;
       if (a.kind === 'telemetry') {
@@ -69,6 +69,13 @@ export function commitGroup(items: Accepted[], deps: CommitDeps, now: number): C
         r.inventoryChanged = deps.state.inventory(a.node.id, a.msg, now);
       }
     });
-  })();
+  });
+  try {
+    bookkeeping();
+  } catch (err) {
+    deps.ledger.rollback();
+    deps.state.rollback();
+    throw err;
+  }
   return results;
 }

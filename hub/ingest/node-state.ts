@@ -19,6 +19,7 @@ export class NodeStateWriter {
   private readonly seqStmt;
   private readonly telemetryStmt;
   private readonly seenStmt;
+  private readonly seqs = new Map<number, SeqState>();
 
   constructor(private readonly db: HubDb) {
     this.seqStmt = db.prepare<[number], SeqState>('SELECT last_seq AS lastSeq, gaps, missing FROM nodes WHERE id = ?');
@@ -28,12 +29,23 @@ export class NodeStateWriter {
     this.seenStmt = db.prepare<[number, number]>('UPDATE nodes SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?');
   }
 
-  /** A newly stored telemetry batch. */
+  /**
+   * A newly stored telemetry batch. The seq state is read from hub.db once
+   * per node and then held (only ingest writes it), so a batch costs one
+   * UPDATE; `rollback()` drops what is held when the commit fails.
+   */
   telemetry(nodeId: number, seq: number, samples: number, now: number): void {
-    const row = this.seqStmt.get(nodeId);
-    if (!row) return;
-    const next = advanceSeq(row, seq);
-    this.telemetryStmt.run(now, next.lastSeq, next.gaps, next.missing, samples, nodeId);
+    const held = this.seqs.get(nodeId) ?? this.seqStmt.get(nodeId);
+    if (!held) return;
+    const next = advanceSeq(held, seq);
+    // No row updated: the node was removed meanwhile; read it afresh should it come back.
+    if (this.telemetryStmt.run(now, next.lastSeq, next.gaps, next.missing, samples, nodeId).changes === 0) this.seqs.delete(nodeId);
+    else this.seqs.set(nodeId, next);
+  }
+
+  /** The transaction of the last calls rolled back: hub.db is the truth again. */
+  rollback(): void {
+    this.seqs.clear();
   }
 
   /** Any message from the node, duplicates included. */

@@ -5,7 +5,7 @@ import type { HubDb } from '../core/db.js';
 import { commitGroup, type Committed } from './commit.js';
 import type { IngestCounters } from './counters.js';
 import { decodeIncoming } from './decode.js';
-import { SeqLedger } from './dedupe.js';
+import type { SeqLedger } from './dedupe.js';
 import { GroupCommit } from './group-commit.js';
 import { checkIdentity } from './identity.js';
 import { NodeStateWriter } from './node-state.js';
@@ -15,6 +15,8 @@ import type { Accepted, IncomingMessage, IngestOutcome, NodeRef, Rejection, Samp
 export interface IngestOptions {
   db: HubDb;
   writer: SampleWriter;
+  /** The dedupe ledger; the hub's maintenance prunes the same instance. */
+  ledger: SeqLedger;
   bus: HubBus;
   counters: IngestCounters;
   log: Logger;
@@ -38,7 +40,7 @@ export class Ingest {
   private readonly lookupStmt: Statement<[string], NodeRef>;
 
   constructor(private readonly o: IngestOptions) {
-    const deps = { db: o.db, writer: o.writer, ledger: new SeqLedger(o.db), state: new NodeStateWriter(o.db) };
+    const deps = { db: o.db, writer: o.writer, ledger: o.ledger, state: new NodeStateWriter(o.db) };
     const commit = (items: Accepted[]) => {
       const results = commitGroup(items, deps, Date.now());
       o.counters.commits.inc();

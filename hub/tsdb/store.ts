@@ -112,23 +112,29 @@ function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
   const records = new Map<number, { packed: Float64Array; n: number }>();
   try {
     db.transaction(() => {
+      let previous: number | undefined;
+      let recordWindow = Number.NaN;
+      let record: { packed: Float64Array; n: number } | undefined;
       for (const row of rows) {
         const w = Math.floor(row.ts / W) * W;
         if (!Number.isSafeInteger(row.ts) || row.ts < 0 || typeof row.value !== 'number' || w < rawCutoff) {
           result.rejected++;
           continue;
         }
-        const id = series.resolve(row.metric, row.labels);
+        const id = (previous = series.resolve(row.metric, row.labels, previous));
         (row as TsdbRow).seriesId = id;
         if (!head.insert(id, row.ts, row.value)) {
           result.duplicates++;
           continue;
         }
-        let record = records.get(w);
-        if (!record) records.set(w, (record = { packed: new Float64Array(rows.length * 3), n: 0 }));
-        record.packed[record.n++] = id;
-        record.packed[record.n++] = row.ts;
-        record.packed[record.n++] = row.value;
+        if (w !== recordWindow) {
+          recordWindow = w;
+          record = records.get(w);
+          if (!record) records.set(w, (record = { packed: new Float64Array(rows.length * 3), n: 0 }));
+        }
+        record!.packed[record!.n++] = id;
+        record!.packed[record!.n++] = row.ts;
+        record!.packed[record!.n++] = row.value;
       }
       for (const [w, { packed, n }] of records) log.append(w, packed.subarray(0, n));
     })();

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { hubFiles } from '../../hub/core/paths.js';
 import { openTsdb } from '../../hub/tsdb/store.js';
 import { connectWhenUp, exited, runHubCli, spawnHub, telemetry, writeHubConfig } from '../helpers/hub.js';
+import { storedSeqs } from '../helpers/ledger.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/spawn-agent.js';
 
@@ -101,7 +102,7 @@ describe('hub process durability (kcloud-hub run as a child process)', () => {
 function seqsStored(dataDir: string): Set<number> {
   const db = new Database(hubFiles(dataDir).db, { readonly: true });
   try {
-    return new Set((db.prepare("SELECT seq FROM ingested_seq JOIN nodes ON nodes.id = node_id WHERE name = 'gpu-01'").all() as { seq: number }[]).map((r) => r.seq));
+    return storedSeqs(db, 'gpu-01');
   } finally {
     db.close();
   }

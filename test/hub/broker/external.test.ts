@@ -8,6 +8,7 @@ import { openHubDb } from '../../../hub/core/db.js';
 import { hubFiles } from '../../../hub/core/paths.js';
 import { NodeStore } from '../../../hub/identity/nodes.js';
 import { openTsdb } from '../../../hub/tsdb/store.js';
+import { storedSeqs } from '../../helpers/ledger.js';
 import { startMosquitto, type Mosquitto } from '../../helpers/mosquitto.js';
 import { startTestHub, telemetry, type TestHub } from '../../helpers/hub.js';
 import { waitFor } from '../../helpers/spawn-agent.js';
@@ -77,7 +78,7 @@ describe('external broker mode (real mosquitto 2.x)', () => {
     const sent = seq - T0;
     await waitFor(() => acked.size === sent, 20_000, 'every publish acknowledged by mosquitto');
     await pub.endAsync();
-    const stored = () => new Set((db.prepare("SELECT seq FROM ingested_seq JOIN nodes ON nodes.id = node_id WHERE name = 'gpu-01'").all() as { seq: number }[]).map((r) => r.seq));
+    const stored = () => storedSeqs(db, 'gpu-01');
     await waitFor(() => stored().size >= acked.size, 30_000, 'every acknowledged seq stored by the hub');
     const got = stored();
     db.close();

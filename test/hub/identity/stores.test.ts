@@ -109,10 +109,10 @@ describe('identity stores and authenticator', () => {
 
   it('removing a node removes its dedupe and inventory rows', async () => {
     const n = await nodes.add('gpu-01', 'lab', 'node-secret-1');
-    db.prepare('INSERT INTO ingested_seq (node_id, seq, received_at) VALUES (?, 1, 1)').run(n.id);
+    db.prepare('INSERT INTO ingested_ranges (node_id, lo, hi, received_at) VALUES (?, 1, 5, 1)').run(n.id);
     db.prepare("INSERT INTO inventory (node_id, ts, hash, body) VALUES (?, 1, 'h', '{}')").run(n.id);
     nodes.remove('gpu-01');
-    expect(db.prepare('SELECT count(*) AS n FROM ingested_seq').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM ingested_ranges').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM inventory').get()).toEqual({ n: 0 });
   });
 });

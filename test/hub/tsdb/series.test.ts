@@ -59,4 +59,44 @@ describe('series index', () => {
     expect(again.find('m', [{ label: 'k', op: '!=', value: '1' }])).toEqual([]);
     db.close();
   });
+
+  it('follows a writer that repeats its order, and a wrong guess never picks the wrong series', () => {
+    const { db, series } = index();
+    const batch = (node: string, gpus: string[]) => gpus.flatMap((gpu) => ['p', 't'].map((metric) => ({ metric, labels: { node, gpu } })));
+    const write = (rows: { metric: string; labels: Record<string, string> }[]) => {
+      let previous: number | undefined;
+      return rows.map((r) => (previous = series.resolve(r.metric, r.labels, previous)));
+    };
+    const first = write(batch('a', ['0', '1']));
+    expect(new Set(first).size).toBe(4);
+    // The same order again: the same ids.
+    expect(write(batch('a', ['0', '1']))).toEqual(first);
+    // Another order, a row left out, another node between: every id is the one its labels name, whatever the guess.
+    const shuffled = write([...batch('a', ['1']), ...batch('b', ['0']), ...batch('a', ['0']).slice(1)]);
+    expect(shuffled).toEqual([first[2], first[3], expect.any(Number), expect.any(Number), first[1]]);
+    expect(shuffled.slice(2, 4).every((id) => !first.includes(id))).toBe(true);
+    // Labels that differ from the guess only by an extra or an empty label.
+    expect(write([{ metric: 'p', labels: { node: 'a', gpu: '0' } }, { metric: 't', labels: { node: 'a', gpu: '0', pod: 'x' } }])[1]).not.toBe(first[1]);
+    expect(write([{ metric: 'p', labels: { node: 'a', gpu: '0' } }, { metric: 't', labels: { node: 'a', gpu: '0', pod: '' } }])[1]).toBe(first[1]);
+    db.close();
+  });
+
+  it('never guesses a series that a rolled-back transaction created', () => {
+    const { db, series } = index();
+    const p = db.transaction(() => series.resolve('p', { gpu: '0' }))();
+    series.commit();
+    let gone = 0;
+    expect(() =>
+      db.transaction(() => {
+        gone = series.resolve('t', { gpu: '0' }, p);
+        throw new Error('write failed');
+      })(),
+    ).toThrow('write failed');
+    series.rollback();
+    const again = db.transaction(() => series.resolve('t', { gpu: '0' }, p))();
+    series.commit();
+    expect(again).not.toBe(gone);
+    expect(series.find('t', []).map((s) => s.id)).toEqual([again]);
+    db.close();
+  });
 });
