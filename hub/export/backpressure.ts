@@ -9,15 +9,17 @@ export class OutputClosedError extends Error {
 }
 
 /**
- * Resolves once `out` can take more (no-op when it can now); rejects when it
- * is destroyed first, so a writer stops producing for a client that left.
+ * Resolves once `stream` (which `needsDrain` says is over its buffer limit)
+ * emits 'drain', at once when it is not; rejects when `out`, the client's
+ * stream it feeds, is destroyed first: then nothing drains any more, and the
+ * writer stops producing for a client that left.
  */
-export function whenWritable(out: Writable): Promise<void> {
+export function whenDrained(stream: Writable, needsDrain: boolean, out: Writable): Promise<void> {
   if (out.destroyed) return Promise.reject(new OutputClosedError());
-  if (!out.writableNeedDrain) return Promise.resolve();
+  if (!needsDrain) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = () => {
-      out.off('drain', onDrain);
+      stream.off('drain', onDrain);
       out.off('close', onClose);
     };
     const onDrain = () => {
@@ -28,7 +30,7 @@ export function whenWritable(out: Writable): Promise<void> {
       done();
       reject(new OutputClosedError());
     };
-    out.on('drain', onDrain);
+    stream.on('drain', onDrain);
     out.on('close', onClose);
   });
 }

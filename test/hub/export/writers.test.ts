@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,26 @@ describe('table writers', () => {
     const script = 'import json,sys,openpyxl; wb=openpyxl.load_workbook(sys.argv[1]); print(json.dumps({ws.title: [r[1] for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}))';
     const { stdout } = await execa('/usr/bin/python3', ['-c', script, file]);
     expect(JSON.parse(stdout)).toEqual({ power: ['node', 'n0', 'n1'], 'power (2)': ['node', 'n2', 'n3'], 'power (3)': ['node', 'n4'] });
+  });
+
+  it('excel: takes no more rows while the client is not reading', async () => {
+    const out = new PassThrough(); // never read, like a client that stopped reading
+    const total = 200_000;
+    let produced = 0;
+    const rows = (async function* () {
+      for (let i = 0; i < total; i++) {
+        produced++;
+        yield { ...ROWS[0]!, power_watts: i };
+      }
+    })();
+    const writing = TABLE_WRITERS.excel({ title: 'power', columns: COLUMNS, rows }, out, META);
+    // The zip reached the client; then give deflate and the pipes turns to fill up behind it.
+    await once(out, 'readable');
+    for (let i = 0; i < 100; i++) await new Promise((resolve) => setImmediate(resolve));
+    // Without the wait on the zip, every row is read and its XML held before the zip writes a byte.
+    expect(produced).toBeLessThan(total / 10);
+    out.destroy();
+    await expect(writing).rejects.toBeInstanceOf(OutputClosedError);
   });
 
   it('pdf: the rows as text, nulls as -', async () => {
