@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { Counter, Gauge } from 'prom-client';
-import { lastFrameEncoder } from '../../streams/frame-encoder.js';
+import { lastTextFrameEncoder } from '../../streams/frame-encoder.js';
 import { PowerStreams } from '../../streams/power-streams.js';
 import { SseConnection } from '../../streams/sse-connection.js';
+import { wsFrameWriter } from '../../streams/ws-frame-writer.js';
 import { EventStreamResponse } from './schemas/files.js';
 import type { RouteModule } from '../types.js';
 
@@ -41,8 +42,8 @@ export const streamsRoutes: RouteModule = (app, deps) => {
   const streams = new PowerStreams({ bus: deps.bus, fleet: deps.fleet, log: deps.log, thresholds: deps.config.thresholds, firstEventId: deps.startedAt });
   const sse = new Set<SseConnection>();
   let wsClients = 0;
-  // Every client of a tick gets the same snapshot object: encoded once for all of them.
-  const frame = lastFrameEncoder();
+  // Every client of a tick gets the same snapshot object: encoded and framed once for all of them.
+  const frame = lastTextFrameEncoder();
   const dropped = new Counter({ name: 'kcloud_hub_stream_frames_dropped_total', help: 'WebSocket power snapshots skipped for clients that could not keep up', registers: [deps.registry] });
   new Gauge({
     name: 'kcloud_hub_stream_clients',
@@ -64,12 +65,9 @@ export const streamsRoutes: RouteModule = (app, deps) => {
   app.get('/monitoring/stream/power', { websocket: true, config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], description: WS_DESCRIPTION, querystring: StreamQuery } }, (socket, request) => {
     const intervalMs = (request.query.interval ?? 5) * 1000;
     wsClients++;
-    const push = (snapshot: object) => {
-      if (socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount > WS_MAX_BUFFERED_BYTES) return dropped.inc();
-      // A text frame although a Buffer is passed: the JSON is sent as encoded once above.
-      socket.send(frame(snapshot), { binary: false });
-    };
+    // The upgraded request's socket is the one ws reads and writes.
+    const write = wsFrameWriter(socket, request.raw.socket, WS_MAX_BUFFERED_BYTES, () => dropped.inc());
+    const push = (snapshot: object) => write(frame(snapshot));
     // The current state at once, so a dashboard need not wait a whole interval for its first numbers.
     push(streams.snapshot(Date.now()));
     const unsubscribe = streams.subscribeSnapshots(intervalMs, push);

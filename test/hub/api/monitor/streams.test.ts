@@ -73,7 +73,11 @@ describe('power streams (seed 4.4 WebSocket, 4.5 SSE) and thresholds', () => {
       new Promise<{ ws: WebSocket; messages: Record<string, unknown>[] }>((resolve, reject) => {
         const ws = new WebSocket(wsUrl('?interval=1'), { headers: { authorization: AUTH } });
         const messages: Record<string, unknown>[] = [];
-        ws.on('message', (m) => messages.push(JSON.parse(String(m)) as Record<string, unknown>));
+        ws.on('message', (m, isBinary) => {
+          // Text frames, as a browser's `event.data` string expects.
+          expect(isBinary).toBe(false);
+          messages.push(JSON.parse(String(m)) as Record<string, unknown>);
+        });
         ws.once('open', () => resolve({ ws, messages }));
         ws.once('error', reject);
       });
@@ -251,7 +255,10 @@ describe('power streams, live mode (interval=0)', () => {
     const live = await new Promise<{ ws: WebSocket; frames: Record<string, unknown>[] }>((resolve, reject) => {
       const ws = new WebSocket(`${api.api.replace('http', 'ws')}/api/v1/monitoring/stream/power?interval=0`, { headers: { authorization: AUTH } });
       const frames: Record<string, unknown>[] = [];
-      ws.on('message', (m) => frames.push(JSON.parse(String(m)) as Record<string, unknown>));
+      ws.on('message', (m, isBinary) => {
+        expect(isBinary).toBe(false);
+        frames.push(JSON.parse(String(m)) as Record<string, unknown>);
+      });
       ws.once('open', () => resolve({ ws, frames }));
       ws.once('error', reject);
     });
