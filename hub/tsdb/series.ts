@@ -42,7 +42,7 @@ interface StoredSeries extends SeriesRef {
  * so consumers may key anything by series id for the life of the file.
  */
 export class SeriesIndex {
-  private readonly byCanonical = new Map<string, number>();
+  private readonly byCanonical = new Map<string, StoredSeries>();
   /** hashOf(metric, labels as written) -> the series written with that hash. */
   private readonly byHash = new Map<number, StoredSeries[]>();
   private readonly byMetric = new Map<string, SeriesRef[]>();
@@ -67,7 +67,7 @@ export class SeriesIndex {
   }
 
   private add(ref: StoredSeries, canonical: string): void {
-    this.byCanonical.set(`${ref.metric}\u0000${canonical}`, ref.id);
+    this.byCanonical.set(`${ref.metric}\u0000${canonical}`, ref);
     this.byId.set(ref.id, ref);
     const list = this.byMetric.get(ref.metric);
     if (list) list.push(ref);
@@ -86,30 +86,29 @@ export class SeriesIndex {
     const before = previous === undefined ? undefined : this.byId.get(previous);
     const guess = before?.next;
     if (guess && guess.metric === metric && sameLabels(guess, labels)) return guess.id;
-    const id = this.lookup(metric, labels);
-    if (before) before.next = this.byId.get(id);
-    return id;
+    const found = this.lookup(metric, labels);
+    if (before) before.next = found;
+    return found.id;
   }
 
-  private lookup(metric: string, labels: Labels | undefined): number {
+  private lookup(metric: string, labels: Labels | undefined): StoredSeries {
     const hash = hashOf(metric, labels);
     const candidates = this.byHash.get(hash);
     if (candidates) {
-      for (const ref of candidates) if (ref.metric === metric && sameLabels(ref, labels)) return ref.id;
+      for (const ref of candidates) if (ref.metric === metric && sameLabels(ref, labels)) return ref;
     }
     const canonical = canonicalLabels(labels);
-    let id = this.byCanonical.get(`${metric}\u0000${canonical}`);
-    if (id === undefined) {
-      id = this.nextId++;
+    let ref = this.byCanonical.get(`${metric}\u0000${canonical}`);
+    if (!ref) {
+      const id = this.nextId++;
       this.insert.run(id, metric, canonical);
-      const ref = stored(id, metric, canonical);
+      ref = stored(id, metric, canonical);
       this.add(ref, canonical);
       this.pending.push(ref);
     }
-    const ref = this.byId.get(id)!;
     if (candidates) candidates.push(ref);
     else this.byHash.set(hash, [ref]);
-    return id;
+    return ref;
   }
 
   /** Called when the write transaction committed. */
