@@ -113,8 +113,6 @@ function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
   try {
     db.transaction(() => {
       let previous: number | undefined;
-      let recordWindow = Number.NaN;
-      let record: { packed: Float64Array; n: number } | undefined;
       for (const row of rows) {
         const w = Math.floor(row.ts / W) * W;
         if (!Number.isSafeInteger(row.ts) || row.ts < 0 || typeof row.value !== 'number' || w < rawCutoff) {
@@ -127,14 +125,11 @@ function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
           result.duplicates++;
           continue;
         }
-        if (w !== recordWindow) {
-          recordWindow = w;
-          record = records.get(w);
-          if (!record) records.set(w, (record = { packed: new Float64Array(rows.length * 3), n: 0 }));
-        }
-        record!.packed[record!.n++] = id;
-        record!.packed[record!.n++] = row.ts;
-        record!.packed[record!.n++] = row.value;
+        let record = records.get(w);
+        if (!record) records.set(w, (record = { packed: new Float64Array(rows.length * 3), n: 0 }));
+        record.packed[record.n++] = id;
+        record.packed[record.n++] = row.ts;
+        record.packed[record.n++] = row.value;
       }
       for (const [w, { packed, n }] of records) log.append(w, packed.subarray(0, n));
     })();
