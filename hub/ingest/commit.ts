@@ -52,7 +52,8 @@ export function commitGroup(items: Accepted[], deps: CommitDeps, now: number): C
     return { status: 'stored', rows: toRows(a) as StoredRow[], inventoryChanged: false };
   });
   const rows = results.flatMap((r) => (r.status === 'stored' ? r.rows : []));
-  if (rows.length > 0 && deps.writer.write(rows).rejected > 0) {
+  const written = rows.length > 0 ? deps.writer.write(rows) : { rejected: 0 };
+  if (written.rejected > 0) {
     // Rows the store refused (older than raw retention) have no series and reach no consumer.
     for (const r of results) if (r.status === 'stored') r.rows = r.rows.filter((row) => row.seriesId !== undefined);
   }
