@@ -9,6 +9,21 @@ import type { Sample } from '../../../../shared/schema/message.js';
 import { startApiHub, type ApiHub, type TestNode } from '../../../helpers/api.js';
 import { REPO, SHARED } from '../../../helpers/spawn-agent.js';
 
+/** The GPU detail fields that come from the agent's inventory facts (architecture, PCIe link, ECC, persistence). */
+function hardwareFacts(inv: GpuInventory) {
+  return {
+    architecture: inv.architecture,
+    compute_capability: inv.computeCapability,
+    pcie_generation: inv.pcieGeneration.max,
+    pcie_link_width: inv.pcieLinkWidth.max,
+    pcie_generation_current: inv.pcieGeneration.current,
+    pcie_link_width_current: inv.pcieLinkWidth.current,
+    ecc_enabled: inv.eccEnabled,
+    persistence_mode_enabled: inv.persistenceModeEnabled,
+    memory_bus_width: null,
+  };
+}
+
 const MIB = 1024 * 1024;
 const MIN = 60_000;
 const FAKE_NVIDIA_SMI = join(REPO, 'test/fakes/nvidia-smi');
@@ -193,15 +208,7 @@ describe('monitor API: accelerators', () => {
       pci_bus_id: inv.pciBusId,
       power_limit_watts: inv.powerLimits.enforcedWatts,
       power_default_watts: inv.powerLimits.defaultWatts,
-      architecture: inv.architecture,
-      compute_capability: inv.computeCapability,
-      pcie_generation: inv.pcieGeneration.max,
-      pcie_link_width: inv.pcieLinkWidth.max,
-      pcie_generation_current: inv.pcieGeneration.current,
-      pcie_link_width_current: inv.pcieLinkWidth.current,
-      ecc_enabled: inv.eccEnabled,
-      persistence_mode_enabled: inv.persistenceModeEnabled,
-      memory_bus_width: null,
+      ...hardwareFacts(inv),
     });
     // Not null by accident: the A100's XML prints these (`Ampere`, gen 4, `16x`, ECC `Enabled`, persistence `Disabled`).
     expect([inv.architecture, inv.pcieGeneration.max, inv.pcieLinkWidth.max, inv.eccEnabled, inv.persistenceModeEnabled]).toEqual(['Ampere', 4, 16, true, false]);
@@ -315,15 +322,7 @@ describe('monitor API: GPU detail facts from the agent\'s inventory read', () =>
     const body = await api.json('/api/v1/accelerators/gpus/nvidia0?node=l40s-node');
     expect(body.data).toMatchObject({
       uuid: inv.uuid,
-      architecture: inv.architecture,
-      compute_capability: inv.computeCapability,
-      pcie_generation: inv.pcieGeneration.max,
-      pcie_link_width: inv.pcieLinkWidth.max,
-      pcie_generation_current: inv.pcieGeneration.current,
-      pcie_link_width_current: inv.pcieLinkWidth.current,
-      ecc_enabled: inv.eccEnabled,
-      persistence_mode_enabled: inv.persistenceModeEnabled,
-      memory_bus_width: null,
+      ...hardwareFacts(inv),
     });
     // All present in this capture (`Ada Lovelace`, `8.9`, gen 4 x16, ECC `Enabled`, persistence `Disabled`), so none of the above is a null matching a null.
     expect([inv.architecture, inv.computeCapability, inv.pcieGeneration.max, inv.pcieLinkWidth.max, inv.eccEnabled, inv.persistenceModeEnabled]).toEqual(['Ada Lovelace', '8.9', 4, 16, true, false]);
