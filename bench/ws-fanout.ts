@@ -3,7 +3,7 @@
  * WebSocket frame that reflects it, in the live mode of
  * WS /api/v1/monitoring/stream/power?interval=0 (docs/api-streams.md).
  *
- * The built hub runs as a child process (default config: 5 ms group commit).
+ * The built hub runs as a child process (default config: a group commit per event-loop turn).
  * This process plays BENCH_NODES agents publishing QoS 1 telemetry (GPU and
  * BMC power, sample time = publish time, strictly increasing across the
  * batches) at R batches/s in total, and C WebSocket clients (Basic auth as
@@ -21,9 +21,9 @@
  * (default 10) after BENCH_WARMUP_SECONDS (default 2) of the same load that
  * is not counted.
  * Batches stored in one turn make one frame (docs/api-streams.md), so frames/s
- * can fall below C x R; "deliveries" counts batches x clients. The hub's
- * group-commit window (ingest.groupCommit, 5 ms by default) is part of the
- * latency; BENCH_GROUP_COMMIT (e.g. 0ms) sets it to see the rest alone.
+ * can fall below C x R; "deliveries" counts batches x clients. A hub
+ * group-commit window (ingest.groupCommit, 0 by default: one turn) is part
+ * of the latency; BENCH_GROUP_COMMIT (e.g. 5ms) sets one.
  * The load generator shares this machine's cores with the hub: its CPU is
  * printed next to the hub's. Over loopback, most of each of the hub's socket
  * writes is the kernel's TCP receive path for the client, run inside the
@@ -196,7 +196,7 @@ for (let tries = 0; ; tries++) {
   }
 }
 
-console.log(`hub ingest.groupCommit: ${groupCommit ?? '5ms (default)'}`);
+console.log(`hub ingest.groupCommit: ${groupCommit ?? '0ms (default)'}`);
 console.log(`machine: ${cpus().length} cores shared by the hub and this load generator (${NODES} MQTT publishers and every WebSocket client run in this one process)`);
 let k = 0;
 /** Publishes `rate` batches/s, paced by the clock, for `secs` seconds; returns how many. */

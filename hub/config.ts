@@ -59,8 +59,12 @@ export const HubConfigSchema = Type.Object({
   ),
   ingest: Type.Object(
     {
-      /** Messages arriving within this window share one transaction. */
-      groupCommit: Type.String({ ...Duration, default: '5ms' }),
+      /**
+       * Messages arriving within this window share one transaction. 0: a group
+       * is what one turn of the event loop read, so groups grow with the load
+       * by themselves and a quiet hub commits at once (docs/hub.md).
+       */
+      groupCommit: Type.String({ ...Duration, default: '0ms' }),
       maxGroup: Type.Integer({ default: 1000, minimum: 1 }),
     },
     { default: {} },

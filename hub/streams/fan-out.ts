@@ -1,9 +1,11 @@
+import type { SlicedFanOut } from './sliced-fan-out.js';
+
 /**
- * Computes a value once and hands it to every listener. A listener that
- * throws is reported and the others still get the value; a failed
- * computation is reported and nobody gets anything this round.
+ * Computes a value once and sends it to every listener of `fanOut`. A failed
+ * computation is reported and nobody gets anything this round; a listener
+ * that throws is reported by the fan-out and the others still get the value.
  */
-export function computeAndFanOut<T>(compute: (now: number) => T, listeners: ReadonlySet<(value: T) => void>, onError: (err: unknown) => void): void {
+export function computeAndFanOut<T>(compute: (now: number) => T, fanOut: SlicedFanOut<T>, onError: (err: unknown) => void): void {
   let value: T;
   try {
     value = compute(Date.now());
@@ -11,12 +13,5 @@ export function computeAndFanOut<T>(compute: (now: number) => T, listeners: Read
     onError(err);
     return;
   }
-  // A copy: a listener may unsubscribe (a socket closing) while we iterate.
-  for (const l of [...listeners]) {
-    try {
-      l(value);
-    } catch (err) {
-      onError(err);
-    }
-  }
+  fanOut.send(value);
 }

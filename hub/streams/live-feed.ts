@@ -1,4 +1,5 @@
 import { computeAndFanOut } from './fan-out.js';
+import { SlicedFanOut } from './sliced-fan-out.js';
 
 /** Connects a trigger to whatever signals new data (the ingest bus); returns the function that disconnects it. */
 export type TriggerSource = (trigger: () => void) => () => void;
@@ -9,16 +10,20 @@ export type TriggerSource = (trigger: () => void) => () => void;
  * the batches one group commit stores, or that otherwise arrive in the same
  * turn, make one value, computed once and handed to every subscriber. The
  * computation runs after every bus handler of the batch (the latest values
- * are updated by then). Listens to its source only while it has subscribers.
+ * are updated by then). The value goes out in slices (sliced-fan-out.ts), so
+ * the next batch is read and stored while hundreds of clients are written
+ * to, and its value replaces the older one for the clients still waiting.
+ * Listens to its source only while it has subscribers.
  */
 export class LiveFeed<T> {
   private readonly listeners = new Set<(value: T) => void>();
+  private readonly fanOut: SlicedFanOut<T>;
   private pending: NodeJS.Immediate | null = null;
   private detach: (() => void) | null = null;
   private readonly trigger = () => {
     this.pending ??= setImmediate(() => {
       this.pending = null;
-      computeAndFanOut(this.compute, this.listeners, this.onError);
+      computeAndFanOut(this.compute, this.fanOut, this.onError);
     });
   };
 
@@ -26,7 +31,9 @@ export class LiveFeed<T> {
     private readonly source: TriggerSource,
     private readonly compute: (now: number) => T,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.fanOut = new SlicedFanOut(this.listeners, onError);
+  }
 
   /** Calls `listener` with the value computed after each turn that brought new data, until the returned function is called. */
   subscribe(listener: (value: T) => void): () => void {
@@ -50,5 +57,6 @@ export class LiveFeed<T> {
     this.detach = null;
     if (this.pending) clearImmediate(this.pending);
     this.pending = null;
+    this.fanOut.stop();
   }
 }
