@@ -1,4 +1,4 @@
-import type { HubDb } from '../core/db.js';
+import type { TransactionRunner } from '../core/transaction-runner.js';
 import type { SeqLedger } from './dedupe.js';
 import type { NodeStateWriter } from './node-state.js';
 import type { Accepted, SampleRow, SampleWriter, StoredRow } from './types.js';
@@ -9,7 +9,8 @@ export type Committed =
   | { status: 'duplicate' };
 
 export interface CommitDeps {
-  db: HubDb;
+  /** hub.db's transaction runner (seqs and node state). */
+  inTransaction: TransactionRunner;
   writer: SampleWriter;
   ledger: SeqLedger;
   state: NodeStateWriter;
@@ -57,7 +58,7 @@ export function commitGroup(items: Accepted[], deps: CommitDeps, now: number): C
     // Rows the store refused (older than raw retention) have no series and reach no consumer.
     for (const r of results) if (r.status === 'stored') r.rows = r.rows.filter((row) => row.seriesId !== undefined);
   }
-  const bookkeeping = deps.db.transaction(() => {
+  const bookkeeping = () => {
     items.forEach((a, i) => {
       const r = results[i]!;
       if (a.kind === 'telemetry') {
@@ -70,9 +71,9 @@ export function commitGroup(items: Accepted[], deps: CommitDeps, now: number): C
         r.inventoryChanged = deps.state.inventory(a.node.id, a.msg, now);
       }
     });
-  });
+  };
   try {
-    bookkeeping();
+    deps.inTransaction(bookkeeping);
   } catch (err) {
     deps.ledger.rollback();
     deps.state.rollback();

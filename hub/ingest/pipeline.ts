@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Logger } from '../../shared/log.js';
 import type { HubBus } from '../bus.js';
 import type { HubDb } from '../core/db.js';
+import { transactionRunner } from '../core/transaction-runner.js';
 import { commitGroup, type Committed } from './commit.js';
 import type { IngestCounters } from './counters.js';
 import { decodeIncoming } from './decode.js';
@@ -40,7 +41,7 @@ export class Ingest {
   private readonly lookupStmt: Statement<[string], NodeRef>;
 
   constructor(private readonly o: IngestOptions) {
-    const deps = { db: o.db, writer: o.writer, ledger: o.ledger, state: new NodeStateWriter(o.db) };
+    const deps = { inTransaction: transactionRunner(o.db), writer: o.writer, ledger: o.ledger, state: new NodeStateWriter(o.db) };
     const commit = (items: Accepted[]) => {
       const results = commitGroup(items, deps, Date.now());
       o.counters.commits.inc();

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Labels } from '../../shared/schema/message.js';
 import type { Bucket, Matcher, SeriesRef, SeriesSource } from '../../shared/query/types.js';
+import { transactionRunner } from '../core/transaction-runner.js';
 import { BlockTables } from './blocks.js';
 import type { SampleColumns } from './chunk.js';
 import { applyRetention, type RetentionResult } from './expire.js';
@@ -73,6 +74,7 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
   const head = new Head();
   const parts: StoreParts = {
     db,
+    inTransaction: transactionRunner(db),
     opts,
     series: new SeriesIndex(db),
     head,
@@ -103,7 +105,7 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
 }
 
 function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
-  const { db, opts, series, head, log } = parts;
+  const { inTransaction, opts, series, head, log } = parts;
   const W = opts.chunkWindow;
   const rawCutoff = retentionPlan(opts.retention, W, opts.now()).raw;
   const result: WriteResult = { written: 0, duplicates: 0, rejected: 0 };
@@ -111,7 +113,7 @@ function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
   // almost always falls in one window, so that one needs no grouping and no intermediate array.
   const records = new Map<number, { packed: Float64Array; n: number }>();
   try {
-    db.transaction(() => {
+    inTransaction(() => {
       let previous: number | undefined;
       for (const row of rows) {
         const w = Math.floor(row.ts / W) * W;
@@ -132,7 +134,7 @@ function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
         record.packed[record.n++] = row.value;
       }
       for (const [w, { packed, n }] of records) log.append(w, packed.subarray(0, n));
-    })();
+    });
   } catch (err) {
     // Undo what reached the in-memory head: the transaction that would have made it durable is gone.
     for (const { packed, n } of records.values()) {
