@@ -13,19 +13,18 @@ const TEXT_MESSAGE = { fin: true, opcode: 0x1, mask: false, readOnly: true, rsv1
  * JSON-encodes each value once however many clients it goes to, as the
  * complete WebSocket text frame (header and payload in one buffer) that
  * `ws.send(json)` would write, so that every connection gets the same bytes
- * in one socket write (ws-frame-writer.ts). A fan-out hands the same object
- * to every subscriber in a row, so remembering the last one is enough. At
- * 500 live clients that is one JSON.stringify and one frame per snapshot
+ * in one socket write (ws-frame-writer.ts). Frames are remembered per value
+ * object for as long as the value lives: a value's round reaches its
+ * clients in slices over several turns (sliced-fan-out.ts), interleaved
+ * with other intervals' values and a new client's first snapshot. At 500
+ * live clients that is one JSON.stringify and one frame per snapshot
  * instead of 500 of each.
  */
-export function lastTextFrameEncoder(): (value: object) => Buffer {
-  let last: object | null = null;
-  let frame = Buffer.alloc(0);
+export function textFrameEncoder(): (value: object) => Buffer {
+  const frames = new WeakMap<object, Buffer>();
   return (value) => {
-    if (value !== last) {
-      last = value;
-      frame = Buffer.concat(Sender.frame(Buffer.from(JSON.stringify(value)), TEXT_MESSAGE));
-    }
+    let frame = frames.get(value);
+    if (!frame) frames.set(value, (frame = Buffer.concat(Sender.frame(Buffer.from(JSON.stringify(value)), TEXT_MESSAGE))));
     return frame;
   };
 }

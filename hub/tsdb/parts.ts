@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import type { TransactionRunner } from '../core/transaction-runner.js';
 import type { BlockTables } from './blocks.js';
 import type { Head } from './head.js';
 import type { HeadRollups } from './head-rollups.js';
@@ -10,8 +9,6 @@ import type { SeriesIndex } from './series.js';
 /** The pieces of an open store, handed to the operations split over seal.ts, query.ts and retention-apply.ts. */
 export interface StoreParts {
   db: Database.Database;
-  /** The write path's transaction wrapper (built once). */
-  inTransaction: TransactionRunner;
   opts: ResolvedOptions;
   series: SeriesIndex;
   head: Head;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Labels } from '../../shared/schema/message.js';
 import type { Bucket, Matcher, SeriesRef, SeriesSource } from '../../shared/query/types.js';
-import { transactionRunner } from '../core/transaction-runner.js';
+import { transactionRunner, type TransactionRunner } from '../core/transaction-runner.js';
 import { BlockTables } from './blocks.js';
 import type { SampleColumns } from './chunk.js';
 import { applyRetention, type RetentionResult } from './expire.js';
@@ -74,7 +74,6 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
   const head = new Head();
   const parts: StoreParts = {
     db,
-    inTransaction: transactionRunner(db),
     opts,
     series: new SeriesIndex(db),
     head,
@@ -86,10 +85,11 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
   for (const w of parts.log.windows()) {
     for (const [id, ts, value] of parts.log.replay(w)) parts.head.insert(id, ts, value);
   }
+  const inTransaction = transactionRunner(db);
   const sampleCount = db.prepare('SELECT count(*) AS chunks, coalesce(sum(count), 0) AS samples FROM chunks');
 
   return {
-    write: (rows) => write(parts, rows),
+    write: (rows) => write(parts, inTransaction, rows),
     seal: (now) => seal(parts, now),
     flush: () => seal(parts, opts.now(), true),
     applyRetention: (now) => applyRetention(parts, now),
@@ -104,8 +104,8 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
   };
 }
 
-function write(parts: StoreParts, rows: readonly TsdbRow[]): WriteResult {
-  const { inTransaction, opts, series, head, log } = parts;
+function write(parts: StoreParts, inTransaction: TransactionRunner, rows: readonly TsdbRow[]): WriteResult {
+  const { opts, series, head, log } = parts;
   const W = opts.chunkWindow;
   const rawCutoff = retentionPlan(opts.retention, W, opts.now()).raw;
   const result: WriteResult = { written: 0, duplicates: 0, rejected: 0 };

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Counter, Gauge } from 'prom-client';
-import { lastTextFrameEncoder } from '../../streams/frame-encoder.js';
+import { textFrameEncoder } from '../../streams/frame-encoder.js';
 import { PowerStreams } from '../../streams/power-streams.js';
 import { SseConnection } from '../../streams/sse-connection.js';
 import { wsFrameWriter } from '../../streams/ws-frame-writer.js';
@@ -43,7 +43,7 @@ export const streamsRoutes: RouteModule = (app, deps) => {
   const sse = new Set<SseConnection>();
   let wsClients = 0;
   // Every client of a tick gets the same snapshot object: encoded and framed once for all of them.
-  const frame = lastTextFrameEncoder();
+  const frame = textFrameEncoder();
   const dropped = new Counter({ name: 'kcloud_hub_stream_frames_dropped_total', help: 'WebSocket power snapshots skipped for clients that could not keep up', registers: [deps.registry] });
   new Gauge({
     name: 'kcloud_hub_stream_clients',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastTextFrameEncoder } from '../../../hub/streams/frame-encoder.js';
+import { textFrameEncoder } from '../../../hub/streams/frame-encoder.js';
 
 /** Reads one server-to-client frame by RFC 6455 §5.2: FIN and opcode, the mask bit, the 7/16/64-bit length, the payload. */
 function readFrame(frame: Buffer) {
@@ -8,9 +8,9 @@ function readFrame(frame: Buffer) {
   return { fin: (frame[0]! & 0x80) !== 0, rsv: frame[0]! & 0x70, opcode: frame[0]! & 0x0f, masked: (frame[1]! & 0x80) !== 0, length, payload: frame.subarray(offset) };
 }
 
-describe('lastTextFrameEncoder', () => {
+describe('textFrameEncoder', () => {
   it('encodes a value once for all its recipients, as one whole unmasked text frame; a new value afresh', () => {
-    const frame = lastTextFrameEncoder();
+    const frame = textFrameEncoder();
     const a = { total_power_watts: 1200.5, name: 'é' };
     const first = frame(a);
     const read = readFrame(first);
@@ -20,10 +20,12 @@ describe('lastTextFrameEncoder', () => {
     const b = { total_power_watts: 900 };
     expect(JSON.parse(readFrame(frame(b)).payload.toString('utf8'))).toEqual(b);
     expect(frame(b)).not.toBe(first);
+    // Values interleave (slices of two rounds): each keeps its one frame.
+    expect(frame(a)).toBe(first);
   });
 
   it('writes the payload length in the 7-, 16- or 64-bit form its size needs', () => {
-    const frame = lastTextFrameEncoder();
+    const frame = textFrameEncoder();
     // Payloads of 100, 1 000 and 70 000 bytes: under 126, under 65 536, above.
     for (const size of [100, 1000, 70_000]) {
       const value = { s: 'x'.repeat(size - 8) };

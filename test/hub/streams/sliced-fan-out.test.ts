@@ -35,17 +35,44 @@ describe('SlicedFanOut', () => {
     expect(got.every((g) => g.join() === 'a')).toBe(true);
   });
 
-  it('restarts the round with a newer value: those still waiting get only the newer one', async () => {
+  it('a newer value takes over where the round stopped: those not reached get only it, first; those reached get it after', async () => {
     const { got, fanOut } = setup(40);
     fanOut.send('a');
     fanOut.send('b');
-    // The first 16 had a, then b at once; the rest never get a.
+    expect(got.slice(16, 32).every((g) => g.join() === 'b')).toBe(true);
+    expect(got.slice(0, 16).every((g) => g.join() === 'a')).toBe(true);
+    for (let i = 0; i < 3; i++) await nextTurn();
     expect(got.slice(0, 16).every((g) => g.join() === 'a,b')).toBe(true);
-    await nextTurn();
-    await nextTurn();
-    await nextTurn();
     expect(got.slice(16).every((g) => g.join() === 'b')).toBe(true);
-    expect(reached(got, 'b')).toBe(40);
+  });
+
+  it('reaches every listener while a newer value comes every turn', async () => {
+    const { got, fanOut } = setup(40);
+    for (let i = 0; i < 6; i++) {
+      fanOut.send(`v${i}`);
+      await nextTurn();
+    }
+    expect(got.every((g) => g.length > 0)).toBe(true);
+    // Each listener's values arrive in order: a listener is never handed an older value after a newer one.
+    for (const g of got) expect(g).toEqual([...g].sort());
+  });
+
+  it('a listener that sends a newer value ends the round it was called from', async () => {
+    const got: string[][] = [[], [], []];
+    const listeners = new Set<(v: string) => void>();
+    const fanOut = new SlicedFanOut(listeners, (err) => {
+      throw err;
+    });
+    listeners.add((v) => void got[0]!.push(v));
+    listeners.add((v) => {
+      got[1]!.push(v);
+      if (v === 'a') fanOut.send('b');
+    });
+    listeners.add((v) => void got[2]!.push(v));
+    fanOut.send('a');
+    for (let i = 0; i < 3; i++) await nextTurn();
+    // The third listener never saw a (b overtook it), and nobody got a value twice.
+    expect(got).toEqual([['a', 'b'], ['a', 'b'], ['b']]);
   });
 
   it('skips listeners that left during the round and reports one that throws', async () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { lastTextFrameEncoder } from '../../../hub/streams/frame-encoder.js';
+import { textFrameEncoder } from '../../../hub/streams/frame-encoder.js';
 import { wsFrameWriter } from '../../../hub/streams/ws-frame-writer.js';
 
 const LIMIT = 256 * 1024;
@@ -40,7 +40,7 @@ describe('wsFrameWriter', () => {
     };
     let skipped = 0;
     const write = wsFrameWriter(ws, socket, LIMIT, () => skipped++);
-    const frame = lastTextFrameEncoder();
+    const frame = textFrameEncoder();
     const pad = 'x'.repeat(64 * 1024);
 
     client.pause();
@@ -71,7 +71,7 @@ describe('wsFrameWriter', () => {
     close = () => new Promise<void>((r) => server.close(() => r()));
     let skipped = 0;
     const write = wsFrameWriter(ws, socket, LIMIT, () => skipped++);
-    const frame = lastTextFrameEncoder();
+    const frame = textFrameEncoder();
     write(frame({ seq: 1 }));
     await until(() => received.length === 1, 'the first frame');
 
