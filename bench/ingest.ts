@@ -19,10 +19,10 @@
  *
  *   npm run build && npx tsx bench/ingest.ts   (BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GPU_METRICS } from '../shared/metrics/gpu.js';
 import { MESSAGE_VERSION } from '../shared/schema/message.js';
 import { startBuiltHub } from './built-hub.js';
+import { sendPaced } from './pace.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -66,16 +66,11 @@ async function pacedRound(label: string, seconds: number): Promise<{ cpuPercent:
   const t0 = performance.now();
   let sent = 0;
   const pending = new Set<Promise<unknown>>();
-  while (performance.now() - t0 < seconds * 1000) {
-    const due = Math.floor(((performance.now() - t0) / 1000) * batchesPerSecond);
-    while (sent < due) {
-      const p = publish(sent % NODES).then(() => acked++);
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
-      sent++;
-    }
-    await sleep(5);
-  }
+  await sendPaced(batchesPerSecond, seconds, 5, () => {
+    const p = publish(sent++ % NODES).then(() => acked++);
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  });
   await Promise.all(pending);
   const elapsed = (performance.now() - t0) / 1000;
   const cpuPercent = ((hub.cpuSeconds() - cpu0) / elapsed) * 100;

@@ -37,6 +37,7 @@ import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MESSAGE_VERSION } from '../shared/schema/message.js';
 import { startBuiltHub } from './built-hub.js';
+import { sendPaced } from './pace.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmup = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -199,20 +200,8 @@ for (let tries = 0; ; tries++) {
 console.log(`hub ingest.groupCommit: ${groupCommit ?? '0ms (default)'}`);
 console.log(`machine: ${cpus().length} cores shared by the hub and this load generator (${NODES} MQTT publishers and every WebSocket client run in this one process)`);
 let k = 0;
-/** Publishes `rate` batches/s, paced by the clock, for `secs` seconds; returns how many. */
-async function publishFor(secs: number, rate: number): Promise<number> {
-  const t0 = performance.now();
-  let sent = 0;
-  while (performance.now() - t0 < secs * 1000) {
-    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
-    while (sent < due) {
-      publish(k++);
-      sent++;
-    }
-    await sleep(1);
-  }
-  return sent;
-}
+/** Publishes `rate` batches/s for `secs` seconds; returns how many. */
+const publishFor = (secs: number, rate: number) => sendPaced(rate, secs, 1, () => publish(k++));
 
 for (const { clients: count, rate } of phases) {
   const clients: Client[] = [];
