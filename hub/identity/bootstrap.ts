@@ -14,7 +14,8 @@ export interface AdminBootstrap {
 /**
  * First start: creates the `admin` user. There is no default password: it is
  * KCLOUD_ADMIN_PASSWORD when set, else random and written to
- * `<dataDir>/admin-password` (0600). Runs once per hub.db (a meta flag), so
+ * `<dataDir>/admin-password` (0600). KCLOUD_ADMIN_EMAIL, when set, becomes
+ * its email, so skyclust's email login works for the admin too. Runs once per hub.db (a meta flag), so
  * an operator who deletes or renames admin later does not get it back.
  */
 export async function ensureAdmin(db: HubDb, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<AdminBootstrap | null> {
@@ -27,7 +28,7 @@ export async function ensureAdmin(db: HubDb, dataDir: string, env: NodeJS.Proces
   }
   const fromEnv = env.KCLOUD_ADMIN_PASSWORD || null;
   const password = fromEnv ?? generatePassword();
-  await users.add('admin', 'admin', password);
+  await users.add('admin', 'admin', password, env.KCLOUD_ADMIN_EMAIL || null);
   let passwordFile: string | null = null;
   if (!fromEnv) {
     passwordFile = join(dataDir, 'admin-password');

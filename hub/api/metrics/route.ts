@@ -37,6 +37,8 @@ function registerMetricsRoute(app: Api, deps: ApiDeps): void {
     async (_request, reply) => {
       const now = Date.now();
       const since = deps.fleet.freshSince(now);
+      // Re-read registrations: the directory refreshes every few seconds, and a scrape must count a node the CLI has just added.
+      deps.fleet.nodes.reload();
       const nodes = deps.fleet.nodes.list();
       const byMetric = new Map<string, LatestSample[]>(METRICS.map((m) => [m.name, deps.fleet.latest.select(m.name, {}, since)]));
       let fleetSeries = 0;

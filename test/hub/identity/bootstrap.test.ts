@@ -41,6 +41,13 @@ describe('ensureAdmin', () => {
     db.close();
   });
 
+  it('gives the admin KCLOUD_ADMIN_EMAIL as its email, for the email login', async () => {
+    const { dir, db } = fresh();
+    await ensureAdmin(db, dir, { KCLOUD_ADMIN_PASSWORD: 'from-the-environment', KCLOUD_ADMIN_EMAIL: 'ops@example.org' });
+    expect(new UserStore(db).byEmail('OPS@example.org')).toMatchObject({ username: 'admin', role: 'admin', email: 'ops@example.org' });
+    db.close();
+  });
+
   it('does not recreate an admin the operator removed', async () => {
     const { dir, db } = fresh();
     await ensureAdmin(db, dir, {});

@@ -88,6 +88,12 @@ describe('hub GET /metrics', () => {
     expect(after).toContain('api_request_duration_seconds_count{method="GET",endpoint="/api/v1/clusters/:cluster_name/summary"} 3');
   });
 
+  it('counts a node registered since the last directory refresh (the CLI adds nodes from another process)', async () => {
+    await api.addNode('gpu-03', 'lab');
+    const after = await (await api.request('/metrics', { user: viewer })).text();
+    expect(seriesLines(after, 'kcloud_hub_nodes')).toEqual(expect.arrayContaining(['kcloud_hub_nodes{cluster="lab",state="online"} 1', 'kcloud_hub_nodes{cluster="lab",state="unknown"} 2']));
+  });
+
   /** Same allowance as the agent's golden test: dcgm-exporter's own names break promtool's style lint, nothing else may. */
   it('passes promtool check metrics', () => {
     const bin = requireTool(PROMTOOL_BIN);
