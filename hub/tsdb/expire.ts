@@ -1,6 +1,9 @@
+import { transactionRunner } from '../core/transaction-runner.js';
 import { TIERS } from './options.js';
 import type { StoreParts } from './parts.js';
 import { retentionPlan } from './retention.js';
+import { discardWindow } from './seal.js';
+import { drain, STEP_EXPIRE_SERIES, STEP_VACUUM_PAGES, type MaintenanceStep } from './steps.js';
 
 export interface RetentionResult {
   /** Blocks deleted, all tiers. */
@@ -11,36 +14,61 @@ export interface RetentionResult {
   series: number;
 }
 
-/**
- * Applies retentionPlan: deletes expired blocks of every tier, expired head
- * windows, then series with nothing left, and hands the freed pages back to
- * the file system (incremental vacuum).
- */
+/** Applies retention at once, holding the thread (tests, benches). The hub runs retentionSteps sliced. */
 export function applyRetention(parts: StoreParts, now: number): RetentionResult {
+  return drain(retentionSteps(parts, now));
+}
+
+/**
+ * Applies retentionPlan in bounded steps (steps.ts): deletes expired blocks
+ * of every tier a few series at a time, discards expired head windows,
+ * drops series with nothing left, and hands the freed pages back to the
+ * file system (incremental vacuum, a few hundred pages a step). Each step
+ * commits on its own; a read between steps may still find blocks that a
+ * later step deletes (they are past retention), never a partial block.
+ */
+export function* retentionSteps(parts: StoreParts, now: number): Generator<MaintenanceStep, RetentionResult> {
   const { db, opts, series, head, log, blocks } = parts;
   const plan = retentionPlan(opts.retention, opts.chunkWindow, now);
+  const inTransaction = transactionRunner(db);
   const result: RetentionResult = { blocks: 0, headWindows: 0, series: 0 };
-  const expiredWindows = log.windows().filter((w) => w < plan.raw);
-  let forgetSeries = () => {};
-  db.transaction(() => {
-    const empty: number[] = [];
-    for (const id of series.ids()) {
-      for (const tier of TIERS) result.blocks += blocks.expire(tier, id, plan[tier]);
-    }
-    for (const w of expiredWindows) log.drop(w);
-    for (const id of series.ids()) {
-      if (TIERS.every((t) => !blocks.has(t, id)) && !head.has(id, plan.raw)) empty.push(id);
-    }
-    forgetSeries = series.drop(empty);
-    result.series = empty.length;
-  })();
-  forgetSeries();
-  const W = opts.chunkWindow;
-  for (const w of expiredWindows) {
-    for (const id of head.seriesIn(w, w + W)) head.remove(id, w, w + W);
-    log.forget(w);
+  // Series created while this runs have fresh data: only those known now are candidates.
+  const ids = [...series.ids()];
+
+  for (let i = 0; i < ids.length; i += STEP_EXPIRE_SERIES) {
+    const batch = ids.slice(i, i + STEP_EXPIRE_SERIES);
+    inTransaction(() => {
+      for (const id of batch) for (const tier of TIERS) result.blocks += blocks.expire(tier, id, plan[tier]);
+    });
+    yield { task: 'expire', series: batch.length };
   }
-  result.headWindows = expiredWindows.length;
-  db.pragma('incremental_vacuum');
+
+  // Writes older than raw retention are rejected, so nothing new arrives in these windows meanwhile.
+  for (const w of log.windows().filter((w) => w < plan.raw)) {
+    yield* discardWindow(parts, w);
+    result.headWindows++;
+  }
+
+  for (let i = 0; i < ids.length; i += STEP_EXPIRE_SERIES) {
+    const batch = ids.slice(i, i + STEP_EXPIRE_SERIES);
+    let forget = () => {};
+    // Checked and dropped in one turn: a write cannot give the series data in between.
+    inTransaction(() => {
+      const empty = batch.filter((id) => TIERS.every((t) => !blocks.has(t, id)) && !head.has(id, plan.raw));
+      forget = series.drop(empty);
+      result.series += empty.length;
+    });
+    forget();
+    yield { task: 'drop-empty', series: batch.length };
+  }
+
+  // Bounded by the free pages found now: pages freed meanwhile wait for the next run.
+  let left = db.pragma('freelist_count', { simple: true }) as number;
+  while (left > 0) {
+    const pages = Math.min(left, STEP_VACUUM_PAGES);
+    db.pragma(`incremental_vacuum(${pages})`);
+    left -= pages;
+    yield { task: 'vacuum', pages };
+  }
   return result;
 }

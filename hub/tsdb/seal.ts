@@ -1,4 +1,5 @@
 import type { Bucket } from '../../shared/query/types.js';
+import { transactionRunner } from '../core/transaction-runner.js';
 import { decodeChunk, encodeChunk } from './chunk.js';
 import { runOf, mergeRuns } from './merge.js';
 import { DAY, HOUR, MINUTE } from './options.js';
@@ -6,9 +7,7 @@ import { retentionPlan } from './retention.js';
 import { computeBuckets } from './rollup.js';
 import { decodeBuckets, encodeBuckets } from './rollup-block.js';
 import type { StoreParts } from './parts.js';
-
-/** Series sealed per transaction: bounds a transaction's size, not the pause (sealing is synchronous). */
-const SERIES_PER_TRANSACTION = 256;
+import { drain, STEP_LOG_BYTES, STEP_LOG_RECORDS, STEP_SAMPLES, STEP_SERIES, type MaintenanceStep } from './steps.js';
 
 export interface SealResult {
   /** Windows whose head table was sealed (or, past raw retention, discarded). */
@@ -19,50 +18,114 @@ export interface SealResult {
   samples: number;
 }
 
-/**
- * Seals every window that ended at least `sealDelay` before `now`: for
- * each series, its head samples of the window are merged into the window's
- * chunk (decoding and re-encoding a chunk that backfill already sealed; the
- * sealed sample wins a tie), the 1 m block of the window is recomputed from
- * the merged samples and the window's 1 h buckets replaced in their day
- * block. The window's head table is dropped in the same transaction as the
- * last series, so a crash either leaves the head in place (and sealing it
- * again rewrites identical chunks) or finds it sealed.
- */
+/** Seals (or discards) every due window at once, holding the thread: flush, tests, benches. The hub runs sealSteps sliced. */
 export function seal(parts: StoreParts, now: number, everything = false): SealResult {
+  return drain(sealSteps(parts, now, everything));
+}
+
+/**
+ * Seals every window that ended at least `sealDelay` before `now`, in
+ * bounded steps (steps.ts): for each series, its head samples of the window
+ * are merged into the window's chunk (decoding and re-encoding a chunk that
+ * backfill already sealed; the sealed sample wins a tie), the 1 m block of
+ * the window is recomputed from the merged samples and the window's 1 h
+ * buckets replaced in their day block; each step commits a few series and
+ * only then removes their samples from the head, so a read between steps
+ * finds every sample exactly once, in the head or in a chunk.
+ *
+ * The window's head-log records are deleted only after every series that
+ * had samples when the seal started is committed, and only those records
+ * (id <= the newest at the start): samples written into the window while
+ * the seal runs (backfill) keep their records, so the table survives and
+ * the next seal takes them. A crash anywhere leaves every sample in a
+ * chunk, in the log, or both; replaying a record whose samples are already
+ * sealed merges them into identical chunks (first write wins).
+ */
+export function* sealSteps(parts: StoreParts, now: number, everything = false): Generator<MaintenanceStep, SealResult> {
   if (!Number.isFinite(now)) throw new Error(`tsdb seal: now must be a time in ms, got ${now}`);
-  const { opts, head, log, db } = parts;
+  const { opts, head, log } = parts;
   const W = opts.chunkWindow;
   // `everything` (flush) also seals the current window; later samples of it are merged in by the next seal.
   const boundary = everything ? Infinity : Math.floor((now - opts.sealDelay) / W) * W;
   const rawCutoff = retentionPlan(opts.retention, W, now).raw;
+  const inTransaction = transactionRunner(parts.db);
   const result: SealResult = { windows: 0, chunks: 0, samples: 0 };
   for (const w of log.windows()) {
     if (w >= boundary) break;
-    const ids = head.seriesIn(w, w + W);
     if (w < rawCutoff) {
       // Past raw retention (it expired after these samples were written): dropped like the window's chunk.
-      db.transaction(() => log.drop(w))();
-      for (const id of ids) head.remove(id, w, w + W);
-      log.forget(w);
+      yield* discardWindow(parts, w);
       result.windows++;
       continue;
     }
-    for (let g = 0; g === 0 || g < ids.length; g += SERIES_PER_TRANSACTION) {
-      const group = ids.slice(g, g + SERIES_PER_TRANSACTION);
-      const last = g + SERIES_PER_TRANSACTION >= ids.length;
-      db.transaction(() => {
-        for (const id of group) result.samples += sealSeries(parts, id, w);
-        if (last) log.drop(w);
-      })();
-      result.chunks += group.length;
+    // Both taken in the same turn: every sample of `ids` in the head has its record at or before `upTo`.
+    const upTo = log.lastRecord(w);
+    const ids = head.seriesIn(w, w + W);
+    for (const group of seriesGroups(parts, ids, w)) {
+      let samples = 0;
+      inTransaction(() => {
+        for (const id of group) samples += sealSeries(parts, id, w);
+      });
+      // Only now that the chunks are committed: until then the head is where reads find these samples.
       for (const id of group) head.remove(id, w, w + W);
+      result.chunks += group.length;
+      result.samples += samples;
+      yield { task: 'seal', series: group.length, samples };
     }
-    log.forget(w);
+    yield* deleteLog(parts, w, upTo);
     parts.headRollups.dropWindow(w);
     result.windows++;
   }
   return result;
+}
+
+/**
+ * Splits `ids` into the series of one step each: at most STEP_SERIES, and
+ * at most STEP_SAMPLES head samples in window `w` unless a series alone has
+ * more. Lazily, so each group is measured in the turn it is sealed in.
+ */
+function* seriesGroups(parts: StoreParts, ids: readonly number[], w: number): Generator<number[]> {
+  const W = parts.opts.chunkWindow;
+  for (let i = 0; i < ids.length; ) {
+    const group: number[] = [];
+    let samples = 0;
+    while (i < ids.length && group.length < STEP_SERIES) {
+      const slice = parts.head.slice(ids[i]!, w, w + W);
+      const n = slice ? slice.to - slice.from : 0;
+      if (group.length > 0 && samples + n > STEP_SAMPLES) break;
+      group.push(ids[i++]!);
+      samples += n;
+    }
+    yield group;
+  }
+}
+
+/**
+ * Throws a head window away, head samples and log, in bounded steps: one
+ * older than raw retention, which no write can add to any more.
+ */
+export function* discardWindow(parts: StoreParts, w: number): Generator<MaintenanceStep> {
+  const W = parts.opts.chunkWindow;
+  const upTo = parts.log.lastRecord(w);
+  for (const group of seriesGroups(parts, parts.head.seriesIn(w, w + W), w)) {
+    let samples = 0;
+    for (const id of group) samples += parts.head.remove(id, w, w + W);
+    yield { task: 'discard', series: group.length, samples };
+  }
+  yield* deleteLog(parts, w, upTo);
+}
+
+/** Deletes the window's records up to `upTo` in bounded steps; drops the table and forgets it when nothing newer arrived. */
+function* deleteLog(parts: StoreParts, w: number, upTo: number): Generator<MaintenanceStep> {
+  for (;;) {
+    const { records, bytes } = parts.log.deleteOldest(w, upTo, STEP_LOG_RECORDS, STEP_LOG_BYTES);
+    if (records === 0) break;
+    yield { task: 'log', records, bytes };
+  }
+  if (parts.log.isEmpty(w)) {
+    parts.log.drop(w);
+    parts.log.forget(w);
+  }
 }
 
 /** Merges one series' head samples of window `w` into its chunk and rollups; returns the head samples used. */

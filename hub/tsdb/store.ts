@@ -4,7 +4,7 @@ import type { Bucket, Matcher, SeriesRef, SeriesSource } from '../../shared/quer
 import { transactionRunner, type TransactionRunner } from '../core/transaction-runner.js';
 import { BlockTables } from './blocks.js';
 import type { SampleColumns } from './chunk.js';
-import { applyRetention, type RetentionResult } from './expire.js';
+import { applyRetention, retentionSteps, type RetentionResult } from './expire.js';
 import { Head } from './head.js';
 import { HeadRollups } from './head-rollups.js';
 import { HeadLog } from './head-log.js';
@@ -13,8 +13,9 @@ import type { StoreParts } from './parts.js';
 import { readBuckets, readSamples } from './query.js';
 import { retentionPlan } from './retention.js';
 import { openDatabase } from './schema.js';
-import { seal, type SealResult } from './seal.js';
-import { SeriesIndex } from './series.js';
+import { seal, sealSteps, type SealResult } from './seal.js';
+import { REFUSED_SERIES, SeriesIndex, type SeriesAdmission } from './series.js';
+import { runSliced } from './steps.js';
 
 /** One sample to store. */
 export interface TsdbRow {
@@ -32,7 +33,7 @@ export interface WriteResult {
   written: number;
   /** Samples whose (series, ts) the head already had; the first value is kept. */
   duplicates: number;
-  /** Samples with a non-integer or negative timestamp, or older than raw retention. */
+  /** Samples with a non-integer or negative timestamp, older than raw retention, or of a new series the admission refused. */
   rejected: number;
 }
 
@@ -55,11 +56,21 @@ export interface Tsdb extends SeriesSource {
   flush(): SealResult;
   /** Deletes what each tier's retention no longer covers at `now`. */
   applyRetention(now: number): RetentionResult;
+  /**
+   * seal(now) then applyRetention(now), in bounded steps that give the event
+   * loop back every few ms (steps.ts): what the hub runs. Writes and reads
+   * may run meanwhile; seal, flush and applyRetention may not (they throw).
+   * Rejects with the signal's reason when aborted (between two steps, each
+   * committed).
+   */
+  maintain(now: number, signal?: AbortSignal): Promise<{ seal: SealResult; retention: RetentionResult }>;
   /** SeriesSource.readBuckets, as an array: raw buckets or the coarsest tier that fits the step (tiers.ts). */
   readBuckets(seriesId: number, start: number, end: number, step: number): Bucket[];
   /** Raw samples of a series in [start, end). */
   readSamples(seriesId: number, start: number, end: number): SampleColumns;
   stats(): TsdbStats;
+  /** Puts the creation of series under `admission` (ingest's per-node limits). */
+  limitSeries(admission: SeriesAdmission): void;
   close(): void;
 }
 
@@ -88,11 +99,26 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
   const inTransaction = transactionRunner(db);
   const sampleCount = db.prepare('SELECT count(*) AS chunks, coalesce(sum(count), 0) AS samples FROM chunks');
 
+  let maintaining = false;
+  const exclusive = <T>(run: () => T): T => {
+    if (maintaining) throw new Error('tsdb maintenance is running');
+    return run();
+  };
+
   return {
     write: (rows) => write(parts, inTransaction, rows),
-    seal: (now) => seal(parts, now),
-    flush: () => seal(parts, opts.now(), true),
-    applyRetention: (now) => applyRetention(parts, now),
+    seal: (now) => exclusive(() => seal(parts, now)),
+    flush: () => exclusive(() => seal(parts, opts.now(), true)),
+    applyRetention: (now) => exclusive(() => applyRetention(parts, now)),
+    async maintain(now, signal) {
+      exclusive(() => (maintaining = true));
+      try {
+        const sealed = await runSliced(sealSteps(parts, now), signal);
+        return { seal: sealed, retention: await runSliced(retentionSteps(parts, now), signal) };
+      } finally {
+        maintaining = false;
+      }
+    },
     readSamples: (id, start, end) => readSamples(parts, id, start, end),
     findSeries: (metric: string, matchers: readonly Matcher[]): SeriesRef[] => parts.series.find(metric, matchers),
     readBuckets: (id: number, start: number, end: number, step: number): Bucket[] => readBuckets(parts, id, start, end, step),
@@ -100,6 +126,7 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
       const { chunks, samples } = sampleCount.get() as { chunks: number; samples: number };
       return { series: parts.series.size, samples: samples + parts.head.samples, headSamples: parts.head.samples, chunks, bytes: fileSize(file) + fileSize(`${file}-wal`) };
     },
+    limitSeries: (admission) => parts.series.setAdmission(admission),
     close: () => db.close(),
   };
 }
@@ -122,6 +149,10 @@ function write(parts: StoreParts, inTransaction: TransactionRunner, rows: readon
           continue;
         }
         const id = (previous = series.resolve(row.metric, row.labels, previous));
+        if (id === REFUSED_SERIES) {
+          result.rejected++;
+          continue;
+        }
         (row as TsdbRow).seriesId = id;
         if (!head.insert(id, row.ts, row.value)) {
           result.duplicates++;
