@@ -15,7 +15,10 @@ import { rateLimitedArea } from './auth/rate-limit.js';
 import { createCredentialServices } from './auth/services.js';
 import { sharedStatePlugin } from './auth/shared-state.js';
 import type { ApiDeps } from './deps.js';
+import { representableDateTimes } from './date-time-format.js';
 import { ApiError } from './errors.js';
+import { refuseNonFiniteNumbers } from './finite-numbers.js';
+import { acceptEmptyJsonBodies } from './json-body.js';
 import { requestMetricsPlugin } from './metrics/plugin.js';
 import { hubMetricsRoutes } from './metrics/route.js';
 import { monitorApi } from './monitor/index.js';
@@ -40,12 +43,15 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     // Open SSE/WS streams and idle keep-alive sockets must not hold up a hub shutdown.
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
+    ajv: { onCreate: representableDateTimes },
     trustProxy: http.trustProxy,
     ...(tls ? { https: tls } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Before any route: root routes (/metrics, /redoc) answer errors in the monitor body too; areas set their own.
   app.setErrorHandler(monitorErrorHandler);
+  acceptEmptyJsonBodies(app);
+  refuseNonFiniteNumbers(app);
   app.decorateRequest('startedAt', 0);
   app.addHook('onRequest', async (request) => {
     request.startedAt = performance.now();

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../errors.js';
-import { PERMISSIONS, roleAllows, type RouteAccess } from './permissions.js';
+import { ACCESS_LEVELS, credentialAllows, PERMISSIONS, roleAllows, type RouteAccess } from './permissions.js';
 import type { ApiPrincipal } from './principal.js';
 import type { CredentialResolver } from './resolver.js';
 
@@ -31,7 +31,7 @@ export interface AuthPluginOptions {
   resolvers: readonly CredentialResolver[];
 }
 
-const ACCESS_VALUES = new Set<string>([...PERMISSIONS, 'authenticated', 'public']);
+const ACCESS_VALUES = new Set<string>([...PERMISSIONS, ...ACCESS_LEVELS]);
 
 /** The principal behind a request, or an ApiError (401) when it carries a wrong credential or none. */
 export async function authenticate(request: FastifyRequest, resolvers: readonly CredentialResolver[]): Promise<ApiPrincipal> {
@@ -43,11 +43,11 @@ export async function authenticate(request: FastifyRequest, resolvers: readonly 
   throw new ApiError('UNAUTHORIZED', 'authentication required', { schemes: resolvers.map((r) => r.kind) });
 }
 
-/** Checks that a principal may use a route with this access (role, then the key's scopes). */
+/** Checks that a principal may use a route with this access (role, then what its credential may do). */
 export function authorize(principal: ApiPrincipal, access: RouteAccess): void {
   if (!roleAllows(principal.role, access)) throw new ApiError('FORBIDDEN', `role "${principal.role}" lacks permission "${access}"`);
-  if (principal.scopes && access !== 'authenticated' && access !== 'public' && !principal.scopes.has(access)) {
-    throw new ApiError('FORBIDDEN', `this API key's scopes do not include "${access}"`);
+  if (!credentialAllows(principal, access)) {
+    throw new ApiError('FORBIDDEN', access === 'credentials' ? 'an API key cannot manage credentials; use a password, token or session' : `this API key's scopes do not include "${access}"`);
   }
 }
 

@@ -16,29 +16,27 @@ function keyView(k: ApiKey) {
 }
 
 /**
- * The scopes a new key gets: within the owner's role, and, when the request
- * itself came with a scoped key, within that key's scopes (a key cannot mint
- * a stronger one). Omitted: the presenting key's scopes, else the whole role.
+ * The scopes a new key gets: within the owner's role (omitted: the whole
+ * role). Only a password, token or session reaches this (`credentials`
+ * access), so no key ever mints another.
  */
 export function grantedScopes(principal: ApiPrincipal, requested: string[] | undefined): string[] | null {
+  if (requested === undefined) return null;
   const role = ROLE_PERMISSIONS[principal.role];
-  const limit = principal.scopes;
-  if (requested === undefined) return limit ? [...limit] : null;
   for (const s of requested) {
     if (!role.has(s as (typeof PERMISSIONS)[number])) throw invalidParameter('scopes', `role "${principal.role}" does not have "${s}"`);
-    if (limit && !limit.has(s)) throw invalidParameter('scopes', `the API key used for this request does not have "${s}"`);
   }
   return requested;
 }
 
-/** API keys for service-to-service calls (skyclust-api's `X-API-Key`): each user manages their own, the key is shown once. */
+/** API keys for service-to-service calls (skyclust-api's `X-API-Key`): each user manages their own (not with a key), the key is shown once. */
 export const apiKeysRoutes: RouteModule = (app) => {
   const { apiKeys } = app.credentials;
 
   app.post(
     '/api-keys',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'credentials' },
       schema: {
         tags,
         body: Type.Object(
@@ -63,12 +61,12 @@ export const apiKeysRoutes: RouteModule = (app) => {
     },
   );
 
-  app.get('/api-keys', { config: { access: 'authenticated' }, schema: { tags, response: { 200: Ok(ApiKeyList), ...SkyErrors } } }, async (request) => {
+  app.get('/api-keys', { config: { access: 'credentials' }, schema: { tags, response: { 200: Ok(ApiKeyList), ...SkyErrors } } }, async (request) => {
     const keys = apiKeys.list(request.principal!.userId).map(keyView);
     return ok(request, { api_keys: keys, total: keys.length });
   });
 
-  app.delete('/api-keys/:id', { config: { access: 'authenticated' }, schema: { tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Ok(ApiKeyRevoked), ...SkyErrors } } }, async (request) => {
+  app.delete('/api-keys/:id', { config: { access: 'credentials' }, schema: { tags, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Ok(ApiKeyRevoked), ...SkyErrors } } }, async (request) => {
     const principal = request.principal!;
     if (!apiKeys.revoke(principal.userId, request.params.id)) throw notFound(`API key ${request.params.id}`);
     return ok(request, { id: request.params.id, revoked: true }, 'API key revoked');
