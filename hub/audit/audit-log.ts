@@ -19,11 +19,16 @@ export interface AuditEntry {
 
 export interface AuditRecord extends AuditEntry {
   id: number;
+  /** The record's id in the skyclust API. */
+  uuid: string;
+  /** The acting user's uuid, kept after that user is deleted. */
+  userUuid: string | null;
   ts: number;
 }
 
 export interface AuditFilter {
   userIds?: readonly number[];
+  userUuids?: readonly string[];
   actions?: readonly string[];
   resources?: readonly string[];
   success?: boolean;
@@ -37,8 +42,10 @@ export const AUDIT_SORT = { created_at: 'ts', action: 'action', resource: 'resou
 
 interface Row {
   id: number;
+  uuid: string;
   ts: number;
   user_id: number | null;
+  user_uuid: string | null;
   username: string | null;
   action: string;
   resource: string;
@@ -51,8 +58,10 @@ interface Row {
 
 const toRecord = (r: Row): AuditRecord => ({
   id: r.id,
+  uuid: r.uuid,
   ts: r.ts,
   userId: r.user_id,
+  userUuid: r.user_uuid,
   username: r.username,
   action: r.action,
   resource: r.resource,
@@ -79,10 +88,11 @@ export class AuditLog extends EventEmitter<{ record: [AuditRecord] }> {
 
   record(e: AuditEntry): AuditRecord {
     const ts = this.now();
-    const info = this.db
-      .prepare('INSERT INTO audit_log (ts, user_id, username, action, resource, resource_id, success, ip, user_agent, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(ts, e.userId, e.username, e.action, e.resource, e.resourceId, e.success ? 1 : 0, e.ip, e.userAgent, e.details ? JSON.stringify(e.details) : null);
-    const rec: AuditRecord = { ...e, details: e.details ?? {}, id: Number(info.lastInsertRowid), ts };
+    // uuid: the column's default; user_uuid copied from the user, so it outlives the account.
+    const row = this.db
+      .prepare('INSERT INTO audit_log (ts, user_id, user_uuid, username, action, resource, resource_id, success, ip, user_agent, details) VALUES (?, ?, (SELECT uuid FROM users WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, uuid, user_uuid')
+      .get(ts, e.userId, e.userId, e.username, e.action, e.resource, e.resourceId, e.success ? 1 : 0, e.ip, e.userAgent, e.details ? JSON.stringify(e.details) : null) as { id: number; uuid: string; user_uuid: string | null };
+    const rec: AuditRecord = { ...e, details: e.details ?? {}, id: row.id, uuid: row.uuid, userUuid: row.user_uuid, ts };
     this.emit('record', rec);
     return rec;
   }
@@ -94,7 +104,7 @@ export class AuditLog extends EventEmitter<{ record: [AuditRecord] }> {
 
   /** Records matching the filter (repeatable values match any), sorted, with the total before limit/offset. */
   query(f: AuditFilter, sort: readonly SortKey[], page: Page): { records: AuditRecord[]; total: number } {
-    const where = new Where().in('user_id', f.userIds).in('action', f.actions).in('resource', f.resources).between('ts', f.start, f.end);
+    const where = new Where().in('user_id', f.userIds).in('user_uuid', f.userUuids).in('action', f.actions).in('resource', f.resources).between('ts', f.start, f.end);
     if (f.success !== undefined) where.add('success = ?', f.success ? 1 : 0);
     const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${where.sql}`).get(...where.args) as { n: number }).n;
     const rows = this.db.prepare(`SELECT * FROM audit_log ${where.sql} ${orderBy(sort, `id ${sort[0]?.direction ?? 'DESC'}`)} LIMIT ? OFFSET ?`).all(...where.args, page.limit, page.offset) as Row[];

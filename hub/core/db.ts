@@ -3,13 +3,15 @@ import { CORE_SCHEMA } from './migrations/001-core.js';
 import { AUTH_SCHEMA } from './migrations/002-auth.js';
 import { COLLABORATION_SCHEMA } from './migrations/003-collaboration.js';
 import { SEQ_RANGES_SCHEMA } from './migrations/004-seq-ranges.js';
+import { STABLE_IDS_SCHEMA } from './migrations/005-stable-ids.js';
+import { PROXMOX_CLUSTERS_SCHEMA } from './migrations/006-proxmox-clusters.js';
 
 /**
  * Schema of hub.db, one entry per version; a database is moved forward one
  * step at a time, so the identity issue adds API keys and sessions as step 2
  * without touching an existing hub's users.
  */
-const MIGRATIONS: readonly string[] = [CORE_SCHEMA, AUTH_SCHEMA, COLLABORATION_SCHEMA, SEQ_RANGES_SCHEMA];
+const MIGRATIONS: readonly string[] = [CORE_SCHEMA, AUTH_SCHEMA, COLLABORATION_SCHEMA, SEQ_RANGES_SCHEMA, STABLE_IDS_SCHEMA, PROXMOX_CLUSTERS_SCHEMA];
 
 export type HubDb = Database.Database;
 
@@ -24,15 +26,25 @@ export function openHubDb(file: string): HubDb {
   db.pragma('journal_mode = WAL');
   // A commit survives a kill -9 of the hub (the WAL sits in the page cache); see docs/hub.md.
   db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
   migrate(db);
+  db.pragma('foreign_keys = ON');
   return db;
 }
 
+/**
+ * Runs the missing steps with foreign keys off: a step that rebuilds a table
+ * drops the old one, which with them on would cascade into every row that
+ * references it (SQLite's documented table-rebuild procedure). The pragma
+ * cannot change inside a transaction, so it is set around it, and the
+ * references are checked before the transaction commits.
+ */
 function migrate(db: HubDb): void {
+  db.pragma('foreign_keys = OFF');
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`hub.db: ${broken.length} rows reference missing rows after the schema update`);
     if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }

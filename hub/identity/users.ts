@@ -3,12 +3,16 @@ import type { Statement } from 'better-sqlite3';
 import type { HubDb } from '../core/db.js';
 import { assertNameFree, IdentityError } from './names.js';
 import { hashPassword } from './passwords.js';
+import { revocationsOf } from './revocations.js';
 
 export const ROLES = ['admin', 'user', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface User {
+  /** Never reused: a deleted user's id stays unused (AUTOINCREMENT). */
   id: number;
+  /** The id the skyclust API shows (random, assigned by hub.db). */
+  uuid: string;
   username: string;
   email: string | null;
   role: Role;
@@ -18,6 +22,7 @@ export interface User {
 
 interface UserRow {
   id: number;
+  uuid: string;
   username: string;
   email: string | null;
   role: Role;
@@ -26,7 +31,7 @@ interface UserRow {
   disabled: number;
 }
 
-const toUser = (r: UserRow): User => ({ id: r.id, username: r.username, email: r.email, role: r.role, createdAt: r.created_at, disabled: r.disabled === 1 });
+const toUser = (r: UserRow): User => ({ id: r.id, uuid: r.uuid, username: r.username, email: r.email, role: r.role, createdAt: r.created_at, disabled: r.disabled === 1 });
 
 /**
  * A digest of a password hash: tokens and sessions carry the one of their
@@ -72,6 +77,11 @@ export class UserStore {
     return row ? toUser(row) : null;
   }
 
+  byUuid(uuid: string): User | null {
+    const row = this.cached('SELECT * FROM users WHERE uuid = ?').get(uuid) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
   /** A user with its password hash, for authentication; null when absent or disabled. */
   credential(username: string): { user: User; passwordHash: string } | null {
     const row = this.cached('SELECT * FROM users WHERE username = ? AND disabled = 0').get(username) as UserRow | undefined;
@@ -90,19 +100,22 @@ export class UserStore {
 
   async setPassword(username: string, password: string): Promise<void> {
     const hash = await hashPassword(password);
-    const info = this.cached('UPDATE users SET password_hash = ? WHERE username = ?').run(hash, username);
-    if (info.changes === 0) throw new IdentityError(`no user "${username}"`);
+    const row = this.cached('UPDATE users SET password_hash = ? WHERE username = ? RETURNING id').get(hash, username) as { id: number } | undefined;
+    if (!row) throw new IdentityError(`no user "${username}"`);
+    revocationsOf(this.db).announce({ kind: 'user', userId: row.id });
   }
 
   /** Deletes a user; the last enabled admin stays, or nobody could manage the hub. */
   remove(username: string): void {
-    this.db.transaction(() => {
+    const removed = this.db.transaction(() => {
       const user = this.byName(username);
       if (!user) throw new IdentityError(`no user "${username}"`);
       const admins = this.cached("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get() as { n: number };
       if (user.role === 'admin' && !user.disabled && admins.n === 1) throw new IdentityError(`"${username}" is the last admin; add another admin first`);
       this.cached('DELETE FROM users WHERE id = ?').run(user.id);
+      return user;
     }).immediate();
+    revocationsOf(this.db).announce({ kind: 'user', userId: removed.id });
   }
   /** An enabled user by email (case-insensitive) with its password hash, for the skyclust login. */
   credentialByEmail(email: string): { user: User; passwordHash: string } | null {
@@ -156,7 +169,7 @@ export class UserStore {
 
   /** Changes email, role or disabled; the last enabled admin cannot be demoted or disabled. */
   update(id: number, change: UserUpdate): User {
-    return this.db.transaction(() => {
+    const updated = this.db.transaction(() => {
       const user = this.get(id);
       if (!user) throw new IdentityError(`no user with id ${id}`);
       const next = { ...user, ...change };
@@ -166,6 +179,9 @@ export class UserStore {
       this.cached('UPDATE users SET email = ?, role = ?, disabled = ? WHERE id = ?').run(next.email, next.role, next.disabled ? 1 : 0, id);
       return this.get(id)!;
     }).immediate();
+    // After the commit: live connections re-check the new role and state.
+    revocationsOf(this.db).announce({ kind: 'user', userId: id });
+    return updated;
   }
 
   private readonly statements = new Map<string, Statement>();

@@ -4,7 +4,7 @@ import { listQueryProps, multiValue, pageOf, pagination, parseSort, TimeParam, t
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
 import { AuditLogList } from './schemas/audit-logs.js';
-import { Ok, SkyErrors } from './schemas/common.js';
+import { Ok, SkyErrors, Uuid } from './schemas/common.js';
 
 /** The seed documents 50 as this list's default. */
 const DEFAULT_LIMIT = 50;
@@ -14,8 +14,8 @@ const Word = Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' });
 /** An audit record in the seed's shape (plus username and details). */
 export function renderAuditRecord(r: AuditRecord) {
   return {
-    id: r.id,
-    user_id: r.userId,
+    id: r.uuid,
+    user_id: r.userUuid,
     username: r.username,
     action: r.action,
     resource: r.resource,
@@ -38,7 +38,7 @@ export const auditLogsRoutes: RouteModule = (app, { audit }) => {
         tags: ['audit'],
         summary: 'Audit records, newest first',
         querystring: Type.Object({
-          user_id: multiValue(Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }), 'repeatable'),
+          user_id: multiValue(Uuid, 'repeatable: user ids (UUIDs)'),
           action: multiValue(Word, 'repeatable: create, update, delete, login, ...'),
           resource: multiValue(Word, 'repeatable: workspace, user, auth, ...'),
           success: Type.Optional(Type.Boolean()),
@@ -54,7 +54,7 @@ export const auditLogsRoutes: RouteModule = (app, { audit }) => {
       const page = pageOf(q, DEFAULT_LIMIT);
       const sort = parseSort(q.sort, AUDIT_SORT, 'created_at:desc');
       const { start, end } = timeRange(q);
-      const { records, total } = audit.query({ userIds: q.user_id, actions: q.action, resources: q.resource, success: q.success, start, end }, sort, page);
+      const { records, total } = audit.query({ userUuids: q.user_id, actions: q.action, resources: q.resource, success: q.success, start, end }, sort, page);
       return ok(request, { audit_logs: records.map(renderAuditRecord), pagination: pagination(page, total) });
     },
   );

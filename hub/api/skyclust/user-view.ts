@@ -4,9 +4,9 @@ import type { User } from '../../identity/users.js';
 import { invalidParameter } from '../errors.js';
 import { ROLES } from '../../identity/users.js';
 
-/** A user as skyclust-api shows it; ids are strings there (`"id": "uuid"`), so typed SDKs decode them. */
+/** A user as skyclust-api shows it: `"id": "uuid"`, the user's stable uuid (the integer id stays inside the hub). */
 export function userView(u: User) {
-  return { id: String(u.id), username: u.username, email: u.email, role: u.role, is_active: !u.disabled, created_at: new Date(u.createdAt).toISOString() };
+  return { id: u.uuid, username: u.username, email: u.email, role: u.role, is_active: !u.disabled, created_at: new Date(u.createdAt).toISOString() };
 }
 
 // Field limits: anything longer is refused with 400 before a query or argon2 runs.

@@ -8,12 +8,12 @@ import { ROLE_PERMISSIONS } from '../auth/permissions.js';
 import { ApiError, invalidParameter, notFound } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
-import { Ok, SkyErrors } from './schemas/common.js';
+import { Ok, SkyErrors, Uuid } from './schemas/common.js';
 import { Me, UserId, UserList, UserView } from './schemas/users.js';
 import { checkPasswordLength, Email, Password, RoleSchema, Username, userView } from './user-view.js';
 
 const tags = ['skyclust: users'];
-const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) });
+const IdParams = Type.Object({ id: Uuid });
 
 /** IdentityError from the store: a taken name or email is 409, the last admin 409 too (the request conflicts with the hub's state). */
 function storeError(err: unknown): never {
@@ -29,7 +29,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
     request.auditNote = { resourceId: target, ...(details && { details }) };
   };
   const byId = (id: string): User => {
-    const user = deps.users.get(Number(id));
+    const user = deps.users.byUuid(id);
     if (!user) throw notFound(`user ${id}`);
     return user;
   };
@@ -47,7 +47,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
 
   app.put(
     '/users/me/password',
-    { config: { access: 'authenticated', audit: { action: 'password', resource: 'user' } }, schema: { tags, body: Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false }), response: { 200: Ok(UserId), ...SkyErrors } } },
+    { config: { access: 'credentials', audit: { action: 'password', resource: 'user' } }, schema: { tags, body: Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false }), response: { 200: Ok(UserId), ...SkyErrors } } },
     async (request) => {
       const me = deps.users.get(request.principal!.userId)!;
       checkPasswordLength('new_password', request.body.new_password, credentials.config.password.minLength);
@@ -59,8 +59,8 @@ export const usersRoutes: RouteModule = (app, deps) => {
         throw invalidParameter('current_password', 'does not match');
       }
       await changePassword(me, request.body.new_password);
-      note(request, String(me.id));
-      return ok(request, { id: String(me.id) }, 'password changed; log in again');
+      note(request, me.uuid);
+      return ok(request, { id: me.uuid }, 'password changed; log in again');
     },
   );
 
@@ -96,7 +96,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
       } catch (err) {
         storeError(err);
       }
-      note(request, String(user.id), { role });
+      note(request, user.uuid, { role });
       return reply.status(201).send(ok(request, userView(user), 'user created'));
     },
   );
@@ -125,7 +125,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
       }
       if (password !== undefined) await changePassword(user, password);
       if (updated.disabled) credentials.sessions.endAll(user.id);
-      note(request, String(user.id), { fields: Object.keys(request.body) });
+      note(request, user.uuid, { fields: Object.keys(request.body) });
       return ok(request, userView(updated), 'user updated');
     },
   );
@@ -138,7 +138,7 @@ export const usersRoutes: RouteModule = (app, deps) => {
     } catch (err) {
       storeError(err);
     }
-    note(request, String(user.id), { username: user.username });
-    return ok(request, { id: String(user.id) }, 'user deleted');
+    note(request, user.uuid, { username: user.username });
+    return ok(request, { id: user.uuid }, 'user deleted');
   });
 };

@@ -1,33 +1,51 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { WORKSPACE_SORT, WorkspaceConflict, type Workspace, type WorkspaceMember, type WorkspaceStore } from '../../workspaces/workspace-store.js';
+import type { User, UserStore } from '../../identity/users.js';
 import type { ApiPrincipal } from '../auth/principal.js';
 import { ApiError, invalidParameter, notFound } from '../errors.js';
 import { listQueryProps, pageOf, pagination, parseSort } from '../list-query.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
-import { Ok, SkyErrors } from './schemas/common.js';
-import { MemberList, MemberRole, MemberView, WorkspaceCreated, WorkspaceList, WorkspaceUpdated, WorkspaceView } from './schemas/workspaces.js';
+import { Ok, SkyErrors, Uuid } from './schemas/common.js';
+import { AddMember, MemberList, MemberView, WorkspaceCreated, WorkspaceList, WorkspaceUpdated, WorkspaceView } from './schemas/workspaces.js';
 
 /** The seed documents 10 as this list's default (its general default is 20). */
 const DEFAULT_LIMIT = 10;
 // Printable text only: names end up in logs and notifications.
 const WorkspaceName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\x00-\\x1f\\x7f]+$' });
 const Description = Type.String({ maxLength: 1000, pattern: '^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$' });
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-const MemberParams = Type.Object({ id: Type.String({ format: 'uuid' }), user_id: Type.Integer({ minimum: 1 }) });
+const IdParams = Type.Object({ id: Uuid });
+const MemberParams = Type.Object({ id: Uuid, user_id: Uuid });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const render = (w: Workspace) => ({
   id: w.id,
   name: w.name,
   description: w.description,
-  owner_id: w.ownerId,
+  owner_id: w.ownerUuid,
   is_active: w.isActive,
   created_at: iso(w.createdAt),
   updated_at: iso(w.updatedAt),
 });
-const renderMember = (m: WorkspaceMember) => ({ user_id: m.userId, username: m.username, role: m.role, added_at: iso(m.addedAt) });
+const renderMember = (m: WorkspaceMember) => ({ user_id: m.userUuid, username: m.username, role: m.role, added_at: iso(m.addedAt) });
+
+type AddMemberBody = { user_id?: string; username?: string; email?: string };
+
+/**
+ * The account a member request names. Everything the caller may not add
+ * (no such account, a disabled one, an admin when the caller is not one:
+ * admins see every workspace anyway and are not drafted by users) is the
+ * same 400, so guessing names learns nothing about who exists or who is admin.
+ */
+function memberToAdd(users: UserStore, body: AddMemberBody, who: ApiPrincipal): User {
+  const given = (['user_id', 'username', 'email'] as const).filter((k) => body[k] !== undefined);
+  if (given.length !== 1) throw invalidParameter('user_id', 'name the user by exactly one of user_id, username, email');
+  const field = given[0]!;
+  const user = field === 'user_id' ? users.byUuid(body.user_id!) : field === 'username' ? users.byName(body.username!) : users.byEmail(body.email!);
+  if (!user || user.disabled || (user.role === 'admin' && who.role !== 'admin')) throw invalidParameter(field, 'no such user');
+  return user;
+}
 
 const conflict = (err: unknown): never => {
   if (err instanceof WorkspaceConflict) throw new ApiError('CONFLICT', err.message);
@@ -152,21 +170,21 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
         tags: ['workspaces'],
         summary: 'Add a member, or change a member\'s role (owners and admins)',
         params: IdParams,
-        body: Type.Object({ user_id: Type.Integer({ minimum: 1 }), role: Type.Optional(MemberRole) }, { additionalProperties: false }),
+        body: AddMember,
         response: { 201: Ok(MemberView), ...SkyErrors },
       },
     },
     async (request, reply) => {
-      manageable(workspaces, request.params.id, principal(request));
-      const user = users.get(request.body.user_id);
-      if (!user || user.disabled) throw invalidParameter('user_id', 'no such user');
+      const who = principal(request);
+      manageable(workspaces, request.params.id, who);
+      const user = memberToAdd(users, request.body, who);
       let member: WorkspaceMember;
       try {
         member = workspaces.setMember(request.params.id, user.id, request.body.role ?? 'member');
       } catch (err) {
         return conflict(err);
       }
-      request.auditNote = { details: { member_id: user.id, role: member.role } };
+      request.auditNote = { details: { member_id: user.uuid, role: member.role } };
       return reply.status(201).send(ok(request, renderMember(member), 'member added'));
     },
   );
@@ -176,9 +194,10 @@ export const workspacesRoutes: RouteModule = (app, { workspaces, users }) => {
     { config: { access: 'workspace:manage' }, schema: { tags: ['workspaces'], summary: 'Remove a member (owners and admins; the last owner stays)', params: MemberParams, response: { 200: Ok(Type.Null()), ...SkyErrors } } },
     async (request) => {
       manageable(workspaces, request.params.id, principal(request));
+      const user = users.byUuid(request.params.user_id);
       let removed: boolean;
       try {
-        removed = workspaces.removeMember(request.params.id, request.params.user_id);
+        removed = user !== null && workspaces.removeMember(request.params.id, user.id);
       } catch (err) {
         return conflict(err);
       }

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { IsoTime, Nullable, OpenObject, Pagination } from './common.js';
+import { IsoTime, Nullable, OpenObject, Pagination, Uuid } from './common.js';
 
 /** audit-logs.ts renderAuditRecord(). */
 export const AuditRecordView = Type.Object({
-  id: Type.Integer(),
-  user_id: Nullable(Type.Integer()),
+  id: Uuid,
+  user_id: Nullable(Type.String({ format: 'uuid', description: 'the acting user\'s id, kept after the user is deleted; null for anonymous requests' })),
   username: Nullable(Type.String()),
   action: Type.String(),
   resource: Type.String(),

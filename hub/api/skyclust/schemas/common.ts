@@ -15,6 +15,9 @@ export const oneOf = (values: readonly string[]) => Type.Union(values.map((v) =>
 
 export const IsoTime = Type.String({ format: 'date-time' });
 
+/** Users, workspaces, notifications and audit records are named by UUID in skyclust-api; a malformed one in a path or query is a 400. */
+export const Uuid = Type.String({ format: 'uuid' });
+
 /** The list conventions' `pagination` object (hub/api/list-query.ts pagination()). */
 export const Pagination = Type.Object({
   limit: Type.Integer(),

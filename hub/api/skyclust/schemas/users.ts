@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { RoleSchema } from '../user-view.js';
-import { IsoTime, Nullable, Pagination } from './common.js';
+import { IsoTime, Nullable, Pagination, Uuid } from './common.js';
 
 /** user-view.ts userView(): never the password hash. */
 export const UserView = Type.Object({
-  id: Type.String({ description: 'the user id as a string, as skyclust-api has it' }),
+  id: Type.String({ format: 'uuid', description: 'the user\'s stable id, as skyclust-api has it' }),
   username: Type.String(),
   email: Nullable(Type.String()),
   role: RoleSchema,
@@ -20,4 +20,4 @@ export const Me = Type.Object({
 
 export const UserList = Type.Object({ users: Type.Array(UserView), pagination: Pagination });
 
-export const UserId = Type.Object({ id: Type.String() });
+export const UserId = Type.Object({ id: Uuid });

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
 
 interface AuditItem {
-  id: number;
-  user_id: number | null;
+  id: string;
+  user_id: string | null;
   username: string | null;
   action: string;
   resource: string;
@@ -23,7 +23,7 @@ describe('skyclust audit logs (every mutating request is recorded)', () => {
   let startedAt: string;
   const logs = async (query = '') => (await h.json(`/api/v1/audit-logs${query}`)).data as { audit_logs: AuditItem[]; pagination: Record<string, unknown> };
   const count = () => (h.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
-  const idOf = (name: string) => (h.db.prepare('SELECT id FROM users WHERE username = ?').get(name) as { id: number }).id;
+  const idOf = (name: string) => (h.db.prepare('SELECT uuid FROM users WHERE username = ?').get(name) as { uuid: string }).uuid;
   const send = (method: string, path: string, body: unknown, user?: [string, string] | null) =>
     h.request(path, {
       method,
@@ -91,7 +91,7 @@ describe('skyclust audit logs (every mutating request is recorded)', () => {
     expect((await send('PUT', `/api/v1/audit-logs/${first!.id}`, { action: 'nothing' })).status).toBe(404);
     expect((await send('DELETE', `/api/v1/audit-logs/${first!.id}`, undefined)).status).toBe(404);
     expect((await send('DELETE', '/api/v1/audit-logs', undefined)).status).toBe(404);
-    expect(() => h.db.prepare("UPDATE audit_log SET success = 1, user_id = NULL WHERE id = ?").run(first!.id)).toThrow(/cannot be changed/);
+    expect(() => h.db.prepare('UPDATE audit_log SET success = 1, user_id = NULL WHERE uuid = ?').run(first!.id)).toThrow(/cannot be changed/);
     expect(() => h.db.prepare('DELETE FROM audit_log').run()).toThrow(/cannot be deleted/);
     expect((await logs()).audit_logs[0]).toEqual(first);
   });
@@ -104,6 +104,7 @@ describe('skyclust audit logs (every mutating request is recorded)', () => {
       [`resource=${'r'.repeat(200)}`, 'resource.0'],
       ['user_id=1%20OR%201%3D1', 'user_id.0'],
       ['user_id=99999999999999999999', 'user_id.0'],
+      ['user_id=1', 'user_id.0'],
       ['start_time=yesterday', 'start_time'],
       ["end_time=2024-01-01T00:00:00Z'--", 'end_time'],
       ['start_time=2024-02-01T00:00:00Z&end_time=2024-01-01T00:00:00Z', 'end_time'],

@@ -123,7 +123,7 @@ describe('skyclust and pve-manager responses in the OpenAPI document (real hub)'
     expect(tree(documented('post', '/api/auth/login', '200'))).toEqual(tree(LoginAnswer));
     expect(tree(documented('post', '/api/auth/login', '4XX'))).toEqual(tree(PveError));
     // Nullable fields are documented as such (a missing Nullable() would make fast-json-stringify write "" or 0).
-    expect(documented('get', '/api/v1/audit-logs', '200').properties.data.properties.audit_logs.items.properties.user_id).toMatchObject({ type: 'integer', nullable: true });
+    expect(documented('get', '/api/v1/audit-logs', '200').properties.data.properties.audit_logs.items.properties.user_id).toMatchObject({ type: 'string', format: 'uuid', nullable: true });
   });
 
   it('answers login, users/me, workspaces and audit-logs as documented, with the values fed in', async () => {
@@ -142,9 +142,9 @@ describe('skyclust and pve-manager responses in the OpenAPI document (real hub)'
 
     const me = await (await hub.request('/api/v1/users/me', { user: null, headers: bearer })).json();
     expectExact(Ok(Me), me);
-    const admin = hub.db.prepare("SELECT id, email FROM users WHERE username = 'admin'").get() as { id: number; email: string | null };
-    // email null stays null (not ""), the id is the row's, permissions are the role's.
-    expect(me.data).toMatchObject({ id: String(admin.id), email: admin.email, auth_method: 'jwt' });
+    const admin = hub.db.prepare("SELECT uuid AS id, email FROM users WHERE username = 'admin'").get() as { id: string; email: string | null };
+    // email null stays null (not ""), the id is the row's uuid, permissions are the role's.
+    expect(me.data).toMatchObject({ id: admin.id, email: admin.email, auth_method: 'jwt' });
     expect(me.data.permissions.sort()).toEqual([...ROLE_PERMISSIONS.admin].sort());
 
     const created = await (
@@ -191,13 +191,13 @@ describe('skyclust and pve-manager responses in the OpenAPI document (real hub)'
 describe('response schemas cover what the renderers produce', () => {
   // These values are the renderers' rare cases (anonymous audit entries, users without email, unread notifications) that no answer above shows.
   it('declares every field and every null of an audit record', () => {
-    const base = { id: 7, ts: Date.UTC(2024, 0, 2), action: 'login', resource: 'auth', success: false };
-    expectExact(AuditRecordView, renderAuditRecord({ ...base, userId: null, username: null, resourceId: null, ip: null, userAgent: null }));
-    expectExact(AuditRecordView, renderAuditRecord({ ...base, userId: 3, username: 'u', resourceId: 'r', ip: '::1', userAgent: 'ua', details: { nested: { a: [1, 2] } } }));
+    const base = { id: 7, uuid: '0c9b6a1e-2f4d-4e8a-9b1c-5d6e7f8a9b0c', ts: Date.UTC(2024, 0, 2), action: 'login', resource: 'auth', success: false };
+    expectExact(AuditRecordView, renderAuditRecord({ ...base, userId: null, userUuid: null, username: null, resourceId: null, ip: null, userAgent: null }));
+    expectExact(AuditRecordView, renderAuditRecord({ ...base, userId: 3, userUuid: '5a1f0e2d-3c4b-4a69-8788-99aabbccddee', username: 'u', resourceId: 'r', ip: '::1', userAgent: 'ua', details: { nested: { a: [1, 2] } } }));
   });
 
   it('declares every field and every null of a user and a notification', () => {
-    expectExact(UserView, userView({ id: 1, username: 'u', email: null, role: 'viewer', createdAt: 0, disabled: true }));
+    expectExact(UserView, userView({ id: 1, uuid: '5a1f0e2d-3c4b-4a69-8788-99aabbccddee', username: 'u', email: null, role: 'viewer', createdAt: 0, disabled: true }));
     const n = { id: '3f1c1c2e-0000-4000-8000-000000000000', userId: 1, type: 'warning', priority: 'high', category: 'node_offline', title: 't', message: 'm', data: { node: 'n1', extra: 1 }, isRead: false, createdAt: 0 } as const;
     expectExact(NotificationView, renderNotification({ ...n, node: null, cluster: null, readAt: null }));
     expectExact(NotificationView, renderNotification({ ...n, node: 'n1', cluster: 'c1', readAt: 5 }));

@@ -69,7 +69,7 @@ describe('skyclust users API (real hub)', () => {
     expect((await call('PUT', `/users/${id}`, { password: 'hal-password-2' })).status).toBe(200);
     expect((await me({ authorization: `Bearer ${token}` })).status).toBe(401);
     expect((await me({ cookie })).status).toBe(401);
-    expect(hub.db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').get(Number(id))).toEqual({ n: 0 });
+    expect(hub.db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = (SELECT id FROM users WHERE uuid = ?)').get(id)).toEqual({ n: 0 });
   });
 
   it('lets a user change their own password with the current one', async () => {

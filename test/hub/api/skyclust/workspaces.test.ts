@@ -14,7 +14,7 @@ describe('skyclust workspaces', () => {
     h.request(path, { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, ...(user ? { user } : {}) });
   const del = (path: string, user?: [string, string]) => h.request(path, { method: 'DELETE', ...(user ? { user } : {}) });
   const count = (table: string) => (h.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  const idOf = (name: string) => (h.db.prepare('SELECT id FROM users WHERE username = ?').get(name) as { id: number }).id;
+  const idOf = (name: string) => (h.db.prepare('SELECT uuid FROM users WHERE username = ?').get(name) as { uuid: string }).uuid;
 
   beforeAll(async () => {
     h = await startApiHub();
@@ -79,14 +79,15 @@ describe('skyclust workspaces', () => {
     const upd = await put(`/api/v1/workspaces/${id}`, { description: 'shared GPUs', is_active: false }, ann);
     expect(upd.status).toBe(200);
     expect((await upd.json()).data).toMatchObject({ id, name: 'ml-team', description: 'shared GPUs', is_active: false });
+    expect((await post(`/api/v1/workspaces/${id}/members`, { user_id: '0c9b6a1e-2f4d-4e8a-9b1c-5d6e7f8a9b0c' }, ann)).status).toBe(400);
     expect((await post(`/api/v1/workspaces/${id}/members`, { user_id: 999_999 }, ann)).status).toBe(400);
     expect((await del(`/api/v1/workspaces/${id}/members/${idOf('ann')}`, ann)).status).toBe(409);
     expect((await del(`/api/v1/workspaces/${id}/members/${idOf('vic')}`, ann)).status).toBe(200);
     expect((await h.request(`/api/v1/workspaces/${id}`, { user: vic })).status).toBe(404);
   });
 
-  it('answers 409 for a taken name and 400 naming bad fields', async () => {
-    const dup = await post('/api/v1/workspaces', { name: 'a-ops' }, ann);
+  it('answers 409 for a name the owner already uses and 400 naming bad fields', async () => {
+    const dup = await post('/api/v1/workspaces', { name: 'ml-team' }, ann);
     expect(dup.status).toBe(409);
     expect((await dup.json()).code).toBe('CONFLICT');
     for (const [body, field] of [
