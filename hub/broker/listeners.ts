@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import type { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { HubConfig } from '../config.js';
+import type { ConnectionHandler } from './connection-limits.js';
 
 export interface Listeners {
   mqtt: number;
@@ -26,24 +26,33 @@ function listen(server: Server | HttpServer, port: number, host: string): Promis
 
 const closeServer = (s: Server | HttpServer) => new Promise<void>((r) => s.close(() => r()));
 
-/** Opens the embedded broker's listeners: MQTT on TCP, MQTT over TLS when a cert and key are set, MQTT over WebSocket when its port is not -1. */
-export async function openListeners(aedes: Aedes, cfg: HubConfig['broker']): Promise<Listeners> {
+// An address we cannot read (the socket closed already) counts as one source.
+const sourceOf = (s: Socket) => s.remoteAddress ?? 'unknown';
+
+/**
+ * Opens the embedded broker's listeners: MQTT on TCP, MQTT over TLS when a
+ * cert and key are set, MQTT over WebSocket when its port is not -1. Each
+ * connection goes to `handle` with its peer address. WebSocket messages
+ * are limited to `limits.maxPacketSize` by ws itself (`maxPayload`: a
+ * larger frame closes the socket with 1009 before its body is buffered).
+ */
+export async function openListeners(handle: ConnectionHandler, cfg: HubConfig['broker']): Promise<Listeners> {
   const servers: (Server | HttpServer)[] = [];
   try {
-    const tcp = createNetServer(aedes.handle);
+    const tcp = createNetServer((s) => handle(s, undefined, sourceOf(s)));
     servers.push(tcp);
     const mqtt = await listen(tcp, cfg.port, cfg.host);
     let mqtts: number | null = null;
     if (cfg.tls.cert && cfg.tls.key) {
-      const tls = createTlsServer({ cert: readFileSync(cfg.tls.cert), key: readFileSync(cfg.tls.key) }, aedes.handle);
+      const tls = createTlsServer({ cert: readFileSync(cfg.tls.cert), key: readFileSync(cfg.tls.key) }, (s) => handle(s, undefined, sourceOf(s)));
       servers.push(tls);
       mqtts = await listen(tls, cfg.tls.port, cfg.host);
     }
     let ws: number | null = null;
     if (cfg.websocket.port >= 0) {
       const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
-      const wss = new WebSocketServer({ server: http, path: cfg.websocket.path });
-      wss.on('connection', (socket, req) => aedes.handle(createWebSocketStream(socket), req));
+      const wss = new WebSocketServer({ server: http, path: cfg.websocket.path, maxPayload: cfg.limits.maxPacketSize });
+      wss.on('connection', (socket, req) => handle(createWebSocketStream(socket), req, sourceOf(req.socket)));
       servers.push(http);
       ws = await listen(http, cfg.websocket.port, cfg.host);
     }

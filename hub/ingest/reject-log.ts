@@ -1,4 +1,6 @@
 import type { Logger } from '../../shared/log.js';
+import { RepeatWindows } from '../../shared/repeat-windows.js';
+import type { RefusedSamples } from './refusals.js';
 import type { Rejection } from './types.js';
 
 const PER_WINDOW = 5;
@@ -11,32 +13,29 @@ const WINDOW_MS = 60_000;
  * count every one.
  */
 export class RejectLog {
-  private readonly windows = new Map<string, { start: number; logged: number; suppressed: number }>();
+  private readonly windows: RepeatWindows;
 
   constructor(
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.windows = new RepeatWindows(PER_WINDOW, WINDOW_MS, now);
+  }
 
   rejected(r: Rejection, ctx: { node: string | null; clientId: string; topic: string }): void {
-    const key = `${ctx.node ?? ctx.clientId}\0${r.reason}`;
-    const t = this.now();
-    let w = this.windows.get(key);
-    // Bounded: keys come from the network (client ids of unknown senders).
-    if (!w && this.windows.size >= 10_000) this.windows.clear();
-    if (!w || t - w.start >= WINDOW_MS) {
-      if (w && w.suppressed > 0) this.log.warn({ node: ctx.node, reason: r.reason, suppressed: w.suppressed }, 'more messages rejected (not logged one by one)');
-      w = { start: t, logged: 0, suppressed: 0 };
-      this.windows.set(key, w);
-    }
-    if (w.logged >= PER_WINDOW) {
-      w.suppressed += 1;
-      return;
-    }
-    w.logged += 1;
+    const { pass, suppressedBefore } = this.windows.hit(`${ctx.node ?? ctx.clientId}\0${r.reason}`);
+    if (suppressedBefore > 0) this.log.warn({ node: ctx.node, reason: r.reason, suppressed: suppressedBefore }, 'more messages rejected (not logged one by one)');
+    if (!pass) return;
     this.log.warn(
       { node: ctx.node, clientId: ctx.clientId, topic: ctx.topic.slice(0, 200), reason: r.reason, field: r.field, err: r.message.slice(0, 300) },
       'message rejected (acknowledged, not stored)',
     );
+  }
+
+  /** Samples an ingest limit refused out of stored batches: a line per commit, node and reason, within the same budget. */
+  refused(r: RefusedSamples): void {
+    const { pass, suppressedBefore } = this.windows.hit(`${r.node}\0${r.reason}`);
+    if (suppressedBefore > 0) this.log.warn({ node: r.node, reason: r.reason, suppressed: suppressedBefore }, 'more samples refused (not logged one by one)');
+    if (pass) this.log.warn({ node: r.node, reason: r.reason, samples: r.count }, 'samples refused by an ingest limit (the rest of the batch is stored)');
   }
 }
