@@ -5,7 +5,9 @@
  * metrics at step=15s (about 2.9 M rows) in each format into a sink that
  * drains like a fast client, and prints rows/s, output MB and the peak RSS
  * seen during the run (sampled every 50 ms). PDF reads everything but prints
- * only MAX_PDF_ROWS rows, so its rows/s is the read rate.
+ * only MAX_PDF_ROWS rows, so its rows/s is the read rate. Then
+ * BENCH_CONCURRENT (20) excel exports of the last hour at once, unbounded
+ * and through the routes' export slots, with the peak RSS of each.
  *
  *   npx tsx bench/export.ts [json|csv|excel|parquet|pdf ...]
  */
@@ -13,6 +15,8 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { loadHubConfig } from '../hub/config.js';
+import { ExportSlots } from '../hub/export/export-slots.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../hub/export/formats.js';
 import { metricsTable } from '../hub/export/metrics-table.js';
 import { counted, ExportProgress } from '../hub/export/progress.js';
@@ -54,28 +58,68 @@ const log = createLogger({ name: 'bench', level: 'warn' });
 const formats = (process.argv.slice(2).length ? process.argv.slice(2) : EXPORT_FORMATS) as ExportFormat[];
 console.log(`${NODES * GPUS} GPUs x ${(END - T0) / EVERY} steps; rss after load ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 
-for (const format of formats) {
+/** Exports the per-GPU metrics of [from, END) as `format` into a sink that drains at once (a fast client: measures the export, not the network). */
+async function runExport(format: ExportFormat, from: number): Promise<{ rows: number; bytes: number }> {
   let bytes = 0;
-  // Drains at once, like a client on a fast link: measures the export, not the network.
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
       bytes += chunk.length;
       cb();
     },
   });
+  const progress = new ExportProgress(log, { export: 'bench', format });
+  const table = metricsTable(db, { start: from, end: END, step: EVERY }, 'gpu');
+  await TABLE_WRITERS[format]({ ...table, rows: counted(table.rows, progress) }, sink, { title: 'bench', from, to: END, step: EVERY, stepText: '15s' });
+  return { rows: progress.rows, bytes };
+}
+
+/** Runs `work` while sampling RSS every 50 ms; returns its result and the peak. */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peak: number }> {
   global.gc?.();
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  const progress = new ExportProgress(log, { export: 'bench', format });
-  const table = metricsTable(db, { start: T0, end: END, step: EVERY }, 'gpu');
-  const t = performance.now();
-  await TABLE_WRITERS[format]({ ...table, rows: counted(table.rows, progress) }, sink, { title: 'bench', from: T0, to: END, step: EVERY, stepText: '15s' });
-  const s = (performance.now() - t) / 1000;
+  const result = await work();
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  return { result, peak: Math.max(peak, process.memoryUsage().rss) };
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+for (const format of formats) {
+  const t = performance.now();
+  const { result, peak } = await withPeakRss(() => runExport(format, T0));
+  const s = (performance.now() - t) / 1000;
   console.log(
-    `${format.padEnd(8)} ${progress.rows} rows in ${s.toFixed(1)} s = ${Math.round(progress.rows / s).toLocaleString('en')} rows/s, ${(bytes / 2 ** 20).toFixed(1)} MB, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
+    `${format.padEnd(8)} ${result.rows} rows in ${s.toFixed(1)} s = ${Math.round(result.rows / s).toLocaleString('en')} rows/s, ${(result.bytes / 2 ** 20).toFixed(1)} MB, peak RSS ${mib(peak)}`,
   );
+}
+
+/**
+ * Many clients at once (BENCH_CONCURRENT, default 20) each asking for the
+ * last hour as excel, the heaviest writer: first unbounded, then through the
+ * slots the export routes use with their default bounds (api.exports), where
+ * the ones beyond running + queued are refused (the routes' 429).
+ */
+const clients = Number(process.env.BENCH_CONCURRENT ?? 20);
+const defaults = loadHubConfig(undefined, {}).api.exports;
+for (const [label, slots] of [
+  ['unbounded', new ExportSlots(clients, 0)],
+  [`bounded ${defaults.maxConcurrent}+${defaults.maxQueued}`, new ExportSlots(defaults.maxConcurrent, defaults.maxQueued)],
+] as const) {
+  const t = performance.now();
+  const { result, peak } = await withPeakRss(() =>
+    Promise.all(
+      Array.from({ length: clients }, async () => {
+        const pending = slots.acquire();
+        if (!pending) return 'refused';
+        const release = await pending;
+        await runExport('excel', END - HOUR).finally(release);
+        return 'served';
+      }),
+    ),
+  );
+  const served = result.filter((r) => r === 'served').length;
+  console.log(`${clients} concurrent excel exports, ${label}: ${served} served, ${clients - served} refused (429), ${((performance.now() - t) / 1000).toFixed(1)} s, peak RSS ${mib(peak)}`);
 }
 db.close();
 for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });

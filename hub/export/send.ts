@@ -17,10 +17,12 @@ export interface ExportFile {
  * `write` puts into the stream. The status is already on its way when
  * `write` fails, so a failure is logged and the stream destroyed: the
  * client sees a cut-off transfer (no final chunk), never a complete-looking
- * file with rows missing.
+ * file with rows missing. `onClosed` runs once the stream has ended or
+ * been cut off.
  */
-export function sendExport(reply: FastifyReply, log: Logger, file: ExportFile, write: (out: Writable) => Promise<void>): FastifyReply {
+export function sendExport(reply: FastifyReply, log: Logger, file: ExportFile, write: (out: Writable) => Promise<void>, onClosed?: () => void): FastifyReply {
   const out = new PassThrough();
+  if (onClosed) out.once('close', onClosed);
   write(out).catch((err: unknown) => {
     if (err instanceof OutputClosedError || (out.destroyed && !out.writableFinished)) log.info({ prefix: file.prefix, format: file.format }, 'export stopped: client went away');
     else log.error({ err, prefix: file.prefix, format: file.format }, 'export failed after the response began');

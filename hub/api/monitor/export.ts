@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../../../shared/log.js';
+import { ExportSlots, type ReleaseSlot } from '../../export/export-slots.js';
 import { EXPORT_FORMATS } from '../../export/formats.js';
 import { metricsTable, RESOURCE_TYPES, type ResourceType } from '../../export/metrics-table.js';
 import type { PdfMeta } from '../../export/pdf-document.js';
@@ -14,6 +15,7 @@ import { buildReport } from '../../export/report-source.js';
 import { sendExport } from '../../export/send.js';
 import type { ExportTable } from '../../export/table.js';
 import { TABLE_WRITERS } from '../../export/writers.js';
+import { ApiError } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { CommonQuery, type CommonQueryValues, type Period, type ResolvedRange } from './params.js';
 import { ReportExportResponse, TableExportResponse } from './schemas/files.js';
@@ -35,20 +37,58 @@ const DESCRIPTION =
   'Streamed as it is read (rows per step, window by window). json is an array of row objects, csv has a header line, excel one sheet, ' +
   'parquet is application/vnd.apache.parquet with time as TIMESTAMP_MILLIS (UTC); pdf prints a chart and the first 2000 rows. An empty range is a valid empty file.';
 
+/** What a client turned away for load is told to wait: about one export's time. */
+const RETRY_AFTER_SECONDS = 10;
+
+type Reply = Parameters<typeof sendExport>[0];
+
+/**
+ * Runs `start` (which sends the export) once an export slot is free, and
+ * gives the slot back when the stream closes or `start` fails; 429 with
+ * Retry-After when both the running exports and the queue are full.
+ */
+async function inExportSlot(slots: ExportSlots, reply: Reply, start: (release: ReleaseSlot) => Promise<Reply>): Promise<Reply> {
+  const pending = slots.acquire();
+  if (!pending) {
+    void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    const { running, queued } = slots.load;
+    throw new ApiError('RATE_LIMITED', `too many exports at once (${running} running, ${queued} waiting): retry in ${RETRY_AFTER_SECONDS} s`, { retry_after: RETRY_AFTER_SECONDS });
+  }
+  const release = await pending;
+  // A client that gave up while queued gets nothing started for it.
+  if (reply.raw.destroyed) {
+    release();
+    return reply;
+  }
+  try {
+    return await start(release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
 /** Streams a table export as an attachment, logging progress every 50,000 rows or 5 s. */
-async function sendTable(reply: Parameters<typeof sendExport>[0], log: FastifyBaseLogger, table: ExportTable, range: ResolvedRange, q: CommonQueryValues & { format?: (typeof EXPORT_FORMATS)[number] }, prefix: string) {
+async function sendTable(reply: Reply, log: FastifyBaseLogger, table: ExportTable, range: ResolvedRange, q: CommonQueryValues & { format?: (typeof EXPORT_FORMATS)[number] }, prefix: string, release: ReleaseSlot) {
   const format = q.format ?? 'json';
   const progress = new ExportProgress(log as Logger, { export: prefix, format });
   const rows = counted(await prefetch(table.rows), progress);
   const meta: PdfMeta = { title: `kcloud ${prefix.replaceAll('_', ' ')} export`, from: range.start, to: range.end, step: range.step, stepText: range.stepText, cluster: q.cluster };
-  return sendExport(reply, log as Logger, { format, prefix, from: range.start, to: range.end }, async (out) => {
-    await TABLE_WRITERS[format]({ ...table, rows }, out, meta);
-    progress.done();
-  });
+  return sendExport(
+    reply,
+    log as Logger,
+    { format, prefix, from: range.start, to: range.end },
+    async (out) => {
+      await TABLE_WRITERS[format]({ ...table, rows }, out, meta);
+      progress.done();
+    },
+    release,
+  );
 }
 
 /** kcloud-monitor-api 5. Export API: /export/power, /export/metrics, /export/report. */
 export const exportRoutes: RouteModule = (app, deps) => {
+  const slots = new ExportSlots(deps.config.api.exports.maxConcurrent, deps.config.api.exports.maxQueued);
   app.get(
     '/export/power',
     {
@@ -59,7 +99,7 @@ export const exportRoutes: RouteModule = (app, deps) => {
       const q: Static<typeof PowerExportQuery> = request.query;
       const range = exportRange(q);
       const table = powerTable(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, (q.breakdown_by ?? 'node') as PowerBreakdown);
-      return sendTable(reply, request.log, table, range, q, 'power');
+      return inExportSlot(slots, reply, (release) => sendTable(reply, request.log, table, range, q, 'power', release));
     },
   );
 
@@ -74,7 +114,7 @@ export const exportRoutes: RouteModule = (app, deps) => {
       const range = exportRange(q);
       const resource = q.resource_type as ResourceType;
       const table = metricsTable(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, resource);
-      return sendTable(reply, request.log, table, range, q, `${resource}_metrics`);
+      return inExportSlot(slots, reply, (release) => sendTable(reply, request.log, table, range, q, `${resource}_metrics`, release));
     },
   );
 
@@ -97,13 +137,21 @@ export const exportRoutes: RouteModule = (app, deps) => {
       const t = REPORT_TEMPLATES[template];
       const range = reportRange(t.period as Period, t.step, q.end_time);
       const prefix = `${template}_report`;
-      const progress = new ExportProgress(request.log as Logger, { export: prefix, format });
-      // The report is a summary (rows per node and GPU, points per step): read whole before the reply starts, so store errors are plain 500s.
-      const report = await buildReport(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, () => progress.row());
-      const meta: PdfMeta = { title: `kcloud ${template} report`, from: range.start, to: range.end, step: range.step, stepText: range.stepText, cluster: q.cluster };
-      return sendExport(reply, request.log as Logger, { format, prefix, from: range.start, to: range.end }, async (out) => {
-        await (format === 'pdf' ? writeReportPdf(report, out, meta) : writeReportExcel(report, out));
-        progress.done();
+      return inExportSlot(slots, reply, async (release) => {
+        const progress = new ExportProgress(request.log as Logger, { export: prefix, format });
+        // The report is a summary (rows per node and GPU, points per step): read whole before the reply starts, so store errors are plain 500s.
+        const report = await buildReport(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, () => progress.row());
+        const meta: PdfMeta = { title: `kcloud ${template} report`, from: range.start, to: range.end, step: range.step, stepText: range.stepText, cluster: q.cluster };
+        return sendExport(
+          reply,
+          request.log as Logger,
+          { format, prefix, from: range.start, to: range.end },
+          async (out) => {
+            await (format === 'pdf' ? writeReportPdf(report, out, meta) : writeReportExcel(report, out));
+            progress.done();
+          },
+          release,
+        );
       });
     },
   );
