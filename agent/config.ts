@@ -46,7 +46,7 @@ export const AgentConfigSchema = Type.Object({
   metrics: Type.Object(
     {
       /** `host:port` for the node /metrics endpoint; empty turns it off. */
-      listen: Type.String({ default: '127.0.0.1:9400' }),
+      listen: Type.String({ default: ':9400' }),
     },
     { default: {} },
   ),

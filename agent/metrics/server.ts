@@ -11,12 +11,16 @@ export interface MetricsDeps {
   self: () => SelfMetrics;
 }
 
-/** Splits `host:port` (`[::1]:9400` for IPv6; an empty host means loopback). */
-export function parseListen(listen: string): { host: string; port: number } {
+/**
+ * Splits `host:port` (`[::1]:9400` for IPv6). An empty host (`:9400`) means
+ * every interface, as in dcgm-exporter's and node_exporter's listen
+ * addresses; `host` is then undefined, which Node reads the same way.
+ */
+export function parseListen(listen: string): { host: string | undefined; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(listen);
   const port = Number(m?.[2]);
   if (!m || port > 65535) throw new Error(`metrics.listen "${listen}" must be host:port`);
-  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1') || undefined, port };
 }
 
 /** Serves the node's Prometheus `GET /metrics` on `listen` (port 0 picks a free one); anything else is 404. */

@@ -91,7 +91,7 @@ describe('metrics.listen', () => {
     ['127.0.0.1:9400', { host: '127.0.0.1', port: 9400 }],
     ['0.0.0.0:0', { host: '0.0.0.0', port: 0 }],
     ['[::1]:9400', { host: '::1', port: 9400 }],
-    [':9400', { host: '127.0.0.1', port: 9400 }],
+    [':9400', { host: undefined, port: 9400 }],
   ])('parses %s', (listen, expected) => {
     expect(parseListen(listen)).toEqual(expected);
   });
