@@ -31,7 +31,7 @@ describe('workspace store', () => {
     expect(w).toMatchObject({ name: 'ml-team', description: 'training', ownerId: ann, isActive: true });
     expect(store.roleOf(w.id, ann)).toBe('owner');
     expect(store.roleOf(w.id, ben)).toBeNull();
-    expect(() => store.create({ name: 'ml-team', description: '', ownerId: ben })).toThrow(WorkspaceConflict);
+    expect(() => store.create({ name: 'ml-team', description: '', ownerId: ann })).toThrow(WorkspaceConflict);
   });
 
   it('lists only the member\'s workspaces unless asked for all, sorted and paged', () => {
