@@ -1,28 +1,32 @@
-import { mkdirSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import type { Logger } from '../shared/log.js';
 import { parseDuration } from '../shared/duration.js';
+import { limitRepeats } from '../shared/limit-repeats.js';
 import { VERSION } from '../shared/version.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.js';
 import { startExternalSubscriber, type ExternalSubscriber } from './broker/external.js';
 import { HubBus } from './bus.js';
 import type { HubConfig } from './config.js';
 import { openHubDb } from './core/db.js';
-import { hubFiles } from './core/paths.js';
+import { hubFiles, prepareDataDir } from './core/paths.js';
 import { tsdbOptions } from './core/store-options.js';
 import { writeHubState, type HubState } from './core/status-file.js';
 import { Authenticator } from './identity/authenticator.js';
+import { createLogins } from './identity/logins.js';
+import { keyring, SecretStore } from './identity/secrets.js';
 import { ensureAdmin } from './identity/bootstrap.js';
 import { AuditLog } from './audit/audit-log.js';
 import { buildApiServer, listenApi } from './api/server.js';
 import { openFleet } from './fleet/fleet.js';
 import { startLocalAgent } from './local-agent.js';
 import { NodeStore } from './identity/nodes.js';
+import { revocationsOf } from './identity/revocations.js';
 import { NotificationService } from './notifications/service.js';
 import { WorkspaceStore } from './workspaces/workspace-store.js';
 import { UserStore } from './identity/users.js';
 import { IngestCounters } from './ingest/counters.js';
 import { SeqLedger } from './ingest/dedupe.js';
+import { ingestLimits } from './ingest/limits-config.js';
 import { Ingest } from './ingest/pipeline.js';
 import { openTsdb } from './tsdb/store.js';
 
@@ -37,6 +41,8 @@ export interface RunningHub {
   httpPorts: number[];
   /** Writes status.json now (also done every 2 s). */
   writeState(): Promise<void>;
+  /** Runs the store maintenance (seal, retention, vacuum, dedupe-ledger prune) now, as the 60 s timer does; joins a run in progress. */
+  maintain(): Promise<void>;
   /** Graceful stop: stop accepting, commit what is queued, disconnect, close the stores. */
   stop(): Promise<void>;
 }
@@ -47,7 +53,7 @@ const MAINTENANCE_EVERY_MS = 60_000;
 /** Starts the hub: stores, admin bootstrap, ingest, broker, periodic seal/retention and status.json. */
 export async function startHub(config: HubConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningHub> {
   const startedAt = Date.now();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(config.dataDir, (message) => log.warn({ dataDir: config.dataDir }, message));
   const files = hubFiles(config.dataDir);
   const db = openHubDb(files.db);
   const admin = await ensureAdmin(db, config.dataDir, env);
@@ -71,18 +77,27 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     ledger,
     bus,
     counters,
-    log: log.child({ part: 'ingest' }),
+    // Repeated warn/error lines (refused connections, failed commits under attack) rate-limited, the rest counted.
+    log: limitRepeats(log.child({ part: 'ingest' })),
     // mqtt.js hands over one message at a time: waiting for more would only add latency.
     groupCommitMs: external ? 0 : parseDuration(config.ingest.groupCommit),
     maxGroup: config.ingest.maxGroup,
+    limits: ingestLimits(config),
   });
 
-  const nodes = new NodeStore(db);
+  const logins = createLogins(db, config.auth, new SecretStore(db, keyring(config.dataDir, env)));
+  // Timed once so refusals are padded to a real check's duration from the first one on.
+  logins.guard.calibrate().catch((err: Error) => log.warn({ err: err.message }, 'cannot time a password check'));
+  const nodes = new NodeStore(db, logins.nodeKey);
   const users = new UserStore(db);
-  const auth = new Authenticator(nodes, users, parseDuration(config.broker.authCacheTtl));
+  const auth = new Authenticator(nodes, users, parseDuration(config.broker.authCacheTtl), Date.now, { checker: logins.guard, nodeKey: logins.nodeKey });
   const fleet = openFleet(db, tsdb, bus, parseDuration(config.api.staleAfter));
   // Listening before the broker starts: the first statuses set the baselines (hub/notifications/generator.ts).
-  const notifications = new NotificationService(db, bus, log.child({ part: 'notifications' }));
+  const notifications = new NotificationService(db, bus, log.child({ part: 'notifications' }), {
+    repeatAfterMs: parseDuration(config.notifications.repeatAfter),
+    perNodeAndKind: config.notifications.perNodeAndKind,
+    windowMs: parseDuration(config.notifications.window),
+  });
   notifications.start();
   let embedded: EmbeddedBroker | null = null;
   let subscriber: ExternalSubscriber | null = null;
@@ -90,7 +105,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     if (external) {
       subscriber = startExternalSubscriber(config.broker, ingest, log.child({ part: 'broker' }));
     } else {
-      embedded = await startEmbeddedBroker({ config: config.broker, auth, ingest, log: log.child({ part: 'broker' }), registry });
+      embedded = await startEmbeddedBroker({ config: config.broker, auth, logins: logins.guard, revocations: revocationsOf(db), ingest, log: limitRepeats(log.child({ part: 'broker' })), registry });
     }
   } catch (err) {
     fleet.close();
@@ -99,15 +114,24 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     throw err;
   }
 
-  const maintain = () => {
-    const now = Date.now();
-    try {
-      tsdb.seal(now);
-      tsdb.applyRetention(now);
-      ledger.prune(now - rawRetentionMs);
-    } catch (err) {
-      log.error({ err: (err as Error).message }, 'store maintenance failed');
-    }
+  // Sealing, retention and vacuum run in bounded steps that give the event loop back every few ms (hub/tsdb/steps.ts),
+  // so MQTT acknowledgements, APIs and streams go on meanwhile; stop() aborts a run between two steps.
+  const maintenanceAbort = new AbortController();
+  let maintenance: Promise<void> | null = null;
+  const maintain = (): Promise<void> => {
+    // A run that outlasts the period (a large hourly seal on a slow disk) is not joined by a second one.
+    maintenance ??= (async () => {
+      const now = Date.now();
+      try {
+        await tsdb.maintain(now, maintenanceAbort.signal);
+        ledger.prune(now - rawRetentionMs);
+      } catch (err) {
+        if (!maintenanceAbort.signal.aborted) log.error({ err: (err as Error).message }, 'store maintenance failed');
+      } finally {
+        maintenance = null;
+      }
+    })();
+    return maintenance;
   };
   const hubState = async (): Promise<HubState> => ({
       pid: process.pid,
@@ -123,13 +147,13 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const writeState = async () => writeHubState(config.dataDir, await hubState());
   await writeState();
   if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
-  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt });
+  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, logins, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt });
   const http = api ? await listenApi(api, { config }) : null;
   const localAgent = config.localAgent.enabled
     ? await startLocalAgent({ nodes, dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })
     : null;
   const timers = [
-    setInterval(maintain, MAINTENANCE_EVERY_MS),
+    setInterval(() => void maintain(), MAINTENANCE_EVERY_MS),
     setInterval(() => writeState().catch((err: Error) => log.warn({ err: err.message }, 'cannot write status.json')), STATE_EVERY_MS),
   ];
   log.info({ dataDir: config.dataDir, broker: config.broker.mode, http: http?.ports ?? [], version: VERSION }, 'hub started');
@@ -142,9 +166,11 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     ports: embedded?.ports ?? null,
     httpPorts: http?.ports ?? [],
     writeState,
+    maintain,
     stop() {
       stopped ??= (async () => {
         for (const t of timers) clearInterval(t);
+        maintenanceAbort.abort();
         // The agent first: its last batch and offline status still reach the broker.
         await localAgent?.stop();
         await http?.close();
@@ -157,6 +183,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
         ingest.flush();
         notifications.stop();
         await writeState();
+        await maintenance;
         fleet.close();
         tsdb.close();
         db.close();

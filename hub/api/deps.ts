@@ -7,6 +7,7 @@ import type { HubDb } from '../core/db.js';
 import type { HubState } from '../core/status-file.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Authenticator } from '../identity/authenticator.js';
+import type { Logins } from '../identity/logins.js';
 import type { NodeStore } from '../identity/nodes.js';
 import type { NotificationService } from '../notifications/service.js';
 import type { UserStore } from '../identity/users.js';
@@ -27,6 +28,8 @@ export interface ApiDeps {
   counters: IngestCounters;
   audit: AuditLog;
   authenticator: Authenticator;
+  /** The login throttle, guard and store write health, shared with the broker. */
+  logins: Logins;
   users: UserStore;
   nodes: NodeStore;
   workspaces: WorkspaceStore;

@@ -1,10 +1,16 @@
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type AuthenticateError } from 'aedes';
 import { Counter, type Registry } from 'prom-client';
+import { parseDuration } from '../../shared/duration.js';
 import type { Logger } from '../../shared/log.js';
 import type { HubConfig } from '../config.js';
-import type { Authenticator, Principal } from '../identity/authenticator.js';
+import type { Authenticator } from '../identity/authenticator.js';
+import type { LoginGuard } from '../identity/login-guard.js';
+import type { Revocations } from '../identity/revocations.js';
 import type { Ingest } from '../ingest/pipeline.js';
 import { canPublish, canSubscribe } from './acl.js';
+import { connackFor, connectLogin } from './connect-login.js';
+import { applyConnectionLimits } from './connection-limits.js';
+import { LiveAccess } from './live-access.js';
 import { openListeners } from './listeners.js';
 
 export interface EmbeddedBroker {
@@ -20,6 +26,10 @@ export interface EmbeddedBroker {
 export interface EmbeddedDeps {
   config: HubConfig['broker'];
   auth: Authenticator;
+  /** The hub's login guard, shared with HTTP: one throttle for both. */
+  logins: LoginGuard;
+  /** hub.db's revocation bus: a removed or disabled user or node loses its connection at once. */
+  revocations: Revocations;
   ingest: Ingest;
   log: Logger;
   registry: Registry;
@@ -42,28 +52,32 @@ function badCredentials(): AuthenticateError {
  * and the agent keeps the batch in its outbox.
  */
 export async function startEmbeddedBroker(d: EmbeddedDeps): Promise<EmbeddedBroker> {
-  const principals = new WeakMap<Client, Principal>();
   // Payloads of rejected messages: acknowledged, but neither retained nor forwarded to subscribers.
   const rejectedPayloads = new WeakSet<Buffer>();
-  const refused = new Counter({ name: 'mqtt_refused_total', help: 'MQTT connects, publishes and subscribes refused by the embedded broker', labelNames: ['action'], registers: [d.registry] });
+  const refused = new Counter({ name: 'mqtt_refused_total', help: 'MQTT connects, publishes and subscribes refused by the embedded broker, and connections closed by a revocation (action "revoked")', labelNames: ['action'], registers: [d.registry] });
+  const access = new LiveAccess(d.auth, d.revocations, (client, who) => {
+    refused.inc({ action: 'revoked' });
+    d.log.warn({ clientId: client.id, principal: who.kind === 'node' ? who.name : who.username }, 'mqtt connection closed: its account was removed, disabled or given a new password');
+  });
   let accepting = true;
 
   const aedes = await Aedes.createBroker({
     id: 'kcloud-hub',
+    connectTimeout: parseDuration(d.config.limits.connectTimeout),
     authenticate(client, username, password, done) {
       if (!username || !password) {
         refused.inc({ action: 'connect' });
         d.log.warn({ clientId: client.id }, 'mqtt connect refused: anonymous access is off');
         return done(badCredentials(), false);
       }
-      d.auth.authenticate(username, password.toString('utf8')).then(
-        (who) => {
-          if (!who) {
+      connectLogin(d.logins, d.auth, client, username, password.toString('utf8')).then(
+        (outcome) => {
+          if ('refusal' in outcome) {
             refused.inc({ action: 'connect' });
-            d.log.warn({ clientId: client.id, username }, 'mqtt connect refused: bad username or password');
-            return done(badCredentials(), false);
+            d.log.warn({ clientId: client.id, username, refusal: outcome.refusal }, 'mqtt connect refused');
+            return done(connackFor(outcome.refusal), false);
           }
-          principals.set(client, who);
+          access.admit(client, outcome.who);
           done(null, true);
         },
         (err: Error) => {
@@ -74,8 +88,10 @@ export async function startEmbeddedBroker(d: EmbeddedDeps): Promise<EmbeddedBrok
     },
     authorizePublish(client, packet, done) {
       // client is null only for a will persisted by an earlier broker process; this one keeps none.
-      const who = client ? principals.get(client) : undefined;
-      if (!client || !who) return done(new Error('publisher not authenticated'));
+      // A node removed by the CLI (another connection to hub.db) is seen here, before its next publish is taken.
+      d.revocations.sync();
+      const who = client ? access.principal(client) : null;
+      if (!client || !who) return done(new Error('publisher not authenticated or revoked'));
       const acl = canPublish(who, packet.topic);
       if (!acl.allow) {
         refused.inc({ action: 'publish' });
@@ -96,7 +112,7 @@ export async function startEmbeddedBroker(d: EmbeddedDeps): Promise<EmbeddedBrok
       });
     },
     authorizeSubscribe(client, sub, done) {
-      const who = principals.get(client);
+      const who = access.principal(client);
       const acl = who ? canSubscribe(who, sub.topic) : { allow: false as const, reason: 'not authenticated' };
       if (acl.allow) return done(null, sub);
       refused.inc({ action: 'subscribe' });
@@ -104,16 +120,23 @@ export async function startEmbeddedBroker(d: EmbeddedDeps): Promise<EmbeddedBrok
       // A null subscription is a SUBACK failure (0x80) for this filter; the connection stays.
       done(null, null);
     },
-    authorizeForward(_client, packet) {
+    authorizeForward(client, packet) {
+      // A subscriber revoked since it subscribed gets nothing more (it is being closed).
+      if (!access.principal(client)) return null;
       return Buffer.isBuffer(packet.payload) && rejectedPayloads.has(packet.payload) ? null : packet;
     },
   });
+  aedes.on('clientDisconnect', (client) => access.forget(client));
   aedes.on('clientError', (client, err) => d.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+
+  const limits = applyConnectionLimits(aedes, { config: d.config, log: d.log, registry: d.registry, refused, principal: (client) => access.principal(client) });
 
   let listeners;
   try {
-    listeners = await openListeners(aedes, d.config);
+    listeners = await openListeners(limits.handle, d.config);
   } catch (err) {
+    limits.close();
+    access.close();
     await new Promise<void>((r) => aedes.close(() => r()));
     throw err;
   }
@@ -129,6 +152,8 @@ export async function startEmbeddedBroker(d: EmbeddedDeps): Promise<EmbeddedBrok
     },
     async close() {
       accepting = false;
+      limits.close();
+      access.close();
       closed ??= listeners.close();
       await new Promise<void>((r) => aedes.close(() => r()));
       await closed;

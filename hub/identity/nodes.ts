@@ -2,7 +2,9 @@ import type { Statement } from 'better-sqlite3';
 import type { HubDb } from '../core/db.js';
 import { NAME_PATTERN } from '../../shared/topics.js';
 import { assertNameFree, IdentityError } from './names.js';
+import { machineDigest } from './machine-credentials.js';
 import { hashPassword } from './passwords.js';
+import { revocationsOf } from './revocations.js';
 
 /** A registered agent and what the hub last heard from it. */
 export interface NodeInfo {
@@ -64,7 +66,11 @@ const toNode = (r: NodeRow): NodeInfo => ({
 export class NodeStore {
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: HubDb) {}
+  /** `credentialKey`: the hub's node-credential key (machine-credentials.ts); without it (the CLI) passwords are stored as argon2 and rewritten as keyed hashes by the hub on their first successful login. */
+  constructor(
+    private readonly db: HubDb,
+    private readonly credentialKey: Buffer | null = null,
+  ) {}
 
   /** Prepared once per store: credential() runs for every MQTT connect and every HTTP Basic request. */
   private cached(sql: string): Statement {
@@ -77,7 +83,7 @@ export class NodeStore {
   async add(name: string, cluster: string, password: string): Promise<NodeInfo> {
     if (!NAME_PATTERN.test(cluster)) throw new IdentityError(`invalid cluster "${cluster}": letters, digits, '.', '_' and '-'`);
     assertNameFree(this.db, name);
-    const hash = await hashPassword(password);
+    const hash = this.credentialKey ? machineDigest(this.credentialKey, password) : await hashPassword(password);
     return this.db.transaction(() => {
       assertNameFree(this.db, name);
       this.cached('INSERT INTO nodes (name, cluster, password_hash, created_at) VALUES (?, ?, ?, ?)').run(name, cluster, hash, Date.now());
@@ -96,6 +102,11 @@ export class NodeStore {
     return row ? { node: toNode(row), passwordHash: row.password_hash } : null;
   }
 
+  /** Replaces a node's argon2 hash with its keyed hash after a successful check; a no-op when the credential changed meanwhile. */
+  upgradeCredential(id: number, oldHash: string, newHash: string): void {
+    this.cached('UPDATE nodes SET password_hash = ? WHERE id = ? AND password_hash = ?').run(newHash, id, oldHash);
+  }
+
   list(cluster?: string): NodeInfo[] {
     const rows = cluster
       ? (this.cached('SELECT * FROM nodes WHERE cluster = ? ORDER BY cluster, name').all(cluster) as NodeRow[])
@@ -110,5 +121,7 @@ export class NodeStore {
   remove(name: string): void {
     const info = this.cached('DELETE FROM nodes WHERE name = ?').run(name);
     if (info.changes === 0) throw new IdentityError(`no node "${name}"`);
+    // Its open MQTT connection is closed (hub/broker/embedded.ts).
+    revocationsOf(this.db).announce({ kind: 'node', name });
   }
 }

@@ -19,3 +19,9 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
     return false;
   }
 }
+
+let unknownHash: Promise<string> | null = null;
+/** An argon2 hash of a random password nobody knows: unknown names are checked against it, so they take as long as known ones. */
+export function unknownAccountHash(): Promise<string> {
+  return (unknownHash ??= hashPassword(generatePassword()));
+}

@@ -19,7 +19,7 @@ export function parseLoginMessage(text: string, self: string): LoginEvent | null
   if (typeof m !== 'object' || m === null) return null;
   const { origin, kind, account, ip, ts } = m as Record<string, unknown>;
   if (typeof origin !== 'string' || origin === self || typeof account !== 'string') return null;
-  if (kind === 'succeed') return { kind, account };
+  if (kind === 'succeed') return typeof ip === 'string' ? { kind, account, ip } : { kind, account };
   if (kind === 'fail' && typeof ip === 'string' && typeof ts === 'number' && Number.isFinite(ts)) return { kind, account, ip, ts };
   return null;
 }

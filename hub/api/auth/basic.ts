@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../identity/authenticator.js';
+import { LoginRefused, type LoginGuard } from '../../identity/login-guard.js';
+import { refusalError } from './password-login.js';
 import type { ApiPrincipal } from './principal.js';
 import type { CredentialResolver } from './resolver.js';
 
@@ -15,18 +17,33 @@ export function parseBasic(header: string | undefined): { username: string; pass
 }
 
 /**
- * HTTP Basic with hub users (kcloud-monitor-api's scheme). Node credentials
- * are MQTT-only: an agent's password opens no HTTP route.
+ * HTTP Basic with hub users (kcloud-monitor-api's scheme), under the login
+ * guard like every password login: every request carries the password, so
+ * without the throttle Basic would be an unlimited guessing endpoint. Node
+ * credentials are MQTT-only: an agent's password opens no HTTP route (and
+ * counts as a failure here). Unknown names cost a dummy argon2 check, so
+ * the answer's timing does not tell which names exist.
  */
 export class BasicResolver implements CredentialResolver {
   readonly kind = 'basic';
-  constructor(private readonly auth: Authenticator) {}
+  constructor(
+    private readonly auth: Authenticator,
+    private readonly guard: LoginGuard,
+  ) {}
 
   async resolve(request: FastifyRequest): Promise<ApiPrincipal | 'invalid' | null> {
     const creds = parseBasic(request.headers.authorization);
     if (creds === null || creds === 'invalid') return creds;
-    const who = await this.auth.authenticate(creds.username, creds.password);
-    if (who?.kind !== 'user') return 'invalid';
-    return { userId: who.id, username: who.username, role: who.role, via: 'basic', scopes: null, credentialId: null };
+    try {
+      const who = await this.guard.attempt(this.auth.account(creds.username), request.ip, async () => {
+        const p = await this.auth.authenticate(creds.username, creds.password, request.ip);
+        return p?.kind === 'user' ? p : null;
+      });
+      return { userId: who.id, username: who.username, role: who.role, via: 'basic', scopes: null, credentialId: null };
+    } catch (err) {
+      if (!(err instanceof LoginRefused)) throw err;
+      if (err.refusal.kind === 'credentials') return 'invalid';
+      throw refusalError(err.refusal);
+    }
   }
 }

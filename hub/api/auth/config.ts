@@ -42,12 +42,29 @@ export const AuthConfigSchema = Type.Object(
       },
       { default: {} },
     ),
-    /** Failed logins counted per account and per client ip; beyond the limit login answers 429 until the window passes. */
+    /** Password logins over HTTP and MQTT (docs/security.md "Login throttling"). */
     loginThrottle: Type.Object(
       {
         window: Type.String({ ...Duration, default: '15m' }),
+        /** Failures of one account from one source address before that pair gets 429 until the window passes. */
         perAccount: Type.Integer({ default: 5, minimum: 1 }),
+        /** Failures from one source address, any accounts, before it gets 429. */
         perIp: Type.Integer({ default: 20, minimum: 1 }),
+        /** Failures of one account from all sources before its logins are slowed (never refused). */
+        delayAfter: Type.Integer({ default: 5, minimum: 1 }),
+        /** The first slow-down; it doubles with each further failure up to maxDelay. */
+        delay: Type.String({ ...Duration, default: '1s' }),
+        maxDelay: Type.String({ ...Duration, default: '10s' }),
+        /** argon2 password checks: at once, waiting in all, per source address and per account. */
+        verification: Type.Object(
+          {
+            concurrency: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+            queue: Type.Integer({ default: 64, minimum: 1, maximum: 10000 }),
+            perSource: Type.Integer({ default: 4, minimum: 1 }),
+            perAccount: Type.Integer({ default: 8, minimum: 1 }),
+          },
+          { default: {} },
+        ),
       },
       { default: {} },
     ),

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { parseDuration } from '../../../shared/duration.js';
 import { ApiKeyStore } from '../../identity/api-keys.js';
-import { LoginThrottle } from '../../identity/login-throttle.js';
+import type { LoginGuard } from '../../identity/login-guard.js';
+import type { LoginThrottle } from '../../identity/login-throttle.js';
 import { keyring, SecretStore } from '../../identity/secrets.js';
 import { SessionStore } from '../../identity/sessions.js';
 import { loadOrCreateSigningKeys, TokenService } from '../../identity/tokens.js';
@@ -9,7 +10,7 @@ import { SharedRevocations } from '../../redis/revocations.js';
 import { createSharedState, type SharedState } from '../../redis/shared-state.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiKeyResolver } from './api-key.js';
-import { ThrottledBasicResolver } from './basic-throttled.js';
+import { BasicResolver } from './basic.js';
 import type { AuthConfig } from './config.js';
 import { JwtResolver } from './jwt.js';
 import type { CredentialResolver } from './resolver.js';
@@ -29,7 +30,10 @@ export interface CredentialServices {
   tokens: TokenService;
   apiKeys: ApiKeyStore;
   sessions: SessionStore;
+  /** The hub's login throttle (shared with the broker). */
   throttle: LoginThrottle;
+  /** Password logins: the throttle, the check queue and the refusal padding (hub/identity/login-guard.ts). */
+  logins: LoginGuard;
   secrets: SecretStore;
   /** The Redis shared with other hubs (rate limits, revocations, login failures); null without `redis.url`. */
   shared: SharedState | null;
@@ -43,7 +47,7 @@ export interface CredentialServices {
  * login failures are shared with the other hubs (not connected yet: the
  * shared-state plugin connects before the hub listens).
  */
-export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | 'users' | 'authenticator' | 'log'>, env: NodeJS.ProcessEnv = process.env): CredentialServices {
+export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | 'users' | 'authenticator' | 'logins' | 'log'>, env: NodeJS.ProcessEnv = process.env): CredentialServices {
   const { auth, dataDir, http, redis } = deps.config;
   const shared = redis.url ? createSharedState(redis.url, deps.log) : null;
   const tokens: TokenService = new TokenService(deps.db, loadOrCreateSigningKeys(join(dataDir, 'jwt-ed25519.pem')), {
@@ -54,9 +58,11 @@ export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | '
   });
   const apiKeys = new ApiKeyStore(deps.db);
   const sessions = new SessionStore(deps.db, parseDuration(auth.session.ttl));
-  const throttleLimits = { windowMs: parseDuration(auth.loginThrottle.window), perAccount: auth.loginThrottle.perAccount, perIp: auth.loginThrottle.perIp };
-  const throttle = new LoginThrottle(deps.db, throttleLimits, Date.now, shared?.loginFailures ?? null);
-  shared?.loginFailures.onRemote((event) => throttle.record(event));
+  const { throttle, guard } = deps.logins;
+  if (shared) {
+    throttle.shareWith(shared.loginFailures);
+    shared.loginFailures.onRemote((event) => throttle.record(event));
+  }
   return {
     config: auth,
     tls: Boolean(http.tls.cert && http.tls.key),
@@ -64,10 +70,11 @@ export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | '
     apiKeys,
     sessions,
     throttle,
+    logins: guard,
     secrets: new SecretStore(deps.db, keyring(dataDir, env)),
     shared,
     resolvers: [
-      new ThrottledBasicResolver(deps.authenticator, deps.users, throttle),
+      new BasicResolver(deps.authenticator, guard),
       new JwtResolver(tokens, deps.users),
       new ApiKeyResolver(apiKeys, deps.users),
       new SessionResolver(sessions, deps.users, auth.session.cookieName),

@@ -3,6 +3,7 @@ import { parseDuration } from '../../../shared/duration.js';
 import type { ClusterConfig } from '../../clusters/config.js';
 import type { NodeView } from '../../fleet/node-directory.js';
 import type { RouteAccessEntry } from '../auth/plugin.js';
+import { storeWriteView } from '../store-write-state.js';
 import type { RouteModule } from '../types.js';
 import { catalogOf } from './clusters.js';
 import { CapabilitiesResponse, HealthResponse, MetricsTextResponse, VersionResponse } from './schemas/system.js';
@@ -66,12 +67,14 @@ export const systemRoutes: RouteModule = (app, deps) => {
     const broker = !state ? null : state.broker.mode === 'embedded' ? { mode: 'embedded', connected: true, clients: state.broker.clients } : { mode: 'external', connected: state.broker.connected, clients: null };
     const nodes = deps.fleet.nodes.list();
     const prometheus = await catalog.probeAll();
-    const status = !store.ok ? 'unhealthy' : !broker?.connected || prometheus.some((p) => !p.connected) ? 'degraded' : 'healthy';
+    const hubDb = storeWriteView(deps.logins.health);
+    const status = !store.ok ? 'unhealthy' : !hubDb.writable || !broker?.connected || prometheus.some((p) => !p.connected) ? 'degraded' : 'healthy';
     return reply.status(status === 'unhealthy' ? 503 : 200).send({
       status,
       timestamp: new Date().toISOString(),
       version: VERSION,
       store,
+      hub_db: hubDb,
       broker,
       sources: { nodes: { online: nodes.filter((n) => n.state === 'online').length, total: nodes.length }, prometheus },
       // The seed's single-Prometheus field, over every configured one: connected when all are; with none configured, the

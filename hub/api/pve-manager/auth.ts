@@ -24,7 +24,7 @@ export const pveAuthRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const user = await passwordLogin({ users: deps.users, throttle: credentials.throttle }, request, reply, {
+      const user = await passwordLogin({ users: deps.users, logins: credentials.logins }, request, reply, {
         by: 'username',
         identifier: request.body.username,
         password: request.body.password,

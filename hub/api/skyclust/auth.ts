@@ -61,7 +61,7 @@ export const authRoutes: RouteModule = (app, deps) => {
       const { email, username, password } = request.body;
       if ((email === undefined) === (username === undefined)) throw invalidParameter('email', 'give either email or username');
       const by = email !== undefined ? 'email' : 'username';
-      const user = await passwordLogin({ users: deps.users, throttle: credentials.throttle }, request, reply, {
+      const user = await passwordLogin({ users: deps.users, logins: credentials.logins }, request, reply, {
         by,
         identifier: (email ?? username)!,
         password,

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { VERSION } from '../../../shared/version.js';
 import type { HubDb } from '../../core/db.js';
 import { ApiError } from '../errors.js';
+import { storeWriteView } from '../store-write-state.js';
 import type { RouteModule } from '../types.js';
 import { ok } from './envelope.js';
 import { Ok, SkyErrors } from './schemas/common.js';
@@ -86,11 +87,13 @@ function probeDb(db: HubDb) {
 }
 
 /** skyclust-api's health checks; public, as DESIGN.md says of health checks. */
-export const healthRoutes: RouteModule = (app, { db, config, startedAt }) => {
+export const healthRoutes: RouteModule = (app, { db, config, startedAt, logins }) => {
   app.get('/health', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'The hub process', response: { 200: Ok(ProcessHealth), ...SkyErrors } } }, async (request) => {
     const mem = process.memoryUsage();
+    const store = storeWriteView(logins.health);
     return ok(request, {
-      status: 'healthy',
+      status: store.writable ? 'healthy' : 'degraded',
+      store,
       timestamp: new Date().toISOString(),
       uptime: goDuration(Date.now() - startedAt),
       uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
@@ -106,7 +109,9 @@ export const healthRoutes: RouteModule = (app, { db, config, startedAt }) => {
 
   app.get('/health/db', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'hub.db (SQLite): a real query and its response time', response: { 200: Ok(DbHealth), ...SkyErrors } } }, async (request) => {
     try {
-      return ok(request, probeDb(db));
+      const store = storeWriteView(logins.health);
+      const probe = probeDb(db);
+      return ok(request, { ...probe, status: store.writable ? probe.status : 'degraded', store });
     } catch (err) {
       throw new ApiError('SERVICE_UNAVAILABLE', 'database check failed', { status: 'unhealthy', error: (err as Error).message });
     }

@@ -10,9 +10,9 @@ import { parseSort } from '../../../hub/api/list-query.js';
 import { skyclustErrorHandler } from '../../../hub/api/skyclust/errors.js';
 import { AUDIT_SORT, AuditLog, type AuditRecord } from '../../../hub/audit/audit-log.js';
 import { openHubDb, type HubDb } from '../../../hub/core/db.js';
-import { Authenticator } from '../../../hub/identity/authenticator.js';
 import { NodeStore } from '../../../hub/identity/nodes.js';
 import { UserStore } from '../../../hub/identity/users.js';
+import { testLogins } from '../../helpers/logins.js';
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
@@ -30,7 +30,8 @@ describe('audit hook (Fastify plugin)', () => {
     rootId = (await users.add('root', 'admin', 'root-pw')).id;
     audit = new AuditLog(db);
     audit.on('record', (r) => emitted.push(r));
-    await app.register(authPlugin, { resolvers: [new BasicResolver(new Authenticator(new NodeStore(db), users, 60_000))] });
+    const logins = testLogins(db, new NodeStore(db), users);
+    await app.register(authPlugin, { resolvers: [new BasicResolver(logins.authenticator, logins.guard)] });
     await app.register(auditHook, { audit });
     app.setErrorHandler(skyclustErrorHandler);
     await app.register(

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { StoreWriteState } from '../../store-write-state.js';
 import { Count, ERROR_RESPONSES, fileResponse, Nullable, StringEnum, Timestamp, withErrors } from './common.js';
 
 const HealthBody = Type.Object({
@@ -9,6 +10,7 @@ const HealthBody = Type.Object({
     Type.Object({ ok: Type.Literal(true), size_bytes: Type.Number(), series: Type.Number(), samples: Type.Number() }),
     Type.Object({ ok: Type.Literal(false), error: Type.String() }),
   ]),
+  hub_db: StoreWriteState,
   broker: Nullable(
     Type.Object({ mode: StringEnum<string>(['embedded', 'external']), connected: Type.Boolean(), clients: Nullable(Type.Number()) }),
     { description: 'null when the store is down (the hub state is not read then)' },

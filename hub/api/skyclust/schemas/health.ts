@@ -1,11 +1,13 @@
 import { Type } from '@sinclair/typebox';
+import { StoreWriteState } from '../../store-write-state.js';
 import { IsoTime, Nullable } from './common.js';
 
 const Duration = Type.String({ description: 'Go style: 72h30m15s, 1.25ms' });
 
 /** Go runtime figures the seed shows; Node has no equivalent for the null ones. */
 export const ProcessHealth = Type.Object({
-  status: Type.String(),
+  status: Type.String({ description: '`healthy`, or `degraded` while hub.db takes no writes (see `store`)' }),
+  store: StoreWriteState,
   timestamp: IsoTime,
   uptime: Duration,
   uptime_seconds: Type.Integer(),
@@ -24,7 +26,8 @@ export const ProcessHealth = Type.Object({
 });
 
 export const DbHealth = Type.Object({
-  status: Type.String(),
+  status: Type.String({ description: '`healthy`, or `degraded` while hub.db answers reads but takes no writes (see `store`)' }),
+  store: StoreWriteState,
   engine: Type.String(),
   connection_count: Type.Integer(),
   max_connections: Nullable(Type.Integer()),

@@ -7,9 +7,9 @@ import { BasicResolver } from '../../../../hub/api/auth/basic.js';
 import { authPlugin } from '../../../../hub/api/auth/plugin.js';
 import { monitorErrorHandler } from '../../../../hub/api/monitor/errors.js';
 import { openHubDb, type HubDb } from '../../../../hub/core/db.js';
-import { Authenticator } from '../../../../hub/identity/authenticator.js';
 import { NodeStore } from '../../../../hub/identity/nodes.js';
 import { UserStore } from '../../../../hub/identity/users.js';
+import { testLogins } from '../../../helpers/logins.js';
 
 const basic = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
 
@@ -23,7 +23,8 @@ describe('auth plugin (Basic, route access)', () => {
     await users.add('root', 'admin', 'root-pw');
     await users.add('eve', 'viewer', 'eve-pw');
     await nodes.add('gpu-01', 'default', 'node-pw');
-    await app.register(authPlugin, { resolvers: [new BasicResolver(new Authenticator(nodes, users, 60_000))] });
+    const logins = testLogins(db, nodes, users);
+    await app.register(authPlugin, { resolvers: [new BasicResolver(logins.authenticator, logins.guard)] });
     app.setErrorHandler(monitorErrorHandler);
     app.get('/open', { config: { access: 'public' } }, async (req) => ({ principal: req.principal }));
     app.get('/read', { config: { access: 'metrics:read' } }, async (req) => ({ user: req.principal?.username, via: req.principal?.via }));
