@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ConfigError } from '../../shared/config/load.js';
 import { parseFormat, type OutputFormat } from '../../shared/format/output-format.js';
 import { loadHubConfig, type HubConfig } from '../config.js';
 import { openHubDb, type HubDb } from '../core/db.js';
 import { IdentityError } from '../identity/names.js';
-import { hubFiles } from '../core/paths.js';
+import { hubFiles, prepareDataDir } from '../core/paths.js';
 
 /** The packaged config, used when neither --config nor KCLOUD_HUB_CONFIG names one. */
 const SYSTEM_CONFIG = '/etc/kcloud/hub.yaml';
@@ -46,7 +46,7 @@ export function formatOrExit<const F extends readonly OutputFormat[]>(value: str
  * user, name taken) exits 1 with its message.
  */
 export async function withHubDb<T>(config: HubConfig, fn: (db: HubDb) => T | Promise<T>): Promise<T> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(config.dataDir, (message) => console.error(`kcloud-hub: warning: ${message}`));
   const db = openHubDb(hubFiles(config.dataDir).db);
   try {
     return await fn(db);

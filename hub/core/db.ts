@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { restrictFiles, sqliteFiles } from './paths.js';
 import { CORE_SCHEMA } from './migrations/001-core.js';
 import { AUTH_SCHEMA } from './migrations/002-auth.js';
 import { COLLABORATION_SCHEMA } from './migrations/003-collaboration.js';
@@ -22,6 +23,8 @@ export type HubDb = Database.Database;
  */
 export function openHubDb(file: string): HubDb {
   const db = new Database(file);
+  // Owner-only whatever the umask (password hashes, sessions); SQLite gives -wal and -shm the database's mode.
+  restrictFiles(sqliteFiles(file));
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // A commit survives a kill -9 of the hub (the WAL sits in the page cache); see docs/hub.md.
