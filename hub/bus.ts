@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { StatusMessage } from '../shared/schema/message.js';
+import type { RefusedSamples } from './ingest/refusals.js';
 import type { NodeRef, Rejection, StoredRow } from './ingest/types.js';
 
 /** A configured power threshold exceeded by a cluster, a node or the whole fleet. */
@@ -23,6 +24,8 @@ export interface BusEvents {
   /** An inventory message; `changed` when it differs from the node's previous one. */
   inventory: [{ node: NodeRef; inventory: Record<string, unknown>; ts: number; changed: boolean }];
   reject: [{ rejection: Rejection; topic: string; clientId: string; node: string | null }];
+  /** Samples of stored batches refused by an ingest limit, per node and reason, after each group commit (hub/ingest/refusals.ts). */
+  'samples-refused': [RefusedSamples];
   /** A power threshold crossed (hub/streams); notifications and the SSE stream listen. */
   'threshold-exceeded': [ThresholdEvent];
 }

@@ -66,6 +66,22 @@ export const HubConfigSchema = Type.Object({
        */
       groupCommit: Type.String({ ...Duration, default: '0ms' }),
       maxGroup: Type.Integer({ default: 1000, minimum: 1 }),
+      /** What ingest refuses of a node's samples, counted per node and reason (docs/security.md, "Ingest limits"). */
+      limits: Type.Object(
+        {
+          /** A sample stamped later than now plus this is refused (samples older than retention.raw are refused too). */
+          clockTolerance: Type.String({ ...Duration, default: '5m' }),
+          /** Series one node may have at once; retention frees those it stopped writing. */
+          seriesPerNode: Type.Integer({ default: 20_000, minimum: 1 }),
+          /** New series one node may create per minute. */
+          newSeriesPerMinute: Type.Integer({ default: 1000, minimum: 1 }),
+          /** Labels of a new series, the hub's cluster and node included (the payload holds 16 at most). */
+          labelsPerSeries: Type.Integer({ default: 16, minimum: 2, maximum: 18 }),
+          /** Characters of a label value of a new series (the payload holds 256 at most). */
+          labelValueLength: Type.Integer({ default: 128, minimum: 1, maximum: 256 }),
+        },
+        { default: {} },
+      ),
     },
     { default: {} },
   ),
@@ -115,6 +131,17 @@ export const HubConfigSchema = Type.Object({
   clusters: ClustersConfigSchema,
   /** The hub's Prometheus endpoint GET /metrics (fleet under dcgm-exporter names, hub internals). */
   metrics: MetricsConfigSchema,
+  /** Notifications made from node events, per node, category and subject (docs/security.md, "Ingest limits"). */
+  notifications: Type.Object(
+    {
+      /** The same notification (node, category, subject such as a sensor) at most once in this long. */
+      repeatAfter: Type.String({ ...Duration, default: '15m' }),
+      /** Notifications per node and category per `window`; the first beyond says so, the rest are dropped. */
+      perNodeAndKind: Type.Integer({ default: 20, minimum: 1 }),
+      window: Type.String({ ...Duration, default: '1h' }),
+    },
+    { default: {} },
+  ),
   /** An optional Redis shared by several hubs (rate limits, token revocations); empty: not configured. */
   redis: Type.Object({ url: Type.String({ default: '', pattern: '^(|rediss?://.*)$' }) }, { default: {} }),
 });

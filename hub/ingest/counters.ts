@@ -1,4 +1,5 @@
 import { Counter, Registry } from 'prom-client';
+import type { SampleRefusalReason } from './refusals.js';
 import { REJECT_REASONS, type RejectReason } from './types.js';
 
 /** Ingest counters in the hub's prom-client registry (served on /metrics by the API, copied to status.json by the runtime). */
@@ -7,6 +8,7 @@ export class IngestCounters {
   readonly samples: Counter;
   readonly duplicates: Counter;
   readonly rejected: Counter<'reason'>;
+  readonly refusedSamples: Counter<'node' | 'reason'>;
   readonly failures: Counter;
   readonly commits: Counter;
 
@@ -16,6 +18,12 @@ export class IngestCounters {
     this.samples = new Counter({ name: 'ingest_samples_total', help: 'Samples in stored telemetry batches (the store itself drops any older than the raw retention)', registers });
     this.duplicates = new Counter({ name: 'ingest_duplicates_total', help: 'Telemetry batches received again (same node and seq) and not stored twice', registers });
     this.rejected = new Counter({ name: 'ingest_rejected_total', help: 'Messages refused by ingest (acknowledged, not stored), by reason', labelNames: ['reason'], registers });
+    this.refusedSamples = new Counter({
+      name: 'ingest_samples_refused_total',
+      help: 'Samples of stored batches refused by an ingest limit (timestamp out of range, series limits), by node and reason',
+      labelNames: ['node', 'reason'],
+      registers,
+    });
     this.failures = new Counter({ name: 'ingest_failures_total', help: 'Messages not acknowledged because the commit failed (the sender retries)', registers });
     this.commits = new Counter({ name: 'ingest_commits_total', help: 'Group commits (one transaction each)', registers });
     // Present from the start at 0, so a rate() over them works before the first rejection.
@@ -32,9 +40,19 @@ export class IngestCounters {
       samples: await one(this.samples),
       duplicates: await one(this.duplicates),
       rejected: (await byLabel(this.rejected, 'reason')) as Record<RejectReason, number>,
+      refusedSamples: await this.refusedByNode(),
       failures: await one(this.failures),
       commits: await one(this.commits),
     };
+  }
+
+  /** Refused samples as node -> reason -> count. */
+  private async refusedByNode(): Promise<Record<string, Partial<Record<SampleRefusalReason, number>>>> {
+    const out: Record<string, Partial<Record<SampleRefusalReason, number>>> = {};
+    for (const v of (await this.refusedSamples.get()).values) {
+      (out[String(v.labels.node)] ??= {})[v.labels.reason as SampleRefusalReason] = v.value;
+    }
+    return out;
   }
 }
 
@@ -43,6 +61,8 @@ export interface IngestSnapshot {
   samples: number;
   duplicates: number;
   rejected: Record<RejectReason, number>;
+  /** Samples refused out of stored batches, per node and reason (only those with any). */
+  refusedSamples: Record<string, Partial<Record<SampleRefusalReason, number>>>;
   failures: number;
   commits: number;
 }

@@ -11,11 +11,14 @@ export type Decoded =
 
 /**
  * Maps the schema's failure to a counter reason. TypeBox words a missing key
- * as `Expected required property` (field `/samples/0/value`); everything else
- * the schema refuses is a wrong type or value.
+ * as `Expected required property` (field `/samples/0/value`); an inventory
+ * over its bounds (shared/schema/message.ts) is too large or too deep;
+ * everything else the schema refuses is a wrong type or value.
  */
 function reasonOf(field: string, message: string): Rejection['reason'] {
   if (message === 'not JSON') return 'not_json';
+  if (message.startsWith('inventory payload larger') || message.startsWith('inventory holds more')) return 'too_large';
+  if (message.startsWith('inventory nests deeper')) return 'too_deep';
   if (field === '/v' && message.startsWith('unsupported version')) return 'bad_version';
   if (message === 'Expected required property') return 'missing_field';
   return 'invalid_field';

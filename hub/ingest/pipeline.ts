@@ -3,14 +3,17 @@ import type { Logger } from '../../shared/log.js';
 import type { HubBus } from '../bus.js';
 import type { HubDb } from '../core/db.js';
 import { transactionRunner } from '../core/transaction-runner.js';
-import { commitGroup, type Committed } from './commit.js';
+import { commitGroup, type Committed, type CommitDeps } from './commit.js';
 import type { IngestCounters } from './counters.js';
 import { decodeIncoming } from './decode.js';
 import type { SeqLedger } from './dedupe.js';
 import { GroupCommit } from './group-commit.js';
 import { checkIdentity } from './identity.js';
 import { NodeStateWriter } from './node-state.js';
+import { cleanInventoryText, cleanStatusText } from './node-text.js';
+import { SampleRefusals } from './refusals.js';
 import { RejectLog } from './reject-log.js';
+import { SeriesLimiter, type SeriesLimits } from './series-limits.js';
 import type { Accepted, IncomingMessage, IngestOutcome, NodeRef, Rejection, SampleWriter } from './types.js';
 
 export interface IngestOptions {
@@ -25,6 +28,17 @@ export interface IngestOptions {
   groupCommitMs: number;
   /** Messages per group at most. */
   maxGroup: number;
+  limits: IngestLimits;
+}
+
+/** What ingest refuses of a node's samples (docs/security.md, "Ingest limits"). */
+export interface IngestLimits {
+  /** A sample stamped later than now plus this is refused. */
+  clockToleranceMs: number;
+  /** A sample older than this (the raw retention) is refused. */
+  retentionMs: number;
+  /** Per-node series limits, put on the writer's series index. */
+  series: SeriesLimits;
 }
 
 /**
@@ -39,13 +53,20 @@ export class Ingest {
   private readonly group: GroupCommit<Accepted, Committed>;
   private readonly rejects: RejectLog;
   private readonly lookupStmt: Statement<[string], NodeRef>;
+  private readonly refusals = new SampleRefusals();
 
   constructor(private readonly o: IngestOptions) {
-    const deps = { inTransaction: transactionRunner(o.db), writer: o.writer, ledger: o.ledger, state: new NodeStateWriter(o.db) };
+    const deps: CommitDeps = { inTransaction: transactionRunner(o.db), writer: o.writer, ledger: o.ledger, state: new NodeStateWriter(o.db), refusals: this.refusals };
+    o.writer.limitSeries?.(new SeriesLimiter(o.limits.series, this.refusals));
     const commit = (items: Accepted[]) => {
-      const results = commitGroup(items, deps, Date.now());
-      o.counters.commits.inc();
-      return results;
+      const now = Date.now();
+      try {
+        const results = commitGroup(items, deps, now, { earliest: now - o.limits.retentionMs, latest: now + o.limits.clockToleranceMs });
+        o.counters.commits.inc();
+        return results;
+      } finally {
+        this.reportRefusals();
+      }
     };
     this.group = new GroupCommit(commit, { windowMs: o.groupCommitMs, maxItems: o.maxGroup });
     this.rejects = new RejectLog(o.log);
@@ -60,6 +81,8 @@ export class Ingest {
     if (!decoded.ok) return this.reject(m, decoded.rejection, m.sender?.name ?? null);
     const who = checkIdentity(decoded.topic, decoded.msg, m.sender, this.lookup);
     if (!who.ok) return this.reject(m, who.rejection, decoded.topic.node);
+    if (decoded.kind === 'status') cleanStatusText(decoded.msg);
+    else if (decoded.kind === 'inventory') cleanInventoryText(decoded.msg);
     const accepted = { kind: decoded.kind, node: who.node, msg: decoded.msg } as Accepted;
     let committed: Committed;
     try {
@@ -69,7 +92,17 @@ export class Ingest {
       this.o.log.error({ node: who.node.name, err: (err as Error).message }, 'commit failed; message not acknowledged');
       return { status: 'failed', error: err as Error };
     }
+    if (committed.status === 'rejected') return this.reject(m, committed.rejection, who.node.name);
     return this.emit(accepted, committed);
+  }
+
+  /** Counts, logs and announces (bus `samples-refused`, for notifications) what the last commit refused. */
+  private reportRefusals(): void {
+    for (const r of this.refusals.take()) {
+      this.o.counters.refusedSamples.inc({ node: r.node, reason: r.reason }, r.count);
+      this.rejects.refused(r);
+      this.o.bus.emit('samples-refused', r);
+    }
   }
 
   private reject(m: IncomingMessage, rejection: Rejection, node: string | null): IngestOutcome {
@@ -79,7 +112,7 @@ export class Ingest {
     return { status: 'rejected', rejection };
   }
 
-  private emit(a: Accepted, c: Committed): IngestOutcome {
+  private emit(a: Accepted, c: Exclude<Committed, { status: 'rejected' }>): IngestOutcome {
     if (c.status === 'duplicate') {
       this.o.counters.duplicates.inc();
       return { status: 'duplicate' };

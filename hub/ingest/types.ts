@@ -1,4 +1,5 @@
 import type { InventoryMessage, StatusMessage, TelemetryMessage } from '../../shared/schema/message.js';
+import type { SeriesAdmission } from '../tsdb/series.js';
 
 /** One sample as the store takes it: labels include `cluster` and `node`. */
 export interface SampleRow {
@@ -21,6 +22,8 @@ export type StoredRow = SampleRow & { seriesId: number };
  */
 export interface SampleWriter {
   write(rows: SampleRow[]): { rejected: number };
+  /** Puts new series under ingest's per-node limits; a writer without it has none. */
+  limitSeries?(admission: SeriesAdmission): void;
 }
 
 /** The node a message is accepted for. */
@@ -41,6 +44,7 @@ export interface IncomingMessage {
 
 export const REJECT_REASONS = [
   'too_large',
+  'too_deep',
   'not_json',
   'bad_version',
   'missing_field',
@@ -48,6 +52,8 @@ export const REJECT_REASONS = [
   'bad_topic',
   'unknown_node',
   'identity_mismatch',
+  // The message alone failed its commit (the rest of its group committed): acknowledged, so it is not resent forever.
+  'unprocessable',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -1,11 +1,27 @@
 import type { StatusMessage } from '../../shared/schema/message.js';
+import { safeText } from '../../shared/schema/safe-text.js';
 import type { ThresholdEvent } from '../bus.js';
+import type { RefusedSamples, SampleRefusalReason } from '../ingest/refusals.js';
 import type { NodeRef, SampleRow } from '../ingest/types.js';
 import type { NotificationDraft, Priority } from './notification-store.js';
 
 /** ipmi_sensor_state values (shared/metrics/ipmi.ts): 2 critical, 3 non-recoverable. */
 const SENSOR_CRITICAL = 2;
 const SENSOR_STATE_NAMES: Readonly<Record<number, string>> = { 2: 'critical', 3: 'non-recoverable' };
+/** Longest node-supplied name (sensor, collector) and free text (a collector's reason) a notification carries. */
+const NAME_MAX = 64;
+const TEXT_MAX = 300;
+
+/** What each refusal means to an operator, and the config key that sets it. */
+const REFUSAL_TEXT: Readonly<Record<SampleRefusalReason, string>> = {
+  future_timestamp: 'stamped later than now plus ingest.limits.clockTolerance (is its clock ahead?)',
+  too_old: 'older than retention.raw',
+  series_limit: 'of new series beyond ingest.limits.seriesPerNode',
+  series_rate: 'of new series beyond ingest.limits.newSeriesPerMinute',
+  too_many_labels: 'of new series with more labels than ingest.limits.labelsPerSeries',
+  label_too_long: 'of new series with a label value longer than ingest.limits.labelValueLength',
+  bad_label_value: 'of new series with control characters in a label value',
+};
 
 export interface GeneratorOptions {
   /** A threshold that stays exceeded is reported again after this long, not on every evaluation. */
@@ -19,6 +35,9 @@ export interface GeneratorOptions {
  * entering critical. The first status of a node after a hub start is only a
  * baseline for the error counters (they count since the agent started, so
  * an old count is not news). No I/O: the service stores and delivers.
+ * Every string a node supplied (sensor and collector names, error texts)
+ * passes safeText; `subject` names what a draft is about within its node
+ * and category, for the service's deduplication (notification-limiter.ts).
  */
 export class NotificationGenerator {
   private readonly nodeState = new Map<string, StatusMessage['state']>();
@@ -67,20 +86,23 @@ export class NotificationGenerator {
     this.sourceErrors.set(node.name, next);
     if (!known) return [];
     const out: NotificationDraft[] = [];
-    for (const [name, source] of Object.entries(status.sources)) {
-      const previous = known.get(name);
+    for (const [sourceName, source] of Object.entries(status.sources)) {
+      const previous = known.get(sourceName);
       // A smaller count means the agent restarted: the new count is the new baseline.
       if (previous === undefined || source.errors <= previous) continue;
       const added = source.errors - previous;
+      const name = safeText(sourceName, NAME_MAX);
+      const reason = safeText(source.reason, TEXT_MAX);
       out.push({
         type: 'warning',
         priority: 'medium',
         category: 'collector_error',
         title: `Collector ${name} failing on ${node.name}`,
-        message: `${added} new error${added === 1 ? '' : 's'} from the ${name} collector on ${node.name}${source.reason ? `: ${source.reason}` : ''}.`,
+        message: `${added} new error${added === 1 ? '' : 's'} from the ${name} collector on ${node.name}${reason ? `: ${reason}` : ''}.`,
         node: node.name,
         cluster: node.cluster,
-        data: { source: name, errors: source.errors, new_errors: added, reason: source.reason, enabled: source.enabled },
+        subject: name,
+        data: { source: name, errors: source.errors, new_errors: added, reason, enabled: source.enabled },
       });
     }
     return out;
@@ -102,6 +124,7 @@ export class NotificationGenerator {
         message: e.message,
         node: e.scope === 'node' ? e.name : null,
         cluster: e.scope === 'cluster' ? e.name : null,
+        subject: `${e.metric}\0${e.severity}`,
         data: { scope: e.scope, name: e.name, metric: e.metric, current_value: e.currentValue, threshold: e.threshold, severity: e.severity },
       },
     ];
@@ -112,8 +135,9 @@ export class NotificationGenerator {
     const out: NotificationDraft[] = [];
     for (const row of rows) {
       if (row.metric !== 'ipmi_sensor_state') continue;
-      const sensor = row.labels.sensor ?? row.labels.id ?? 'unknown';
-      const key = `${node.name}\0${row.labels.id ?? sensor}`;
+      const sensor = safeText(row.labels.sensor ?? row.labels.id ?? 'unknown', NAME_MAX);
+      const sensorId = row.labels.id === undefined ? null : safeText(row.labels.id, NAME_MAX);
+      const key = `${node.name}\0${row.labels.id ?? row.labels.sensor ?? 'unknown'}`;
       const previous = this.sensorState.get(key) ?? 0;
       this.sensorState.set(key, row.value);
       if (row.value < SENSOR_CRITICAL || row.value <= previous) continue;
@@ -127,9 +151,27 @@ export class NotificationGenerator {
         message: `The BMC of ${node.name} reports sensor "${sensor}" in ${state} state.`,
         node: node.name,
         cluster: node.cluster,
-        data: { sensor, sensor_id: row.labels.id ?? null, state: row.value, state_name: state, previous_state: previous, ts: new Date(row.ts).toISOString() },
+        subject: sensorId ?? sensor,
+        data: { sensor, sensor_id: sensorId, state: row.value, state_name: state, previous_state: previous, ts: new Date(row.ts).toISOString() },
       });
     }
     return out;
+  }
+
+  /** Samples an ingest limit refused (bus `samples-refused`); the service keeps it to one per node and reason a while. */
+  fromRefusal(r: RefusedSamples): NotificationDraft[] {
+    return [
+      {
+        type: 'warning',
+        priority: 'high',
+        category: 'ingest_refused',
+        title: `Samples from node ${r.node} refused: ${r.reason}`,
+        message: `The hub refused ${r.count} sample${r.count === 1 ? '' : 's'} from ${r.node} ${REFUSAL_TEXT[r.reason]}; the rest of its batches is stored. ingest_samples_refused_total on /metrics counts every one.`,
+        node: r.node,
+        cluster: null,
+        subject: r.reason,
+        data: { reason: r.reason, samples: r.count },
+      },
+    ];
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/log.js';
 import type { BusEvents, HubBus } from '../bus.js';
 import type { HubDb } from '../core/db.js';
 import { NotificationGenerator } from './generator.js';
+import { NotificationLimiter, type NotificationLimits } from './notification-limiter.js';
 import { NotificationStore, type Notification, type NotificationDraft } from './notification-store.js';
 
 /** How long a still-exceeded threshold stays quiet after its notification. */
@@ -13,25 +14,36 @@ const THRESHOLD_REPEAT_MS = 15 * 60_000;
  * (`notification`) for /ws. Recipients are the enabled admins: nodes
  * belong to no workspace yet, and admins are who can act on a node
  * (docs: skyclust notifications). Runs inside ingest's emit, so every
- * failure is caught and logged here, never thrown back into ingest.
+ * failure is caught and logged here, never thrown back into ingest. Drafts
+ * pass the limiter (deduplicated and rate-limited per node, category and
+ * subject) before anything is stored.
  */
 export class NotificationService extends EventEmitter<{ notification: [Notification] }> {
   readonly store: NotificationStore;
   private readonly generator = new NotificationGenerator({ thresholdRepeatMs: THRESHOLD_REPEAT_MS });
+  private readonly limiter: NotificationLimiter;
   private readonly busHandlers: { [K in keyof BusEvents]?: (...args: BusEvents[K]) => void } = {
     'node-status': ({ node, status }) => this.deliver(() => this.generator.fromStatus(node, status)),
     'threshold-exceeded': (e) => this.deliver(() => this.generator.fromThreshold(e)),
     samples: ({ node, rows }) => this.deliver(() => this.generator.fromSamples(node, rows)),
+    'samples-refused': (r) => this.deliver(() => this.generator.fromRefusal(r)),
   };
 
   constructor(
     private readonly db: HubDb,
     private readonly bus: HubBus,
     private readonly log: Logger,
+    limits: NotificationLimits,
   ) {
     super();
     this.setMaxListeners(0);
     this.store = new NotificationStore(db);
+    this.limiter = new NotificationLimiter(limits);
+  }
+
+  /** Drafts the limiter dropped since the start. */
+  get suppressed(): number {
+    return this.limiter.suppressed;
   }
 
   start(): void {
@@ -48,10 +60,10 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
 
   private deliver(make: () => NotificationDraft[]): void {
     try {
-      const drafts = make();
+      const drafts = this.limiter.filter(make());
       if (drafts.length === 0) return;
       const users = this.recipients();
-      for (const draft of drafts) {
+      for (const { subject: _about, ...draft } of drafts) {
         for (const n of this.store.insert(draft, users)) this.emit('notification', n);
         this.log.info({ category: draft.category, node: draft.node, recipients: users.length }, draft.title);
       }

@@ -18,6 +18,22 @@ export function canonicalLabels(labels: Labels | undefined): string {
   return JSON.stringify(out);
 }
 
+/**
+ * Who may create series (hub/ingest/series-limits.ts: per-node limits). The
+ * index asks only before creating one, so a row of a known series costs
+ * nothing more; it reports every series it holds, so the counts survive a
+ * restart, a rolled-back write and retention.
+ */
+export interface SeriesAdmission {
+  /** Whether a new series with these labels may be created; refused, the row is not written. */
+  admit(metric: string, labels: Labels | undefined): boolean;
+  /** A series is held (+1: loaded or created) or no longer (-1: rolled back, or emptied by retention). */
+  count(labels: Readonly<Labels>, delta: 1 | -1): void;
+}
+
+/** What `resolve` returns for a row whose new series the admission refused. */
+export const REFUSED_SERIES = -1;
+
 /** A series as held in memory: canonical labels (empty values dropped) and their count, for quick comparison. */
 interface StoredSeries extends SeriesRef {
   labelCount: number;
@@ -53,6 +69,7 @@ export class SeriesIndex {
   private nextId: number;
   /** Series created by the write transaction in progress, forgotten if it rolls back. */
   private pending: SeriesRef[] = [];
+  private admission: SeriesAdmission | undefined;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare('INSERT INTO series (id, metric, labels) VALUES (?, ?, ?)');
@@ -66,7 +83,14 @@ export class SeriesIndex {
     this.nextId = highest + 1;
   }
 
+  /** Puts new series under `admission`, which is told of every series held now. */
+  setAdmission(admission: SeriesAdmission): void {
+    this.admission = admission;
+    for (const ref of this.byId.values()) admission.count(ref.labels, 1);
+  }
+
   private add(ref: StoredSeries, canonical: string): void {
+    this.admission?.count(ref.labels, 1);
     this.byCanonical.set(`${ref.metric}\u0000${canonical}`, ref);
     this.byId.set(ref.id, ref);
     const list = this.byMetric.get(ref.metric);
@@ -79,19 +103,21 @@ export class SeriesIndex {
   }
 
   /**
-   * Id of the series, created (inside the caller's transaction) when new.
-   * `previous`: the id this writer resolved for the row before, if any.
+   * Id of the series, created (inside the caller's transaction) when new,
+   * or REFUSED_SERIES when the admission refused to create it. `previous`:
+   * the id this writer resolved for the row before, if any.
    */
   resolve(metric: string, labels: Labels | undefined, previous?: number): number {
     const before = previous === undefined ? undefined : this.byId.get(previous);
     const guess = before?.next;
     if (guess && guess.metric === metric && sameLabels(guess, labels)) return guess.id;
     const found = this.lookup(metric, labels);
+    if (!found) return REFUSED_SERIES;
     if (before) before.next = found;
     return found.id;
   }
 
-  private lookup(metric: string, labels: Labels | undefined): StoredSeries {
+  private lookup(metric: string, labels: Labels | undefined): StoredSeries | undefined {
     const hash = hashOf(metric, labels);
     const candidates = this.byHash.get(hash);
     if (candidates) {
@@ -100,6 +126,7 @@ export class SeriesIndex {
     const canonical = canonicalLabels(labels);
     let ref = this.byCanonical.get(`${metric}\u0000${canonical}`);
     if (!ref) {
+      if (this.admission && !this.admission.admit(metric, labels)) return undefined;
       const id = this.nextId++;
       this.insert.run(id, metric, canonical);
       ref = stored(id, metric, canonical);
@@ -127,6 +154,7 @@ export class SeriesIndex {
     for (const id of ids) {
       const ref = this.byId.get(id);
       if (!ref) continue;
+      this.admission?.count(ref.labels, -1);
       this.byId.delete(id);
       this.byCanonical.delete(`${ref.metric}\u0000${canonicalLabels(ref.labels)}`);
       const rest = (this.byMetric.get(ref.metric) ?? []).filter((r) => r.id !== id);

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { exceedsShape, type ShapeLimits } from './shape.js';
 
 /**
  * The MQTT payload contract, version 1. The agent encodes with these types and
@@ -10,6 +11,12 @@ export const MESSAGE_VERSION = 1;
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' });
 /** Milliseconds since the Unix epoch; bounded so a bogus clock cannot poison the store (2001..2286). */
 const TimestampMs = Type.Integer({ minimum: 1e12, maximum: 1e13 });
+/**
+ * A count: an integer a double holds exactly. TypeBox's Integer alone takes
+ * 1e308 (Number.isInteger), which SQLite then stores as REAL (issue 14,
+ * item 11).
+ */
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 /** Label names as Prometheus allows them; a name outside the pattern is refused, not passed through unchecked (TypeBox's default for a pattern-keyed record). */
 export const Labels = Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,63}$' }), Type.String({ maxLength: 256 }), {
@@ -43,7 +50,7 @@ export const TelemetryMessage = Type.Object(
   {
     ...Header,
     /** Per-node sequence number; strictly increasing across agent restarts (see docs/mqtt.md). */
-    seq: Type.Integer({ minimum: 1 }),
+    seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     samples: Type.Array(Sample, { maxItems: 50_000 }),
   },
   { additionalProperties: false },
@@ -65,7 +72,7 @@ export const SourceState = Type.Object(
     enabled: Type.Boolean(),
     reason: Type.String(),
     lastSampleTs: Type.Union([TimestampMs, Type.Null()]),
-    errors: Type.Integer({ minimum: 0 }),
+    errors: Count,
   },
   { additionalProperties: false },
 );
@@ -76,13 +83,14 @@ export const StatusMessage = Type.Object(
     ...Header,
     state: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
     agentVersion: Type.Optional(Type.String()),
-    sources: Type.Optional(Type.Record(Type.String(), SourceState)),
+    /** Per collector; the agent has a handful (gpu, dcgm, ipmi, rapl, host). */
+    sources: Type.Optional(Type.Record(Name, SourceState, { maxProperties: 32, additionalProperties: false })),
     outbox: Type.Optional(
       Type.Object({
-        depth: Type.Integer({ minimum: 0 }),
-        bytes: Type.Integer({ minimum: 0 }),
+        depth: Count,
+        bytes: Count,
         /** Batches dropped because the outbox was full (oldest first), since the outbox was created. */
-        dropped: Type.Integer({ minimum: 0 }),
+        dropped: Count,
       }),
     ),
   },
@@ -114,12 +122,23 @@ export const checkStatus = checker(StatusMessage);
 /** Largest payload either side accepts; a full 8-GPU batch is ~40 KiB. */
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Bounds on an inventory's free-form facts (the agent's are a few KiB, a
+ * few levels deep): it is hashed and stored whole on every change, so its
+ * size is what a node can make the hub hold per change.
+ */
+export const MAX_INVENTORY_BYTES = 1024 * 1024;
+export const INVENTORY_SHAPE: ShapeLimits = { depth: 32, values: 100_000 };
+
 /** Parses and validates a payload of the given kind. */
 export function decodeMessage(kind: 'telemetry', payload: Buffer | string): Decoded<TelemetryMessage>;
 export function decodeMessage(kind: 'inventory', payload: Buffer | string): Decoded<InventoryMessage>;
 export function decodeMessage(kind: 'status', payload: Buffer | string): Decoded<StatusMessage>;
 export function decodeMessage(kind: 'telemetry' | 'inventory' | 'status', payload: Buffer | string) {
   if (payload.length > MAX_PAYLOAD_BYTES) return { ok: false, error: { field: '/', message: `payload larger than ${MAX_PAYLOAD_BYTES} bytes` } };
+  if (kind === 'inventory' && (typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length) > MAX_INVENTORY_BYTES) {
+    return { ok: false, error: { field: '/', message: `inventory payload larger than ${MAX_INVENTORY_BYTES} bytes` } };
+  }
   let data: unknown;
   try {
     data = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
@@ -129,5 +148,11 @@ export function decodeMessage(kind: 'telemetry' | 'inventory' | 'status', payloa
   if (typeof data === 'object' && data !== null && 'v' in data && data.v !== MESSAGE_VERSION) {
     return { ok: false, error: { field: '/v', message: `unsupported version ${JSON.stringify(data.v)}` } };
   }
-  return kind === 'telemetry' ? checkTelemetry(data) : kind === 'inventory' ? checkInventory(data) : checkStatus(data);
+  if (kind === 'telemetry') return checkTelemetry(data);
+  if (kind === 'status') return checkStatus(data);
+  // The facts are stored as canonical JSON (hub/ingest/node-state.ts): their shape is bounded before anything walks them.
+  const inventory = typeof data === 'object' && data !== null && 'inventory' in data ? data.inventory : undefined;
+  const over = exceedsShape(inventory, INVENTORY_SHAPE);
+  if (over) return { ok: false, error: { field: '/inventory', message: `inventory ${over}` } };
+  return checkInventory(data);
 }
