@@ -203,7 +203,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       stopped ??= (async () => {
         for (const t of timers) clearInterval(t);
         clearTimeout(statusSoon);
-        for (const c of running) await c.stop();
+        // In parallel: each may take its children's kill bound, and systemd's TimeoutStopSec covers the whole stop.
+        await Promise.all(running.map((c) => c.stop()));
         batcher.flush();
         await publisher.settle(STOP_SETTLE_MS);
         await publisher.close(status('offline'));

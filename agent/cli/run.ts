@@ -4,6 +4,8 @@ import { startAgent } from '../runtime.js';
 import { configOrExit, usageError } from './options.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
+/** The most a stop may take: collectors' kill bound (3 s + 1 s), the last PUBACKs and the offline status fit well inside. */
+const STOP_BOUND_MS = 15_000;
 
 /** Registers `kcloud-agent run`: the long-running service (what the systemd unit starts). */
 export function registerRunCommand(program: Command): void {
@@ -30,6 +32,11 @@ export function registerRunCommand(program: Command): void {
         if (stopping) process.exit(1);
         stopping = true;
         log.info({ signal }, 'stopping');
+        // Exit within a fixed time whatever collectors or the broker do (below the unit's TimeoutStopSec=20, so systemd never has to SIGKILL us).
+        setTimeout(() => {
+          log.error({ afterMs: STOP_BOUND_MS }, 'stop did not finish in time; exiting (unacknowledged batches stay in the outbox)');
+          process.exit(1);
+        }, STOP_BOUND_MS).unref();
         agent.stop().then(
           () => process.exit(0),
           (err: Error) => {
