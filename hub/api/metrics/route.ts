@@ -40,7 +40,10 @@ function registerMetricsRoute(app: Api, deps: ApiDeps): void {
       // Re-read registrations: the directory refreshes every few seconds, and a scrape must count a node the CLI has just added.
       deps.fleet.nodes.reload();
       const nodes = deps.fleet.nodes.list();
-      const byMetric = new Map<string, LatestSample[]>(METRICS.map((m) => [m.name, deps.fleet.latest.select(m.name, {}, since)]));
+      // An offline node's last values are not current (its Last Will or a clean offline said so): dropped at once, as the agent's own endpoint does, instead of lingering until they go stale.
+      const offline = new Set(nodes.filter((n) => n.state === 'offline').map((n) => n.name));
+      const current = (samples: LatestSample[]) => (offline.size === 0 ? samples : samples.filter((s) => !offline.has(s.labels.node ?? '')));
+      const byMetric = new Map<string, LatestSample[]>(METRICS.map((m) => [m.name, current(deps.fleet.latest.select(m.name, {}, since))]));
       let fleetSeries = 0;
       for (const s of byMetric.values()) fleetSeries += s.length;
       const parts = [

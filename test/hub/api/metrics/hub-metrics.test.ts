@@ -110,6 +110,18 @@ describe('hub GET /metrics', () => {
     expect(clean.stdout + clean.stderr).toBe('');
     expect(clean.status).toBe(0);
   });
+
+  it("drops an offline node's series at once (its Last Will or a clean offline), keeping the others", async () => {
+    const other = await api.addNode('gpu-04', 'lab');
+    await api.publishTelemetry(other, [{ metric: 'gpu_power_watts', labels: { gpu: '0', uuid: 'GPU-dddd' }, value: 222 }]);
+    const before = await (await api.request('/metrics', { user: viewer })).text();
+    expect(seriesLines(before, 'DCGM_FI_DEV_POWER_USAGE').filter((l) => l.includes('Hostname="gpu-04"'))).toHaveLength(1);
+
+    await api.publishStatus(other, { state: 'offline' });
+    const after = await (await api.request('/metrics', { user: viewer })).text();
+    expect(seriesLines(after, 'DCGM_FI_DEV_POWER_USAGE').filter((l) => l.includes('Hostname="gpu-04"'))).toEqual([]);
+    expect(seriesLines(after, 'DCGM_FI_DEV_POWER_USAGE').filter((l) => l.includes('Hostname="gpu-01"'))).toHaveLength(1);
+  });
 });
 
 describe('metrics.access', () => {
