@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Counter, type Registry } from 'prom-client';
 import type { PasswordChecker } from './authenticator.js';
 import { LoginStoreUnavailable, type LoginThrottle } from './login-throttle.js';
 import { unknownAccountHash, verifyPassword } from './passwords.js';
@@ -30,15 +31,24 @@ export class LoginGuard implements PasswordChecker {
   /** Typical duration of an argon2 check here, measured (moving average); refusals are padded to it. */
   private typicalMs = 0;
 
+  private readonly wait: (ms: number) => Promise<unknown>;
+  private readonly checks: Counter<'subject'> | null;
+
+  /** `registry`: where `login_password_checks_total` goes; `wait`: the delay (a test's clock). */
   constructor(
     readonly throttle: LoginThrottle,
     private readonly queue: VerificationQueue,
-    private readonly wait: (ms: number) => Promise<unknown> = sleep,
-  ) {}
+    options: { registry?: Registry; wait?: (ms: number) => Promise<unknown> } = {},
+  ) {
+    this.wait = options.wait ?? sleep;
+    this.checks = options.registry
+      ? new Counter({ name: 'login_password_checks_total', help: 'argon2 password checks run for logins; subject "unknown" is the check against a dummy hash for a name that has no password', labelNames: ['subject'], registers: [options.registry] })
+      : null;
+  }
 
   /** Measures a check against the unknown-account hash once, so the first refusals are padded too. */
   async calibrate(): Promise<void> {
-    await this.checkPassword('calibration', 'local', null, '');
+    await this.timedCheck(null, '');
   }
 
   /** Runs `verify` under the throttle: its result, or LoginRefused. */
@@ -80,12 +90,17 @@ export class LoginGuard implements PasswordChecker {
    * so unknown names cost what known ones do. Throws VerificationBusy.
    */
   checkPassword(account: string, ip: string, hash: string | null, password: string): Promise<boolean> {
-    return this.queue.run(account, ip, async () => {
-      const started = performance.now();
-      const ok = hash === null ? (await verifyPassword(await unknownAccountHash(), password), false) : await verifyPassword(hash, password);
-      const took = performance.now() - started;
-      this.typicalMs = this.typicalMs === 0 ? took : this.typicalMs * 0.8 + took * 0.2;
-      return ok;
+    return this.queue.run(account, ip, () => {
+      this.checks?.inc({ subject: hash === null ? 'unknown' : 'account' });
+      return this.timedCheck(hash, password);
     });
+  }
+
+  private async timedCheck(hash: string | null, password: string): Promise<boolean> {
+    const started = performance.now();
+    const ok = hash === null ? (await verifyPassword(await unknownAccountHash(), password)) && false : await verifyPassword(hash, password);
+    const took = performance.now() - started;
+    this.typicalMs = this.typicalMs === 0 ? took : this.typicalMs * 0.8 + took * 0.2;
+    return ok;
   }
 }

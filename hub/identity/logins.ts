@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import { parseDuration } from '../../shared/duration.js';
 import type { AuthConfig } from '../api/auth/config.js';
 import type { HubDb } from '../core/db.js';
@@ -18,7 +19,7 @@ export interface Logins {
   nodeKey: Buffer;
 }
 
-export function createLogins(db: HubDb, auth: AuthConfig, secrets: SecretStore): Logins {
+export function createLogins(db: HubDb, auth: AuthConfig, secrets: SecretStore, registry: Registry): Logins {
   const t = auth.loginThrottle;
   const health = new DbWriteHealth(db);
   const throttle = new LoginThrottle(
@@ -26,6 +27,6 @@ export function createLogins(db: HubDb, auth: AuthConfig, secrets: SecretStore):
     { windowMs: parseDuration(t.window), perAccount: t.perAccount, perIp: t.perIp, delayAfter: t.delayAfter, delayMs: parseDuration(t.delay), maxDelayMs: parseDuration(t.maxDelay) },
     health,
   );
-  const guard = new LoginGuard(throttle, new VerificationQueue(t.verification));
+  const guard = new LoginGuard(throttle, new VerificationQueue(t.verification), { registry });
   return { health, throttle, guard, nodeKey: nodeCredentialKey(secrets) };
 }

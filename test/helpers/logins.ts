@@ -15,7 +15,7 @@ export const DEFAULT_VERIFICATION: VerificationLimits = { concurrency: 2, queue:
 export function testLogins(db: HubDb, nodes: NodeStore, users: UserStore, opts: { throttle?: Partial<ThrottleLimits>; wait?: (ms: number) => Promise<unknown> } = {}) {
   const health = new DbWriteHealth(db);
   const throttle = new LoginThrottle(db, { ...DEFAULT_THROTTLE, ...opts.throttle }, health);
-  const guard = new LoginGuard(throttle, new VerificationQueue(DEFAULT_VERIFICATION), opts.wait);
+  const guard = new LoginGuard(throttle, new VerificationQueue(DEFAULT_VERIFICATION), { wait: opts.wait });
   const authenticator = new Authenticator(nodes, users, 60_000, Date.now, { checker: guard });
   return { health, throttle, guard, authenticator };
 }
