@@ -16,6 +16,18 @@ export interface ThresholdEvent {
   ts: number;
 }
 
+/** A registered Proxmox cluster's health changed (hub/integrations/proxmox/registry.ts). */
+export interface ClusterHealthEvent {
+  /** The registry's cluster id (UUID). */
+  id: string;
+  name: string;
+  status: 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+  previous: 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+  /** Why it is not healthy; null when healthy. */
+  reason: string | null;
+  ts: number;
+}
+
 /** Events ingest emits after a commit; streams, thresholds and alerts listen here. */
 export interface BusEvents {
   /** A stored (not duplicate) telemetry batch. */
@@ -28,6 +40,8 @@ export interface BusEvents {
   'samples-refused': [RefusedSamples];
   /** A power threshold crossed (hub/streams); notifications and the SSE stream listen. */
   'threshold-exceeded': [ThresholdEvent];
+  /** A registered Proxmox cluster's health changed; notifications listen. */
+  'cluster-health': [ClusterHealthEvent];
 }
 
 /** The hub's in-process event bus. */

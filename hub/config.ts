@@ -3,6 +3,7 @@ import { loadConfig } from '../shared/config/load.js';
 import { AuthConfigSchema } from './api/auth/config.js';
 import { MetricsConfigSchema } from './api/metrics/config.js';
 import { ClustersConfigSchema } from './clusters/config.js';
+import { ProxmoxConfigSchema } from './integrations/proxmox/config.js';
 import { ThresholdsConfigSchema } from './streams/thresholds-config.js';
 
 const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
@@ -129,6 +130,8 @@ export const HubConfigSchema = Type.Object({
   auth: AuthConfigSchema,
   thresholds: ThresholdsConfigSchema,
   clusters: ClustersConfigSchema,
+  /** Proxmox clusters registered through /api/v1/clusters (docs/proxmox.md). */
+  proxmox: ProxmoxConfigSchema,
   /** The hub's Prometheus endpoint GET /metrics (fleet under dcgm-exporter names, hub internals). */
   metrics: MetricsConfigSchema,
   /** Notifications made from node events, per node, category and subject (docs/security.md, "Ingest limits"). */

@@ -24,6 +24,9 @@ import { hubMetricsRoutes } from './metrics/route.js';
 import { monitorApi } from './monitor/index.js';
 import { monitorErrorHandler } from './monitor/errors.js';
 import { pveManagerApi } from './pve-manager/index.js';
+import { rootHealthRoute } from './proxmoxer/health.js';
+import { proxmoxerApi } from './proxmoxer/index.js';
+import { attachProxmoxRegistry } from './proxmoxer/registry-plugin.js';
 import { redocPage } from './redoc.js';
 import { skyclustApi } from './skyclust/index.js';
 import { wsRoutes } from './skyclust/ws.js';
@@ -66,6 +69,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   });
   const credentials = createCredentialServices(deps);
   app.decorate('credentials', credentials);
+  attachProxmoxRegistry(app, deps, credentials.secrets);
   await app.register(sharedStatePlugin, { shared: credentials.shared });
   await app.register(cookie);
   // Added before the auth plugin's own onRoute check: Swagger UI's routes (the API's description, no data) are public, declared as such.
@@ -82,6 +86,9 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   await app.register(rateLimitedArea(monitorApi, 'monitor'), { prefix: '/api/v1', deps });
   await app.register(rateLimitedArea(skyclustApi, 'skyclust'), { prefix: '/api/v1', deps });
   await app.register(rateLimitedArea(pveManagerApi, 'pveManager'), { prefix: '/api', deps });
+  // The registry shares /api/v1/clusters with the monitoring API, and so its rate-limit bucket.
+  await app.register(rateLimitedArea(proxmoxerApi, 'monitor'), { prefix: '/api/v1', deps });
+  rootHealthRoute(app);
   // skyclust-api documents its WebSocket at the root (ws://host:8080/ws); /api/v1/ws is served too.
   await wsRoutes(app, deps);
 

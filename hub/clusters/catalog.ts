@@ -8,6 +8,14 @@ import { prometheusAuthorization } from './prometheus-auth.js';
 import { readPrometheusCluster } from './prometheus-source.js';
 import { TtlCache, type CacheCounters } from './ttl-cache.js';
 
+/**
+ * Clusters known from elsewhere than agents and config: the registered
+ * Proxmox clusters, with their PVE node names. An agent whose node name is
+ * one of those counts in that cluster too, so a Proxmox cluster's power
+ * comes from kcloud's own measurements.
+ */
+export type LinkedClusters = () => readonly { name: string; nodeNames: readonly string[] }[];
+
 export interface CatalogMetrics extends CacheCounters {
   /** prometheus_query_duration_seconds */
   observeQuery(seconds: number): void;
@@ -47,9 +55,9 @@ interface Remote {
 const shared = new WeakMap<Fleet, ClusterCatalog>();
 
 /** The one catalog of a hub (its Prometheus clients and caches are shared by the clusters and system routes). */
-export function clusterCatalog(configs: readonly ClusterConfig[], fleet: Fleet, metrics: CatalogMetrics): ClusterCatalog {
+export function clusterCatalog(configs: readonly ClusterConfig[], fleet: Fleet, metrics: CatalogMetrics, linked: LinkedClusters = () => []): ClusterCatalog {
   let catalog = shared.get(fleet);
-  if (!catalog) shared.set(fleet, (catalog = new ClusterCatalog(configs, fleet, metrics)));
+  if (!catalog) shared.set(fleet, (catalog = new ClusterCatalog(configs, fleet, metrics, linked)));
   return catalog;
 }
 
@@ -67,6 +75,7 @@ export class ClusterCatalog {
     configs: readonly ClusterConfig[],
     private readonly fleet: Fleet,
     metrics: CatalogMetrics,
+    private readonly linked: LinkedClusters = () => [],
   ) {
     this.configs = new Map(configs.map((c) => [c.name, c]));
     configs.forEach((c, i) => {
@@ -85,15 +94,21 @@ export class ClusterCatalog {
 
   /** Every cluster, sorted by name. */
   list(): ClusterInfo[] {
-    const names = new Set([...this.fleet.nodes.clusters(), ...this.configs.keys()]);
+    const names = new Set([...this.fleet.nodes.clusters(), ...this.configs.keys(), ...this.linked().map((l) => l.name)]);
     return [...names].sort().map((n) => this.info(n)!);
   }
 
   /** One cluster, or null when neither the agents nor the config know it. */
   info(name: string): ClusterInfo | null {
     const c = this.configs.get(name);
-    if (!c && !this.fleet.nodes.clusters().includes(name)) return null;
+    if (!c && !this.fleet.nodes.clusters().includes(name) && !this.linked().some((l) => l.name === name)) return null;
     return { name, url: c?.url ?? null, region: c?.region ?? null, source: c?.url ? 'prometheus' : 'kcloud' };
+  }
+
+  /** The agents reporting under the cluster's name, and those whose node name is one of a registered Proxmox cluster's nodes. */
+  private nodesOf(name: string) {
+    const pve = new Set(this.linked().find((l) => l.name === name)?.nodeNames);
+    return this.fleet.nodes.list().filter((n) => n.cluster === name || pve.has(n.name));
   }
 
   /** A cluster's current data; 404 when unknown, 502 PROMETHEUS_ERROR when its Prometheus fails. */
@@ -102,7 +117,7 @@ export class ClusterCatalog {
     if (!info) throw notFound(`cluster "${name}"`);
     const remote = this.remotes.get(name);
     if (!remote) {
-      return { source: 'kcloud', cacheHit: false, data: { nodes: this.fleet.nodes.list({ cluster: name }), latest: this.fleet.latest, since: this.fleet.freshSince() } };
+      return { source: 'kcloud', cacheHit: false, data: { nodes: this.nodesOf(name), latest: this.fleet.latest, since: this.fleet.freshSince() } };
     }
     const { value, hit } = await remote.data.get('current', () => readPrometheusCluster(remote.client, name));
     return { source: 'prometheus', cacheHit: hit, data: value };

@@ -27,13 +27,10 @@ export interface VerificationLimits {
 export class VerificationQueue {
   private running = 0;
   private queued = 0;
-  /** Waiting jobs per account, in arrival order. */
+  /** Waiting jobs per account, in arrival order; the Map's order is the round-robin order. */
   private readonly waiting = new Map<string, (() => void)[]>();
   private readonly bySource = new Map<string, number>();
   private readonly byAccount = new Map<string, number>();
-  /** When each account with checks waiting or running last had a turn (a counter, not a clock). */
-  private readonly lastTurn = new Map<string, number>();
-  private turns = 0;
 
   constructor(private readonly limits: VerificationLimits) {}
 
@@ -52,7 +49,6 @@ export class VerificationQueue {
             this.running--;
             bump(this.bySource, source, -1);
             bump(this.byAccount, account, -1);
-            if (!this.byAccount.has(account)) this.lastTurn.delete(account);
             this.next();
           });
       };
@@ -65,14 +61,14 @@ export class VerificationQueue {
   }
 
   private next(): void {
-    while (this.running < this.limits.concurrency && this.waiting.size > 0) {
-      // The waiting account served longest ago (or never) goes first; ties in arrival order.
-      let pick: string | null = null;
-      for (const account of this.waiting.keys()) if (pick === null || (this.lastTurn.get(account) ?? -1) < (this.lastTurn.get(pick) ?? -1)) pick = account;
-      const line = this.waiting.get(pick!)!;
+    while (this.running < this.limits.concurrency) {
+      const first = this.waiting.entries().next();
+      if (first.done) return;
+      const [account, line] = first.value;
       const job = line.shift()!;
-      if (line.length === 0) this.waiting.delete(pick!);
-      this.lastTurn.set(pick!, ++this.turns);
+      // The account goes to the back of the round (or leaves it when it has nothing more waiting).
+      this.waiting.delete(account);
+      if (line.length > 0) this.waiting.set(account, line);
       this.queued--;
       this.running++;
       job();

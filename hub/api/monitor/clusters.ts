@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { clusterListEntry, clusterPower, clusterSummary } from '../../clusters/bodies.js';
 import { clusterCatalog, type ClusterCatalog } from '../../clusters/catalog.js';
 import { clusterFigures } from '../../clusters/cluster-data.js';
+import { withRegistration } from '../../clusters/registered.js';
 import type { ApiDeps } from '../deps.js';
 import type { RouteModule } from '../types.js';
 import { envelope, type DataSource } from './envelope.js';
@@ -18,7 +19,7 @@ export function catalogOf(app: FastifyInstance, deps: ApiDeps): ClusterCatalog {
     hit: () => m.cacheHits.inc(),
     miss: () => m.cacheMisses.inc(),
     observeQuery: (s) => m.prometheusQueries.observe(s),
-  });
+  }, () => app.proxmox.list());
 }
 
 /**
@@ -31,18 +32,21 @@ export const clustersRoutes: RouteModule = (app, deps) => {
 
   app.get('/clusters', { config: { access: 'metrics:read' }, schema: { tags: ['clusters'], summary: 'Every cluster: agents\' and configured ones', response: ClusterListResponse } }, async (request) => {
     const infos = catalog.list();
+    const showUrl = request.principal?.role === 'admin';
     const reads = await Promise.all(
       infos.map(async (info) => {
         try {
           const read = await catalog.read(info.name);
-          return { entry: clusterListEntry(info, clusterFigures(read.data), null), hit: read.cacheHit };
+          return { entry: clusterListEntry(info, clusterFigures(read.data), null, showUrl), hit: read.cacheHit };
         } catch (err) {
           // One unreachable Prometheus must not hide the other clusters: its entry says so.
-          return { entry: clusterListEntry(info, null, (err as Error).message), hit: false };
+          return { entry: clusterListEntry(info, null, (err as Error).message, showUrl), hit: false };
         }
       }),
     );
-    const entries = reads.map((r) => r.entry);
+    // Registered Proxmox clusters carry the registry's fields too (proxmoxer-cluster-api's Cluster object).
+    const registered = new Map(app.proxmox.list().map((c) => [c.name, c]));
+    const entries = reads.map((r) => withRegistration(r.entry, registered.get(r.entry.name)));
     const sources = new Set(infos.map((i) => i.source));
     const dataSource: DataSource = sources.size === 1 ? [...sources][0]! : sources.size === 0 ? 'kcloud' : 'mixed';
     // `clusters` and `total` are the list shape of proxmoxer-cluster-api.md, served on the same path.

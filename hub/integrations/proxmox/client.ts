@@ -113,7 +113,7 @@ export class PveClient {
     return typeof out === 'string' ? parseUpid(out) : null;
   };
   qemuStatus = (node: string, vmid: number) => this.call<T.QemuStatusCurrentResult>('GET', `${vmPath(node, vmid)}/status/current`);
-  qemuAction = (node: string, vmid: number, action: 'start' | 'stop' | 'shutdown' | 'reboot', params: T.QemuStopParams = {}) => this.task('POST', `${vmPath(node, vmid)}/status/${action}`, params as PveParams);
+  qemuAction = (node: string, vmid: number, action: 'start' | 'stop' | 'shutdown' | 'reboot', params: T.QemuStartParams | T.QemuStopParams | T.QemuShutdownParams | T.QemuRebootParams = {}) => this.task('POST', `${vmPath(node, vmid)}/status/${action}`, params as PveParams);
   qemuDelete = (node: string, vmid: number, params: T.QemuDeleteParams = { purge: 1, 'destroy-unreferenced-disks': 1 }) => this.task('DELETE', vmPath(node, vmid), params as PveParams);
   /** Restore: create a VM from a backup (`archive` = volid, `force` to overwrite). */
   qemuCreate = (node: string, params: T.QemuCreateParams) => this.task('POST', `/nodes/${enc(node)}/qemu`, params as PveParams);
@@ -146,7 +146,7 @@ export class PveClient {
       if (status?.status === 'stopped') {
         const outcome = taskOutcome(status);
         if (outcome.ok) return { upid, warnings: outcome.warnings };
-        throw new PveTaskError(upid, outcome.error, lastLines(await this.taskLog(upid).catch(() => []), logLines));
+        throw new PveTaskError(upid, outcome.error, lastLines(await this.taskLog(upid).catch(() => [] /* the exit status alone still says why */), logLines));
       }
       if (Date.now() - started > timeoutMs) throw new PveError('timeout', `task ${upid.upid} still running after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, intervalMs));

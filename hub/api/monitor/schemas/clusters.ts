@@ -8,12 +8,21 @@ const ClusterEntry = Type.Object({
   name: Type.String(),
   url: Nullable(Type.String(), { description: 'The configured Prometheus; null for an agent cluster' }),
   region: Nullable(Type.String()),
-  status: StringEnum(['connected', 'disconnected', 'unknown'] as const),
+  status: StringEnum(['connected', 'disconnected', 'unknown', 'healthy', 'degraded', 'unhealthy'] as const, {
+    description: 'connected|disconnected|unknown for agent and Prometheus clusters; a registered Proxmox cluster\'s health (healthy|degraded|unhealthy|unknown)',
+  }),
   data_source: StringEnum(['kcloud', 'prometheus'] as const),
   nodes_count: Num,
   gpus_count: Num,
   total_power_watts: Num,
   error: Nullable(Type.String(), { description: 'Why the cluster could not be read (its counts are null then)' }),
+  // proxmoxer-cluster-api's Cluster fields; null unless the cluster is a registered Proxmox cluster.
+  id: Nullable(Type.String(), { description: 'Registry id (UUID) of a registered Proxmox cluster' }),
+  api_endpoint: Nullable(Type.String()),
+  proxmox_version: Nullable(Type.String()),
+  node_count: Nullable(Type.Integer(), { description: 'Proxmox nodes (nodes_count: the agents kcloud sees, PVE nodes with an agent of the same name included)' }),
+  created_at: Nullable(Timestamp),
+  updated_at: Nullable(Timestamp),
 });
 
 export const ClusterListResponse = withErrors(
