@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { HubDb } from '../core/db.js';
+import { revocationsOf } from './revocations.js';
 
 /** Keys start with this, so a leaked one is recognisable (secret scanners) and never looks like a JWT. */
 export const API_KEY_PREFIX = 'kck_';
@@ -55,7 +56,9 @@ export class ApiKeyStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** `expiresAt` must be a time (ms) or null for a key that never expires: NaN would be stored as NULL, a key without expiry. */
   create(userId: number, name: string, scopes: string[] | null, expiresAt: number | null): { key: string; apiKey: ApiKey } {
+    if (expiresAt !== null && !Number.isFinite(expiresAt)) throw new RangeError(`API key expiry ${expiresAt} is not a time`);
     const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
     const id = randomUUID();
     this.db
@@ -77,6 +80,7 @@ export class ApiKeyStore {
   /** Revokes one of the user's keys; false when the user has no such key. */
   revoke(userId: number, id: string): boolean {
     const info = this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL').run(this.now(), id, userId);
+    if (info.changes > 0) revocationsOf(this.db).announce({ kind: 'credential', id });
     return info.changes > 0 || this.get(id)?.userId === userId;
   }
 

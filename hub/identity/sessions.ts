@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { HubDb } from '../core/db.js';
+import { revocationsOf } from './revocations.js';
 
 export interface Session {
   id: string;
@@ -53,11 +54,18 @@ export class SessionStore {
 
   /** Ends the session with this cookie value (logout). */
   end(token: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(digest(token));
+    this.announceEnded(this.db.prepare('DELETE FROM sessions WHERE token_hash = ? RETURNING id').all(digest(token)) as { id: string }[]);
   }
 
   /** Ends every session of a user (password change, disabled account). */
   endAll(userId: number): number {
-    return this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
+    const ended = this.db.prepare('DELETE FROM sessions WHERE user_id = ? RETURNING id').all(userId) as { id: string }[];
+    this.announceEnded(ended);
+    return ended.length;
+  }
+
+  /** Streams opened with these sessions close (hub/identity/revocations.ts). */
+  private announceEnded(rows: { id: string }[]): void {
+    for (const { id } of rows) revocationsOf(this.db).announce({ kind: 'credential', id });
   }
 }

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { HubDb } from '../core/db.js';
+import { revocationsOf } from './revocations.js';
 
 /**
  * The one signature algorithm: Ed25519. Verification accepts nothing else, so
@@ -128,6 +129,7 @@ export class TokenService {
       this.db.prepare('INSERT OR IGNORE INTO revoked_tokens (jti, user_id, expires_at) VALUES (?, ?, ?)').run(claims.jti, claims.userId, claims.expiresAt);
     })();
     this.opts.shared?.publish({ jti: claims.jti, until: claims.expiresAt + this.opts.clockToleranceMs });
+    revocationsOf(this.db).announce({ kind: 'credential', id: claims.jti });
   }
 
   /** This hub's revocations of tokens still inside their lifetime (what a Redis that was down has missed). */

@@ -62,12 +62,27 @@ export class SseConnection {
 
   /** Ends the stream (hub shutdown, slow client); the listeners run once. */
   close(): void {
+    // Destroyed, not ended: ending would first flush a slow client's whole backlog, and an event
+    // stream's connection is never reused anyway.
+    this.finish(() => this.res.destroy());
+  }
+
+  /**
+   * Ends the stream with a last `error` event carrying `data` (no id: it is
+   * not part of the resumable history). The response is ended, so the event
+   * reaches the client; one that cannot keep up is cut off as by close().
+   * An EventSource reconnects and gets the HTTP answer a new request gets.
+   */
+  fail(data: unknown): void {
+    const text = `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+    this.finish(() => (this.res.writableLength > this.opts.maxBufferedBytes ? this.res.destroy() : this.res.end(text)));
+  }
+
+  private finish(end: () => void): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    // Destroyed, not ended: ending would first flush a slow client's whole backlog, and an event
-    // stream's connection is never reused anyway.
-    this.res.destroy();
+    end();
     for (const l of this.closeListeners) l();
   }
 

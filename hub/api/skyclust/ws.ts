@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AuditRecord } from '../../audit/audit-log.js';
+import { revocationsOf } from '../../identity/revocations.js';
 import type { Notification } from '../../notifications/notification-store.js';
+import { LiveAuthorization, wsCloseCode } from '../../streams/live-authorization.js';
 import { authenticate, authorize } from '../auth/plugin.js';
 import type { ApiPrincipal } from '../auth/principal.js';
 import type { ApiDeps } from '../deps.js';
@@ -65,7 +67,11 @@ function parseAuth(raw: string): string | null {
  * headers on it); the first message `{"type":"auth","token":...}` must
  * authenticate within `authTimeoutMs`, else the socket closes with 1008.
  * Then the user receives `notification_received` for their notifications
- * and, with audit:read, `audit_log_created` for every audit record.
+ * and, with audit:read, `audit_log_created` for every audit record, for as
+ * long as the credential stands: revoked (logout, removed or disabled user,
+ * new password, revoked key) the socket gets an `error` event and closes with
+ * 4001; an audit reader demoted below audit:read, with 4003
+ * (hub/streams/live-authorization.ts).
  */
 export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
   app.get(opts.path, { websocket: true, config: { access: 'public' }, schema: { tags: ['websocket'], summary: 'Live events (auth by first message)' } }, (socket: WebSocket, request) => {
@@ -84,14 +90,26 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
     const timer = setTimeout(() => refuse('authentication timed out'), opts.authTimeoutMs);
     cleanup.push(() => clearTimeout(timer));
 
-    const subscribe = (who: ApiPrincipal) => {
+    const subscribe = (who: ApiPrincipal, reauthenticate: () => Promise<ApiPrincipal>) => {
+      const audits = may(who, 'audit:read');
+      const live = new LiveAuthorization({
+        revocations: revocationsOf(deps.db),
+        principal: who,
+        reauthenticate,
+        permission: audits ? 'audit:read' : 'authenticated',
+        end: (err) => {
+          send(event('error', { code: err.code, message: err.message }));
+          socket.close(wsCloseCode(err), err.message);
+        },
+      });
+      cleanup.push(() => live.close());
       const onNotification = (n: Notification) => {
-        if (n.userId === who.userId) send(event('notification_received', renderNotification(n)));
+        if (n.userId === who.userId) live.deliver(() => send(event('notification_received', renderNotification(n))));
       };
       deps.notifications.on('notification', onNotification);
       cleanup.push(() => deps.notifications.off('notification', onNotification));
-      if (may(who, 'audit:read')) {
-        const onAudit = (r: AuditRecord) => send(event('audit_log_created', renderAuditRecord(r)));
+      if (audits) {
+        const onAudit = (r: AuditRecord) => live.deliver(() => send(event('audit_log_created', renderAuditRecord(r))));
         deps.audit.on('record', onAudit);
         cleanup.push(() => deps.audit.off('record', onAudit));
       }
@@ -100,11 +118,12 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
     const onAuth = async (token: string) => {
       authenticating = true;
       try {
-        const who = await authenticate(withAuthorization(request, authorizationOf(token)), app.credentials.resolvers);
+        const reauthenticate = () => authenticate(withAuthorization(request, authorizationOf(token)), app.credentials.resolvers);
+        const who = await reauthenticate();
         if (socket.readyState !== socket.OPEN) return;
         clearTimeout(timer);
         principal = who;
-        subscribe(who);
+        subscribe(who, reauthenticate);
         send(event('authenticated', { user_id: who.userId, username: who.username, role: who.role }));
       } catch (err) {
         refuse(toApiError(err).message);
