@@ -52,7 +52,9 @@ export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = '
   db.close();
   const repo = resolve(import.meta.dirname, '..');
   const flags = [...unitNodeOptions(join(repo, 'systemd/kcloud-hub.service')), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-  const child = spawn(process.execPath, [...flags, join(repo, 'dist/hub/main.js'), 'run', '--config', config], {
+  // BENCH_HUB_SOURCE=1: the hub from source through tsx instead (the working tree, without a build).
+  const entry = process.env.BENCH_HUB_SOURCE ? ['--import', 'tsx', join(repo, 'hub/main.ts')] : [join(repo, 'dist/hub/main.js')];
+  const child = spawn(process.execPath, [...flags, ...entry, 'run', '--config', config], {
     env: { ...process.env, KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

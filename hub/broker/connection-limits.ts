@@ -22,6 +22,8 @@ export interface LimitDeps {
   refused: Counter<'action'>;
   /** The principal a client authenticated as, once aedes' authenticate hook has admitted it. */
   principal(client: Client): Principal | null;
+  /** Drops that principal again: the connection is refused here after the hook admitted it (aedes emits no disconnect for it). */
+  forget(client: Client): void;
 }
 
 export interface ConnectionLimits {
@@ -67,6 +69,7 @@ export function applyConnectionLimits(aedes: Aedes, d: LimitDeps): ConnectionLim
       if (!who) return done(err, ok);
       const claim = owners.claim(client.id, who, !client.clean, client.conn);
       if (!claim.ok) {
+        d.forget(client);
         d.refused.inc({ action: claim.returnCode === 2 ? 'client_id' : 'session_limit' });
         d.log.warn({ clientId: client.id.slice(0, 200), username, reason: claim.reason }, 'mqtt connect refused: client id');
         return done(refusal(claim.returnCode, claim.reason), false);

@@ -231,7 +231,7 @@ describe('embedded broker connection limits (real hub, raw sockets, mqtt.js, mos
   });
 });
 
-describe('embedded broker session expiry (real hub)', () => {
+describe('embedded broker session expiry and log flood (real hub)', () => {
   let th: TestHub;
   beforeAll(async () => {
     th = await startTestHub({ broker: { sessions: { expiry: '300ms' } } });
@@ -253,5 +253,15 @@ describe('embedded broker session expiry (real hub)', () => {
     const present = await new Promise<boolean>((resolve, reject) => back.once('connect', (ack) => resolve(ack.sessionPresent)).once('error', reject));
     back.end(true);
     expect(present).toBe(false);
+  });
+
+  it('logs at most 10 lines a minute for 40 refused CONNECTs and counts every one', async () => {
+    const before = await counterValue(th.hub.registry, 'mqtt_refused_total', { action: 'connect' });
+    const linesBefore = th.logs.lines().filter((l) => l.msg === 'mqtt connect refused: anonymous access is off').length;
+    for (let i = 0; i < 40; i++) await expect(connectMqtt(th.url, { clientId: `flood-${i}` })).rejects.toMatchObject({ code: 4 });
+    expect(await counterValue(th.hub.registry, 'mqtt_refused_total', { action: 'connect' })).toBe(before + 40);
+    const logged = th.logs.lines().filter((l) => l.msg === 'mqtt connect refused: anonymous access is off').length - linesBefore;
+    expect(logged).toBeGreaterThan(0);
+    expect(logged).toBeLessThanOrEqual(10);
   });
 });

@@ -1,0 +1,133 @@
+/**
+ * The embedded broker under the attacks of issue 14, items 4 and 5, while
+ * an honest node publishes: prints the hub's RSS before, at its peak and
+ * after each attack, and the honest node's acknowledged samples/s against
+ * its own baseline (target >= 90 %).
+ *   - item 4: 3 TCP connections each streaming a CONNECT that declares 256
+ *     MiB, then 4 MQTT-over-WebSocket connections each sending a 90 MB frame;
+ *     prints how many bytes each got in before the hub closed it;
+ *   - item 5: an abandoned `clean: false` QoS 1 subscription on kcloud/v1/#
+ *     (the admin user), then a second node publishing BENCH_FLOOD_MB (93)
+ *     MB of telemetry.
+ * The hub is the built one (dist/, what systemd runs) as a child process;
+ * BENCH_HUB_SOURCE=1 runs the working tree's hub/main.ts through tsx.
+ *
+ *   npx tsx bench/broker-attack.ts          (BENCH_SECONDS=5, BENCH_RATE=50 batches/s)
+ */
+import { readFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt from 'mqtt';
+import WebSocket from 'ws';
+import { GPU_METRICS } from '../shared/metrics/gpu.js';
+import { MESSAGE_VERSION } from '../shared/schema/message.js';
+import { freePort } from '../test/helpers/mosquitto.js';
+import { ADMIN_PASSWORD, startBuiltHub, type BuiltHub } from './built-hub.js';
+import { sendPaced } from './pace.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const rate = Number(process.env.BENCH_RATE ?? 50);
+const floodMb = Number(process.env.BENCH_FLOOD_MB ?? 93);
+const SAMPLES = 152;
+const METRIC = GPU_METRICS.find((m) => m.labels.join() === 'gpu,uuid')!.name;
+
+const wsPort = await freePort();
+// The built hub's config names only the MQTT and HTTP ports; env overrides add the WebSocket listener.
+process.env.KCLOUD_HUB_BROKER_WEBSOCKET_PORT = String(wsPort);
+process.env.KCLOUD_HUB_BROKER_WEBSOCKET_PATH = '/mqtt';
+
+const seqs = new Map<string, number>();
+const ts0 = Date.now() - 3_600_000;
+function batch(node: string, samples = SAMPLES): Buffer {
+  const seq = (seqs.get(node) ?? 0) + 1;
+  seqs.set(node, seq);
+  const ts = ts0 + seq * 2000;
+  // 8 series (as many as GPUs), each sample its own millisecond: no new-series limit is hit however large the batch.
+  const s = Array.from({ length: samples }, (_, i) => ({ metric: METRIC, labels: { gpu: String(i % 8), uuid: `GPU-${i % 8}` }, ts: ts + i, value: i }));
+  return Buffer.from(JSON.stringify({ v: MESSAGE_VERSION, cluster: 'bench', node, seq, ts, samples: s }));
+}
+
+/** A fresh hub with an honest node publishing: runs `attack` beside the honest node's paced publishing and prints the figures. */
+async function underAttack(what: string, attack: (hub: BuiltHub) => Promise<string>): Promise<void> {
+  const hub = await startBuiltHub(
+    new Map([
+      ['honest', 'bench'],
+      ['flooder', 'bench'],
+    ]),
+  );
+  const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${hub.child.pid}/status`, 'utf8'))![1]) / 1024;
+  const honest = await hub.connect('honest');
+  /** The honest node paced at `rate` batches/s for `seconds`: acknowledged samples/s. */
+  const honestRate = async () => {
+    let acked = 0;
+    const t0 = performance.now();
+    const sent = await sendPaced(rate, seconds, 5, () => honest.publish('kcloud/v1/bench/honest/telemetry', batch('honest'), { qos: 1 }, (err) => !err && (acked += SAMPLES)));
+    // Wait for what is still in flight, up to a second.
+    for (let i = 0; i < 20 && acked < sent * SAMPLES; i++) await sleep(50);
+    return acked / ((performance.now() - t0) / 1000);
+  };
+  await honestRate(); // warm-up
+  const baseline = await honestRate();
+  const before = rssMb();
+  let peak = before;
+  const watch = setInterval(() => (peak = Math.max(peak, rssMb())), 50);
+  const [during, detail] = await Promise.all([honestRate(), attack(hub)]);
+  clearInterval(watch);
+  await sleep(500);
+  console.log(`${what}:`);
+  console.log(`  hub RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB peak, ${rssMb().toFixed(0)} MB after; ${detail}`);
+  console.log(`  honest node: ${baseline.toFixed(0)} samples/s baseline, ${during.toFixed(0)} during = ${((during / baseline) * 100).toFixed(1)} % (${rate} batches/s of ${SAMPLES})`);
+  honest.end(true);
+  await hub.stop();
+}
+
+/** Streams a CONNECT declaring 256 MiB: resolves with the bytes written before the hub closed the socket. */
+function hugeConnect(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const s = connectTcp(port, '127.0.0.1');
+    const chunk = Buffer.alloc(64 * 1024);
+    let stop = false;
+    const done = () => ((stop = true), resolve(s.bytesWritten));
+    s.on('error', done).on('close', done);
+    s.on('connect', async () => {
+      s.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]));
+      for (let sent = 0; !stop && sent < 268_435_455; sent += chunk.length) {
+        if (s.write(chunk)) continue;
+        await new Promise<void>((r) => {
+          const go = () => (s.off('drain', go).off('close', go), r());
+          s.on('drain', go).on('close', go);
+        });
+      }
+      s.end();
+    });
+  });
+}
+
+/** Sends one 90 MB WebSocket frame: resolves with the close code (1009: refused by maxPayload). */
+function hugeFrame(frame: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${wsPort}/mqtt`, 'mqtt');
+    ws.on('error', () => undefined);
+    ws.on('open', () => ws.send(frame));
+    ws.on('close', (code) => resolve(code));
+  });
+}
+
+await underAttack('item 4: 3 x CONNECT declaring 256 MiB over TCP, then 4 x 90 MB MQTT-over-WebSocket frames', async (hub) => {
+  const written = await Promise.all([0, 1, 2].map(() => hugeConnect(hub.mqttPort)));
+  const frame = Buffer.alloc(90 * 1000 * 1000);
+  const codes = await Promise.all([0, 1, 2, 3].map(() => hugeFrame(frame)));
+  return `bytes each CONNECT got in: ${written.join(', ')}; WebSocket close codes: ${codes.join(', ')}`;
+});
+
+await underAttack(`item 5: an abandoned clean: false QoS 1 subscription on kcloud/v1/#, then ${floodMb} MB of telemetry`, async (hub) => {
+  const abandoned = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, { username: 'admin', password: ADMIN_PASSWORD, clientId: 'bench-abandoned', clean: false, reconnectPeriod: 0 });
+  await abandoned.subscribeAsync('kcloud/v1/#', { qos: 1 });
+  await abandoned.endAsync();
+  const flooder = await hub.connect('flooder');
+  const size = batch('flooder', 1500).length;
+  const n = Math.ceil((floodMb * 1e6) / size);
+  for (let i = 0; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, () => flooder.publishAsync('kcloud/v1/bench/flooder/telemetry', batch('flooder', 1500), { qos: 1 })));
+  flooder.end(true);
+  return `${((n * size) / 1e6).toFixed(0)} MB published in ${n} batches`;
+});
