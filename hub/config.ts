@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { loadConfig } from '../shared/config/load.js';
+import { MAX_PAYLOAD_BYTES } from '../shared/schema/message.js';
 import { AuthConfigSchema } from './api/auth/config.js';
 import { MetricsConfigSchema } from './api/metrics/config.js';
 import { ClustersConfigSchema } from './clusters/config.js';
@@ -44,6 +45,34 @@ export const HubConfigSchema = Type.Object({
       ),
       /** How long a successful password check is remembered (reconnect storms). */
       authCacheTtl: Type.String({ ...Duration, default: '60s' }),
+      /** What one MQTT connection may make the embedded broker hold (docs/security.md, "MQTT broker limits"). */
+      limits: Type.Object(
+        {
+          /** Largest MQTT packet, in bytes, on every listener: the largest payload the hub accepts plus room for the topic. */
+          maxPacketSize: Type.Integer({ default: MAX_PAYLOAD_BYTES + 64 * 1024, minimum: 1024, maximum: 268_435_455 }),
+          /** Largest packet before the connection has authenticated (its CONNECT: client id, will, credentials). */
+          maxConnectSize: Type.Integer({ default: 8192, minimum: 256, maximum: 268_435_455 }),
+          /** Connections from one address that have not authenticated yet; more are closed at once. */
+          maxUnauthenticatedPerSource: Type.Integer({ default: 16, minimum: 1 }),
+          /** A connection that sends no CONNECT within this time is closed. */
+          connectTimeout: Type.String({ ...Duration, default: '10s' }),
+        },
+        { default: {} },
+      ),
+      /** Persistent (`clean: false`) MQTT sessions of the embedded broker. */
+      sessions: Type.Object(
+        {
+          /** Messages one session may queue for its client; beyond it the oldest are dropped (and counted). */
+          maxMessages: Type.Integer({ default: 1000, minimum: 1 }),
+          /** Bytes (topics and payloads) one session may queue; beyond it the oldest are dropped. */
+          maxBytes: Type.Integer({ default: 8 * 1024 * 1024, minimum: 1024 }),
+          /** A session whose client stays away this long is deleted with its queue. */
+          expiry: Type.String({ ...Duration, default: '1h' }),
+          /** Persistent sessions one node or user may hold at once; 0 refuses `clean: false`. */
+          maxPerPrincipal: Type.Integer({ default: 4, minimum: 0 }),
+        },
+        { default: {} },
+      ),
       // external: the broker the hub subscribes to
       url: Type.String({ default: 'mqtt://localhost:1883', pattern: '^(mqtts?|wss?|tcp|tls)://' }),
       username: Type.String({ default: '' }),
@@ -124,6 +153,14 @@ export const HubConfigSchema = Type.Object({
       staleAfter: Type.String({ ...Duration, default: '60s' }),
       /** How long a monitoring GET answer is reused for the same URL (metadata.cache_hit: true); 0s turns the cache off. */
       cacheTtl: Type.String({ ...Duration, default: '1s' }),
+      /** Exports (/export/*) streamed at once, and how many more wait for a slot; beyond both: 429 with Retry-After. */
+      exports: Type.Object(
+        {
+          maxConcurrent: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+          maxQueued: Type.Integer({ default: 8, minimum: 0, maximum: 1000 }),
+        },
+        { default: {} },
+      ),
     },
     { default: {} },
   ),

@@ -129,7 +129,7 @@ export async function startEmbeddedBroker(d: EmbeddedDeps): Promise<EmbeddedBrok
   aedes.on('clientDisconnect', (client) => access.forget(client));
   aedes.on('clientError', (client, err) => d.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
 
-  const limits = applyConnectionLimits(aedes, { config: d.config, log: d.log, registry: d.registry, refused, principal: (client) => access.principal(client) });
+  const limits = applyConnectionLimits(aedes, { config: d.config, log: d.log, registry: d.registry, refused, principal: (client) => access.principal(client), forget: (client) => access.forget(client) });
 
   let listeners;
   try {
