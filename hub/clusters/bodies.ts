@@ -5,15 +5,19 @@ import type { ClusterFigures } from './cluster-data.js';
 /** `connected`: a node reports (agents) or the Prometheus answered; `disconnected`: neither; `unknown`: configured, no url, no node yet. */
 export type ClusterStatus = 'connected' | 'disconnected' | 'unknown';
 
-/** One entry of GET /clusters (kcloud-monitor-api 6.1); counts null when the cluster could not be read. */
-export function clusterListEntry(info: ClusterInfo, figures: ClusterFigures | null, error: string | null) {
+/**
+ * One entry of GET /clusters (kcloud-monitor-api 6.1); counts null when the
+ * cluster could not be read. The Prometheus url (already without
+ * credentials) is internal: only admins see it, others get null.
+ */
+export function clusterListEntry(info: ClusterInfo, figures: ClusterFigures | null, error: string | null, showUrl: boolean) {
   let status: ClusterStatus;
   if (info.source === 'prometheus') status = figures ? 'connected' : 'disconnected';
   else if (!figures || figures.nodesTotal === 0) status = 'unknown';
   else status = figures.nodesReady > 0 ? 'connected' : 'disconnected';
   return {
     name: info.name,
-    url: info.url,
+    url: showUrl ? info.url : null,
     region: info.region,
     status,
     data_source: info.source,

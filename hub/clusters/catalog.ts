@@ -1,4 +1,5 @@
 import { parseDuration } from '../../shared/duration.js';
+import { withoutCredentials } from '../core/url-credentials.js';
 import { notFound } from '../api/errors.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { PrometheusClient } from '../prometheus/client.js';
@@ -26,7 +27,7 @@ export type ClusterSource = 'kcloud' | 'prometheus';
 
 export interface ClusterInfo {
   name: string;
-  /** The configured Prometheus, null for an agent cluster. */
+  /** The configured Prometheus without credentials, null for an agent cluster. Internal: for admins only. */
   url: string | null;
   region: string | null;
   source: ClusterSource;
@@ -40,6 +41,7 @@ export interface ClusterRead {
 
 export interface PrometheusProbe {
   cluster: string;
+  /** Without credentials; internal, so not for anonymous answers. */
   url: string;
   connected: boolean;
   response_time_ms: number | null;
@@ -69,6 +71,8 @@ export function clusterCatalog(configs: readonly ClusterConfig[], fleet: Fleet, 
  */
 export class ClusterCatalog {
   private readonly configs: Map<string, ClusterConfig>;
+  /** Each configured url without its `user:password@` (those became the client's Authorization header). */
+  private readonly urls = new Map<string, string>();
   private readonly remotes = new Map<string, Remote>();
 
   constructor(
@@ -80,8 +84,11 @@ export class ClusterCatalog {
     this.configs = new Map(configs.map((c) => [c.name, c]));
     configs.forEach((c, i) => {
       if (!c.url) return;
+      // Credentials in the url become the Authorization header (prometheus-auth.ts): fetch() refuses them in URLs, and no answer, log or error body shows them.
+      const url = withoutCredentials(c.url);
+      this.urls.set(c.name, url);
       const client = new PrometheusClient({
-        url: c.url,
+        url,
         cluster: c.name,
         timeoutMs: parseDuration(c.timeout),
         authorization: prometheusAuthorization(c, i),
@@ -102,7 +109,7 @@ export class ClusterCatalog {
   info(name: string): ClusterInfo | null {
     const c = this.configs.get(name);
     if (!c && !this.fleet.nodes.clusters().includes(name) && !this.linked().some((l) => l.name === name)) return null;
-    return { name, url: c?.url ?? null, region: c?.region ?? null, source: c?.url ? 'prometheus' : 'kcloud' };
+    return { name, url: this.urls.get(name) ?? null, region: c?.region ?? null, source: c?.url ? 'prometheus' : 'kcloud' };
   }
 
   /** The agents reporting under the cluster's name, and those whose node name is one of a registered Proxmox cluster's nodes. */

@@ -1,5 +1,6 @@
 import { readStatusFile, writeStatusFile } from '../../shared/status-file.js';
 import type { IngestSnapshot } from '../ingest/counters.js';
+import { redactUrlCredentials, withoutCredentials } from './url-credentials.js';
 
 /** What the running hub writes to `<dataDir>/status.json` every 2 s for `kcloud-hub status`. */
 export interface HubState {
@@ -14,9 +15,10 @@ export interface HubState {
   store: { series: number; samples: number; bytes: number };
 }
 
-/** Writes the hub's state for `status` (atomically). */
+/** Writes the hub's state for `status` (atomically); the external broker's url and error without credentials, as `status` prints them. */
 export function writeHubState(dataDir: string, state: HubState): void {
-  writeStatusFile(dataDir, state);
+  const b = state.broker;
+  writeStatusFile(dataDir, b.mode === 'external' ? { ...state, broker: { ...b, url: withoutCredentials(b.url), lastError: b.lastError && redactUrlCredentials(b.lastError) } } : state);
 }
 
 /** The last state the hub wrote, or null when it never ran with this dataDir. */

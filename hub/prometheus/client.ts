@@ -47,7 +47,8 @@ function toNumber(v: string): number {
  * A small client of the Prometheus HTTP API (instant and range queries):
  * every call has a time limit, and every failure (unreachable, timeout, HTTP
  * error, `status: error`, an unexpected body) becomes ApiError
- * PROMETHEUS_ERROR (502) naming the cluster and the URL, never the credentials.
+ * PROMETHEUS_ERROR (502) naming the cluster; not the URL, which is internal
+ * (admins read it at /clusters) and never has credentials here (catalog.ts).
  */
 export class PrometheusClient {
   constructor(readonly opts: PrometheusClientOptions) {}
@@ -81,7 +82,7 @@ export class PrometheusClient {
   }
 
   private error(message: string, extra: Record<string, unknown> = {}): ApiError {
-    return new ApiError('PROMETHEUS_ERROR', `Prometheus of cluster "${this.opts.cluster}": ${message}`, { cluster: this.opts.cluster, url: this.opts.url, ...extra });
+    return new ApiError('PROMETHEUS_ERROR', `Prometheus of cluster "${this.opts.cluster}": ${message}`, { cluster: this.opts.cluster, ...extra });
   }
 
   private async call(path: string, params: URLSearchParams): Promise<NonNullable<ApiBody['data']>> {

@@ -66,7 +66,8 @@ export const systemRoutes: RouteModule = (app, deps) => {
     const state = store.ok ? await deps.hubState() : null;
     const broker = !state ? null : state.broker.mode === 'embedded' ? { mode: 'embedded', connected: true, clients: state.broker.clients } : { mode: 'external', connected: state.broker.connected, clients: null };
     const nodes = deps.fleet.nodes.list();
-    const prometheus = await catalog.probeAll();
+    // Public answer: a Prometheus's address is internal, so it is not shown here (admins read it at /clusters).
+    const prometheus = (await catalog.probeAll()).map((p) => ({ ...p, url: null }));
     const hubDb = storeWriteView(deps.logins.health);
     const status = !store.ok ? 'unhealthy' : !hubDb.writable || !broker?.connected || prometheus.some((p) => !p.connected) ? 'degraded' : 'healthy';
     return reply.status(status === 'unhealthy' ? 503 : 200).send({
@@ -84,7 +85,7 @@ export const systemRoutes: RouteModule = (app, deps) => {
         : {
             configured: true,
             connected: prometheus.every((p) => p.connected),
-            url: prometheus.length === 1 ? prometheus[0]!.url : null,
+            url: null,
             response_time_ms: prometheus.some((p) => p.response_time_ms === null) ? null : Math.max(...prometheus.map((p) => p.response_time_ms!)),
           },
       cache: { enabled: cacheEnabled, hit_rate_percent: await app.apiMetrics.cacheHitRatePercent() },

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { VERSION } from '../../../shared/version.js';
 import type { HubDb } from '../../core/db.js';
+import { redactUrlCredentials } from '../../core/url-credentials.js';
 import { ApiError } from '../errors.js';
 import { storeWriteView } from '../store-write-state.js';
 import type { RouteModule } from '../types.js';
@@ -123,8 +124,9 @@ export const healthRoutes: RouteModule = (app, { db, config, startedAt, logins }
     try {
       return ok(request, await probeRedis(url));
     } catch (err) {
-      // The URL may carry a password: only the error text goes out, never the URL.
-      throw new ApiError('SERVICE_UNAVAILABLE', 'redis check failed', { status: 'unhealthy', error: (err as Error).message });
+      // Public answer: the error's code (ECONNREFUSED) rather than its text, which names the internal address; never the URL or its password.
+      const e = err as NodeJS.ErrnoException;
+      throw new ApiError('SERVICE_UNAVAILABLE', 'redis check failed', { status: 'unhealthy', error: e.code ?? redactUrlCredentials(e.message) });
     }
   });
 };

@@ -18,7 +18,7 @@ const HealthBody = Type.Object({
   sources: Type.Object({
     nodes: Type.Object({ online: Count, total: Count }),
     prometheus: Type.Array(
-      Type.Object({ cluster: Type.String(), url: Type.String(), connected: Type.Boolean(), response_time_ms: Nullable(Type.Number()), error: Nullable(Type.String()) }),
+      Type.Object({ cluster: Type.String(), url: Nullable(Type.String(), { description: 'always null: the address is internal, not for this public answer (admins read it at /clusters)' }), connected: Type.Boolean(), response_time_ms: Nullable(Type.Number()), error: Nullable(Type.String()) }),
     ),
   }),
   prometheus: Type.Object(
