@@ -1,10 +1,11 @@
 import type { InventoryMessage, StatusMessage } from '../../shared/schema/message.js';
 import { safeText } from '../../shared/schema/safe-text.js';
 
-/** Longest agent version, collector reason and inventory string kept. */
+/** Longest agent version, collector reason, inventory string and inventory key kept. */
 const VERSION_MAX = 64;
 const REASON_MAX = 300;
 const FACT_MAX = 1024;
+const KEY_MAX = 128;
 
 /**
  * The free text of a status (agent version, collector reasons) capped and
@@ -17,9 +18,9 @@ export function cleanStatusText(msg: StatusMessage): void {
 }
 
 /**
- * Every string value of an inventory capped and cleaned in place. Iterative:
- * the decoder bounded its depth and size (shared/schema/message.ts), this
- * walk does not rely on it.
+ * Every string of an inventory, keys included, capped and cleaned in place
+ * (node list answers carry the facts). Iterative: the decoder bounded its
+ * depth and size (shared/schema/message.ts), this walk does not rely on it.
  */
 export function cleanInventoryText(msg: InventoryMessage): void {
   const stack: unknown[] = [msg.inventory];
@@ -29,8 +30,13 @@ export function cleanInventoryText(msg: InventoryMessage): void {
     const entries = v as Record<string, unknown>;
     for (const k of Object.keys(entries)) {
       const child = entries[k];
-      if (typeof child === 'string') entries[k] = safeText(child, FACT_MAX);
-      else stack.push(child);
+      const key = Array.isArray(v) ? k : safeText(k, KEY_MAX);
+      if (key !== k) delete entries[k];
+      if (typeof child === 'string') entries[key] = safeText(child, FACT_MAX);
+      else {
+        entries[key] = child;
+        stack.push(child);
+      }
     }
   }
 }
