@@ -45,10 +45,11 @@ function migrate(db: HubDb): void {
   db.pragma('foreign_keys = OFF');
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
+    if (version >= MIGRATIONS.length) return;
     for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
     const broken = db.pragma('foreign_key_check') as unknown[];
     if (broken.length > 0) throw new Error(`hub.db: ${broken.length} rows reference missing rows after the schema update`);
-    if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }
 
