@@ -98,7 +98,8 @@ export async function startTestHub(overrides: Tree = {}): Promise<TestHub> {
 
 /** Connects an MQTT client; rejects with the broker's refusal (e.g. bad credentials). */
 export async function connectMqtt(url: string, opts: IClientOptions): Promise<MqttClient> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  // A refusal comes no sooner than a password check takes (docs/security.md, "Login throttling"), seconds on a loaded machine.
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 30_000, ...opts });
   try {
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
