@@ -34,6 +34,7 @@ export class Revocations extends EventEmitter<{ revoked: [Revocation, Revocation
   private readonly dataVersion: Statement<[], number>;
   private version: number;
   private timer: NodeJS.Timeout | null = null;
+  private watchers = 0;
 
   constructor(private readonly db: HubDb) {
     super();
@@ -56,10 +57,14 @@ export class Revocations extends EventEmitter<{ revoked: [Revocation, Revocation
   /** Calls `listener` with every revocation until the returned function is called; hub.db is watched meanwhile. */
   watch(listener: (revocation: Revocation) => void): () => void {
     this.on('revoked', listener);
+    this.watchers++;
     this.timer ??= setInterval(() => this.sync(), WATCH_EVERY_MS).unref();
+    let watching = true;
     return () => {
+      if (!watching) return;
+      watching = false;
       this.off('revoked', listener);
-      if (this.listenerCount('revoked') === 0 && this.timer) {
+      if (--this.watchers === 0 && this.timer) {
         clearInterval(this.timer);
         this.timer = null;
       }

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/log.js';
+import type { Revocations } from '../identity/revocations.js';
 import { connectRedis, createRedisClient } from './client.js';
 import { SharedLoginFailures } from './login-failures.js';
+import { RevocationRelay } from './revocation-relay.js';
 import { WriteBarrier } from './write-barrier.js';
 
 /** What hubs share through `redis.url`: the connection, the login-failure channel, and the barrier responses wait on. */
@@ -14,21 +16,23 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-/** The shared state of a hub with `redis.url` set (docs/security.md, "Redis: several hubs"). */
-export function createSharedState(url: string, log: Logger): SharedState {
+/** The shared state of a hub with `redis.url` set (docs/security.md, "Redis: several hubs"); `revocations` (hub.db's bus) is relayed to and from the other hubs. */
+export function createSharedState(url: string, log: Logger, revocations: Revocations): SharedState {
   const redis = createRedisClient(url, log);
   const barrier = new WriteBarrier();
   const loginFailures = new SharedLoginFailures(redis, barrier, log);
+  const relay = new RevocationRelay(redis, barrier, log, revocations);
   return {
     redis,
     barrier,
     loginFailures,
     async connect() {
-      await Promise.all([connectRedis(redis), loginFailures.connect()]);
+      await Promise.all([connectRedis(redis), loginFailures.connect(), relay.connect()]);
     },
     async close() {
       await barrier.settled();
       loginFailures.close();
+      relay.close();
       redis.disconnect();
     },
   };

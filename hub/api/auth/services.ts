@@ -6,6 +6,7 @@ import type { LoginThrottle } from '../../identity/login-throttle.js';
 import { keyring, SecretStore } from '../../identity/secrets.js';
 import { SessionStore } from '../../identity/sessions.js';
 import { loadOrCreateSigningKeys, TokenService } from '../../identity/tokens.js';
+import { revocationsOf } from '../../identity/revocations.js';
 import { SharedRevocations } from '../../redis/revocations.js';
 import { createSharedState, type SharedState } from '../../redis/shared-state.js';
 import type { ApiDeps } from '../deps.js';
@@ -49,7 +50,7 @@ export interface CredentialServices {
  */
 export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | 'users' | 'authenticator' | 'logins' | 'log'>, env: NodeJS.ProcessEnv = process.env): CredentialServices {
   const { auth, dataDir, http, redis } = deps.config;
-  const shared = redis.url ? createSharedState(redis.url, deps.log) : null;
+  const shared = redis.url ? createSharedState(redis.url, deps.log, revocationsOf(deps.db)) : null;
   const tokens: TokenService = new TokenService(deps.db, loadOrCreateSigningKeys(join(dataDir, 'jwt-ed25519.pem')), {
     ttlMs: parseDuration(auth.accessTokenTtl),
     clockToleranceMs: parseDuration(auth.clockTolerance),
