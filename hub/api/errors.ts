@@ -45,7 +45,8 @@ interface FastifyValidationItem {
 /**
  * Any error thrown while serving a request, as an ApiError: Fastify's schema
  * validation failures become INVALID_PARAMETER naming the field, body parse
- * failures INVALID_PARAMETER on `body`, and anything unexpected INTERNAL_ERROR
+ * failures INVALID_PARAMETER on `body`, a URL the router cannot take
+ * INVALID_PARAMETER on `path`, and anything unexpected INTERNAL_ERROR
  * (its message stays in the log, not in the response).
  */
 export function toApiError(err: unknown): ApiError {
@@ -61,6 +62,9 @@ export function toApiError(err: unknown): ApiError {
     const message = additional ? 'unknown field' : (first.message ?? 'invalid value');
     return invalidParameter(field, message);
   }
+  // The router's own refusals (frameworkErrors): a path segment that is not valid percent-encoding or longer than a parameter may be.
+  if (e.code === 'FST_ERR_BAD_URL') return invalidParameter('path', 'not a valid URL component');
+  if (e.code === 'FST_ERR_MAX_PARAM_LENGTH') return invalidParameter('path', 'a path parameter is too long');
   if (e.statusCode === 413) return new ApiError('PAYLOAD_TOO_LARGE', 'request body too large');
   if (e.statusCode === 415) return invalidParameter('content-type', e.message ?? 'unsupported media type');
   if (e.statusCode === 429) return new ApiError('RATE_LIMITED', e.message ?? 'too many requests');

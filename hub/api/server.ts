@@ -47,6 +47,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
     ajv: { onCreate: representableDateTimes },
+    // The router's refusals (a path parameter over 100 characters, bad percent-encoding) in the hub's error body, not Fastify's own.
+    frameworkErrors: monitorErrorHandler,
     trustProxy: http.trustProxy,
     ...(tls ? { https: tls } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
