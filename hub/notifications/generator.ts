@@ -1,6 +1,6 @@
 import type { StatusMessage } from '../../shared/schema/message.js';
 import { safeText } from '../../shared/schema/safe-text.js';
-import type { ThresholdEvent } from '../bus.js';
+import type { ClusterHealthEvent, ThresholdEvent } from '../bus.js';
 import type { RefusedSamples, SampleRefusalReason } from '../ingest/refusals.js';
 import type { NodeRef, SampleRow } from '../ingest/types.js';
 import type { NotificationDraft, Priority } from './notification-store.js';
@@ -126,6 +126,24 @@ export class NotificationGenerator {
         cluster: e.scope === 'cluster' ? e.name : null,
         subject: `${e.metric}\0${e.severity}`,
         data: { scope: e.scope, name: e.name, metric: e.metric, current_value: e.currentValue, threshold: e.threshold, severity: e.severity },
+      },
+    ];
+  }
+
+  /** A registered Proxmox cluster's health changed (bus `cluster-health`). */
+  fromClusterHealth(e: ClusterHealthEvent): NotificationDraft[] {
+    const bad = e.status === 'unhealthy';
+    return [
+      {
+        type: e.status === 'healthy' ? 'success' : bad ? 'error' : 'warning',
+        priority: bad ? 'high' : e.status === 'healthy' ? 'low' : 'medium',
+        category: 'cluster_health',
+        title: `Proxmox cluster ${e.name} is ${e.status}`,
+        message: e.reason ? `${e.name} went from ${e.previous} to ${e.status}: ${e.reason}` : `${e.name} went from ${e.previous} to ${e.status}.`,
+        node: null,
+        cluster: e.name,
+        subject: e.status,
+        data: { cluster_id: e.id, status: e.status, previous_status: e.previous, reason: e.reason },
       },
     ];
   }

@@ -7,7 +7,7 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 /** What produced a notification (hub/notifications/generator.ts). */
-export const CATEGORIES = ['node_offline', 'node_online', 'collector_error', 'threshold_exceeded', 'bmc_sensor_critical', 'ingest_refused', 'notifications_suppressed'] as const;
+export const CATEGORIES = ['node_offline', 'node_online', 'collector_error', 'threshold_exceeded', 'bmc_sensor_critical', 'ingest_refused', 'notifications_suppressed', 'cluster_health'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** A notification before it is addressed to anyone. */

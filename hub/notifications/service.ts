@@ -25,6 +25,7 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
   private readonly busHandlers: { [K in keyof BusEvents]?: (...args: BusEvents[K]) => void } = {
     'node-status': ({ node, status }) => this.deliver(() => this.generator.fromStatus(node, status)),
     'threshold-exceeded': (e) => this.deliver(() => this.generator.fromThreshold(e)),
+    'cluster-health': (e) => this.deliver(() => this.generator.fromClusterHealth(e)),
     samples: ({ node, rows }) => this.deliver(() => this.generator.fromSamples(node, rows)),
     'samples-refused': (r) => this.deliver(() => this.generator.fromRefusal(r)),
   };

@@ -1,5 +1,9 @@
 import { Type } from '@sinclair/typebox';
+import { clusterListEntry } from '../../clusters/bodies.js';
+import { clusterFigures } from '../../clusters/cluster-data.js';
+import { withRegistration } from '../../clusters/registered.js';
 import { RegistryError } from '../../integrations/proxmox/registry-error.js';
+import { catalogOf } from '../monitor/clusters.js';
 import type { RouteModule } from '../types.js';
 import { clusterView } from './cluster-view.js';
 import { Cluster, RegisterBody, Registered, RegistryErrors } from './schemas.js';
@@ -15,7 +19,7 @@ const notFound = () => new RegistryError(404, 'Cluster not found');
  * read and remove Proxmox clusters. GET /clusters (the list) is the
  * monitoring API's route, which lists the registered clusters too.
  */
-export const registryRoutes: RouteModule = (app) => {
+export const registryRoutes: RouteModule = (app, deps) => {
   const registry = app.proxmox;
 
   app.post(
@@ -38,8 +42,18 @@ export const registryRoutes: RouteModule = (app) => {
     async (request) => {
       const key = request.params.cluster_name;
       const found = UUID.test(key) ? registry.get(key.toLowerCase()) : registry.byName(key);
-      if (!found) throw notFound();
-      return clusterView(found);
+      if (found) return clusterView(found);
+      if (UUID.test(key)) throw notFound();
+      // A cluster of agents or config, by name: its entry as GET /clusters lists it (the registry's fields null).
+      const catalog = catalogOf(app, deps);
+      const info = catalog.info(key);
+      if (!info) throw notFound();
+      const showUrl = request.principal?.role === 'admin';
+      try {
+        return withRegistration(clusterListEntry(info, clusterFigures((await catalog.read(key)).data), null, showUrl), undefined);
+      } catch (err) {
+        return withRegistration(clusterListEntry(info, null, (err as Error).message, showUrl), undefined);
+      }
     },
   );
 

@@ -262,6 +262,11 @@ describe('cluster health through the registry (its own fake PVE)', () => {
     fake.pause(false);
     expect(await healthy).toMatchObject({ previous: 'unhealthy', reason: null });
     expect(await hub.json(`/api/v1/clusters/${created.id}`)).toMatchObject({ status: 'healthy', status_reason: null, node_count: 2 });
+
+    // Each change is a notification for the admins (skyclust's /notifications).
+    const notes = await hub.json('/api/v1/notifications?category=cluster_health&limit=10');
+    const titles = notes.data.notifications.map((n: { title: string }) => n.title);
+    expect(titles).toEqual(expect.arrayContaining(['Proxmox cluster lab is degraded', 'Proxmox cluster lab is unhealthy', 'Proxmox cluster lab is healthy']));
   });
 
   it('a changed certificate makes the cluster unhealthy with a clear reason', async () => {
