@@ -9,9 +9,12 @@ import type { Revocation, Revocations } from '../identity/revocations.js';
  * range 4000-4999, RFC 6455 7.4.2, mirroring HTTP): 4001 the credential or
  * account no longer holds (logout, revoked key, removed or disabled user,
  * new password): log in again; 4003 the user lost the permission the stream
- * needs (a role change, a narrower key).
+ * needs (a role change, a narrower key). A re-check that could not be made
+ * (password checks busy, throttled, an internal error) closes with 1013, try
+ * again later (RFC 6455 7.4.1): the stream fails closed, the client may
+ * reconnect.
  */
-export const WS_CLOSE_REVOKED = { UNAUTHORIZED: 4001, FORBIDDEN: 4003 } as const;
+export const WS_CLOSE_REVOKED = { UNAUTHORIZED: 4001, FORBIDDEN: 4003, TRY_AGAIN_LATER: 1013 } as const;
 
 export interface LiveAuthorizationOptions {
   revocations: Revocations;
@@ -96,7 +99,9 @@ export class LiveAuthorization {
   }
 }
 
-/** The close code for a stream ended by `error`: 4003 for a lost permission, 4001 for anything else that failed the re-check. */
+/** The close code for a stream ended by `error` (see WS_CLOSE_REVOKED). */
 export function wsCloseCode(error: ApiError): number {
-  return error.code === 'FORBIDDEN' ? WS_CLOSE_REVOKED.FORBIDDEN : WS_CLOSE_REVOKED.UNAUTHORIZED;
+  if (error.code === 'UNAUTHORIZED') return WS_CLOSE_REVOKED.UNAUTHORIZED;
+  if (error.code === 'FORBIDDEN') return WS_CLOSE_REVOKED.FORBIDDEN;
+  return WS_CLOSE_REVOKED.TRY_AGAIN_LATER;
 }
