@@ -126,9 +126,10 @@ export class FakePve {
 
   static async start(opts: FakePveOptions = {}): Promise<FakePve> {
     const certificate = await selfSignedCertificate();
-    let fake!: FakePve;
-    const server = createServer({ cert: certificate.cert, key: certificate.key, keepAliveTimeout: 5000 }, (req, res) => void fake.handle(req, res));
-    fake = new FakePve(server, certificate, opts);
+    // pveproxy's keep-alive: idle connections closed after 5 s.
+    const server = createServer({ cert: certificate.cert, key: certificate.key, keepAliveTimeout: 5000 });
+    const fake = new FakePve(server, certificate, opts);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     server.on('secureConnection', (s: Socket) => {
       if (fake.paused) return s.destroy();
       fake.sockets.add(s);
