@@ -92,9 +92,7 @@ const mayUse = (caller: Caller, access: RouteAccess): boolean =>
 
 const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
 const withBody = (method: string) => ['POST', 'PUT', 'PATCH'].includes(method);
-/** A user id no account has: mutating user routes must not touch the accounts the matrix signs in with. */
-const MISSING_USER_ID = '999999';
-/** A UUID no workspace, notification or GPU has. */
+/** A UUID no user, workspace, notification or GPU has (mutating user routes must not touch the accounts the matrix signs in with). */
 const MISSING_UUID = '00000000-0000-4000-8000-000000000000';
 
 interface Answer {
@@ -141,7 +139,7 @@ describe('authorisation matrix: every route x every role (real hub)', () => {
         namespace: 'default',
         pod_name: 'no-such-pod',
         user_id: ids.viewer,
-        id: { users: r.method === 'GET' ? ids.viewer : MISSING_USER_ID, workspaces: MISSING_UUID, notifications: MISSING_UUID, 'api-keys': 'no-such-key' }[collection ?? ''],
+        id: { users: r.method === 'GET' ? ids.viewer : MISSING_UUID, workspaces: MISSING_UUID, notifications: MISSING_UUID, 'api-keys': 'no-such-key' }[collection ?? ''],
       };
       const v = value[name];
       if (v === undefined) throw new Error(`no test value for :${name} of ${key(r)}; add one to pathOf`);
