@@ -108,6 +108,8 @@ function writeSamples(results: Committed[], writer: SampleWriter): void {
     rejected = 0;
     results.forEach((r, i) => {
       if (r.status !== 'stored' || r.rows.length === 0) return;
+      // Ids the failed write set belong to series it rolled back; a row refused this time must not keep one.
+      for (const row of r.rows as SampleRow[]) delete row.seriesId;
       try {
         rejected += writer.write(r.rows).rejected;
       } catch (e) {

@@ -61,6 +61,23 @@ describe('group commit isolation (issue 14, item 6)', () => {
     expect(commitGroup([batch(n2, 2)], deps, NOW, bounds)).toEqual([{ status: 'duplicate' }]);
   });
 
+  it('refuses only the batch that fails the store write: the others are written again without it', () => {
+    const { db, tsdb, deps, nodes } = stores();
+    const [n1, n2] = nodes as [NodeRef, NodeRef];
+    // A label that throws when read fails the store's transaction for the whole group.
+    const poison = batch(n1, 1);
+    if (poison.kind !== 'telemetry') throw new Error('telemetry expected');
+    Object.defineProperty(poison.msg.samples[0]!.labels, 'uuid', { enumerable: true, get: () => { throw new Error('unreadable label'); } });
+    const results = commitGroup([batch(n2, 1), poison, batch(n2, 2)], deps, NOW, bounds);
+    expect(results.map((r) => r.status)).toEqual(['stored', 'rejected', 'stored']);
+    expect(results[1]).toMatchObject({ rejection: { reason: 'unprocessable', message: expect.stringContaining('unreadable label') } });
+    expect(storedSeqs(db, 'n2')).toEqual(new Set([1, 2]));
+    expect(storedSeqs(db, 'n1').size).toBe(0);
+    const [series] = tsdb.findSeries('gpu_power_watts', [{ label: 'node', op: '=', value: 'n2' }]);
+    expect([...tsdb.readSamples(series!.id, 0, 2e13).values].sort()).toEqual([1, 2]);
+    expect(results[0]).toMatchObject({ rows: [{ seriesId: series!.id }] });
+  });
+
   it('a poisoned message alone in its group is refused (acknowledged), not failed (resent forever)', () => {
     const { deps, nodes } = stores();
     expect(commitGroup([deepInventory(nodes[0]!, 50_000)], deps, NOW, bounds)).toEqual([
