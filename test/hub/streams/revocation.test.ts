@@ -194,6 +194,19 @@ describe('revocation reaches open HTTP streams', () => {
     expect(attempts).toEqual([200, 401]);
   });
 
+  it('closes a power WebSocket opened with a session cookie with 4001 when that session logs out', async () => {
+    const [username, password] = await h.addUser('ivo', 'viewer');
+    const res = await h.request('/api/auth/login', { method: 'POST', user: null, headers: json, body: JSON.stringify({ username, password }) });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
+    const c = new WsClient(`${wsUrl}/api/v1/monitoring/stream/power?interval=3600`, { cookie });
+    sockets.push(c);
+    await c.opened();
+    const out = await h.request('/api/auth/logout', { method: 'POST', user: null, headers: { cookie } });
+    expect(out.status).toBe(200);
+    expect((await c.closed).code).toBe(4001);
+  });
+
   it('closes a power WebSocket with 4001 when its user is disabled', async () => {
     const hal: [string, string] = await h.addUser('hal', 'viewer');
     const c = new WsClient(`${wsUrl}/api/v1/monitoring/stream/power?interval=3600`, { authorization: `Basic ${Buffer.from(hal.join(':')).toString('base64')}` });
