@@ -85,7 +85,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     limits: ingestLimits(config),
   });
 
-  const logins = createLogins(db, config.auth, new SecretStore(db, keyring(config.dataDir, env)), registry);
+  const logins = createLogins(db, config.auth, new SecretStore(db, keyring(config.dataDir, env)), registry, log.child({ part: 'logins' }));
   // Timed once so refusals are padded to a real check's duration from the first one on.
   logins.guard.calibrate().catch((err: Error) => log.warn({ err: err.message }, 'cannot time a password check'));
   const nodes = new NodeStore(db, logins.nodeKey);
