@@ -3,6 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { PasswordChecker } from './authenticator.js';
 import { LoginStoreUnavailable, type LoginThrottle } from './login-throttle.js';
 import { unknownAccountHash, verifyPassword } from './passwords.js';
+import { sourceAddress } from './source-address.js';
 import { VerificationBusy, type VerificationQueue } from './verification-queue.js';
 
 /** Why a login was refused; each transport answers it its own way (HTTP 401/429/503, MQTT CONNACK 4/5/3). */
@@ -90,7 +91,7 @@ export class LoginGuard implements PasswordChecker {
    * so unknown names cost what known ones do. Throws VerificationBusy.
    */
   checkPassword(account: string, ip: string, hash: string | null, password: string): Promise<boolean> {
-    return this.queue.run(account, ip, () => {
+    return this.queue.run(account, sourceAddress(ip), () => {
       this.checks?.inc({ subject: hash === null ? 'unknown' : 'account' });
       return this.timedCheck(hash, password);
     });

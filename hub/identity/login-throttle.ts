@@ -148,7 +148,7 @@ export class LoginThrottle {
         },
         succeed: () => {
           settle();
-          this.write(() => this.clear(account, src, written));
+          this.clear(account, src, written);
           this.mirror?.publish({ kind: 'succeed', account, ip: src });
         },
         abandon: () => {
@@ -176,7 +176,7 @@ export class LoginThrottle {
   /** Applies a failure or success another hub reported; a store that takes no writes drops it (and shows in the health checks). */
   record(event: LoginEvent): void {
     try {
-      if (event.kind === 'succeed') this.write(() => this.clear(event.account, event.ip === undefined ? null : sourceAddress(event.ip), null));
+      if (event.kind === 'succeed') this.clear(event.account, event.ip === undefined ? null : sourceAddress(event.ip), null);
       else this.write(() => this.insertFailure(event.account, sourceAddress(event.ip), event.ts));
     } catch (err) {
       if (!(err instanceof LoginStoreUnavailable)) throw err;
@@ -207,17 +207,20 @@ export class LoginThrottle {
     return ids;
   }
 
-  /** A success clears the account's and the pair's counts (the ip's stays: one good password does not excuse a spray), and the ip row written beforehand for this attempt. */
+  /** A success clears the account's and the pair's counts (the ip's stays: one good password does not excuse a spray), and the ip row written beforehand for this attempt; throws LoginStoreUnavailable. */
   private clear(account: string, ip: string | null, written: number[] | null): void {
     const k = keys(account, ip ?? '');
     const now = this.now();
+    // Nothing to clear (the usual case for Basic, which logs in on every request): no write.
     if (!written && (now - this.lastFailure >= this.limits.windowMs || this.any.get(k.account, k.pair, now - this.limits.windowMs)!.n === 0)) return;
-    this.db.transaction(() => {
-      const del = this.db.prepare('DELETE FROM login_failures WHERE key = ?');
-      del.run(k.account);
-      if (ip !== null) del.run(k.pair);
-      if (written) this.db.prepare('DELETE FROM login_failures WHERE rowid = ?').run(written[2]!);
-    })();
+    this.write(() =>
+      this.db.transaction(() => {
+        const del = this.db.prepare('DELETE FROM login_failures WHERE key = ?');
+        del.run(k.account);
+        if (ip !== null) del.run(k.pair);
+        if (written) this.db.prepare('DELETE FROM login_failures WHERE rowid = ?').run(written[2]!);
+      })(),
+    );
   }
 
   private failures(key: string, now: number): number[] {
