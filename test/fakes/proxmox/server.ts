@@ -56,6 +56,8 @@ export interface FakePveOptions {
   cloneTaskPolls?: number;
   /** Status polls a new task answers "no such task" (not visible yet). */
   taskInvisiblePolls?: number;
+  /** pveproxy closes idle keep-alive connections after 5 s. */
+  keepAliveTimeoutMs?: number;
   vms?: FakeVm[];
 }
 
@@ -102,6 +104,9 @@ export class FakePve {
   private readonly tasks = new Map<string, FakeTask>();
   private readonly statusPolls = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
+  /** TLS connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections = 0;
+  private readonly closeWaiters: (() => void)[] = [];
   private paused = false;
   private pid = 0x1000;
   url = '';
@@ -126,14 +131,17 @@ export class FakePve {
 
   static async start(opts: FakePveOptions = {}): Promise<FakePve> {
     const certificate = await selfSignedCertificate();
-    // pveproxy's keep-alive: idle connections closed after 5 s.
-    const server = createServer({ cert: certificate.cert, key: certificate.key, keepAliveTimeout: 5000 });
+    const server = createServer({ cert: certificate.cert, key: certificate.key, keepAliveTimeout: opts.keepAliveTimeoutMs ?? 5000 });
     const fake = new FakePve(server, certificate, opts);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     server.on('secureConnection', (s: Socket) => {
       if (fake.paused) return s.destroy();
+      fake.connections++;
       fake.sockets.add(s);
-      s.once('close', () => fake.sockets.delete(s));
+      s.once('close', () => {
+        fake.sockets.delete(s);
+        for (const w of fake.closeWaiters.splice(0)) w();
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -156,6 +164,11 @@ export class FakePve {
 
   setNodeOnline(name: string, online: boolean): void {
     this.nodes.find((n) => n.name === name)!.online = online;
+  }
+
+  /** Resolves when the next client connection closes. */
+  nextConnectionClose(): Promise<void> {
+    return new Promise((resolve) => this.closeWaiters.push(resolve));
   }
 
   /** Requests carrying this credential kind; `path` without /api2/json. */

@@ -214,6 +214,27 @@ describe('cluster registry (proxmoxer-cluster-api) through the real hub and a fa
     expect(await again.json()).toEqual({ code: 'NotFound', message: 'Cluster not found', details: null });
   });
 
+  it('two registrations of one name at once: one 201, one 409, one token left on PVE', async () => {
+    const tokens = fake.tokens.size;
+    const answers = await Promise.all([register('racing'), register('racing')]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(fake.tokens.size).toBe(tokens + 1);
+    expect(hub.db.prepare("SELECT count(*) AS n FROM proxmox_clusters WHERE name = 'racing'").get()).toEqual({ n: 1 });
+  });
+
+  it('DELETE while PVE is unreachable still forgets the cluster (204) and logs the token it could not delete', async () => {
+    const { id } = (await (await register('orphan')).json()) as { id: string };
+    fake.pause(true);
+    try {
+      expect((await hub.request(`/api/v1/clusters/${id}`, { method: 'DELETE' })).status).toBe(204);
+    } finally {
+      fake.pause(false);
+    }
+    expect((await hub.request(`/api/v1/clusters/${id}`)).status).toBe(404);
+    expect(fake.tokens.has(`root@pam!kcloud-${id.slice(0, 8)}`)).toBe(true);
+    expect(hub.logs.lines().some((l) => l.msg === 'cannot delete the Proxmox API token' && l.tokenId === `root@pam!kcloud-${id.slice(0, 8)}`)).toBe(true);
+  });
+
   it('GET /health at the root is public', async () => {
     const res = await hub.request('/health', { user: null });
     expect(res.status).toBe(200);

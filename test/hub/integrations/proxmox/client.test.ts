@@ -132,6 +132,24 @@ describe('PveClient against the fake PVE (real HTTPS)', () => {
     });
   });
 
+  it('reuses one keep-alive connection and closes it itself when idle, before pveproxy would', async () => {
+    // A server that would keep the idle connection for a minute: only the client's own idle timeout can close it.
+    const patient = await FakePve.start({ loginDelayMs: 0, keepAliveTimeoutMs: 60_000 });
+    const c = new PveClient({ endpoint: patient.url, credentials: ROOT, trust: { fingerprint: patient.certificate.fingerprint } });
+    try {
+      await c.version();
+      await c.clusterStatus();
+      await c.nodes();
+      expect(patient.connections).toBe(1);
+      const closed = patient.nextConnectionClose();
+      await closed;
+      expect(patient.requests).toHaveLength(4);
+    } finally {
+      c.close();
+      await patient.close();
+    }
+  });
+
   it('a node that closes connections is a network error after the read retries', async () => {
     fake.pause(true);
     try {
