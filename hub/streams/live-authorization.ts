@@ -99,6 +99,16 @@ export class LiveAuthorization {
   }
 }
 
+/** A close frame's reason holds at most 123 bytes (RFC 6455 5.5: 125 minus the code); ws throws on a longer one. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** `message` cut to what a close frame can carry, at a character boundary. */
+export function closeReason(message: string): string {
+  let reason = message;
+  while (Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) reason = reason.slice(0, -1);
+  return reason;
+}
+
 /** The close code for a stream ended by `error` (see WS_CLOSE_REVOKED). */
 export function wsCloseCode(error: ApiError): number {
   if (error.code === 'UNAUTHORIZED') return WS_CLOSE_REVOKED.UNAUTHORIZED;

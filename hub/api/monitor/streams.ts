@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { revocationsOf } from '../../identity/revocations.js';
 import { textFrameEncoder } from '../../streams/frame-encoder.js';
-import { LiveAuthorization, wsCloseCode } from '../../streams/live-authorization.js';
+import { closeReason, LiveAuthorization, wsCloseCode } from '../../streams/live-authorization.js';
 import { PowerStreams } from '../../streams/power-streams.js';
 import { SseConnection } from '../../streams/sse-connection.js';
 import { wsFrameWriter } from '../../streams/ws-frame-writer.js';
@@ -83,7 +83,7 @@ export const streamsRoutes: RouteModule = (app, deps) => {
     // The upgraded request's socket is the one ws reads and writes.
     const write = wsFrameWriter(socket, request.raw.socket, WS_MAX_BUFFERED_BYTES, () => dropped.inc());
     const push = (snapshot: object) => write(frame(snapshot));
-    const live = liveAuthorization(request, (err) => socket.close(wsCloseCode(err), err.message));
+    const live = liveAuthorization(request, (err) => socket.close(wsCloseCode(err), closeReason(err.message)));
     // The current state at once, so a dashboard need not wait a whole interval for its first numbers.
     push(streams.snapshot(Date.now()));
     const unsubscribe = streams.subscribeSnapshots(intervalMs, (snapshot) => live.deliver(() => push(snapshot)));

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { AuditRecord } from '../../audit/audit-log.js';
 import { revocationsOf } from '../../identity/revocations.js';
 import type { Notification } from '../../notifications/notification-store.js';
-import { LiveAuthorization, wsCloseCode } from '../../streams/live-authorization.js';
+import { closeReason, LiveAuthorization, wsCloseCode } from '../../streams/live-authorization.js';
 import { authenticate, authorize } from '../auth/plugin.js';
 import type { ApiPrincipal } from '../auth/principal.js';
 import type { ApiDeps } from '../deps.js';
@@ -99,7 +99,7 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
         permission: audits ? 'audit:read' : 'authenticated',
         end: (err) => {
           send(event('error', { code: err.code, message: err.message }));
-          socket.close(wsCloseCode(err), err.message);
+          socket.close(wsCloseCode(err), closeReason(err.message));
         },
       });
       cleanup.push(() => live.close());

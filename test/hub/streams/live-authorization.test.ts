@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiPrincipal } from '../../../hub/api/auth/principal.js';
 import { ApiError } from '../../../hub/api/errors.js';
 import { Revocations } from '../../../hub/identity/revocations.js';
-import { LiveAuthorization, wsCloseCode } from '../../../hub/streams/live-authorization.js';
+import { closeReason, LiveAuthorization, wsCloseCode } from '../../../hub/streams/live-authorization.js';
 
 const ada: ApiPrincipal = { userId: 7, username: 'ada', role: 'admin', via: 'jwt', scopes: null, credentialId: 'jti-ada' };
 
@@ -119,6 +119,15 @@ describe('LiveAuthorization', () => {
     checks[0]!.reject(new ApiError('UNAUTHORIZED', 'gone'));
     await settle();
     expect(ended).toEqual([]);
+  });
+});
+
+describe('closeReason', () => {
+  it('keeps a short message and cuts a long one to 123 bytes at a character boundary', () => {
+    expect(closeReason('invalid jwt credentials')).toBe('invalid jwt credentials');
+    const long = closeReason('é'.repeat(100));
+    expect(Buffer.byteLength(long)).toBe(122);
+    expect(long).toBe('é'.repeat(61));
   });
 });
 
