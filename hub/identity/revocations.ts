@@ -56,14 +56,22 @@ export class Revocations extends EventEmitter<{ revoked: [Revocation, Revocation
 
   /** Calls `listener` with every revocation until the returned function is called; hub.db is watched meanwhile. */
   watch(listener: (revocation: Revocation) => void): () => void {
-    this.on('revoked', listener);
+    const guarded = (revocation: Revocation) => {
+      try {
+        listener(revocation);
+      } catch (err) {
+        // One connection's failed re-check must neither stop the others' nor fail the write that announced it (committed already).
+        process.emitWarning(err as Error);
+      }
+    };
+    this.on('revoked', guarded);
     this.watchers++;
     this.timer ??= setInterval(() => this.sync(), WATCH_EVERY_MS).unref();
     let watching = true;
     return () => {
       if (!watching) return;
       watching = false;
-      this.off('revoked', listener);
+      this.off('revoked', guarded);
       if (--this.watchers === 0 && this.timer) {
         clearInterval(this.timer);
         this.timer = null;

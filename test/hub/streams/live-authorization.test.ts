@@ -131,6 +131,27 @@ describe('closeReason', () => {
   });
 });
 
+describe('Revocations.watch', () => {
+  it('keeps telling the other watchers when one throws, and the announcing write does not fail', async () => {
+    const db = new Database(':memory:');
+    const revocations = new Revocations(db);
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    const stops = [
+      revocations.watch(() => {
+        throw new Error('broken re-check');
+      }),
+    ];
+    const seen: unknown[] = [];
+    stops.push(revocations.watch((r) => seen.push(r)));
+    expect(() => revocations.announce({ kind: 'user', userId: 1 })).not.toThrow();
+    expect(seen).toEqual([{ kind: 'user', userId: 1 }]);
+    expect((await warned).message).toBe('broken re-check');
+    for (const stop of stops) stop();
+    expect(revocations.listenerCount('revoked')).toBe(0);
+    db.close();
+  });
+});
+
 describe('Revocations.sync', () => {
   it("announces {kind: 'any'} once per commit of another connection, never for its own", () => {
     const dir = mkdtempSync(join(tmpdir(), 'kcloud-revocations-'));
