@@ -50,13 +50,18 @@ export function drain<R>(steps: Generator<MaintenanceStep, R>): R {
  * reason, between steps, once it is aborted; every step before that stays done.
  */
 export async function runSliced<R>(steps: Generator<MaintenanceStep, R>, signal?: AbortSignal): Promise<R> {
-  for (;;) {
-    signal?.throwIfAborted();
-    const start = performance.now();
-    do {
-      const next = steps.next();
-      if (next.done) return next.value;
-    } while (performance.now() - start < SLICE_MS);
-    await nextTurn();
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const start = performance.now();
+      do {
+        const next = steps.next();
+        if (next.done) return next.value;
+      } while (performance.now() - start < SLICE_MS);
+      await nextTurn();
+    }
+  } finally {
+    // An aborted or failed run still runs the generator's cleanup (the store's "maintenance is running" flag).
+    steps.return(undefined as R);
   }
 }

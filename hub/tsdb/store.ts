@@ -15,7 +15,7 @@ import { retentionPlan } from './retention.js';
 import { openDatabase } from './schema.js';
 import { seal, sealSteps, type SealResult } from './seal.js';
 import { REFUSED_SERIES, SeriesIndex, type SeriesAdmission } from './series.js';
-import { runSliced } from './steps.js';
+import { runSliced, type MaintenanceStep } from './steps.js';
 
 /** One sample to store. */
 export interface TsdbRow {
@@ -35,6 +35,11 @@ export interface WriteResult {
   duplicates: number;
   /** Samples with a non-integer or negative timestamp, older than raw retention, or of a new series the admission refused. */
   rejected: number;
+}
+
+export interface MaintenanceResult {
+  seal: SealResult;
+  retention: RetentionResult;
 }
 
 export interface TsdbStats {
@@ -57,13 +62,17 @@ export interface Tsdb extends SeriesSource {
   /** Deletes what each tier's retention no longer covers at `now`. */
   applyRetention(now: number): RetentionResult;
   /**
-   * seal(now) then applyRetention(now), in bounded steps that give the event
-   * loop back every few ms (steps.ts): what the hub runs. Writes and reads
-   * may run meanwhile; seal, flush and applyRetention may not (they throw).
-   * Rejects with the signal's reason when aborted (between two steps, each
-   * committed).
+   * seal(now) then applyRetention(now) as bounded steps, each committed on
+   * its own (steps.ts); writes and reads may run between any two, seal,
+   * flush, applyRetention and another maintenance may not (they throw).
    */
-  maintain(now: number, signal?: AbortSignal): Promise<{ seal: SealResult; retention: RetentionResult }>;
+  maintenance(now: number): Generator<MaintenanceStep, MaintenanceResult>;
+  /**
+   * Runs maintenance(now) in slices of a few ms, giving the event loop back
+   * between them: what the hub runs every minute. Rejects with the signal's
+   * reason when aborted (between two steps).
+   */
+  maintain(now: number, signal?: AbortSignal): Promise<MaintenanceResult>;
   /** SeriesSource.readBuckets, as an array: raw buckets or the coarsest tier that fits the step (tiers.ts). */
   readBuckets(seriesId: number, start: number, end: number, step: number): Bucket[];
   /** Raw samples of a series in [start, end). */
@@ -110,14 +119,17 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
     seal: (now) => exclusive(() => seal(parts, now)),
     flush: () => exclusive(() => seal(parts, opts.now(), true)),
     applyRetention: (now) => exclusive(() => applyRetention(parts, now)),
-    async maintain(now, signal) {
+    *maintenance(now) {
       exclusive(() => (maintaining = true));
       try {
-        const sealed = await runSliced(sealSteps(parts, now), signal);
-        return { seal: sealed, retention: await runSliced(retentionSteps(parts, now), signal) };
+        const sealed = yield* sealSteps(parts, now);
+        return { seal: sealed, retention: yield* retentionSteps(parts, now) };
       } finally {
         maintaining = false;
       }
+    },
+    maintain(now, signal) {
+      return runSliced(this.maintenance(now), signal);
     },
     readSamples: (id, start, end) => readSamples(parts, id, start, end),
     findSeries: (metric: string, matchers: readonly Matcher[]): SeriesRef[] => parts.series.find(metric, matchers),
