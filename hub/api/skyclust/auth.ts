@@ -41,7 +41,7 @@ export const authRoutes: RouteModule = (app, deps) => {
         if (err instanceof IdentityError) throw new ApiError('CONFLICT', err.message);
         throw err;
       }
-      request.auditNote = { userId: user.id, username: user.username, resourceId: String(user.id), details: { role: user.role } };
+      request.auditNote = { userId: user.id, username: user.username, resourceId: user.uuid, details: { role: user.role } };
       return reply.status(201).send(ok(request, await tokenFor(user), 'user registered'));
     },
   );

@@ -28,6 +28,9 @@ describe('skyclust auth: register, login, logout (real hub)', () => {
     expect(typeof body.request_id).toBe('string');
     const meBody = await (await me(body.data.token)).json();
     expect(meBody.data).toMatchObject({ username: 'mallory', role: 'user', auth_method: 'jwt' });
+    // The audit entry names the account by the id the skyclust area shows (its UUID).
+    const registered = hub.db.prepare("SELECT resource_id FROM audit_log WHERE action = 'register' AND username = 'mallory'").get() as { resource_id: string };
+    expect(registered.resource_id).toBe(body.data.user.id);
 
     // With every admin disabled the next registration becomes admin, the one after it does not.
     hub.db.prepare("UPDATE users SET disabled = 1 WHERE role = 'admin'").run();
