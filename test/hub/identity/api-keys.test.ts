@@ -53,6 +53,12 @@ describe('ApiKeyStore', () => {
     expect(store.get(apiKey.id)!.expiresAt).toBe(now);
   });
 
+  it('refuses an expiry that is not a time rather than storing a key that never expires', () => {
+    const before = store.list(alice).length;
+    for (const expiry of [Number.NaN, Number.POSITIVE_INFINITY]) expect(() => store.create(alice, 'bad-expiry', null, expiry)).toThrow(RangeError);
+    expect(store.list(alice)).toHaveLength(before);
+  });
+
   it('goes away with its user', async () => {
     const users = new UserStore(db);
     const carol = await users.add('carol', 'viewer', 'carol-password');
