@@ -99,6 +99,8 @@ export class FakePve {
   /** "userid!tokenid" -> secret and privsep */
   readonly tokens = new Map<string, { secret: string; privsep: number }>();
   readonly vms = new Map<number, FakeVm>();
+  /** Backups per storage: what vzdump made (`storage content`). */
+  readonly backups: { volid: string; storage: string; node: string; vmid: number; size: number; ctime: number }[] = [];
   readonly requests: RecordedRequest[] = [];
   private readonly tickets = new Map<string, { user: string; csrf: string }>();
   private readonly tasks = new Map<string, FakeTask>();
@@ -257,6 +259,24 @@ export class FakePve {
         return this.power(vm!, seg[5]!, user!);
       case 'DELETE /nodes/*/qemu/*':
         return this.task(node!.name, 'qmdestroy', String(vm!.vmid), user!, 1, () => this.vms.delete(vm!.vmid));
+      case 'POST /nodes/*/qemu/*/config':
+        return this.task(node!.name, 'qmconfig', String(vm!.vmid), user!, 0, () => this.configure(vm!, p));
+      case 'PUT /nodes/*/qemu/*/resize':
+        return this.resize(vm!, p, user!);
+      case 'GET /nodes/*/qemu/*/rrddata':
+        return this.rrd(p.timeframe);
+      case 'POST /nodes/*/qemu':
+        return this.restore(node!.name, p, user!);
+      case 'POST /nodes/*/vzdump':
+        return this.vzdump(node!.name, p, user!);
+      case 'GET /nodes/*/storage/*/content':
+        return this.backups.filter((b) => b.node === node!.name && b.storage === seg[3] && (!p.content || p.content === 'backup') && (!p.vmid || Number(p.vmid) === b.vmid)).map((b) => ({ volid: b.volid, vmid: b.vmid, size: b.size, ctime: b.ctime, format: 'vma.zst', content: 'backup' }));
+      case 'DELETE /nodes/*/storage/*/content/*': {
+        const i = this.backups.findIndex((b) => b.volid === seg[5]);
+        if (i < 0) throw new Refusal(500, `volume '${seg[5]}' does not exist`);
+        this.backups.splice(i, 1);
+        return null;
+      }
       case 'GET /nodes/*/tasks/*/status':
         return this.taskStatus(seg[3]!);
       case 'GET /nodes/*/tasks/*/log':
@@ -329,6 +349,49 @@ export class FakePve {
     if (vm.lock) throw new Refusal(500, `VM is locked (${vm.lock})`);
     return this.task(vm.node, `qm${action}`, String(vm.vmid), user, 1, () => {
       vm.status = action === 'start' || action === 'reboot' ? 'running' : 'stopped';
+    });
+  }
+
+  private configure(vm: FakeVm, p: Record<string, string>): void {
+    for (const [k, v] of Object.entries(p)) if (k !== 'digest') vm.config[k] = /^\d+$/.test(v) ? Number(v) : v;
+  }
+
+  /** `size`: `+10G` grows, `20G` sets; shrinking is refused as PVE does. PVE 7 answers null, 8 a task. */
+  private resize(vm: FakeVm, p: Record<string, string>, user: string): string | null {
+    const disk = vm.config[p.disk ?? ''];
+    const m = /^(\+)?(\d+)G$/.exec(p.size ?? '');
+    if (disk === undefined || !m) throw new Refusal(400, 'Parameter verification failed.', { [disk === undefined ? 'disk' : 'size']: 'invalid value' });
+    const current = Number(/size=(\d+)G/.exec(String(disk))?.[1] ?? 0);
+    const next = m[1] ? current + Number(m[2]) : Number(m[2]);
+    if (next < current) throw new Refusal(500, `shrinking disks is not supported`);
+    vm.config[p.disk!] = String(disk).replace(/size=\d+G/, `size=${next}G`);
+    return this.version.startsWith('7.') ? null : this.task(vm.node, 'qmresize', String(vm.vmid), user, 0);
+  }
+
+  private rrd(timeframe = 'hour') {
+    const step = { hour: 60, day: 1800, week: 10_800, month: 43_200, year: 604_800 }[timeframe] ?? 60;
+    const now = Math.floor(Date.now() / 1000 / step) * step;
+    return Array.from({ length: 3 }, (_, i) => ({ time: now - (2 - i) * step, cpu: 0.1 * (i + 1), mem: 2 ** 30, maxmem: 2 ** 31, netin: 1000 * i, netout: 500 * i, diskread: 0, diskwrite: 4096 * i }));
+  }
+
+  private vzdump(node: string, p: Record<string, string>, user: string): string {
+    const vm = this.vm(node, Number(p.vmid));
+    const ctime = Math.floor(Date.now() / 1000);
+    const storage = p.storage ?? 'local';
+    const stamp = new Date(ctime * 1000).toISOString().replace(/[-:]/g, '_').replace('T', '-').slice(0, 19);
+    return this.task(node, 'vzdump', String(vm.vmid), user, 1, () => {
+      this.backups.push({ volid: `${storage}:backup/vzdump-qemu-${vm.vmid}-${stamp}.vma.zst`, storage, node, vmid: vm.vmid, size: 123_456_789, ctime });
+    });
+  }
+
+  private restore(node: string, p: Record<string, string>, user: string): string {
+    const vmid = Number(p.vmid);
+    const backup = this.backups.find((b) => b.volid === p.archive);
+    if (!backup) throw new Refusal(500, `unable to restore VM ${vmid} - volume '${p.archive}' does not exist`);
+    if (this.vms.has(vmid) && p.force !== '1') throw new Refusal(500, `unable to restore VM ${vmid} - VM ${vmid} already exists on node '${node}'`);
+    const source = this.vms.get(backup.vmid);
+    return this.task(node, 'qmrestore', String(vmid), user, 1, () => {
+      this.vms.set(vmid, { vmid, node, name: source?.name ?? `restored-${vmid}`, status: 'stopped', template: 0, config: { ...(source?.config ?? {}) } });
     });
   }
 

@@ -107,6 +107,44 @@ describe('PveClient against the fake PVE (real HTTPS)', () => {
     expect((await c.waitForTask(upid, { intervalMs: 1 })).warnings).toBe(2);
   });
 
+  it('changes config, grows a disk (never shrinks), backs up, lists, restores, reads rrd data and deletes', async () => {
+    const c = client();
+    const vmid = await c.nextId();
+    await c.waitForTask(await c.qemuClone('pve1', 9000, { newid: vmid, name: 'db-1', full: 1 }), { intervalMs: 1 });
+
+    // sshkeys URL-encoded with %20 before the form encoding, as PVE expects.
+    const keys = encodeURIComponent('ssh-ed25519 AAAAC3Nza test@host').replace(/\+/g, '%20');
+    await c.waitForTask(await c.qemuConfigUpdate('pve1', vmid, { cores: 4, memory: '8192', ciuser: 'ubuntu', sshkeys: keys, ipconfig0: 'ip=10.0.0.50/24,gw=10.0.0.1' }), { intervalMs: 1 });
+    expect(await c.qemuConfig('pve1', vmid)).toMatchObject({ cores: 4, memory: 8192, ciuser: 'ubuntu', sshkeys: keys, ipconfig0: 'ip=10.0.0.50/24,gw=10.0.0.1' });
+
+    const grown = await c.qemuResize('pve1', vmid, { disk: 'scsi0', size: '+10G' });
+    if (grown) await c.waitForTask(grown, { intervalMs: 1 });
+    expect((await c.qemuConfig('pve1', vmid)).scsi0).toBe('local-lvm:base-9000-disk-0,size=20G');
+    const shrink = await c.qemuResize('pve1', vmid, { disk: 'scsi0', size: '5G' }).catch((e: unknown) => e);
+    expect((shrink as PveError).message).toBe('shrinking disks is not supported');
+
+    await c.waitForTask(await c.vzdump('pve1', { vmid: String(vmid), storage: 'local', mode: 'snapshot', compress: 'zstd' }), { intervalMs: 1 });
+    const [backup] = await c.storageContent('pve1', 'local', { content: 'backup', vmid });
+    expect(backup).toMatchObject({ vmid, format: 'vma.zst' });
+    expect(backup!.volid).toMatch(new RegExp(`^local:backup/vzdump-qemu-${vmid}-`));
+
+    const restored = await c.nextId();
+    await c.waitForTask(await c.qemuCreate('pve1', { vmid: restored, archive: backup!.volid, force: 1 }), { intervalMs: 1 });
+    expect(await c.qemuConfig('pve1', restored)).toMatchObject({ cores: 4, memory: 8192 });
+
+    const rrd = await c.qemuRrdData('pve1', restored, 'hour');
+    expect(rrd.length).toBeGreaterThan(0);
+    for (const point of rrd) expect(typeof point.time).toBe('number');
+
+    await c.waitForTask(await c.qemuAction('pve1', restored, 'start'), { intervalMs: 1 });
+    expect((await c.qemuStatus('pve1', restored)).status).toBe('running');
+    await c.waitForTask(await c.qemuDelete('pve1', restored), { intervalMs: 1 });
+    expect((await c.qemuList('pve1')).map((v) => v.vmid)).not.toContain(restored);
+    expect(fake.calls('DELETE', `/nodes/pve1/qemu/${restored}`)[0]?.params).toMatchObject({ purge: '1', 'destroy-unreferenced-disks': '1' });
+    await c.storageContentDelete('pve1', 'local', backup!.volid);
+    expect(await c.storageContent('pve1', 'local', { content: 'backup', vmid })).toEqual([]);
+  });
+
   describe('TLS trust', () => {
     it('refuses the self-signed certificate without a pin or CA, before sending credentials', async () => {
       const before = fake.requests.length;
