@@ -19,18 +19,23 @@ export interface VerificationLimits {
 
 /**
  * Bounded, fair queue for password verification: at most `concurrency`
- * checks at once, limits per source and per account, and the next check
- * taken round-robin over accounts, so a flood of guesses for one name waits
- * behind one check of every other account that has one waiting, and a
- * legitimate login for another account starts after at most one round.
+ * checks at once and one per account, limits per source and per account,
+ * and the next check taken from the account served longest ago, so a flood
+ * of guesses for one name holds one slot at most and a legitimate login for
+ * another account starts at once or after one check.
  */
 export class VerificationQueue {
   private running = 0;
   private queued = 0;
-  /** Waiting jobs per account, in arrival order; the Map's order is the round-robin order. */
+  /** Waiting jobs per account, in arrival order. */
   private readonly waiting = new Map<string, (() => void)[]>();
   private readonly bySource = new Map<string, number>();
   private readonly byAccount = new Map<string, number>();
+  /** When each account with checks waiting or running last had a turn (a counter, not a clock). */
+  private readonly lastTurn = new Map<string, number>();
+  private turns = 0;
+  /** Accounts with a check running now. */
+  private readonly runningFor = new Set<string>();
 
   constructor(private readonly limits: VerificationLimits) {}
 
@@ -47,8 +52,10 @@ export class VerificationQueue {
           .then(resolve, reject)
           .finally(() => {
             this.running--;
+            this.runningFor.delete(account);
             bump(this.bySource, source, -1);
             bump(this.byAccount, account, -1);
+            if (!this.byAccount.has(account)) this.lastTurn.delete(account);
             this.next();
           });
       };
@@ -61,14 +68,20 @@ export class VerificationQueue {
   }
 
   private next(): void {
-    while (this.running < this.limits.concurrency) {
-      const first = this.waiting.entries().next();
-      if (first.done) return;
-      const [account, line] = first.value;
+    while (this.running < this.limits.concurrency && this.waiting.size > 0) {
+      // One running check per account at most, so a flood for one name leaves the other slots to other
+      // accounts; among the rest, the account served longest ago (or never) goes first, ties in arrival order.
+      let pick: string | null = null;
+      for (const account of this.waiting.keys()) {
+        if (this.runningFor.has(account)) continue;
+        if (pick === null || (this.lastTurn.get(account) ?? -1) < (this.lastTurn.get(pick) ?? -1)) pick = account;
+      }
+      if (pick === null) return;
+      const line = this.waiting.get(pick)!;
       const job = line.shift()!;
-      // The account goes to the back of the round (or leaves it when it has nothing more waiting).
-      this.waiting.delete(account);
-      if (line.length > 0) this.waiting.set(account, line);
+      if (line.length === 0) this.waiting.delete(pick);
+      this.lastTurn.set(pick, ++this.turns);
+      this.runningFor.add(pick);
       this.queued--;
       this.running++;
       job();
