@@ -68,7 +68,8 @@ export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = '
         try {
           return await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: node, password: NODE_PASSWORD, clientId: node, reconnectPeriod: 0 });
         } catch (err) {
-          if (tries > 100) throw err;
+          // 60 s: the hub from source (BENCH_HUB_SOURCE) compiles as it starts.
+          if (tries > 600) throw err;
           await sleep(100);
         }
       }
