@@ -124,7 +124,8 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
         clearTimeout(timer);
         principal = who;
         subscribe(who, reauthenticate);
-        send(event('authenticated', { user_id: who.userId, username: who.username, role: who.role }));
+        // The skyclust area names users by UUID.
+        send(event('authenticated', { user_id: deps.users.get(who.userId)?.uuid ?? null, username: who.username, role: who.role }));
       } catch (err) {
         refuse(toApiError(err).message);
       }

@@ -103,7 +103,8 @@ describe('skyclust /ws events', () => {
     const { token } = (await login.json()).data as { token: string };
     const c = await open('/ws');
     c.send({ type: 'auth', token });
-    expect((await c.next('authenticated')).data).toMatchObject({ username: 'admin', role: 'admin' });
+    const admin = h.db.prepare("SELECT uuid FROM users WHERE username = 'admin'").get() as { uuid: string };
+    expect((await c.next('authenticated')).data).toMatchObject({ user_id: admin.uuid, username: 'admin', role: 'admin' });
 
     await h.publishStatus(node, { state: 'offline' });
     const n = await c.next('notification_received');
