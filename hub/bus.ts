@@ -28,6 +28,25 @@ export interface ClusterHealthEvent {
   ts: number;
 }
 
+/** A cloud VM the hub created changed status (hub/integrations/clouds/reconciler.ts); `terminated` once it is gone. */
+export interface VmStatusEvent {
+  vmId: string;
+  workspaceId: string;
+  status: 'pending' | 'running' | 'stopping' | 'stopped' | 'terminating' | 'terminated' | 'failed';
+  previous: string | null;
+  ts: number;
+}
+
+/** An ECP-AI tenant's deployment or deletion task took a step (hub/integrations/kubernetes); /ws/deployment/{id} would forward it. */
+export interface EcpDeploymentEvent {
+  deploymentId: string;
+  tenantId: string;
+  status: 'deploying' | 'completed' | 'failed' | 'cancelled';
+  progress: number;
+  phase: string;
+  message: string;
+}
+
 /** Events ingest emits after a commit; streams, thresholds and alerts listen here. */
 export interface BusEvents {
   /** A stored (not duplicate) telemetry batch. */
@@ -42,6 +61,10 @@ export interface BusEvents {
   'threshold-exceeded': [ThresholdEvent];
   /** A registered Proxmox cluster's health changed; notifications listen. */
   'cluster-health': [ClusterHealthEvent];
+  /** A cloud VM's status changed; /ws forwards it as vm_status_changed to the workspace's members. */
+  'vm-status-changed': [VmStatusEvent];
+  /** An ECP-AI deployment task took a step. */
+  'ecp-deployment': [EcpDeploymentEvent];
 }
 
 /** The hub's in-process event bus. */

@@ -4,6 +4,8 @@ import { MAX_PAYLOAD_BYTES } from '../shared/schema/message.js';
 import { AuthConfigSchema } from './api/auth/config.js';
 import { MetricsConfigSchema } from './api/metrics/config.js';
 import { ClustersConfigSchema } from './clusters/config.js';
+import { CloudsConfigSchema } from './integrations/clouds/config.js';
+import { EcpConfigSchema } from './integrations/kubernetes/ecp-config.js';
 import { ProxmoxConfigSchema } from './integrations/proxmox/config.js';
 import { ThresholdsConfigSchema } from './streams/thresholds-config.js';
 
@@ -169,6 +171,10 @@ export const HubConfigSchema = Type.Object({
   clusters: ClustersConfigSchema,
   /** Proxmox clusters registered through /api/v1/clusters (docs/proxmox.md). */
   proxmox: ProxmoxConfigSchema,
+  /** Cloud credentials, VMs and cost analysis of the skyclust API (docs/clouds.md). */
+  clouds: CloudsConfigSchema,
+  /** The ECP-AI orchestrator API: tenants, sizing prices (docs/ecp.md). */
+  ecp: EcpConfigSchema,
   /** The hub's Prometheus endpoint GET /metrics (fleet under dcgm-exporter names, hub internals). */
   metrics: MetricsConfigSchema,
   /** Notifications made from node events, per node, category and subject (docs/security.md, "Ingest limits"). */

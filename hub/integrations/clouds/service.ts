@@ -1,0 +1,27 @@
+import type { HubBus } from '../../bus.js';
+import type { HubConfig } from '../../config.js';
+import type { HubDb } from '../../core/db.js';
+import type { SecretStore } from '../../identity/secrets.js';
+import type { Logger } from '../../../shared/log.js';
+import { parseDuration } from '../../../shared/duration.js';
+import { Clouds } from './clouds.js';
+import { CloudCredentialStore } from './credential-store.js';
+import { CloudReconciler } from './reconciler.js';
+import { CloudVmStore } from './vm-store.js';
+
+export interface CloudServices {
+  credentials: CloudCredentialStore;
+  vms: CloudVmStore;
+  clouds: Clouds;
+  reconciler: CloudReconciler;
+}
+
+/** The clouds area's parts, built once per API server; the caller starts and stops the reconciler with the server. */
+export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig; log: Logger }, secrets: SecretStore): CloudServices {
+  const { clouds: cfg } = deps.config;
+  const log = deps.log.child({ part: 'clouds' });
+  const credentials = new CloudCredentialStore(deps.db, secrets);
+  const vms = new CloudVmStore(deps.db);
+  const clouds = new Clouds({ credentials, vms, bus: deps.bus, log, aws: cfg.aws, timeoutMs: parseDuration(cfg.timeout) });
+  return { credentials, vms, clouds, reconciler: new CloudReconciler(clouds, parseDuration(cfg.reconcileInterval), log) };
+}
