@@ -18,6 +18,8 @@ const SERIES_PER_NODE = 30;
 const PER_NODE_AND_KIND = 5;
 const HONEST_BATCHES = 60;
 const HONEST_SAMPLES = 8;
+/** An hour ago: inside retention.raw, never in the future. */
+const HONEST_T0 = Date.now() - 3_600_000;
 const NODES = ['honest', 'poison', 'flood', 'labels', 'clock', 'seq', 'bmc', 'chatty'];
 
 describe('ingest against hostile messages (real hub)', () => {
@@ -51,10 +53,10 @@ describe('ingest against hostile messages (real hub)', () => {
   /** The honest node's batches, all in flight at once (so they share group commits with the attack); resolves with their seqs once every one is acknowledged. */
   function honestTraffic(): { done: Promise<unknown>; seqs: number[] } {
     const seqs = Array.from({ length: HONEST_BATCHES }, () => ++honestSeq);
-    const t = Date.now();
+    // One timestamp per seq, never reused: a (series, ts) stored twice keeps its first value.
     const done = Promise.all(
       seqs.map((seq) =>
-        publish('honest', 'telemetry', telemetry('lab', 'honest', seq, Array.from({ length: HONEST_SAMPLES }, (_, g) => sample('gpu_power_watts', { gpu: String(g) }, seq, t - seq)))),
+        publish('honest', 'telemetry', telemetry('lab', 'honest', seq, Array.from({ length: HONEST_SAMPLES }, (_, g) => sample('gpu_power_watts', { gpu: String(g) }, seq, HONEST_T0 + seq)))),
       ),
     );
     return { done, seqs };
