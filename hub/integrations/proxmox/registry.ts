@@ -61,6 +61,7 @@ export class ProxmoxRegistry {
   private readonly ca: string | null;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private checking: Promise<void> | null = null;
 
   constructor(private readonly deps: ProxmoxRegistryDeps) {
@@ -127,7 +128,7 @@ export class ProxmoxRegistry {
         secret = token.value;
         client = this.newClient(apiEndpoint, { kind: 'token', tokenId, secret }, fingerprint);
       } catch (err) {
-        if (!(err instanceof PveError && (err.kind === 'api' || err.status === 403))) throw err;
+        if (!(err instanceof PveError && err.kind === 'api')) throw err;
         warnings.push(`Proxmox refused to create an API token (${err.message}): the password is kept, encrypted, and used for tickets`);
       }
       const [version, status] = await Promise.all([client.version(), client.clusterStatus()]);
@@ -237,6 +238,8 @@ export class ProxmoxRegistry {
     } catch (err) {
       reading = { status: 'unhealthy', reason: err instanceof PveError ? unhealthyFrom(err) : `check failed: ${(err as Error).message}` };
     }
+    // A check cut short by stop() says nothing about the cluster.
+    if (this.stopped) return before;
     const now = this.now();
     const after = this.store.recordCheck(id, reading, now);
     if (after && after.status !== before.status) {
@@ -261,11 +264,13 @@ export class ProxmoxRegistry {
     this.timer.unref();
   }
 
+  /** Stops the loop; checks under way are cut short (their clients closed), not waited for through their timeouts. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.checking;
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+    await this.checking;
   }
 }

@@ -48,6 +48,7 @@ const RETRIABLE_STATUS = new Set([500, 502, 503, 504, 596]);
 export class PveTransport {
   readonly endpoint: URL;
   private readonly agent: TrustingAgent;
+  private closed = false;
 
   constructor(readonly opts: TransportOptions) {
     this.endpoint = new URL(opts.endpoint);
@@ -59,6 +60,8 @@ export class PveTransport {
   async call(method: HttpMethod, path: string, params: PveParams = {}, headers: Record<string, string> = {}): Promise<unknown> {
     const tries = method === 'GET' ? 1 + this.opts.readRetries : 1;
     for (let attempt = 1; ; attempt++) {
+      // A closed client (hub stopping, cluster removed) neither retries nor reconnects.
+      if (this.closed) throw new PveError('network', `${method} ${path}: client closed`);
       try {
         const answer = await this.send(method, path, params, headers);
         if (answer.status >= 200 && answer.status < 300) return parseData(answer.body);
@@ -114,6 +117,7 @@ export class PveTransport {
   }
 
   close(): void {
+    this.closed = true;
     this.agent.destroy();
   }
 }

@@ -110,6 +110,9 @@ export class FakePve {
   connections = 0;
   private readonly closeWaiters: (() => void)[] = [];
   private paused = false;
+  /** While stalled, requests are read and never answered (a hung pveproxy). */
+  stalled = false;
+  private readonly stallWaiters: (() => void)[] = [];
   private pid = 0x1000;
   url = '';
 
@@ -168,6 +171,11 @@ export class FakePve {
     this.nodes.find((n) => n.name === name)!.online = online;
   }
 
+  /** Resolves when the next request arrives while stalled. */
+  nextStalledRequest(): Promise<void> {
+    return new Promise((resolve) => this.stallWaiters.push(resolve));
+  }
+
   /** Resolves when the next client connection closes. */
   nextConnectionClose(): Promise<void> {
     return new Promise((resolve) => this.closeWaiters.push(resolve));
@@ -191,6 +199,10 @@ export class FakePve {
   // ---- HTTP ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.stalled) {
+      for (const w of this.stallWaiters.splice(0)) w();
+      return;
+    }
     try {
       const url = new URL(req.url ?? '/', 'https://fake');
       if (!url.pathname.startsWith('/api2/json/')) throw new Refusal(501, 'Not Implemented');
