@@ -32,18 +32,16 @@ export class LoginGuard implements PasswordChecker {
   /** Typical duration of an argon2 check here, measured (moving average); refusals are padded to it. */
   private typicalMs = 0;
 
-  private readonly wait: (ms: number) => Promise<unknown>;
   private readonly checks: Counter<'subject'> | null;
 
-  /** `registry`: where `login_password_checks_total` goes; `wait`: the delay (a test's clock). */
+  /** `registry`: where `login_password_checks_total` goes. */
   constructor(
     readonly throttle: LoginThrottle,
     private readonly queue: VerificationQueue,
-    options: { registry?: Registry; wait?: (ms: number) => Promise<unknown> } = {},
+    registry: Registry | null = null,
   ) {
-    this.wait = options.wait ?? sleep;
-    this.checks = options.registry
-      ? new Counter({ name: 'login_password_checks_total', help: 'argon2 password checks run for logins; subject "unknown" is the check against a dummy hash for a name that has no password', labelNames: ['subject'], registers: [options.registry] })
+    this.checks = registry
+      ? new Counter({ name: 'login_password_checks_total', help: 'argon2 password checks run for logins; subject "unknown" is the check against a dummy hash for a name that has no password', labelNames: ['subject'], registers: [registry] })
       : null;
   }
 
@@ -60,7 +58,7 @@ export class LoginGuard implements PasswordChecker {
       const admission = this.throttle.begin(account, ip);
       if (!admission.allowed) throw new LoginRefused({ kind: 'throttled', retryAfterMs: admission.retryAfterMs, by: admission.by });
       delayMs = admission.delayMs;
-      if (delayMs > 0) await this.wait(delayMs);
+      if (delayMs > 0) await sleep(delayMs);
       let result: T | null;
       try {
         result = await verify();
@@ -79,7 +77,7 @@ export class LoginGuard implements PasswordChecker {
       const refused = err instanceof LoginStoreUnavailable ? new LoginRefused({ kind: 'unavailable', reason: err.state.reason }) : err;
       if (refused instanceof LoginRefused) {
         const left = delayMs + this.typicalMs - (performance.now() - started);
-        if (left > 0) await this.wait(left);
+        if (left > 0) await sleep(left);
       }
       throw refused;
     }

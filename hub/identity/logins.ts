@@ -28,7 +28,7 @@ export function createLogins(db: HubDb, auth: AuthConfig, secrets: SecretStore, 
     { windowMs: parseDuration(t.window), perAccount: t.perAccount, perIp: t.perIp, delayAfter: t.delayAfter, delayMs: parseDuration(t.delay), maxDelayMs: parseDuration(t.maxDelay) },
     health,
   );
-  const guard = new LoginGuard(throttle, new VerificationQueue(t.verification), { registry });
+  const guard = new LoginGuard(throttle, new VerificationQueue(t.verification), registry);
   return { health, throttle, guard, nodeKey: openNodeKey(secrets, log) };
 }
 
