@@ -21,13 +21,13 @@ import { refuseNonFiniteNumbers } from './finite-numbers.js';
 import { acceptEmptyJsonBodies } from './json-body.js';
 import { requestMetricsPlugin } from './metrics/plugin.js';
 import { hubMetricsRoutes } from './metrics/route.js';
+import { ecpApi } from './ecp/index.js';
 import { monitorApi } from './monitor/index.js';
 import { monitorErrorHandler } from './monitor/errors.js';
 import { pveManagerApi } from './pve-manager/index.js';
 import { rootHealthRoute } from './proxmoxer/health.js';
 import { proxmoxerApi } from './proxmoxer/index.js';
 import { attachProxmoxRegistry } from './proxmoxer/registry-plugin.js';
-import { redocPage } from './redoc.js';
 import { skyclustApi } from './skyclust/index.js';
 import { wsRoutes } from './skyclust/ws.js';
 import type { Api } from './types.js';
@@ -53,7 +53,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     ...(tls ? { https: tls } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Before any route: root routes (/metrics, /redoc) answer errors in the monitor body too; areas set their own.
+  // Before any route: root routes (/metrics) answer errors in the monitor body too; areas set their own.
   app.setErrorHandler(monitorErrorHandler);
   acceptEmptyJsonBodies(app);
   refuseNonFiniteNumbers(app);
@@ -83,13 +83,14 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   await app.register(auditHook, { audit: deps.audit });
   await app.register(requestMetricsPlugin);
   await hubMetricsRoutes(app, deps);
-  app.get('/redoc', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(redocPage('/docs/json')));
 
   await app.register(rateLimitedArea(monitorApi, 'monitor'), { prefix: '/api/v1', deps });
   await app.register(rateLimitedArea(skyclustApi, 'skyclust'), { prefix: '/api/v1', deps });
   await app.register(rateLimitedArea(pveManagerApi, 'pveManager'), { prefix: '/api', deps });
   // The registry shares /api/v1/clusters with the monitoring API, and so its rate-limit bucket.
   await app.register(rateLimitedArea(proxmoxerApi, 'monitor'), { prefix: '/api/v1', deps });
+  // The ECP-AI orchestrator API (docs/ecp.md) counts in the monitoring API's bucket: the same clients, the same /api/v1.
+  await app.register(rateLimitedArea(ecpApi, 'monitor'), { prefix: '/api/v1', deps });
   rootHealthRoute(app);
   // skyclust-api documents its WebSocket at the root (ws://host:8080/ws); /api/v1/ws is served too.
   await wsRoutes(app, deps);

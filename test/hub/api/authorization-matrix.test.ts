@@ -26,9 +26,8 @@ type Caller = Role | 'anonymous';
 /**
  * Public on purpose. docs/security.md: "Only health checks, login and
  * register are public"; besides those: the Proxmox manager's logout (it must
- * work with an expired session), skyclust's WebSocket (browsers cannot send
- * headers on the upgrade, so it authenticates by its first message) and the
- * ReDoc page.
+ * work with an expired session) and skyclust's WebSocket (browsers cannot
+ * send headers on the upgrade, so it authenticates by its first message).
  */
 const PUBLIC_ROUTES = [
   'GET /api/v1/system/health',
@@ -41,7 +40,6 @@ const PUBLIC_ROUTES = [
   'POST /api/auth/logout',
   'GET /ws',
   'GET /api/v1/ws',
-  'GET /redoc',
 ];
 
 /**

@@ -103,6 +103,17 @@ describe('HTTP request hygiene (real hub)', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('describes the API with pages that load nothing from another origin (no CDN ReDoc page)', async () => {
+    expect((await hub.request('/redoc', { user: null })).status).toBe(404);
+    const page = await hub.request('/docs/', { user: null });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(0);
+    expect(assets.filter((a) => /^(https?:)?\/\//.test(a))).toEqual([]);
+    for (const asset of assets) expect((await hub.request(new URL(asset, `${hub.api}/docs/`).pathname, { user: null })).status, asset).toBe(200);
+  });
+
   it('finds a non-finite number anywhere in a parsed part, however deep, without recursion', () => {
     expect(nonFinitePath({ limit: 5, filters: [{ min: 1 }, { max: Number.NEGATIVE_INFINITY }] })).toBe('filters.1.max');
     expect(nonFinitePath(Number.NaN)).toBe('');
