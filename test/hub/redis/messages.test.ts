@@ -8,6 +8,8 @@ describe('login-failure messages', () => {
   it('takes failures and successes from other hubs', () => {
     expect(parseLoginMessage(msg({ origin: 'hub-b', kind: 'fail', account: '7', ip: '10.0.0.9', ts: 1700 }), 'hub-a')).toEqual({ kind: 'fail', account: '7', ip: '10.0.0.9', ts: 1700 });
     expect(parseLoginMessage(msg({ origin: 'hub-b', kind: 'succeed', account: '7' }), 'hub-a')).toEqual({ kind: 'succeed', account: '7' });
+    // With the address, the other hubs clear that (account, address) pair's count too.
+    expect(parseLoginMessage(msg({ origin: 'hub-b', kind: 'succeed', account: '7', ip: '10.0.0.1' }), 'hub-a')).toEqual({ kind: 'succeed', account: '7', ip: '10.0.0.1' });
   });
 
   it('ignores its own messages and anything malformed', () => {
