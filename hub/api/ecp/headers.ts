@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+import { badRequest } from './errors.js';
+
+const demo = new WeakMap<FastifyRequest, boolean>();
+
+/**
+ * The seed's required `X-Demo-Mode: true|false` (any case): absent or
+ * another value is 400 naming the header. Runs after authentication, so an
+ * anonymous client learns only that it needs credentials.
+ */
+export async function requireDemoMode(request: FastifyRequest): Promise<void> {
+  const raw = request.headers['x-demo-mode'];
+  if (raw === undefined) throw badRequest('X-Demo-Mode', 'header required (true or false)');
+  const value = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (value !== 'true' && value !== 'false') throw badRequest('X-Demo-Mode', 'must be true or false');
+  demo.set(request, value === 'true');
+}
+
+/** Whether the request is in demo mode (set by requireDemoMode). */
+export const isDemoRequest = (request: FastifyRequest): boolean => demo.get(request) ?? false;

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { parseDuration } from '../../../shared/duration.js';
+import { DemoDeployer } from '../../integrations/kubernetes/demo-deployer.js';
+import type { ApiDeps } from '../deps.js';
+import type { Api } from '../types.js';
+import { ecpErrorHandler, EcpError, requestIdOf } from './errors.js';
+import { requireDemoMode } from './headers.js';
+import { manifestRoutes } from './manifests.js';
+import { EcpErrors, TenantParams } from './schemas.js';
+import { TenantService } from './tenant-service.js';
+import { tenantRoutes } from './tenants.js';
+
+/** Seed routes this hub does not serve yet: a clear 501, not an answer made up (docs/ecp.md, "What is not done"). */
+function notImplementedRoutes(app: Api) {
+  const refuse = async () => {
+    throw new EcpError(501, 'NOT_IMPLEMENTED', 'tenant monitoring is not implemented in this hub yet (docs/ecp.md)');
+  };
+  const schema = { tags: ['ecp: monitoring'], summary: 'Not implemented yet: answers 501', response: { ...EcpErrors } };
+  app.get('/tenants/:tenantId/monitoring', { config: { access: 'metrics:read' }, schema: { ...schema, params: TenantParams } }, refuse);
+  app.post('/tenants/:tenantId/monitoring', { config: { access: 'infra:manage' }, schema: { ...schema, params: TenantParams } }, refuse);
+  app.get('/monitoring/system', { config: { access: 'metrics:read' }, schema }, refuse);
+}
+
+/**
+ * The ECP-AI orchestrator API (../shared/seeds/ecp-ai-orchestrator-api.md),
+ * mounted at /api/v1 with its error body: every request needs
+ * `X-Demo-Mode` and gets its `X-Request-ID` back. Demo tenants' deployments
+ * run in simulation while the server runs and resume from hub.db after a
+ * restart (docs/ecp.md).
+ */
+export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { deps }) => {
+  const app = instance as unknown as Api;
+  const config = deps.config.ecp;
+  const stepMs = parseDuration(config.demoStepInterval);
+  app.setErrorHandler(ecpErrorHandler);
+  app.addHook('onRequest', requireDemoMode);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-ID', requestIdOf(request));
+  });
+  const service = new TenantService(deps.db, config);
+  tenantRoutes(app, service, config, stepMs);
+  manifestRoutes(app, service, config);
+  notImplementedRoutes(app);
+  const deployer = new DemoDeployer(deps.db, deps.bus, stepMs);
+  app.addHook('onReady', async () => deployer.start());
+  app.addHook('onClose', async () => deployer.stop());
+};
