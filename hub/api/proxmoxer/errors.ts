@@ -25,7 +25,8 @@ export function proxmoxerErrorHandler(err: unknown, request: FastifyRequest, rep
   else request.log.info({ code: e.code, field: e.details?.parameter, msg: e.message }, 'request refused');
   if (e.code === 'INVALID_PARAMETER') {
     const field = String(e.details?.parameter ?? 'body');
-    const missing = /must have required property/.test(e.message);
+    // Absent or empty: the seed's "Cluster name is required".
+    const missing = /must have required property|fewer than 1 characters/.test(e.message);
     const message = missing ? `${LABELS[field] ?? field} is required` : e.message;
     return reply.status(400).send({ code: 'BadRequest', message, details: { field } });
   }

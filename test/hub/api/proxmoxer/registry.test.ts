@@ -103,7 +103,10 @@ describe('cluster registry (proxmoxer-cluster-api) through the real hub and a fa
       expect(c.auth_method).toBe('ticket');
       expect(c.warnings.join()).toMatch(/refused to create an API token.*Permission check failed.*password is kept, encrypted/);
       const row = hub.db.prepare('SELECT ciphertext FROM secrets WHERE name = ?').get(`proxmox/${c.id}`) as { ciphertext: string };
-      expect(row.ciphertext).not.toContain(PASSWORD);
+      expect(row.ciphertext).toMatch(/^kcs1\./);
+      hub.db.pragma('wal_checkpoint(PASSIVE)');
+      for (const file of filesUnder(hub.dataDir)) expect(readFileSync(file).includes(PASSWORD), file).toBe(false);
+      expect(hub.logs.text()).not.toContain(PASSWORD);
     } finally {
       fake.tokenCreation = true;
     }
@@ -151,6 +154,7 @@ describe('cluster registry (proxmoxer-cluster-api) through the real hub and a fa
 
   it.each([
     [{ api_endpoint: 'https://127.0.0.1:8006', username: 'root@pam', password: 'x' }, 'name', 'Cluster name is required'],
+    [{ name: '', api_endpoint: 'https://127.0.0.1:8006', username: 'root@pam', password: 'x' }, 'name', 'Cluster name is required'],
     [{ name: 'x'.repeat(256), api_endpoint: 'https://127.0.0.1:8006', username: 'root@pam', password: 'x' }, 'name', /name/],
     [{ name: 'a', api_endpoint: 'http://127.0.0.1:8006', username: 'root@pam', password: 'x' }, 'api_endpoint', /api_endpoint/],
     [{ name: 'a', api_endpoint: 'https://127.0.0.1:8006', password: 'x' }, 'username', 'Username is required'],
