@@ -126,6 +126,11 @@ export function vmsRoutes(app: Api, vms: CloudVmStore, credentials: CloudCredent
       const b = request.body;
       if (!workspaces.get(b.workspace_id) || (who.role !== 'admin' && workspaces.roleOf(b.workspace_id, who.userId) === null)) throw notFound('workspace');
       const provider = b.provider as CloudProvider;
+      try {
+        clouds.assertVmProvider(provider);
+      } catch (err) {
+        throw cloudApiError(err, 'provider');
+      }
       const credential = credentialFor(credentials, who, provider, b.workspace_id, b.credential_id);
       const id = randomUUID();
       let result: { vm: CloudVm; created: boolean };

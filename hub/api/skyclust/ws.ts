@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AuditRecord } from '../../audit/audit-log.js';
+import type { VmStatusEvent } from '../../bus.js';
 import { revocationsOf } from '../../identity/revocations.js';
 import type { Notification } from '../../notifications/notification-store.js';
 import { closeReason, LiveAuthorization, wsCloseCode } from '../../streams/live-authorization.js';
@@ -108,6 +109,13 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
       };
       deps.notifications.on('notification', onNotification);
       cleanup.push(() => deps.notifications.off('notification', onNotification));
+      // Cloud VMs: only to admins and members of the VM's workspace, checked at each event (membership changes).
+      const onVm = (e: VmStatusEvent) => {
+        if (who.role !== 'admin' && deps.workspaces.roleOf(e.workspaceId, who.userId) === null) return;
+        live.deliver(() => send(event('vm_status_changed', { vm_id: e.vmId, workspace_id: e.workspaceId, status: e.status, previous_status: e.previous })));
+      };
+      deps.bus.on('vm-status-changed', onVm);
+      cleanup.push(() => deps.bus.off('vm-status-changed', onVm));
       if (audits) {
         const onAudit = (r: AuditRecord) => live.deliver(() => send(event('audit_log_created', renderAuditRecord(r))));
         deps.audit.on('record', onAudit);

@@ -15,7 +15,7 @@ export interface CloudsOptions {
   timeoutMs: number;
 }
 
-const notImplemented = (provider: CloudProvider, what: string) => new NotImplementedError(`${what} for provider ${provider} is not implemented in this hub (only aws is)`);
+const notImplemented = (provider: CloudProvider, what: string) => new NotImplementedError(`${what} for provider ${provider}: not implemented in this hub (only aws is)`);
 
 /** EC2 state name -> VM status; `terminated` is handled apart (gone, or failed when nobody asked). */
 const EC2_STATUS: Record<string, VmStatus> = { pending: 'pending', running: 'running', stopping: 'stopping', stopped: 'stopped', 'shutting-down': 'terminating' };
@@ -32,6 +32,9 @@ function observation(s: AwsInstanceState): VmObservation {
  * state is in hub.db, so a restarted hub goes on where it stopped.
  */
 export class Clouds {
+  /** VMs whose create call is in progress in this process: the reconciler does not launch them a second time. */
+  private readonly launching = new Set<string>();
+
   constructor(private readonly o: CloudsOptions) {}
 
   private ec2(credentialId: string, region: string): AwsEc2 {
@@ -70,11 +73,17 @@ export class Clouds {
    * record and is thrown; an unreachable provider leaves it pending for the
    * reconciler. A repeated client request id returns the first VM.
    */
+  /** Throws NotImplementedError for a provider whose VMs this hub does not manage. */
+  assertVmProvider(provider: CloudProvider): void {
+    if (provider !== 'aws') throw notImplemented(provider, 'VMs');
+  }
+
   async createVm(vm: NewVm): Promise<{ vm: CloudVm; created: boolean }> {
-    if (vm.provider !== 'aws') throw notImplemented(vm.provider, 'VMs');
+    this.assertVmProvider(vm.provider);
     const { vm: stored, created } = this.o.vms.insertOrExisting(vm);
     if (!created) return { vm: stored, created };
     this.emit(stored, 'pending', null);
+    this.launching.add(stored.id);
     try {
       await this.launch(stored);
     } catch (err) {
@@ -84,6 +93,8 @@ export class Clouds {
         throw err;
       }
       this.o.log.warn({ vm: stored.id, err: (err as Error).message }, 'cannot reach the provider to launch a VM; the reconciler retries');
+    } finally {
+      this.launching.delete(stored.id);
     }
     return { vm: this.o.vms.get(stored.id)!, created };
   }
@@ -97,7 +108,7 @@ export class Clouds {
 
   /** Terminates the instance (a refusal is thrown) and marks the VM terminating; the reconciler removes it once the provider says it is gone. */
   async deleteVm(vm: CloudVm): Promise<void> {
-    if (vm.provider !== 'aws') throw notImplemented(vm.provider, 'VMs');
+    this.assertVmProvider(vm.provider);
     if (vm.instanceId) await this.withEc2(vm.credentialId, vm.region, (c) => c.terminate(vm.instanceId!));
     this.o.vms.setStatus(vm.id, 'terminating', null);
     this.emit(vm, 'terminating', vm.status);
@@ -141,8 +152,11 @@ export class Clouds {
 
   /** One pass over every VM in flight; a provider that fails one VM does not stop the others. */
   async reconcile(): Promise<void> {
-    for (const vm of this.o.vms.inFlight()) {
-      if (vm.provider !== 'aws') continue;
+    for (const { id } of this.o.vms.inFlight()) {
+      // Read again: the create or delete call may have changed it since the list was taken.
+      const vm = this.o.vms.get(id);
+      // A VM left unlaunched by a stopped hub is launched again with the same client token; one being launched now is not.
+      if (!vm || vm.provider !== 'aws' || this.launching.has(vm.id)) continue;
       try {
         await this.follow(vm);
       } catch (err) {
