@@ -8,13 +8,14 @@ import { STABLE_IDS_SCHEMA } from './migrations/005-stable-ids.js';
 import { PROXMOX_CLUSTERS_SCHEMA } from './migrations/006-proxmox-clusters.js';
 import { CLOUDS_SCHEMA } from './migrations/007-clouds.js';
 import { ECP_TENANTS_SCHEMA } from './migrations/008-ecp-tenants.js';
+import { PVE_MANAGER_SCHEMA } from './migrations/009-pve-manager.js';
 
 /**
  * Schema of hub.db, one entry per version; a database is moved forward one
  * step at a time, so the identity issue adds API keys and sessions as step 2
  * without touching an existing hub's users.
  */
-const MIGRATIONS: readonly string[] = [CORE_SCHEMA, AUTH_SCHEMA, COLLABORATION_SCHEMA, SEQ_RANGES_SCHEMA, STABLE_IDS_SCHEMA, PROXMOX_CLUSTERS_SCHEMA, CLOUDS_SCHEMA, ECP_TENANTS_SCHEMA];
+const MIGRATIONS: readonly string[] = [CORE_SCHEMA, AUTH_SCHEMA, COLLABORATION_SCHEMA, SEQ_RANGES_SCHEMA, STABLE_IDS_SCHEMA, PROXMOX_CLUSTERS_SCHEMA, CLOUDS_SCHEMA, ECP_TENANTS_SCHEMA, PVE_MANAGER_SCHEMA];
 
 export type HubDb = Database.Database;
 
