@@ -19,21 +19,21 @@ export type MaintenanceStep =
   /** Free pages handed back to the file system. */
   | { task: 'vacuum'; pages: number };
 
-/** A seal or discard step takes at most this many series... */
-export const STEP_SERIES = 64;
+/** A seal or discard step takes at most this many series (each costs ~0.2 ms besides its samples: chunk and rollup encoding, three block writes)... */
+export const STEP_SERIES = 8;
 /** ...and at most this many head samples, unless one series alone has more (1 h at 1 Hz is 3 600). */
-export const STEP_SAMPLES = 8192;
+export const STEP_SAMPLES = 4096;
 /** A log step deletes at most this many records... */
 export const STEP_LOG_RECORDS = 2048;
 /** ...holding at most this many bytes, unless the first record alone is larger (~0.7 ms per MiB measured). */
 export const STEP_LOG_BYTES = 4 * 1024 * 1024;
 /** Retention's per-series steps (three primary-key range deletes, or three existence checks, per series). */
 export const STEP_EXPIRE_SERIES = 128;
-/** Pages one incremental vacuum step moves or truncates (~5 µs a page measured). */
-export const STEP_VACUUM_PAGES = 512;
+/** Pages one incremental vacuum step moves or truncates (5-50 µs a page measured, more when it moves live pages). */
+export const STEP_VACUUM_PAGES = 128;
 
 /** Steps run back to back until a slice has taken this long; the last step of a slice may overrun it by its own length. */
-export const SLICE_MS = 8;
+export const SLICE_MS = 5;
 
 /** Runs every step at once, holding the thread (a flush before shutdown, tests, benches). */
 export function drain<R>(steps: Generator<MaintenanceStep, R>): R {

@@ -6,7 +6,9 @@ export const CRASH_STEP = 60_000;
 export const CRASH_SERIES = 12;
 
 /**
- * Batch b: one sample per series at minute b, plus, every 3rd batch, a
+ * Batch b: one sample per series at minute b, a sample 3 minutes late
+ * (in the first minutes of a window, into the window that was just due for
+ * sealing: with maintenance in steps, mid-seal), plus, every 3rd batch, a
  * backfill sample 2.5 hours older (a window that is already sealed), so
  * kills also land in chunk merges. Deterministic: a rewrite after a crash
  * writes the same values.
@@ -17,6 +19,7 @@ export function crashBatch(b: number): TsdbRow[] {
     const metric = s % 2 ? 'test_energy_total' : 'test_power_watts';
     const labels = { node: 'crash', idx: String(s) };
     rows.push({ metric, labels, ts: CRASH_BASE + b * CRASH_STEP, value: b + s / 100 });
+    if (b >= 3) rows.push({ metric, labels, ts: CRASH_BASE + (b - 3) * CRASH_STEP + 45_000, value: b + 0.5 + s / 100 });
     if (b % 3 === 0 && b >= 150) rows.push({ metric, labels, ts: CRASH_BASE + (b - 150) * CRASH_STEP + 30_000, value: -b - s / 100 });
   }
   return rows;

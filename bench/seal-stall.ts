@@ -1,0 +1,152 @@
+/**
+ * Event-loop stall of the hourly seal (issue 20): BENCH_SERIES series
+ * (default 12 000) with an hour of samples every BENCH_INTERVAL_S seconds
+ * (default 1) in the head, sealed
+ *   1. the old way, seal() then applyRetention() at once on the main thread
+ *      (both still exist: flush and tests use them), timed;
+ *   2. the way the hub runs it, maintain(): bounded steps in ~5 ms slices,
+ *      with monitorEventLoopDelay's p50/p99/max over the run;
+ *   3. inside a real hub (in this process, embedded broker), through the
+ *      hub's own maintenance, while one node publishes QoS 1 telemetry at
+ *      BENCH_PUBLISH_RATE messages/s (default 50): publish -> PUBACK p50/p99/max
+ *      and the loop delay, idle before and during the seal.
+ * Target (issue 20): max lag <= 50 ms.
+ *
+ *   npx tsx bench/seal-stall.ts
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openHubDb } from '../hub/core/db.js';
+import { hubFiles } from '../hub/core/paths.js';
+import { NodeStore } from '../hub/identity/nodes.js';
+import { HOUR } from '../hub/tsdb/options.js';
+import { openTsdb, type TsdbRow } from '../hub/tsdb/store.js';
+import { connectMqtt, startTestHub, telemetry } from '../test/helpers/hub.js';
+
+const SERIES = Number(process.env.BENCH_SERIES ?? 12_000);
+const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 1);
+const PUBLISH_RATE = Number(process.env.BENCH_PUBLISH_RATE ?? 50);
+const METRICS = ['gpu_power_watts', 'gpu_utilization_percent', 'gpu_temperature_celsius', 'gpu_memory_used_bytes', 'gpu_sm_clock_mhz', 'gpu_energy_joules'];
+
+const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-seal-'));
+// A whole window that ended an hour ago: due for sealing at any `now` of this run.
+const window = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
+
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+const lag = (h: IntervalHistogram) => `loop delay p50 ${ms(h.percentile(50) / 1e6)}, p99 ${ms(h.percentile(99) / 1e6)}, max ${ms(h.max / 1e6)}`;
+
+function delayMonitor(): IntervalHistogram {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  return h;
+}
+
+/** The store with one hour of every series in its head, closed (so its WAL is checkpointed into the one file). */
+function build(file: string): number {
+  const db = openTsdb(file);
+  const t0 = performance.now();
+  let samples = 0;
+  for (let ts = window; ts < window + HOUR; ts += INTERVAL_S * 1000) {
+    const rows: TsdbRow[] = new Array<TsdbRow>(SERIES);
+    for (let s = 0; s < SERIES; s++) {
+      const gpu = Math.floor(s / METRICS.length);
+      rows[s] = { metric: METRICS[s % METRICS.length]!, labels: { node: `node-${Math.floor(gpu / 8)}`, gpu: String(gpu % 8) }, ts, value: Math.round((300 + ((s * 7 + ts / 1000) % 400)) * 100) / 100 };
+    }
+    samples += db.write(rows).written;
+  }
+  db.close();
+  console.log(`built ${SERIES} series x ${3600 / INTERVAL_S} samples = ${(samples / 1e6).toFixed(1)} M samples in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return samples;
+}
+
+function openTimed(file: string) {
+  const t0 = performance.now();
+  const db = openTsdb(file);
+  console.log(`  opened (head log replayed) in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(db.stats().headSamples / 1e6).toFixed(1)} M head samples`);
+  return db;
+}
+
+const built = join(dir, 'built.db');
+build(built);
+
+// 1. The old maintenance callback: seal and retention at once.
+{
+  const file = join(dir, 'sync.db');
+  copyFileSync(built, file);
+  const db = openTimed(file);
+  const t0 = performance.now();
+  const sealed = db.seal(Date.now());
+  const t1 = performance.now();
+  db.applyRetention(Date.now());
+  const t2 = performance.now();
+  db.close();
+  rmSync(file);
+  console.log(`before (seal + applyRetention at once): the thread held ${ms(t2 - t0)} (seal ${ms(t1 - t0)} for ${(sealed.samples / 1e6).toFixed(1)} M samples, retention + vacuum ${ms(t2 - t1)})`);
+}
+
+// 2. The store's sliced maintenance, nothing else running.
+{
+  const file = join(dir, 'sliced.db');
+  copyFileSync(built, file);
+  const db = openTimed(file);
+  const h = delayMonitor();
+  const t0 = performance.now();
+  const result = await db.maintain(Date.now());
+  const took = performance.now() - t0;
+  h.disable();
+  db.close();
+  rmSync(file);
+  console.log(`after  (maintain, sliced): ${(result.seal.samples / 1e6).toFixed(1)} M samples sealed in ${(took / 1000).toFixed(1)} s, ${lag(h)}`);
+}
+
+// 3. The same through a real hub's maintenance, a node publishing meanwhile.
+{
+  const dataDir = join(dir, 'hub');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  copyFileSync(built, hubFiles(dataDir).tsdb);
+  const t0 = performance.now();
+  const th = await startTestHub({ dataDir });
+  console.log(`hub started (head log replayed) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const db = openHubDb(hubFiles(dataDir).db);
+  await new NodeStore(db).add('bench-01', 'lab', 'bench-01-secret');
+  db.close();
+  const client = await connectMqtt(th.url, { username: 'bench-01', password: 'bench-01-secret' });
+  let seq = 1;
+  let publishing = true;
+  let acks: number[] = [];
+  const publisher = (async () => {
+    while (publishing) {
+      const sent = performance.now();
+      const samples = Array.from({ length: 8 }, (_, g) => ({ metric: 'gpu_power_watts', labels: { gpu: String(g) }, ts: Date.now(), value: 300 + g }));
+      void client.publishAsync('kcloud/v1/lab/bench-01/telemetry', telemetry('lab', 'bench-01', seq++, samples), { qos: 1 }).then(() => acks.push(performance.now() - sent));
+      await sleep(1000 / PUBLISH_RATE);
+    }
+  })();
+  const report = (what: string, h: IntervalHistogram) => {
+    const sorted = acks.sort((a, b) => a - b);
+    console.log(`${what}: publish -> PUBACK p50 ${ms(pct(sorted, 50))}, p99 ${ms(pct(sorted, 99))}, max ${ms(sorted.at(-1)!)} (${sorted.length} messages); ${lag(h)}`);
+    acks = [];
+  };
+
+  let h = delayMonitor();
+  await sleep(5000);
+  h.disable();
+  report('hub, idle        ', h);
+
+  h = delayMonitor();
+  const t1 = performance.now();
+  await th.hub.maintain();
+  const took = performance.now() - t1;
+  h.disable();
+  report(`hub, during its maintenance (${(took / 1000).toFixed(1)} s)`, h);
+
+  publishing = false;
+  await publisher;
+  client.end(true);
+  await th.hub.stop();
+}
+rmSync(dir, { recursive: true, force: true });
