@@ -56,7 +56,10 @@ describe('two hubs sharing a Redis', () => {
     const token = await tokenFrom(a, 'ada');
     const onB = await me(b, token);
     expect(onB.status).toBe(200);
-    expect(((await onB.json()) as { data: { id: string; username: string } }).data).toMatchObject({ id: claims(token).sub, username: 'ada' });
+    // The token names the user by its row id; the skyclust answer by its UUID, the same on both hubs (one hub.db).
+    const ada = a.db.prepare("SELECT id, uuid FROM users WHERE username = 'ada'").get() as { id: number; uuid: string };
+    expect(claims(token).sub).toBe(String(ada.id));
+    expect(((await onB.json()) as { data: { id: string; username: string } }).data).toMatchObject({ id: ada.uuid, username: 'ada' });
 
     const out = await a.request('/api/v1/auth/logout', { method: 'POST', user: null, headers: { authorization: `Bearer ${token}` } });
     expect(out.status).toBe(200);
