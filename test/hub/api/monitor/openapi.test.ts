@@ -158,6 +158,7 @@ describe('monitoring API: OpenAPI response schemas', () => {
       timestamp: new Date().toISOString(),
       version: '1.2.3',
       store: { ok: false, error: 'SQLITE_CANTOPEN: unable to open database file' },
+      hub_db: { writable: false, reason: 'disk full', error: 'SQLITE_FULL: database or disk is full', since: new Date().toISOString() },
       broker: null,
       sources: { nodes: { online: 0, total: 2 }, prometheus: [{ cluster: 'p', url: 'http://prom:9090', connected: false, response_time_ms: null, error: 'ECONNREFUSED' }] },
       prometheus: { configured: true, connected: false, url: 'http://prom:9090', response_time_ms: null },
