@@ -41,7 +41,8 @@ function fromApiError(err: unknown): EcpError {
   const e: ApiError = toApiError(err);
   const field = e.details?.parameter;
   if (e.code === 'INVALID_PARAMETER') {
-    return validation ? new EcpError(422, 'VALIDATION_ERROR', e.message, { field }) : new EcpError(400, 'BAD_REQUEST', e.message, { field });
+    // additionalProperties: {not: {}} (schemas.ts) fails with ajv's "must NOT be valid": say what it means.
+    return validation ? new EcpError(422, 'VALIDATION_ERROR', e.message.replace(/must NOT be valid$/, 'unknown field'), { field }) : new EcpError(400, 'BAD_REQUEST', e.message, { field });
   }
   const sqlite = (err as { code?: unknown }).code;
   if (e.code === 'INTERNAL_ERROR' && typeof sqlite === 'string' && sqlite.startsWith('SQLITE_')) {

@@ -2,6 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { MANIFEST_LIMITS } from '../../integrations/kubernetes/manifest-check.js';
 import { MAX_CHANNELS, SERVICE_TYPES } from '../../integrations/kubernetes/sizing.js';
 
+/**
+ * Refuses unknown fields (422 naming them) rather than the validator's
+ * default of dropping them: a misspelt service or SLA key must not be sized
+ * as absent.
+ */
+const strict = { additionalProperties: Type.Never() };
+
 /** `{error: {code, message, details, timestamp, request_id}}` (errors.ts). */
 export const EcpErrorBody = Type.Object(
   {
@@ -23,7 +30,7 @@ export const TenantParams = Type.Object({ tenantId: TenantId });
 
 const Channels = Type.Integer({ minimum: 0, maximum: MAX_CHANNELS });
 export const ServiceRequirements = Type.Object(Object.fromEntries(SERVICE_TYPES.map((s) => [s, Type.Optional(Channels)])), {
-  additionalProperties: false,
+  ...strict,
   description: 'concurrent channels per service type',
 });
 export const SlaTarget = Type.Object(
@@ -32,7 +39,7 @@ export const SlaTarget = Type.Object(
     response_time: Type.Optional(Type.String({ maxLength: 16, description: 'e.g. "200ms" or "1.5s"' })),
     concurrent_users: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
   },
-  { additionalProperties: false },
+  strict,
 );
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -49,7 +56,7 @@ export const CreateTenantBody = Type.Object(
     sla_target: Type.Optional(SlaTarget),
     description: Type.Optional(Description),
   },
-  { additionalProperties: false },
+  strict,
 );
 
 export const UpdateTenantBody = Type.Object(
@@ -60,7 +67,7 @@ export const UpdateTenantBody = Type.Object(
     sla_target: Type.Optional(SlaTarget),
     description: Type.Optional(Description),
   },
-  { additionalProperties: false },
+  strict,
 );
 
 export const ListQuery = Type.Object(
@@ -70,12 +77,12 @@ export const ListQuery = Type.Object(
     preset: Type.Optional(PresetText),
     status: Type.Optional(Type.Union(['pending', 'running', 'failed', 'deleting'].map((s) => Type.Literal(s)))),
   },
-  { additionalProperties: false },
+  strict,
 );
 
-export const DeleteQuery = Type.Object({ force: Type.Boolean({ default: false }) }, { additionalProperties: false });
+export const DeleteQuery = Type.Object({ force: Type.Boolean({ default: false }) }, strict);
 
-export const CalculateBody = Type.Object({ service_requirements: ServiceRequirements, sla_target: Type.Optional(SlaTarget) }, { additionalProperties: false });
+export const CalculateBody = Type.Object({ service_requirements: ServiceRequirements, sla_target: Type.Optional(SlaTarget) }, strict);
 
 export const ManifestQuery = Type.Object(
   {
@@ -84,12 +91,12 @@ export const ManifestQuery = Type.Object(
     include_ingress: Type.Boolean({ default: false }),
     namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' })),
   },
-  { additionalProperties: false },
+  strict,
 );
 
 export const ValidateManifestBody = Type.Object(
   { tenant_id: Type.Optional(TenantId), manifest_content: Type.String({ minLength: 1, maxLength: MANIFEST_LIMITS.maxBytes }) },
-  { additionalProperties: false },
+  strict,
 );
 
 const Resources = Type.Object({ cpu: Type.String(), memory: Type.String(), gpu: Type.Integer(), storage: Type.Optional(Type.String()) });
