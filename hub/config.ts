@@ -7,6 +7,7 @@ import { ClustersConfigSchema } from './clusters/config.js';
 import { CloudsConfigSchema } from './integrations/clouds/config.js';
 import { EcpConfigSchema } from './integrations/kubernetes/ecp-config.js';
 import { ProxmoxConfigSchema } from './integrations/proxmox/config.js';
+import { PveManagerConfigSchema } from './pve-manager/config.js';
 import { ThresholdsConfigSchema } from './streams/thresholds-config.js';
 
 const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
@@ -171,6 +172,8 @@ export const HubConfigSchema = Type.Object({
   clusters: ClustersConfigSchema,
   /** Proxmox clusters registered through /api/v1/clusters (docs/proxmox.md). */
   proxmox: ProxmoxConfigSchema,
+  /** The Proxmox server manager (terraform-proxmox-manager-api): cluster, templates, network (docs/proxmox.md). */
+  pveManager: PveManagerConfigSchema,
   /** Cloud credentials, VMs and cost analysis of the skyclust API (docs/clouds.md). */
   clouds: CloudsConfigSchema,
   /** The ECP-AI orchestrator API: tenants, sizing prices (docs/ecp.md). */

@@ -1,12 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { PveManager } from '../../pve-manager/manager.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
 import { pveAuthRoutes } from './auth.js';
 import { pveManagerErrorHandler } from './errors.js';
+import { pveServerRoutes } from './servers.js';
+import { pveTaskRoutes } from './tasks.js';
 
 /** terraform-proxmox-manager-api (../shared/seeds/terraform-proxmox-manager-api.md), mounted at /api with its error body. */
 export const pveManagerApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { deps }) => {
   const app = instance as unknown as Api;
   app.setErrorHandler(pveManagerErrorHandler);
-  for (const routes of [pveAuthRoutes]) await routes(app, deps);
+  const manager = new PveManager({ db: deps.db, registry: app.proxmox, secrets: app.credentials.secrets, config: deps.config.pveManager, log: deps.log.child({ part: 'pve-manager' }) });
+  // Tasks a stopped hub left running resume once the server is ready; a stopping hub leaves them as they are.
+  app.addHook('onReady', async () => manager.resume());
+  app.addHook('preClose', async () => manager.stop());
+  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager)]) await routes(app, deps);
 };

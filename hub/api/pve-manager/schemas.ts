@@ -15,3 +15,60 @@ export const LoginAnswer = Type.Object({
 });
 
 export const LogoutAnswer = Type.Object({ success: Type.Boolean(), message: Type.String() });
+
+const DateTime = Type.String({ format: 'date-time' });
+
+export const Server = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  ip_address: Type.String(),
+  role: Type.String({ description: 'web, was or db' }),
+  status: Type.String({ description: "live from PVE: running, stopped, ...; 'creating', 'error' (creation failed), 'deleting', 'missing' (VM gone from PVE), 'unknown' (PVE not answering)" }),
+  cpu: Type.Integer(),
+  memory: Type.Integer({ description: 'MB' }),
+  disk_size: Type.Integer({ description: 'GB' }),
+  vmid: Type.Union([Type.Integer(), Type.Null()]),
+  node: Type.Union([Type.String(), Type.Null()]),
+  created_at: DateTime,
+  updated_at: DateTime,
+});
+
+export const ServerList = Type.Object({ servers: Type.Array(Server), total: Type.Integer() });
+
+const Name = Type.String({ minLength: 1, maxLength: 63 });
+const NetworkConfig = Type.Object(
+  {
+    ip_address: Type.String({ maxLength: 15 }),
+    subnet: Type.Union([Type.String({ maxLength: 15 }), Type.Integer()]),
+    gateway: Type.String({ maxLength: 15 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ServerRequest = Type.Object(
+  {
+    name: Name,
+    role: Type.String({ maxLength: 16 }),
+    cpu: Type.Integer(),
+    memory: Type.Integer({ description: 'MB' }),
+    disk_size: Type.Integer({ description: 'GB' }),
+    network_config: NetworkConfig,
+  },
+  { additionalProperties: false },
+);
+
+export const TaskStarted = Type.Object({ success: Type.Boolean(), message: Type.String(), task_id: Type.String() });
+
+export const Task = Type.Object({
+  task_id: Type.String(),
+  type: Type.String({ description: 'create, delete, bulk-create, ...' }),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  message: Type.String(),
+  step: Type.Union([Type.String(), Type.Null()], { description: 'the step running, or the one that failed' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'on failure: the PVE error (with the task log\'s last lines)' }),
+  server_id: Type.Union([Type.Integer(), Type.Null()]),
+  created_at: DateTime,
+  updated_at: DateTime,
+  finished_at: Type.Union([DateTime, Type.Null()]),
+});

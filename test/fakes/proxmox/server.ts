@@ -346,6 +346,8 @@ export class FakePve {
   private clone(source: FakeVm, p: Record<string, string>, user: string): string {
     const newid = Number(p.newid);
     if (!p.newid || !Number.isInteger(newid) || newid < 100) throw new Refusal(400, 'Parameter verification failed.', { newid: 'property is missing or invalid' });
+    // PVE locks the source for the clone's duration: a second clone of it meanwhile is refused (check_lock).
+    if (source.lock) throw new Refusal(500, `VM is locked (${source.lock})`);
     if (this.vms.has(newid)) throw new Refusal(500, `unable to create VM ${newid}: config file already exists`);
     const target = p.target ? this.node(p.target).name : source.node;
     const vm: FakeVm = { vmid: newid, node: target, name: p.name ?? `Copy-of-VM-${source.name}`, status: 'stopped', template: 0, lock: 'clone', config: { ...source.config } };
@@ -411,8 +413,22 @@ export class FakePve {
     const starttime = Math.floor(Date.now() / 1000);
     const hex = (n: number, w: number) => n.toString(16).toUpperCase().padStart(w, '0');
     const upid = `UPID:${node}:${hex(++this.pid, 8)}:${hex(starttime * 100, 8).slice(-8)}:${hex(starttime, 8)}:${type}:${id}:${user}:`;
-    this.tasks.set(upid, { upid, node, type, id, user, starttime, pollsLeft: polls, exitstatus: 'OK', log: [...log, 'TASK OK'], onDone });
+    this.tasks.set(upid, { upid, node, type, id, user, starttime, pollsLeft: this.holdTasks ? Infinity : polls, exitstatus: 'OK', log: [...log, 'TASK OK'], onDone });
+    const failure = this.failingTaskTypes.get(type);
+    if (failure) this.failTask(upid, failure, [`${type} ${id}: ${failure}`]);
     return upid;
+  }
+
+  /** Tasks of this type (`qmstart`, `qmclone`...) started from now on fail with the given exit status and log line. */
+  readonly failingTaskTypes = new Map<string, string>();
+
+  /** Tasks started from now on stay `running` until `releaseTasks()` (a hub restarted while PVE works). */
+  holdTasks = false;
+
+  /** Lets every held task stop at its next status poll. */
+  releaseTasks(): void {
+    this.holdTasks = false;
+    for (const t of this.tasks.values()) if (t.pollsLeft === Infinity) t.pollsLeft = 0;
   }
 
   /** Makes the task with this UPID fail with `exitstatus` when it stops (error text, or `WARNINGS: n`). */
