@@ -16,15 +16,18 @@ interface Entry {
  * stamp and the entry is rebuilt whole.
  */
 export class HeadRollups {
-  private readonly cache = new Map<string, Entry>();
+  /** Window start -> `${series id}/${resolution}` -> entry: a sealed window is forgotten in one delete, not a scan of every key. */
+  private readonly cache = new Map<number, Map<string, Entry>>();
 
   constructor(private readonly head: Head) {}
 
   /** Buckets of the series' head samples in [window, window + span) at `resolution`. */
   get(id: number, window: number, span: number, resolution: number, isCounter: boolean): Bucket[] {
-    const key = `${id}/${window}/${resolution}`;
+    let entries = this.cache.get(window);
+    if (!entries) this.cache.set(window, (entries = new Map()));
+    const key = `${id}/${resolution}`;
     const rewrite = this.head.rewriteStamp(id);
-    const hit = this.cache.get(key);
+    const hit = entries.get(key);
     let kept: Bucket[] = [];
     let from = window;
     if (hit && hit.rewrite === rewrite && hit.buckets.length > 0) {
@@ -33,12 +36,12 @@ export class HeadRollups {
     }
     const slice = this.head.slice(id, from, window + span);
     const buckets = slice ? kept.concat(computeBuckets(slice.ts, slice.values, slice.from, slice.to, resolution, isCounter)) : kept;
-    this.cache.set(key, { rewrite, buckets });
+    entries.set(key, { rewrite, buckets });
     return buckets;
   }
 
   /** Forgets a window once it is sealed (its buckets now come from its rollup blocks). */
   dropWindow(window: number): void {
-    for (const key of this.cache.keys()) if (key.split('/')[1] === String(window)) this.cache.delete(key);
+    this.cache.delete(window);
   }
 }
