@@ -38,7 +38,7 @@ describe('tenant manifest', () => {
   });
 
   it('the schema check fails when it should (a broken Deployment is named with its field path)', () => {
-    const broken = structuredClone(objects[4]!) as { spec: { replicas: unknown; template: { spec: { containers: { name?: unknown }[] } } } };
+    const broken = structuredClone(objects[4]!) as unknown as { spec: { replicas: unknown; template: { spec: { containers: { name?: unknown }[] } } } };
     broken.spec.replicas = 'three';
     delete broken.spec.template.spec.containers[0]!.name;
     expect(validateObject(broken as never)).toEqual(
