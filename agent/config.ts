@@ -47,6 +47,10 @@ export const AgentConfigSchema = Type.Object({
     {
       /** `host:port` for the node /metrics endpoint; empty turns it off. */
       listen: Type.String({ default: ':9400' }),
+      /** Also label series `Hostname` (dcgm-exporter before its rename to `hostname`); false drops the old label. */
+      legacyHostnameLabel: Type.Boolean({ default: true }),
+      /** Also export the host families under node_exporter's names (`node_load1`, `node_memory_MemTotal_bytes`, ...). */
+      nodeExporterNames: Type.Boolean({ default: false }),
     },
     { default: {} },
   ),
@@ -58,7 +62,13 @@ export const AgentConfigSchema = Type.Object({
         { default: {} },
       ),
       dcgm: Type.Object(
-        { enabled: Enabled, interval: Type.String({ ...Duration, default: '1s' }), dcgmi: Type.String({ default: 'dcgmi' }) },
+        {
+          enabled: Enabled,
+          interval: Type.String({ ...Duration, default: '1s' }),
+          dcgmi: Type.String({ default: 'dcgmi' }),
+          /** Watch DCGM's profiling fields (DCGM_FI_PROF_*: engine, SM, tensor, DRAM activity, PCIe bytes); needs DCGM's profiling module. */
+          profiling: Type.Boolean({ default: false }),
+        },
         { default: {} },
       ),
       ipmi: Type.Object(

@@ -56,6 +56,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       const st = outbox.stats();
       return { outboxDepth: st.depth, outboxBytes: st.bytes, dropped: st.dropped, collectorErrors: collectorErrors() };
     },
+    options: { legacyHostnameLabel: config.metrics.legacyHostnameLabel, nodeExporterNames: config.metrics.nodeExporterNames },
   };
   // Started before the broker connection and the collectors, so a taken port fails the start cleanly.
   const metrics = config.metrics.listen

@@ -67,5 +67,5 @@ async function measure(name: string, render: () => Promise<string>): Promise<voi
 }
 
 console.log(`${series} series (${NODES} nodes x ${GPUS} GPUs x ${byMetric.size} metrics), ${ROUNDS} rounds each`);
-await measure(`renderFleet (${CHUNK_SERIES}/chunk)`, () => renderFleet({ samples: (m) => byMetric.get(m) ?? [], models }));
+await measure(`renderFleet (${CHUNK_SERIES}/chunk)`, () => renderFleet({ samples: (m) => byMetric.get(m) ?? [], gpus: new Map([...models].map(([uuid, modelName]) => [uuid, { modelName, pciBusId: '', driverVersion: '' }])) }));
 await measure('one prom-client pass', renderOnePass);

@@ -2,7 +2,9 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { AGENT_METRICS } from '../../shared/metrics/agent.js';
 import { METRICS, type MetricDef } from '../../shared/metrics/index.js';
 import type { LatestSample } from '../latest-values.js';
-import { familyOf } from './families.js';
+import { familyOf, type ExpositionOptions } from './families.js';
+import { gpuInfoOf, type GpuInfo } from './gpu-info.js';
+import { addNodeExporterFamilies } from './node-exporter.js';
 
 /** The agent's own health, read live at scrape time. */
 export interface SelfMetrics {
@@ -21,22 +23,19 @@ export interface MetricsSnapshot {
   self: SelfMetrics;
   /** Scrape time (ms); samples older than 5 minutes before it are left out. */
   now: number;
+  /** `metrics.legacyHostnameLabel` and `metrics.nodeExporterNames`; both default as in the config. */
+  options?: Partial<RenderOptions>;
+}
+
+export interface RenderOptions extends ExpositionOptions {
+  /** Also export the host families under node_exporter's names. */
+  nodeExporterNames: boolean;
 }
 
 /** A vanished GPU, process or sensor must not look alive on dashboards. */
 export const STALE_MS = 5 * 60_000;
 
 const AGENT_NAMES = new Set<string>(AGENT_METRICS.map((m) => m.name));
-
-/** GPU UUID -> product name, from the GPU collector's inventory (`gpus: [{uuid, name}]`). */
-function modelNames(inventory: Record<string, unknown>): Map<string, string> {
-  const gpus: unknown[] = Array.isArray(inventory.gpus) ? inventory.gpus : [];
-  const out = new Map<string, string>();
-  for (const g of gpus as { uuid?: unknown; name?: unknown }[]) {
-    if (typeof g.uuid === 'string' && typeof g.name === 'string') out.set(g.uuid, g.name);
-  }
-  return out;
-}
 
 type Series = { labels: Record<string, string>; value: number };
 
@@ -54,17 +53,17 @@ function selfSeries(self: SelfMetrics): Map<string, Series[]> {
   ]);
 }
 
-function addFamily(registry: Registry, def: MetricDef, node: string, series: Series[], models: Map<string, string>): void {
+function addFamily(registry: Registry, def: MetricDef, node: string, series: Series[], gpus: Map<string, GpuInfo>, exposition: ExpositionOptions): void {
   if (series.length === 0) return;
-  const f = familyOf(def, node);
+  const f = familyOf(def, exposition);
   const opts = { name: f.name, help: f.help, labelNames: f.labelNames, registers: [registry] };
   if (f.type === 'counter') {
     const c = new Counter(opts);
     // A fresh registry per scrape: inc() from zero sets the counter's absolute value.
-    for (const s of series) c.inc(f.labels(s.labels, models), Math.max(0, s.value * f.scale));
+    for (const s of series) c.inc(f.labels(s.labels, node, gpus), Math.max(0, s.value * f.scale));
   } else {
     const g = new Gauge(opts);
-    for (const s of series) g.set(f.labels(s.labels, models), s.value * f.scale);
+    for (const s of series) g.set(f.labels(s.labels, node, gpus), s.value * f.scale);
   }
 }
 
@@ -85,12 +84,12 @@ export async function renderMetrics(snap: MetricsSnapshot): Promise<{ text: stri
   }
   for (const [metric, series] of selfSeries(snap.self)) byMetric.set(metric, series);
 
+  const opts: RenderOptions = { legacyHostnameLabel: true, nodeExporterNames: false, ...snap.options };
   const registry = new Registry();
-  const models = modelNames(snap.inventory);
-  for (const def of METRICS) addFamily(registry, def, snap.node, byMetric.get(def.name) ?? [], models);
-  new Gauge({ name: 'kcloud_agent_info', help: 'Agent identity (always 1)', labelNames: ['Hostname', 'cluster'], registers: [registry] }).set(
-    { Hostname: snap.node, cluster: snap.cluster },
-    1,
-  );
+  const gpus = gpuInfoOf(snap.inventory);
+  for (const def of METRICS) addFamily(registry, def, snap.node, byMetric.get(def.name) ?? [], gpus, opts);
+  if (opts.nodeExporterNames) addNodeExporterFamilies(registry, (m) => byMetric.get(m) ?? []);
+  const hosts = opts.legacyHostnameLabel ? { Hostname: snap.node, hostname: snap.node } : { hostname: snap.node };
+  new Gauge({ name: 'kcloud_agent_info', help: 'Agent identity (always 1)', labelNames: [...Object.keys(hosts), 'cluster'], registers: [registry] }).set({ ...hosts, cluster: snap.cluster }, 1);
   return { text: await registry.metrics(), contentType: registry.contentType };
 }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LatestValues } from '../latest-values.js';
-import type { SelfMetrics } from './render.js';
+import type { RenderOptions, SelfMetrics } from './render.js';
 
 export interface MetricsDeps {
   latest: LatestValues;
@@ -9,6 +9,8 @@ export interface MetricsDeps {
   node: string;
   cluster: string;
   self: () => SelfMetrics;
+  /** `metrics.legacyHostnameLabel` / `metrics.nodeExporterNames`; unset ones default as in the config. */
+  options?: Partial<RenderOptions>;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function startMetricsServer(listen: string, deps: MetricsDeps): Pro
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try GET /metrics\n');
       return;
     }
-    const snapshot = { samples: deps.latest.all(), inventory: deps.inventory(), node: deps.node, cluster: deps.cluster, self: deps.self(), now: Date.now() };
+    const snapshot = { samples: deps.latest.all(), inventory: deps.inventory(), node: deps.node, cluster: deps.cluster, self: deps.self(), now: Date.now(), options: deps.options };
     // prom-client (~1 MB of heap, more at load) is loaded on the first scrape: an agent nobody scrapes never pays for it.
     import('./render.js').then(({ renderMetrics }) => renderMetrics(snapshot)).then(
       ({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text),

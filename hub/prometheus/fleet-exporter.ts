@@ -1,6 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { familyOf } from '../../agent/metrics/families.js';
+import { DEFAULT_EXPOSITION, familyOf, type ExpositionOptions } from '../../agent/metrics/families.js';
+import type { GpuInfo } from '../../agent/metrics/gpu-info.js';
 import { METRICS, type MetricDef } from '../../shared/metrics/index.js';
 import type { LatestSample } from '../fleet/latest-values.js';
 
@@ -14,8 +15,10 @@ export const CHUNK_SERIES = 500;
 export interface FleetExposition {
   /** Newest samples of one catalogue metric (labels include `node` and `cluster`). */
   samples(metric: string): readonly LatestSample[];
-  /** GPU UUID -> product name (dcgm-exporter's `modelName`). */
-  models: ReadonlyMap<string, string>;
+  /** GPU UUID -> model, PCI bus id and driver version (dcgm-exporter's `modelName`, `pci_bus_id`, `DCGM_FI_DRIVER_VERSION`). */
+  gpus: ReadonlyMap<string, GpuInfo>;
+  /** `metrics.legacyHostnameLabel`; default keeps `Hostname` beside `hostname`. */
+  options?: ExpositionOptions;
 }
 
 /**
@@ -23,12 +26,12 @@ export interface FleetExposition {
  * `# HELP`, `# TYPE`, then its series; a family split in chunks keeps the
  * header of its first chunk only, so the chunks concatenate into one family.
  */
-async function renderChunk(def: MetricDef, series: readonly LatestSample[], models: ReadonlyMap<string, string>, first: boolean): Promise<string> {
-  const f = familyOf(def, '');
+async function renderChunk(def: MetricDef, series: readonly LatestSample[], source: FleetExposition, first: boolean): Promise<string> {
+  const f = familyOf(def, source.options ?? DEFAULT_EXPOSITION);
   const registry = new Registry();
   const opts = { name: f.name, help: f.help, labelNames: [...f.labelNames, 'cluster'], registers: [registry] };
-  // familyOf names the node of an agent's own /metrics; here each sample carries its node and cluster.
-  const labels = (s: LatestSample) => ({ ...f.labels(s.labels, models), Hostname: s.labels.node ?? '', cluster: s.labels.cluster ?? '' });
+  // Each sample carries its node and cluster.
+  const labels = (s: LatestSample) => ({ ...f.labels(s.labels, s.labels.node ?? '', source.gpus), cluster: s.labels.cluster ?? '' });
   if (f.type === 'counter') {
     const c = new Counter(opts);
     // A fresh registry per render: inc() from zero sets the counter's absolute value.
@@ -53,7 +56,7 @@ export async function renderFleet(source: FleetExposition): Promise<string> {
   for (const def of METRICS) {
     const series = source.samples(def.name);
     for (let i = 0; i < series.length; i += CHUNK_SERIES) {
-      parts.push(await renderChunk(def, series.slice(i, i + CHUNK_SERIES), source.models, i === 0));
+      parts.push(await renderChunk(def, series.slice(i, i + CHUNK_SERIES), source, i === 0));
       await yieldToLoop();
     }
   }

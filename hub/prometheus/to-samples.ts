@@ -11,7 +11,7 @@ interface Exported {
 /** Exported name (`DCGM_FI_DEV_POWER_USAGE`, `kcloud_rapl_power_watts`) -> catalogue metric, from the same mapping /metrics uses. */
 const BY_EXPORTED = new Map<string, Exported>(
   METRICS.map((def) => {
-    const f = familyOf(def, '');
+    const f = familyOf(def);
     return [f.name, { def, scale: f.scale }];
   }),
 );
@@ -26,12 +26,12 @@ export function exportedName(metric: string): string {
  * A series as Prometheus holds it (dcgm-exporter's names and units, or the
  * kcloud_* names of a kcloud /metrics), back to a kcloud sample: the
  * catalogue's name and unit, `gpu`/`uuid` for dcgm-exporter's `gpu`/`UUID`,
- * `node` from `Hostname`, `cluster` as given. Series without `Hostname`, or
+ * `node` from `Hostname` (or `hostname`, dcgm-exporter's newer spelling), `cluster` as given. Series without either, or
  * of a metric outside the catalogue, give null.
  */
 export function toSampleRow(s: VectorSample, cluster: string): SampleRow | null {
   const exported = BY_EXPORTED.get(s.labels.__name__ ?? '');
-  const node = s.labels.Hostname;
+  const node = s.labels.Hostname ?? s.labels.hostname;
   if (!exported || !node) return null;
   const { def, scale } = exported;
   const labels: Record<string, string> = { node, cluster };

@@ -20,6 +20,9 @@ const same = (v: number) => v;
 const mib = (v: number) => v * 1024 * 1024;
 const milli = (v: number) => v / 1000;
 
+// Not mapped although dcgm-exporter switches them on: FB_RESERVED (253), the row-remap fields (393 to 395) and
+// NVLINK_BANDWIDTH_TOTAL (449). Their dmon column titles could not be checked against DCGM's dcgm_fields.cpp here;
+// the nvidia-smi collector gives FB_RESERVED and row remapping (`memory.reserved`, `remapped_rows.*`).
 export const DCGM_FIELDS: readonly DcgmField[] = [
   { id: 155, metric: 'gpu_power_watts', names: ['DCGM_FI_DEV_BOARD_POWER_WATTS', 'DCGM_FI_DEV_POWER_USAGE'], shortName: 'POWER', convert: same },
   { id: 156, metric: 'gpu_energy_joules', names: ['DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION'], shortName: 'TOTEC', convert: milli },
@@ -39,13 +42,28 @@ export const DCGM_FIELDS: readonly DcgmField[] = [
   { id: 191, metric: 'gpu_fan_speed_percent', names: ['DCGM_FI_DEV_FAN_SPEED'], shortName: 'FANSP', convert: same },
   { id: 310, metric: 'gpu_ecc_corrected_errors_total', names: ['DCGM_FI_DEV_ECC_SBE_VOL_TOTAL'], shortName: 'ESVTL', convert: same },
   { id: 311, metric: 'gpu_ecc_uncorrected_errors_total', names: ['DCGM_FI_DEV_ECC_DBE_VOL_TOTAL'], shortName: 'EDVTL', convert: same },
-  // Profiling fields need DCGM's profiling module (datacenter GPUs, one client at a time): not watched by default.
+  { id: 206, metric: 'gpu_encoder_utilization_percent', names: ['DCGM_FI_DEV_ENC_UTIL'], shortName: 'ECUTL', convert: same },
+  { id: 207, metric: 'gpu_decoder_utilization_percent', names: ['DCGM_FI_DEV_DEC_UTIL'], shortName: 'DCUTL', convert: same },
+  { id: 113, metric: 'gpu_sm_clock_max_mhz', names: ['DCGM_FI_DEV_MAX_SM_CLOCK'], shortName: 'SMMAX', convert: same },
+  { id: 114, metric: 'gpu_memory_clock_max_mhz', names: ['DCGM_FI_DEV_MAX_MEM_CLOCK'], shortName: 'MMMAX', convert: same },
+  { id: 202, metric: 'gpu_pcie_replay_total', names: ['DCGM_FI_DEV_PCIE_REPLAY_COUNTER'], shortName: 'RPCTR', convert: same },
+  // The number of the last XID the driver reported, as dcgm-exporter's gauge; nvidia-smi has no such reading.
+  { id: 230, metric: 'gpu_xid_last', names: ['DCGM_FI_DEV_XID_ERRORS'], shortName: 'XIDER', convert: same },
+  // Profiling fields need DCGM's profiling module (datacenter GPUs, one client at a time): watched only with `collectors.dcgm.profiling`.
+  { id: 1001, metric: 'gpu_graphics_engine_active_ratio', names: ['DCGM_FI_PROF_GR_ENGINE_ACTIVE'], shortName: 'GRACT', convert: same },
+  { id: 1002, metric: 'gpu_sm_active_ratio', names: ['DCGM_FI_PROF_SM_ACTIVE'], shortName: 'SMACT', convert: same },
+  { id: 1003, metric: 'gpu_sm_occupancy_ratio', names: ['DCGM_FI_PROF_SM_OCCUPANCY'], shortName: 'SMOCC', convert: same },
+  { id: 1004, metric: 'gpu_tensor_active_ratio', names: ['DCGM_FI_PROF_PIPE_TENSOR_ACTIVE'], shortName: 'TENSO', convert: same },
+  { id: 1005, metric: 'gpu_dram_active_ratio', names: ['DCGM_FI_PROF_DRAM_ACTIVE'], shortName: 'DRAMA', convert: same },
   { id: 1009, metric: 'gpu_pcie_tx_bytes_per_second', names: ['DCGM_FI_PROF_PCIE_TX_BYTES'], shortName: 'PCITX', convert: same },
   { id: 1010, metric: 'gpu_pcie_rx_bytes_per_second', names: ['DCGM_FI_PROF_PCIE_RX_BYTES'], shortName: 'PCIRX', convert: same },
 ];
 
-/** What `dcgmi dmon -e` watches: every mapped field except the profiling ones. */
+/** What `dcgmi dmon -e` watches by default: every mapped field except the profiling ones. */
 export const DEFAULT_DMON_FIELDS: readonly number[] = DCGM_FIELDS.filter((f) => f.id < 1000).map((f) => f.id);
+
+/** The profiling (DCP) fields, added to the watch list when the config asks for them. */
+export const PROFILING_DMON_FIELDS: readonly number[] = DCGM_FIELDS.filter((f) => f.id >= 1000).map((f) => f.id);
 
 const BY_ID = new Map(DCGM_FIELDS.map((f) => [f.id, f]));
 const BY_NAME = new Map(DCGM_FIELDS.flatMap((f) => f.names.map((n) => [n, f] as const)));

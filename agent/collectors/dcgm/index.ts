@@ -3,7 +3,7 @@ import type { AgentConfig } from '../../config.js';
 import type { LineProcess } from '../line-process.js';
 import type { CollectorDeps } from '../registry.js';
 import type { Collector } from '../types.js';
-import { DEFAULT_DMON_FIELDS } from './fields.js';
+import { DEFAULT_DMON_FIELDS, PROFILING_DMON_FIELDS } from './fields.js';
 import type { DcgmGpu } from './parse-discovery.js';
 import { rowsToSamples } from './samples.js';
 import { discoverGpus, dmonStream } from './source.js';
@@ -16,7 +16,7 @@ import { discoverGpus, dmonStream } from './source.js';
 export function createDcgmCollector(config: AgentConfig, deps: CollectorDeps): Collector {
   const { dcgmi } = config.collectors.dcgm;
   const intervalMs = parseDuration(config.collectors.dcgm.interval);
-  const fieldIds = DEFAULT_DMON_FIELDS;
+  const fieldIds = config.collectors.dcgm.profiling ? [...DEFAULT_DMON_FIELDS, ...PROFILING_DMON_FIELDS] : DEFAULT_DMON_FIELDS;
   let uuids = new Map<number, string>();
   let stream: LineProcess | undefined;
   let stopped = false;

@@ -10,6 +10,8 @@ interface MetricField {
 
 const num = parseNumber;
 const mib = (raw: string) => parseBytes(raw, 'MiB');
+/** `remapped_rows.failure` answers `Yes` / `No`: 1 / 0, as DCGM's ROW_REMAP_FAILURE; `[N/A]` (no row remapping on this GPU) stays absent. */
+const yesNo = (raw: string) => (/^yes$/i.test(raw.trim()) ? 1 : /^no$/i.test(raw.trim()) ? 0 : null);
 
 /** Identity fields: the `gpu` and `uuid` labels. Every driver has them; they are never dropped. */
 export const IDENTITY_FIELDS = ['index', 'uuid'] as const;
@@ -44,6 +46,15 @@ export const METRIC_FIELDS: readonly MetricField[] = [
   { field: 'ecc.errors.uncorrected.volatile.total', metric: 'gpu_ecc_uncorrected_errors_total', convert: num },
   { field: 'clocks_event_reasons.active', metric: 'gpu_throttle_reasons', convert: num },
   { field: 'fan.speed', metric: 'gpu_fan_speed_percent', convert: num },
+  { field: 'utilization.encoder', metric: 'gpu_encoder_utilization_percent', convert: num },
+  { field: 'utilization.decoder', metric: 'gpu_decoder_utilization_percent', convert: num },
+  { field: 'memory.reserved', metric: 'gpu_memory_reserved_bytes', convert: mib },
+  // Row remapping exists on A100/H100/H200/L40S-class memory; GeForce and MIG-mode GPUs answer [N/A] and get no series.
+  { field: 'remapped_rows.correctable', metric: 'gpu_remapped_rows_correctable_total', convert: num },
+  { field: 'remapped_rows.uncorrectable', metric: 'gpu_remapped_rows_uncorrectable_total', convert: num },
+  { field: 'remapped_rows.failure', metric: 'gpu_row_remap_failure', convert: yesNo },
+  { field: 'clocks.max.sm', metric: 'gpu_sm_clock_max_mhz', convert: num },
+  { field: 'clocks.max.memory', metric: 'gpu_memory_clock_max_mhz', convert: num },
 ];
 
 /** Older drivers name the throttle bitmask differently; tried when the newer name is refused. */

@@ -9,8 +9,9 @@ import { InventoryRefresher } from './inventory-refresh.js';
 import { pcieSamples } from './pcie-fields.js';
 import { checkFields, detectNvidiaSmi, gpuStream, supportedFields } from './source.js';
 
-/** Besides start and a change of GPUs, the inventory (processes, MIG memory) is re-read this often. */
-const INVENTORY_EVERY_MS = 10 * 60_000;
+/** Besides start and a change of GPUs, the inventory (processes, MIG memory, PCIe replays) is re-read this often. */
+// Below the 5-minute staleness of /metrics (agent/metrics/render.ts), so series only this read carries (MIG memory, PCIe replays) stay exported.
+const INVENTORY_EVERY_MS = 4 * 60_000;
 
 /**
  * NVIDIA GPUs through one long-running `nvidia-smi --query-gpu ... -lms`

@@ -1,13 +1,14 @@
 import type { Logger } from '../../../shared/log.js';
 import type { CollectorSink } from '../types.js';
-import { migSamples } from './mig.js';
+import { migSamples, withMigUtilization } from './mig.js';
 import { readInventory, type InventoryRead } from './read-inventory.js';
+import { pcieReplaySamples } from './replay-samples.js';
 
 /**
  * Keeps the GPU inventory current: reads it at start, on a timer, and when
  * the stream shows a different set of GPUs. Reads never overlap; a change
  * seen during a read queues exactly one more. Each read also delivers the
- * per-MIG-instance memory samples, which only `-q` / `-q -x` carry.
+ * per-MIG-instance memory and PCIe replay samples, which only `-q` / `-q -x` carry.
  */
 export class InventoryRefresher {
   private inFlight: Promise<void> | null = null;
@@ -55,9 +56,10 @@ export class InventoryRefresher {
       }
       if (read.format !== this.format) log.info({ format: read.format, gpus: read.gpus.length }, `GPU inventory read from nvidia-smi ${read.format === 'xml' ? '-q -x' : '-q (no XML output)'}`);
       this.format = read.format;
-      sink.inventory({ gpus: read.gpus.map((g) => g.inventory) });
-      const mig = migSamples(read.gpus, Date.now());
-      if (mig.length > 0) sink.samples(mig);
+      sink.inventory({ gpus: withMigUtilization(read.gpus).map((g) => g.inventory) });
+      const now = Date.now();
+      const samples = [...migSamples(read.gpus, now), ...pcieReplaySamples(read.gpus, now)];
+      if (samples.length > 0) sink.samples(samples);
     } catch (err) {
       if (!this.stopped) sink.error(err as Error);
     }

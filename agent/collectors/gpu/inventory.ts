@@ -99,6 +99,12 @@ export interface GpuInventory {
   migMode: string | null;
   migDevices: MigDevice[];
   processes: GpuProcess[];
+  /**
+   * Why the GPU has no utilisation reading, when it is known: with MIG
+   * enabled nvidia-smi answers `[N/A]` for the whole GPU and only DCGM's
+   * profiling fields measure the instances (set in mig.ts).
+   */
+  utilization?: 'not_supported_in_mig';
 }
 
 /** Current readings, in the catalogue's units (shared/metrics/gpu.ts). */
@@ -116,6 +122,12 @@ export interface GpuReadings {
   smClockMhz: number | null;
   memoryClockMhz: number | null;
   fanSpeedPercent: number | null;
+  /**
+   * PCIe replays since the GPU was reset (`PCI > Replays Since Reset`,
+   * `<pci><replay_counter>`): dcgm-exporter's DCGM_FI_DEV_PCIE_REPLAY_COUNTER.
+   * No `--query-gpu` field has it, so it is as fresh as the last inventory read.
+   */
+  pcieReplays: number | null;
 }
 
 export interface GpuReport {

@@ -36,3 +36,16 @@ export function migSamples(gpus: readonly GpuReport[], ts: number): Sample[] {
   }
   return out;
 }
+
+/**
+ * Marks MIG-enabled GPUs whose utilisation nvidia-smi cannot read
+ * (`[N/A]` for the whole GPU once MIG is on) with
+ * `utilization: 'not_supported_in_mig'`, so dashboards and the API can say
+ * why DCGM_FI_DEV_GPU_UTIL is absent; DCGM's profiling fields are the only
+ * per-instance measure.
+ */
+export function withMigUtilization(gpus: readonly GpuReport[]): GpuReport[] {
+  return gpus.map((g) =>
+    g.inventory.migMode?.toLowerCase() === 'enabled' && g.readings.utilizationPercent === null ? { ...g, inventory: { ...g.inventory, utilization: 'not_supported_in_mig' as const } } : g,
+  );
+}

@@ -160,6 +160,7 @@ function gpuReport(g: QNode, index: number, root: QNode): GpuReport {
       smClockMhz: num(g, ['Clocks', 'SM']),
       memoryClockMhz: num(g, ['Clocks', 'Memory']),
       fanSpeedPercent: num(g, ['Fan Speed']),
+      pcieReplays: num(g, ['PCI', 'Replays Since Reset']),
     },
   };
 }

@@ -123,6 +123,7 @@ function gpuReport(g: Node, index: number, root: Node, schema: XmlSchema): GpuRe
       smClockMhz: num(g, 'clocks', 'sm_clock'),
       memoryClockMhz: num(g, 'clocks', 'mem_clock'),
       fanSpeedPercent: num(g, 'fan_speed'),
+      pcieReplays: num(g, 'pci', 'replay_counter'),
     },
   };
 }

@@ -12,6 +12,8 @@ import type { HubConfig } from '../../config.js';
 export const MetricsConfigSchema = Type.Object(
   {
     access: Type.Union([Type.Literal('authenticated'), Type.Literal('public')], { default: 'authenticated' }),
+    /** Keep dcgm-exporter's old `Hostname` label beside `hostname` (its next release renames it); false drops it. */
+    legacyHostnameLabel: Type.Boolean({ default: true }),
   },
   { default: {} },
 );

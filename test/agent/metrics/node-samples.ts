@@ -5,7 +5,7 @@ const GPU0 = { gpu: '0', uuid: UUID0 };
 const MIB = 1024 * 1024;
 
 /** The GPU collector's inventory for the H100 of the capture (`name`: "NVIDIA H100 80GB HBM3"). */
-export const INVENTORY = { gpus: [{ index: 0, uuid: UUID0, name: 'NVIDIA H100 80GB HBM3' }] };
+export const INVENTORY = { gpus: [{ index: 0, uuid: UUID0, name: 'NVIDIA H100 80GB HBM3', pciBusId: '00000000:00:09.0', driverVersion: '590.48.01' }] };
 
 /** Self-metrics as the runtime reports them. */
 export const SELF = { outboxDepth: 3, outboxBytes: 48_213, dropped: 1, collectorErrors: { ipmi: 2, gpu: 0 } };

@@ -47,7 +47,7 @@ describe('node /metrics server', () => {
   it('serves the Prometheus text format on a real scrape', () => {
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(body).toContain('DCGM_FI_DEV_POWER_USAGE{gpu="0",');
-    expect(body).toContain('kcloud_ipmi_power_watts{sensor="Total_Power",id="32h",Hostname="gpu-01"} 840');
+    expect(body).toContain('kcloud_ipmi_power_watts{sensor="Total_Power",id="32h",Hostname="gpu-01",hostname="gpu-01"} 840');
   });
 
   it('matches the golden file exactly (UPDATE_GOLDEN=1 rewrites it)', () => {

@@ -18,12 +18,12 @@ describe('renderFleet', () => {
   it('renders a family larger than a chunk as one family with every series', async () => {
     const n = CHUNK_SERIES * 2 + 7;
     const samples = gpuPower(n);
-    const text = await renderFleet({ samples: (m) => (m === 'gpu_power_watts' ? samples : []), models: new Map([['GPU-3', 'NVIDIA H100']]) });
+    const text = await renderFleet({ samples: (m) => (m === 'gpu_power_watts' ? samples : []), gpus: new Map([['GPU-3', { modelName: 'NVIDIA H100', pciBusId: '00000000:03:00.0', driverVersion: '590.48.01' }]]) });
     expect(text.match(/^# HELP DCGM_FI_DEV_POWER_USAGE /gm)).toHaveLength(1);
     const lines = text.split('\n').filter((l) => l.startsWith('DCGM_FI_DEV_POWER_USAGE{'));
     expect(lines).toHaveLength(n);
-    expect(lines).toContain('DCGM_FI_DEV_POWER_USAGE{gpu="3",UUID="GPU-3",device="nvidia3",modelName="NVIDIA H100",Hostname="gpu-0",cluster="a"} 3.5');
-    expect(lines.at(-1)).toBe(`DCGM_FI_DEV_POWER_USAGE{gpu="${(n - 1) % 8}",UUID="GPU-${n - 1}",device="nvidia${(n - 1) % 8}",modelName="",Hostname="gpu-${Math.floor((n - 1) / 8)}",cluster="${(n - 1) % 2 ? 'a' : 'b'}"} ${n - 1 + 0.5}`);
+    expect(lines).toContain('DCGM_FI_DEV_POWER_USAGE{gpu="3",UUID="GPU-3",pci_bus_id="00000000:03:00.0",device="nvidia3",modelName="NVIDIA H100",Hostname="gpu-0",hostname="gpu-0",DCGM_FI_DRIVER_VERSION="590.48.01",cluster="a"} 3.5');
+    expect(lines.at(-1)).toBe(`DCGM_FI_DEV_POWER_USAGE{gpu="${(n - 1) % 8}",UUID="GPU-${n - 1}",pci_bus_id="",device="nvidia${(n - 1) % 8}",modelName="",Hostname="gpu-${Math.floor((n - 1) / 8)}",hostname="gpu-${Math.floor((n - 1) / 8)}",DCGM_FI_DRIVER_VERSION="",cluster="${(n - 1) % 2 ? 'a' : 'b'}"} ${n - 1 + 0.5}`);
     const check = spawnSync(requireTool(PROMTOOL_BIN), ['check', 'metrics'], { input: text, encoding: 'utf8' });
     // Parses; only dcgm-exporter's camelCase label is linted.
     expect(new Set((check.stdout + check.stderr).split('\n').filter(Boolean))).toEqual(new Set(["DCGM_FI_DEV_POWER_USAGE label names should be written in 'snake_case' not 'camelCase'"]));
@@ -34,7 +34,7 @@ describe('renderFleet', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
     try {
-      await renderFleet({ samples: (m) => (m === 'gpu_power_watts' ? samples : []), models: new Map() });
+      await renderFleet({ samples: (m) => (m === 'gpu_power_watts' ? samples : []), gpus: new Map() });
     } finally {
       clearInterval(timer);
     }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DCGM_FIELDS, DEFAULT_DMON_FIELDS, fieldByName } from '../../../../agent/collectors/dcgm/fields.js';
+import { DCGM_FIELDS, DEFAULT_DMON_FIELDS, fieldByName, PROFILING_DMON_FIELDS } from '../../../../agent/collectors/dcgm/fields.js';
 import { mapCounters, parseCountersCsv } from '../../../../agent/collectors/dcgm/parse-counters-csv.js';
 import { GPU_METRICS } from '../../../../shared/metrics/gpu.js';
 
@@ -17,10 +17,17 @@ const MAPPED = [
   ['DCGM_FI_DEV_GPU_TEMP', 'gpu_temperature_celsius'],
   ['DCGM_FI_DEV_POWER_USAGE', 'gpu_power_watts'],
   ['DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', 'gpu_energy_joules'],
+  ['DCGM_FI_DEV_PCIE_REPLAY_COUNTER', 'gpu_pcie_replay_total'],
   ['DCGM_FI_DEV_GPU_UTIL', 'gpu_utilization_percent'],
   ['DCGM_FI_DEV_MEM_COPY_UTIL', 'gpu_memory_utilization_percent'],
+  ['DCGM_FI_DEV_ENC_UTIL', 'gpu_encoder_utilization_percent'],
+  ['DCGM_FI_DEV_DEC_UTIL', 'gpu_decoder_utilization_percent'],
+  ['DCGM_FI_DEV_XID_ERRORS', 'gpu_xid_last'],
   ['DCGM_FI_DEV_FB_FREE', 'gpu_memory_free_bytes'],
   ['DCGM_FI_DEV_FB_USED', 'gpu_memory_used_bytes'],
+  ['DCGM_FI_PROF_GR_ENGINE_ACTIVE', 'gpu_graphics_engine_active_ratio'],
+  ['DCGM_FI_PROF_PIPE_TENSOR_ACTIVE', 'gpu_tensor_active_ratio'],
+  ['DCGM_FI_PROF_DRAM_ACTIVE', 'gpu_dram_active_ratio'],
   ['DCGM_FI_PROF_PCIE_TX_BYTES', 'gpu_pcie_tx_bytes_per_second'],
   ['DCGM_FI_PROF_PCIE_RX_BYTES', 'gpu_pcie_rx_bytes_per_second'],
 ];
@@ -38,7 +45,8 @@ describe('dcgm-exporter counter CSVs', () => {
     const { mapped, unmapped } = mapCounters(entries);
     expect(mapped.map((m) => [m.entry.name, m.field.metric])).toEqual(MAPPED);
     expect(unmapped).toHaveLength(on - MAPPED.length);
-    expect(unmapped.map((e) => e.name)).toContain('DCGM_FI_DEV_XID_ERRORS');
+    // Switched on in dcgm-exporter, not read by kcloud's dmon (short names not verified against DCGM's source; see fields.ts).
+    expect(unmapped.map((e) => e.name)).toContain('DCGM_FI_DEV_FB_RESERVED');
   });
 
   it('trims the irregular spaces, even before a comma, and keeps type and help', () => {
@@ -79,6 +87,7 @@ describe('DCGM field names', () => {
   });
 
   it('watches every mapped non-profiling field by default', () => {
-    expect(DEFAULT_DMON_FIELDS).toEqual([155, 156, 157, 164, 150, 140, 203, 204, 252, 251, 250, 100, 101, 112, 191, 310, 311]);
+    expect(DEFAULT_DMON_FIELDS).toEqual([155, 156, 157, 164, 150, 140, 203, 204, 252, 251, 250, 100, 101, 112, 191, 310, 311, 206, 207, 113, 114, 202, 230]);
+    expect(PROFILING_DMON_FIELDS).toEqual([1001, 1002, 1003, 1004, 1005, 1009, 1010]);
   });
 });

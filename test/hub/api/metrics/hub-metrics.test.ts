@@ -50,7 +50,7 @@ describe('hub GET /metrics', () => {
 
   it('publishes GPU values under dcgm-exporter names, units and labels, plus Hostname and cluster', () => {
     expect(seriesLines(text, 'DCGM_FI_DEV_POWER_USAGE')).toEqual([
-      `DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-aaaa",device="nvidia0",modelName="${H100}",Hostname="gpu-01",cluster="lab"} 301.5`,
+      `DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-aaaa",pci_bus_id="",device="nvidia0",modelName="${H100}",Hostname="gpu-01",hostname="gpu-01",DCGM_FI_DRIVER_VERSION="",cluster="lab"} 301.5`,
     ]);
     // dcgm-exporter reports framebuffer memory in MiB and energy in mJ.
     expect(seriesLines(text, 'DCGM_FI_DEV_FB_USED')[0]).toMatch(/ 2048$/);
@@ -58,8 +58,8 @@ describe('hub GET /metrics', () => {
   });
 
   it('publishes the other metrics as kcloud_* with their labels', () => {
-    expect(seriesLines(text, 'kcloud_rapl_power_watts')).toEqual(['kcloud_rapl_power_watts{zone="package-0",domain="package",Hostname="gpu-01",cluster="lab"} 95.5']);
-    expect(seriesLines(text, 'kcloud_ipmi_power_watts')).toEqual(['kcloud_ipmi_power_watts{sensor="Total_Power",id="32h",Hostname="gpu-01",cluster="lab"} 840']);
+    expect(seriesLines(text, 'kcloud_rapl_power_watts')).toEqual(['kcloud_rapl_power_watts{zone="package-0",domain="package",Hostname="gpu-01",hostname="gpu-01",cluster="lab"} 95.5']);
+    expect(seriesLines(text, 'kcloud_ipmi_power_watts')).toEqual(['kcloud_ipmi_power_watts{sensor="Total_Power",id="32h",Hostname="gpu-01",hostname="gpu-01",cluster="lab"} 840']);
   });
 
   it('adds the hub internals: store, broker, nodes, ingest rejects by reason', async () => {
@@ -128,7 +128,7 @@ describe('metrics.access', () => {
   const config = loadHubConfig(undefined, {});
   it('is metrics:read unless the config says public', () => {
     expect(metricsAccess(config)).toBe('metrics:read');
-    expect(metricsAccess({ ...config, metrics: { access: 'authenticated' } })).toBe('metrics:read');
-    expect(metricsAccess({ ...config, metrics: { access: 'public' } })).toBe('public');
+    expect(metricsAccess({ ...config, metrics: { access: 'authenticated', legacyHostnameLabel: true } })).toBe('metrics:read');
+    expect(metricsAccess({ ...config, metrics: { access: 'public', legacyHostnameLabel: true } })).toBe('public');
   });
 });

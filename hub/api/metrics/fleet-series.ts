@@ -1,0 +1,35 @@
+import { gpuInfoOf, type GpuInfo } from '../../../agent/metrics/gpu-info.js';
+import { METRICS } from '../../../shared/metrics/index.js';
+import type { LatestSample } from '../../fleet/latest-values.js';
+import type { NodeView } from '../../fleet/node-directory.js';
+import type { ApiDeps } from '../deps.js';
+
+/** What one /metrics render of fleet series needs. */
+export interface FleetSeries {
+  nodes: NodeView[];
+  byMetric: Map<string, LatestSample[]>;
+  gpus: Map<string, GpuInfo>;
+  count: number;
+}
+
+/**
+ * The fleet's fresh series per catalogue metric, of every node or of `only`
+ * one. An offline node's last values are not current (its Last Will or a
+ * clean offline said so): dropped at once, as the agent's own endpoint does,
+ * instead of lingering until they go stale. GPU facts (model, PCI bus id,
+ * driver) come from every node's inventory, nvidia-smi's or DCGM's.
+ */
+export function fleetSeries(deps: ApiDeps, now: number, only?: string): FleetSeries {
+  const since = deps.fleet.freshSince(now);
+  // Re-read registrations: the directory refreshes every few seconds, and a scrape must count a node the CLI has just added.
+  deps.fleet.nodes.reload();
+  const nodes = deps.fleet.nodes.list();
+  const offline = new Set(nodes.filter((n) => n.state === 'offline').map((n) => n.name));
+  const current = (samples: LatestSample[]) => (offline.size === 0 ? samples : samples.filter((s) => !offline.has(s.labels.node ?? '')));
+  const byMetric = new Map<string, LatestSample[]>(METRICS.map((m) => [m.name, current(deps.fleet.latest.select(m.name, only === undefined ? {} : { node: only }, since))]));
+  let count = 0;
+  for (const s of byMetric.values()) count += s.length;
+  const gpus = new Map<string, GpuInfo>();
+  for (const n of nodes) for (const [uuid, info] of gpuInfoOf(n.inventory)) gpus.set(uuid, info);
+  return { nodes, byMetric, gpus, count };
+}
