@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import type { RouteAccessEntry } from '../../../hub/api/auth/plugin.js';
 import { PERMISSIONS, ROLE_PERMISSIONS, type Permission, type RouteAccess } from '../../../hub/api/auth/permissions.js';
 import { monitorErrorHandler } from '../../../hub/api/monitor/errors.js';
+import { ecpErrorHandler } from '../../../hub/api/ecp/errors.js';
 import { pveManagerErrorHandler } from '../../../hub/api/pve-manager/errors.js';
 import { skyclustErrorHandler } from '../../../hub/api/skyclust/errors.js';
 import type { Role } from '../../../hub/identity/users.js';
@@ -81,6 +82,7 @@ const AREAS = new Map<string, Area>([
     { name: 'skyclust', validation: 'VALIDATION_ERROR', codeOf: (b) => ((b as Body)?.success === false && typeof (b as Body).request_id === 'string' ? ((b as Body).code as string) : undefined) },
   ],
   [pveManagerErrorHandler.name, { name: 'pve-manager', validation: 'INVALID_REQUEST', codeOf: (b) => (b as Body)?.error?.code }],
+  [ecpErrorHandler.name, { name: 'ecp', validation: 'VALIDATION_ERROR', codeOf: (b) => (typeof (b as { error?: { request_id?: unknown } })?.error?.request_id === 'string' ? (b as Body).error?.code : undefined) }],
 ]);
 
 const mayUse = (caller: Caller, access: RouteAccess): boolean =>
@@ -202,7 +204,7 @@ describe('authorisation matrix: every route x every role (real hub)', () => {
     expect(declared.filter((r) => r.access === undefined).map(key), 'routes that declare no config.access').toEqual([]);
     // The auth plugin's table is the whole route table: the same rows, nothing missing, nothing extra.
     expect(app.routeAccess.map((r) => `${key(r)} ${r.access}`).sort()).toEqual(declared.map((r) => `${key(r)} ${r.access}`).sort());
-    expect(new Set(httpRoutes.map((r) => r.area?.name)), 'every area is in the table').toEqual(new Set(['monitor', 'skyclust', 'pve-manager']));
+    expect(new Set(httpRoutes.map((r) => r.area?.name)), 'every area is in the table').toEqual(new Set(['monitor', 'skyclust', 'pve-manager', 'ecp']));
     expect(recorder.routes.filter((r) => r.websocket && r.method === 'GET').map((r) => r.url).sort()).toEqual(['/api/v1/monitoring/stream/power', '/api/v1/ws', '/ws']);
 
     const doc = (await hub.json('/docs/json')) as { paths: Record<string, Record<string, unknown>> };
