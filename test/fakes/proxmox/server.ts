@@ -139,8 +139,11 @@ export class FakePve {
     const server = createServer({ cert: certificate.cert, key: certificate.key, keepAliveTimeout: opts.keepAliveTimeoutMs ?? 5000 });
     const fake = new FakePve(server, certificate, opts);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
+    // Paused: connections are closed before the TLS handshake (an unreachable node).
+    server.on('connection', (s: Socket) => {
+      if (fake.paused) s.destroy();
+    });
     server.on('secureConnection', (s: Socket) => {
-      if (fake.paused) return s.destroy();
       fake.connections++;
       fake.sockets.add(s);
       s.once('close', () => {
@@ -199,6 +202,11 @@ export class FakePve {
   // ---- HTTP ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A request already read when the pause began is dropped unanswered and unexecuted, as by a node that went away.
+    if (this.paused) {
+      req.socket.destroy();
+      return;
+    }
     if (this.stalled) {
       for (const w of this.stallWaiters.splice(0)) w();
       return;
