@@ -6,7 +6,7 @@
 export type MetricType = 'gauge' | 'counter';
 
 export interface MetricDef {
-  /** kcloud name; the suffix is the unit (`_watts`, `_joules`, `_bytes`, `_percent`, `_celsius`, `_mhz`, `_rpm`, `_volts`, `_amperes`, `_total`). */
+  /** kcloud name; the suffix is the unit (`_watts`, `_joules`, `_bytes`, `_percent`, `_celsius`, `_mhz`, `_rpm`, `_volts`, `_amperes`, `_ratio` (0 to 1), `_total`); a 0/1 flag or a code (`gpu_row_remap_failure`, `gpu_xid_last`) has none. */
   name: string;
   type: MetricType;
   help: string;

@@ -17,9 +17,11 @@ export function requireTool(bin: string): string {
 
 export interface ScrapeTarget {
   job: string;
-  /** host:port */
-  target: string;
+  /** host:port; several for one job, or none with `httpSd`. */
+  target: string | string[];
   basicAuth?: [string, string];
+  /** Targets from this HTTP service discovery URL (`http_sd_configs`, same basic auth) instead of `target`. */
+  httpSd?: string;
 }
 
 export interface RealPrometheus {
@@ -40,11 +42,11 @@ export async function startPrometheus(targets: readonly ScrapeTarget[]): Promise
   const port = await freePort();
   const config = {
     global: { scrape_interval: '500ms', scrape_timeout: '500ms', evaluation_interval: '1s' },
-    scrape_configs: targets.map((t) => ({
-      job_name: t.job,
-      static_configs: [{ targets: [t.target] }],
-      ...(t.basicAuth ? { basic_auth: { username: t.basicAuth[0], password: t.basicAuth[1] } } : {}),
-    })),
+    scrape_configs: targets.map((t) => {
+      const auth = t.basicAuth ? { basic_auth: { username: t.basicAuth[0], password: t.basicAuth[1] } } : {};
+      const found = t.httpSd ? { http_sd_configs: [{ url: t.httpSd, refresh_interval: '1s', ...auth }] } : { static_configs: [{ targets: [t.target].flat() }] };
+      return { job_name: t.job, ...found, ...auth };
+    }),
   };
   const file = join(dir, 'prometheus.yml');
   writeFileSync(file, stringifyYaml(config));
