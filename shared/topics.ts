@@ -10,6 +10,14 @@ export type TopicKind = (typeof TOPIC_KINDS)[number];
 /** Cluster and node names become topic levels, so they may not contain MQTT wildcards or separators. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/** Prefix of agents' MQTT client ids: the broker keeps ids with it for the node they name. */
+export const AGENT_CLIENT_ID_PREFIX = 'kcloud-agent-';
+
+/** The MQTT client id of a node's agent (fixed, so its persistent session survives reconnects). */
+export function agentClientId(cluster: string, node: string): string {
+  return `${AGENT_CLIENT_ID_PREFIX}${cluster}-${node}`;
+}
+
 export function topicFor(cluster: string, node: string, kind: TopicKind): string {
   return `${TOPIC_ROOT}/${cluster}/${node}/${kind}`;
 }

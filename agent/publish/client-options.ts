@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
-import { topicFor } from '../../shared/topics.js';
+import { agentClientId, topicFor } from '../../shared/topics.js';
 
 export interface BrokerOptions {
   /** `mqtt://`, `mqtts://` (TLS), `ws://` or `wss://`. */
@@ -31,7 +31,7 @@ function readSecretFile(key: string, file: string): Buffer {
  */
 export function clientOptions(opts: BrokerOptions, offlineStatus: Buffer): IClientOptions {
   return {
-    clientId: `kcloud-agent-${opts.cluster}-${opts.node}`,
+    clientId: agentClientId(opts.cluster, opts.node),
     clean: true,
     // MQTT 3.1.1 (mqtt.js's default): the hub's embedded aedes speaks no MQTT 5.
     reconnectPeriod: 1000,

@@ -1,13 +1,12 @@
+import { AGENT_CLIENT_ID_PREFIX, agentClientId } from '../../shared/topics.js';
 import type { Principal } from '../identity/authenticator.js';
 
 /**
- * The agent's client id, `kcloud-agent-<cluster>-<node>`
- * (agent/publish/client-options.ts). Ids with this prefix belong to nodes:
+ * Agents' client ids (`agentClientId`) belong to the node they name:
  * anyone else using one would take the agent's session over (MQTT-3.1.4-2:
  * the broker disconnects the existing client with the same id), so the
  * agent would flap offline/online and its Last Will would be published.
  */
-const AGENT_PREFIX = 'kcloud-agent-';
 
 export type ClaimResult = { ok: true } | { ok: false; returnCode: 2 | 5; reason: string };
 
@@ -41,8 +40,8 @@ export class SessionOwners {
   /** Called once `who` has authenticated on `connection` with `clientId`; on ok the id is theirs. */
   claim(clientId: string, who: Principal, persistent: boolean, connection: object): ClaimResult {
     const principal = keyOf(who);
-    if (clientId.startsWith(AGENT_PREFIX) && (who.kind !== 'node' || clientId !== `${AGENT_PREFIX}${who.cluster}-${who.name}`)) {
-      return { ok: false, returnCode: 2, reason: `client ids starting with ${AGENT_PREFIX} belong to the node agent they name` };
+    if (clientId.startsWith(AGENT_CLIENT_ID_PREFIX) && (who.kind !== 'node' || clientId !== agentClientId(who.cluster, who.name))) {
+      return { ok: false, returnCode: 2, reason: `client ids starting with ${AGENT_CLIENT_ID_PREFIX} belong to the node agent they name` };
     }
     const held = this.owners.get(clientId);
     if (held && held.principal !== principal) return { ok: false, returnCode: 2, reason: 'client id is in use by another principal' };
