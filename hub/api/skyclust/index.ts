@@ -4,6 +4,7 @@ import type { Api } from '../types.js';
 import { apiKeysRoutes } from './api-keys.js';
 import { auditLogsRoutes } from './audit-logs.js';
 import { authRoutes } from './auth.js';
+import { costAnalysisRoutes } from './cost-analysis.js';
 import { credentialsRoutes } from './credentials.js';
 import { cloudServices } from '../../integrations/clouds/service.js';
 import { skyclustErrorHandler } from './errors.js';
@@ -25,6 +26,7 @@ export const skyclustApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instanc
   const clouds = cloudServices(deps, app.credentials.secrets);
   credentialsRoutes(app, clouds.credentials, clouds.clouds, deps.workspaces);
   vmsRoutes(app, clouds.vms, clouds.credentials, clouds.clouds, deps.workspaces);
+  costAnalysisRoutes(app, clouds.costs, deps.workspaces);
   app.addHook('onReady', async () => clouds.reconciler.start());
   app.addHook('onClose', async () => clouds.reconciler.stop());
 };

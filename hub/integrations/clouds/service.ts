@@ -6,6 +6,8 @@ import type { Logger } from '../../../shared/log.js';
 import { parseDuration } from '../../../shared/duration.js';
 import { Clouds } from './clouds.js';
 import { CloudCredentialStore } from './credential-store.js';
+import { CloudCosts } from './costs.js';
+import type { SeriesSource } from '../../../shared/query/types.js';
 import { CloudReconciler } from './reconciler.js';
 import { CloudVmStore } from './vm-store.js';
 
@@ -14,14 +16,16 @@ export interface CloudServices {
   vms: CloudVmStore;
   clouds: Clouds;
   reconciler: CloudReconciler;
+  costs: CloudCosts;
 }
 
 /** The clouds area's parts, built once per API server; the caller starts and stops the reconciler with the server. */
-export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig; log: Logger }, secrets: SecretStore): CloudServices {
+export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig; log: Logger; tsdb: SeriesSource }, secrets: SecretStore): CloudServices {
   const { clouds: cfg } = deps.config;
   const log = deps.log.child({ part: 'clouds' });
   const credentials = new CloudCredentialStore(deps.db, secrets);
   const vms = new CloudVmStore(deps.db);
   const clouds = new Clouds({ credentials, vms, bus: deps.bus, log, aws: cfg.aws, timeoutMs: parseDuration(cfg.timeout) });
-  return { credentials, vms, clouds, reconciler: new CloudReconciler(clouds, parseDuration(cfg.reconcileInterval), log) };
+  const costs = new CloudCosts({ credentials, source: deps.tsdb, aws: cfg.aws, timeoutMs: parseDuration(cfg.timeout), onprem: cfg.onprem });
+  return { credentials, vms, clouds, reconciler: new CloudReconciler(clouds, parseDuration(cfg.reconcileInterval), log), costs };
 }
