@@ -27,6 +27,8 @@ export interface FakeMachine {
   raplUjPer100ms?: number;
   /** Serve the agent's node /metrics on 127.0.0.1:<port> (off by default). */
   metricsPort?: number;
+  /** Read the GPUs through DCGM (test/fakes/dcgmi replaying the scenario's CSV) instead of nvidia-smi. */
+  dcgm?: boolean;
 }
 
 export interface RunningMachine {
@@ -116,8 +118,8 @@ mqtt: { url: "${api.url}", username: ${spec.node}, passwordFile: ${pwFile} }
 metrics: { listen: "${spec.metricsPort ? `127.0.0.1:${spec.metricsPort}` : ''}" }
 procRoot: ${fakeProc(spec.cgroups ?? {})}
 collectors:
-  gpu: { enabled: true, interval: 500ms, nvidiaSmi: ${join(REPO, 'test/fakes/nvidia-smi')} }
-  dcgm: { enabled: false }
+  gpu: { enabled: ${!spec.dcgm}, interval: 500ms, nvidiaSmi: ${join(REPO, 'test/fakes/nvidia-smi')} }
+  dcgm: { enabled: ${spec.dcgm === true}, interval: 500ms, dcgmi: ${join(REPO, 'test/fakes/dcgmi')} }
   ${ipmi}
   ${rapl}
   host: { enabled: true, interval: 1s }
@@ -127,6 +129,7 @@ collectors:
       const env: NodeJS.ProcessEnv = {
         FAKE_NVIDIA_SMI_SCENARIO: spec.scenario,
         ...(spec.gpus ? { FAKE_NVIDIA_SMI_GPUS: String(spec.gpus) } : {}),
+        ...(spec.dcgm ? { FAKE_DCGMI_CSV: `${spec.scenario}-query-gpu-all` } : {}),
       };
       running.push({ spec, agent: spawnAgent(['run', '--config', config], env), bmc });
     }
