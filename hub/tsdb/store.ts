@@ -64,7 +64,8 @@ export interface Tsdb extends SeriesSource {
   /**
    * seal(now) then applyRetention(now) as bounded steps, each committed on
    * its own (steps.ts); writes and reads may run between any two, seal,
-   * flush, applyRetention and another maintenance may not (they throw).
+   * flush, applyRetention and another maintenance may not (they throw)
+   * until the generator finishes or its return() is called (runSliced does).
    */
   maintenance(now: number): Generator<MaintenanceStep, MaintenanceResult>;
   /**
