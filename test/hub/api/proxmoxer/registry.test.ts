@@ -295,12 +295,14 @@ describe('cluster health through the registry (its own fake PVE)', () => {
   });
 
   it('a changed certificate makes the cluster unhealthy with a clear reason', async () => {
-    const unhealthy = waitStatus('lab', 'unhealthy');
+    const res = await hub.request('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'cert-lab', api_endpoint: fake.url, username: 'root@pam', password: PASSWORD }) });
+    expect(res.status).toBe(201);
+    const unhealthy = waitStatus('cert-lab', 'unhealthy');
     const next = await fake.rotateCertificate();
     const e = await unhealthy;
     expect(e.reason).toMatch(/^TLS refused: certificate of 127\.0\.0\.1.* changed/);
     expect(e.reason).toContain(next.fingerprint);
-    const c = await hub.json('/api/v1/clusters/lab');
+    const c = await hub.json('/api/v1/clusters/cert-lab');
     expect(c.status).toBe('unhealthy');
     expect(c.tls_fingerprint).not.toBe(next.fingerprint);
   });
