@@ -19,7 +19,7 @@ interface TargetGroup {
  *   (`http_sd_configs`), one target group per registered node: this hub's
  *   address (as the request reached it), `__metrics_path__`
  *   `/metrics/nodes/<node>` and `instance` set to the node's name.
- * - GET /metrics/nodes/:node: that node's fresh series under the same names
+ * - GET /metrics/nodes/:node_name: that node's fresh series under the same names
  *   and labels as GET /metrics (no hub internals).
  * Both need what GET /metrics needs (`metrics:read`, or nothing with
  * `metrics.access: public`): the target list names every host.
@@ -39,13 +39,13 @@ export function registerNodeTargetRoutes(app: Api, deps: ApiDeps): void {
     },
   );
   app.get(
-    '/metrics/nodes/:node',
+    '/metrics/nodes/:node_name',
     {
       config: { access },
-      schema: { tags: ['metrics'], summary: "One node's series in the Prometheus text format", params: Type.Object({ node: Type.String({ minLength: 1, maxLength: 253 }) }) },
+      schema: { tags: ['metrics'], summary: "One node's series in the Prometheus text format", params: Type.Object({ node_name: Type.String({ minLength: 1, maxLength: 253 }) }) },
     },
     async (request, reply) => {
-      const { node } = request.params as { node: string };
+      const { node_name: node } = request.params as { node_name: string };
       const fleet = fleetSeries(deps, Date.now(), node);
       if (!fleet.nodes.some((n) => n.name === node)) throw notFound(`node ${node}`);
       const text = await renderFleet({ samples: (m) => fleet.byMetric.get(m) ?? [], gpus: fleet.gpus, options: deps.config.metrics });
