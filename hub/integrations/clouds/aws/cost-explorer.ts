@@ -2,6 +2,7 @@ import { CostExplorerClient, GetCostAndUsageCommand, type ResultByTime } from '@
 import type { AwsCredential } from '../credential-data.js';
 import type { CostItem, DateRange } from '../cost-analysis.js';
 import type { AwsOptions } from './ec2.js';
+import { awsIdentity } from './credentials.js';
 import { awsError } from './errors.js';
 
 /** Cost Explorer's one endpoint region. */
@@ -41,7 +42,7 @@ export async function awsDailyCosts(credential: AwsCredential, range: DateRange,
   const client = new CostExplorerClient({
     region: CE_REGION,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    credentials: { accessKeyId: credential.access_key, secretAccessKey: credential.secret_key },
+    credentials: awsIdentity(credential, opts),
     maxAttempts: 1,
     requestHandler: { requestTimeout: opts.timeoutMs, connectionTimeout: opts.timeoutMs },
   });

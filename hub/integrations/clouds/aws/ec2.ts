@@ -1,5 +1,6 @@
 import { DescribeInstancesCommand, DescribeRegionsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { AwsCredential } from '../credential-data.js';
+import { awsIdentity } from './credentials.js';
 import { awsError } from './errors.js';
 
 export interface AwsOptions {
@@ -45,7 +46,7 @@ export class AwsEc2 {
     this.client = new EC2Client({
       region,
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      credentials: { accessKeyId: credential.access_key, secretAccessKey: credential.secret_key },
+      credentials: awsIdentity(credential, opts),
       // The reconciler retries on its own schedule; a refused key must answer at once.
       maxAttempts: 1,
       requestHandler: { requestTimeout: opts.timeoutMs, connectionTimeout: opts.timeoutMs },

@@ -15,6 +15,8 @@ interface SdkError {
  * it is a 5xx; no answer at all (connection refused, timeout) is unreachable.
  */
 export function awsError(err: unknown): CloudProviderError {
+  // Already mapped (an assumed role's STS refusal surfacing through an EC2 call).
+  if (err instanceof CloudProviderError) return err;
   const e = (err ?? {}) as SdkError;
   const status = e.$metadata?.httpStatusCode;
   const code = e.Code ?? e.name ?? 'Unknown';

@@ -31,4 +31,16 @@ describe('skyclust credentials: a key the provider refuses', () => {
     expect(h.db.prepare('SELECT count(*) AS n FROM cloud_credentials').get()).toEqual({ n: 0 });
     expect(h.db.prepare("SELECT count(*) AS n FROM secrets WHERE name LIKE 'cloud-credential/%'").get()).toEqual({ n: 0 });
   });
+
+  it('assumes role_arn through STS with the key: a key STS refuses is its 400, not EC2\'s', async () => {
+    const res = await h.request('/api/v1/credentials', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'role', provider: 'aws', data: { access_key: 'AKIANOTAKNOWNKEY0002', secret_key: 'not-the-secret-0123456789', region: 'us-east-1', role_arn: 'arn:aws:iam::123456789012:role/kcloud' } }),
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body).toMatchObject({ code: 'VALIDATION_ERROR', data: { parameter: 'data', provider: 'aws', provider_code: 'InvalidClientTokenId' } });
+    expect(h.db.prepare('SELECT count(*) AS n FROM cloud_credentials').get()).toEqual({ n: 0 });
+  });
 });

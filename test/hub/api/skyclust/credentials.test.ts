@@ -76,6 +76,9 @@ describe('skyclust credentials', () => {
     expect((await extra.json()).data.parameter).toBe('data.password');
     const badArn = await create({ name: 'x', provider: 'aws', data: { ...awsData(), role_arn: 'not-an-arn' } }, ann);
     expect((await badArn.json()).data.parameter).toBe('data.role_arn');
+    const role = await create({ name: 'role', provider: 'aws', data: { ...awsData(), role_arn: 'arn:aws:iam::123456789012:role/kcloud' } }, ann);
+    expect(role.status).toBe(201);
+    expect(h.db.prepare('DELETE FROM cloud_credentials WHERE id = ?').run((await role.json()).data.id).changes).toBe(1);
     const huge = await create({ name: 'x', provider: 'aws', data: awsData('s'.repeat(100_000)) }, ann);
     expect(huge.status).toBe(400);
     const provider = await create({ name: 'x', provider: 'openstack', data: awsData() }, ann);
