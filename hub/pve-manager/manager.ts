@@ -7,8 +7,9 @@ import type { PveClient } from '../integrations/proxmox/client.js';
 import type { ProxmoxRegistry } from '../integrations/proxmox/registry.js';
 import { SERVER_ROLES, type PveManagerConfig, type ServerRole } from './config.js';
 import { createPlan } from './create-plan.js';
-import { HOSTNAME, isPlainIpv4, prefixLength, sameSubnet } from './network.js';
-import { KeyedSerial } from './serial.js';
+import { deletePlan, powerPlan, type PowerState } from './lifecycle-plans.js';
+import { expandRange, HOSTNAME, isPlainIpv4, prefixLength, sameSubnet } from './network.js';
+import { forEachLimited, KeyedSerial } from './serial.js';
 import { ServerStore, type ManagedServer, type NewServer } from './server-store.js';
 import { TaskRunner, type TaskPlan } from './task-runner.js';
 import { TaskStore, type ManagerTask } from './task-store.js';
@@ -22,6 +23,16 @@ export interface ServerRequest {
   disk_size: number;
   network_config?: { ip_address?: string; subnet?: string | number; gateway?: string };
 }
+
+export type BulkServerRequest = Omit<ServerRequest, 'network_config'>;
+
+export interface BulkCreateRequest {
+  servers: BulkServerRequest[];
+  network_config: { ip_range: string; subnet: string | number; gateway: string };
+}
+
+/** Addresses an ip_range may span. */
+const MAX_RANGE = 4096;
 
 export interface PveManagerDeps {
   db: HubDb;
@@ -117,15 +128,147 @@ export class PveManager {
 
   /** Validates, reserves the server (name, IP) and starts its creation task; answers the task at once. */
   create(req: ServerRequest): ManagerTask {
-    const { id: clusterId, client } = this.cluster();
+    const { id: clusterId } = this.cluster();
     const valid = this.validate(req);
     const task = this.deps.db.transaction(() => {
       // The checks ran outside; the UNIQUE constraints catch a concurrent request with the same name or IP.
       const server = this.reserve({ ...valid, clusterId });
       return this.tasks.create('create', 'pending', { serverId: server.id });
     })();
-    void this.runner.start(task, client, this.createTaskPlan(task));
+    this.launch(task);
     return task;
+  }
+
+  /**
+   * Bulk create: one free IP of `ip_range` per server (never one a managed
+   * server holds), all validated and reserved in one synchronous
+   * transaction (two bulk requests cannot interleave), then the creates run
+   * `bulkParallelism` at a time under one parent task.
+   */
+  bulkCreate(req: BulkCreateRequest): { parent: ManagerTask; children: { task: ManagerTask; server: ManagedServer }[] } {
+    const { id: clusterId } = this.cluster();
+    const net = req.network_config;
+    const range = expandRange(net.ip_range, MAX_RANGE);
+    if (!range) throw invalidParameter('network_config.ip_range', `must be "a.b.c.d-a.b.c.e", first to last, at most ${MAX_RANGE} addresses`);
+    const inUse = this.servers.ipsInUse();
+    const free = range.filter((ip) => !inUse.has(ip) && ip !== net.gateway);
+    if (free.length < req.servers.length) throw invalidParameter('network_config.ip_range', `has ${free.length} free addresses for ${req.servers.length} servers`);
+    const taken = { names: new Set<string>(), ips: new Set<string>() };
+    const valid = req.servers.map((s, i) => {
+      const v = this.validate({ ...s, network_config: { ip_address: free[i], subnet: net.subnet, gateway: net.gateway } }, `servers[${i}].`, taken);
+      taken.names.add(v.name.toLowerCase());
+      taken.ips.add(v.ipAddress);
+      return v;
+    });
+    const made = this.deps.db.transaction(() => {
+      const parent = this.tasks.create('bulk-create', `${valid.length}대 서버 생성 대기 중 (pending)`, { input: { count: valid.length } });
+      const children = valid.map((v) => {
+        const server = this.reserve({ ...v, clusterId });
+        return { server, task: this.tasks.create('create', 'pending', { serverId: server.id, parentId: parent.id }) };
+      });
+      return { parent, children };
+    })();
+    this.launch(made.parent);
+    return made;
+  }
+
+  /** DELETE /servers/{id}: stop and destroy as a task; the row goes when the VM is gone. */
+  remove(id: number): ManagerTask {
+    const server = this.idle(id);
+    const task = this.deps.db.transaction(() => {
+      this.servers.setState(id, 'deleting');
+      return this.tasks.create('delete', 'pending', { serverId: server.id });
+    })();
+    this.launch(task);
+    return task;
+  }
+
+  bulkRemove(ids: number[]): { parent: ManagerTask; children: ManagerTask[] } {
+    ids.forEach((id, i) => this.idle(id, `server_ids[${i}]`));
+    if (new Set(ids).size !== ids.length) throw invalidParameter('server_ids', 'lists a server twice');
+    const made = this.deps.db.transaction(() => {
+      const parent = this.tasks.create('bulk-delete', `${ids.length}대 서버 삭제 대기 중 (pending)`, { input: { count: ids.length } });
+      const children = ids.map((id) => {
+        this.servers.setState(id, 'deleting');
+        return this.tasks.create('delete', 'pending', { serverId: id, parentId: parent.id });
+      });
+      return { parent, children };
+    })();
+    this.launch(made.parent);
+    return made;
+  }
+
+  /** PUT /servers/{id}/status as a task. */
+  setPower(id: number, status: PowerState): ManagerTask {
+    const server = this.idle(id);
+    if (server.state !== 'active') throw new ApiError('CONFLICT', `server ${id} is ${server.state}`);
+    const task = this.tasks.create('power', 'pending', { serverId: id, input: { status } });
+    this.launch(task);
+    return task;
+  }
+
+  /** The server, when no task works on it; 404 / 409 otherwise. */
+  private idle(id: number, field?: string): ManagedServer {
+    const server = this.servers.get(id);
+    if (!server) throw field ? invalidParameter(field, `no server ${id}`) : new ApiError('NOT_FOUND', `server ${id} not found`);
+    if (this.tasks.busy(id)) throw new ApiError('CONFLICT', `server ${id} has a task running`, field ? { field } : undefined);
+    return server;
+  }
+
+  /** Starts a task in the background; what cannot even start (its cluster gone) fails the task. */
+  private launch(task: ManagerTask): void {
+    this.startTask(task).catch((err: Error) => {
+      this.deps.log.error({ task: task.id, kind: task.kind, err: err.message }, 'server manager: task could not run');
+      if (!this.runner.isStopped) this.tasks.update(task.id, { status: 'failed', message: `could not run: ${err.message}`, error: err.message });
+    });
+  }
+
+  /** Runs (or resumes) a task by its kind. */
+  private async startTask(task: ManagerTask, onChange?: () => void): Promise<void> {
+    if (task.kind === 'bulk-create' || task.kind === 'bulk-delete') return this.runBulk(task);
+    const server = task.serverId === null ? null : this.servers.get(task.serverId);
+    if (!server) {
+      this.tasks.update(task.id, { status: 'failed', message: 'its server no longer exists', error: `server ${task.serverId} not found` });
+      onChange?.();
+      return;
+    }
+    const client = this.clientFor(server.clusterId);
+    const current = () => this.servers.get(server.id) ?? server;
+    const plans: Record<string, () => TaskPlan> = {
+      create: () => ({ ...this.createTaskPlan(task), onChange }),
+      delete: () => ({
+        steps: deletePlan(client, current),
+        completedMessage: '서버가 성공적으로 삭제되었습니다',
+        onCompleted: () => this.servers.remove(server.id),
+        onFailed: () => this.servers.setState(server.id, 'failed'),
+        onChange,
+      }),
+      power: () => ({ steps: powerPlan(client, current, task.input.status as PowerState), completedMessage: `server ${server.name} is ${String(task.input.status)}`, onChange }),
+    };
+    const plan = plans[task.kind];
+    if (!plan) {
+      this.tasks.update(task.id, { status: 'failed', message: `unknown task kind ${task.kind}`, error: `unknown task kind ${task.kind}` });
+      return;
+    }
+    return this.runner.start(task, client, plan());
+  }
+
+  private async runBulk(parent: ManagerTask): Promise<void> {
+    const children = this.tasks.children(parent.id);
+    const refresh = () => {
+      if (this.runner.isStopped) return;
+      const now = this.tasks.children(parent.id);
+      const done = now.filter((c) => c.status === 'completed' || c.status === 'failed').length;
+      const progress = Math.floor(now.reduce((sum, c) => sum + c.progress, 0) / Math.max(1, now.length));
+      this.tasks.update(parent.id, { status: 'running', progress, message: `${done}/${now.length} done` });
+    };
+    refresh();
+    const open = children.filter((c) => c.status === 'pending' || c.status === 'running');
+    await forEachLimited(open, this.deps.config.bulkParallelism, (child) => this.startTask(this.tasks.get(child.id)!, refresh));
+    if (this.runner.isStopped) return;
+    const failed = this.tasks.children(parent.id).filter((c) => c.status !== 'completed');
+    if (failed.length === 0) this.tasks.update(parent.id, { status: 'completed', progress: 100, message: `${children.length}/${children.length} completed` });
+    else this.tasks.update(parent.id, { status: 'failed', message: `${failed.length} of ${children.length} failed`, error: failed.map((c) => `${c.id} (server ${c.serverId}): ${c.message}`).join('\n') });
   }
 
   private reserve(s: NewServer): ManagedServer {
@@ -163,26 +306,18 @@ export class PveManager {
     return typeof key === 'string' && key.trim() ? key.trim() : null;
   }
 
-  /** Resumes the tasks a stopped hub left running; each re-attaches to its PVE task by UPID. */
+  /** Resumes the tasks a stopped hub left running (a bulk parent resumes its children); each re-attaches to its PVE task by UPID. */
   resume(): void {
     for (const task of this.tasks.unfinished()) {
-      const server = task.serverId === null ? null : this.servers.get(task.serverId);
-      if (task.kind === 'create' && server) {
-        this.deps.log.info({ task: task.id, step: task.step, upid: task.upid }, 'server manager: resuming task');
-        void this.runner.start(task, this.clientFor(server.clusterId), this.createTaskPlan(task));
-      } else {
-        this.tasks.update(task.id, { status: 'failed', message: 'the hub restarted and this task cannot be resumed', error: `unresumable ${task.kind} task` });
-      }
+      if (task.parentId !== null) continue;
+      this.deps.log.info({ task: task.id, kind: task.kind, step: task.step, upid: task.upid }, 'server manager: resuming task');
+      this.launch(task);
     }
   }
 
   /** The hub is stopping: tasks keep their state (running) for the next start. */
   stop(): void {
     this.runner.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.runner.idle();
   }
 }
 

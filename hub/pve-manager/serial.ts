@@ -21,3 +21,12 @@ export class KeyedSerial {
     return result;
   }
 }
+
+/** Runs `fn` on every item, at most `parallelism` at once; resolves when all have settled. */
+export async function forEachLimited<T>(items: readonly T[], parallelism: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallelism, items.length) }, worker));
+}

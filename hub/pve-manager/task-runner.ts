@@ -22,6 +22,8 @@ export interface TaskPlan {
   completedMessage: string;
   onCompleted?(): void;
   onFailed?(step: string, error: string): void;
+  /** After each step and at the end (a bulk parent's progress follows its children). */
+  onChange?(): void;
 }
 
 /**
@@ -34,7 +36,6 @@ export interface TaskPlan {
  */
 export class TaskRunner {
   private stopped = false;
-  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly tasks: TaskStore,
@@ -51,18 +52,7 @@ export class TaskRunner {
     return this.stopped;
   }
 
-  /** Resolves when every task started so far has ended (tests, bulk parents). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
-  }
-
-  start(task: ManagerTask, client: PveClient, plan: TaskPlan): Promise<void> {
-    const p = this.execute(task, client, plan).finally(() => this.running.delete(p));
-    this.running.add(p);
-    return p;
-  }
-
-  private async execute(task: ManagerTask, client: PveClient, plan: TaskPlan): Promise<void> {
+  async start(task: ManagerTask, client: PveClient, plan: TaskPlan): Promise<void> {
     let resumedUpid = task.upid;
     let current = plan.steps[task.stepIndex]?.name ?? null;
     try {
@@ -83,16 +73,19 @@ export class TaskRunner {
         });
         if (this.stopped) return;
         this.tasks.update(task.id, { stepIndex: i + 1, progress: step.progress, upid: null });
+        plan.onChange?.();
       }
       if (this.stopped) return;
       this.tasks.update(task.id, { status: 'completed', progress: 100, message: plan.completedMessage, step: null });
       plan.onCompleted?.();
+      plan.onChange?.();
     } catch (err) {
       if (this.stopped) return;
       const error = (err as Error).message;
       this.log.warn({ task: task.id, kind: task.kind, step: current, err: error }, 'server manager task failed');
       this.tasks.update(task.id, { status: 'failed', message: `${current ?? 'task'} failed: ${error.split('\n')[0]}`, error, upid: null });
       plan.onFailed?.(current ?? 'task', error);
+      plan.onChange?.();
     }
   }
 }

@@ -84,6 +84,11 @@ export class TaskStore {
     return (this.db.prepare('SELECT * FROM pve_tasks WHERE parent_id = ? ORDER BY created_at, id').all(parentId) as Row[]).map(fromRow);
   }
 
+  /** Whether a task on this server is pending or running. */
+  busy(serverId: number): boolean {
+    return this.db.prepare("SELECT 1 FROM pve_tasks WHERE server_id = ? AND status IN ('pending', 'running')").get(serverId) !== undefined;
+  }
+
   /** Tasks a hub stopped before they ended, oldest first. */
   unfinished(): ManagerTask[] {
     return (this.db.prepare("SELECT * FROM pve_tasks WHERE status IN ('pending', 'running') ORDER BY created_at, id").all() as Row[]).map(fromRow);

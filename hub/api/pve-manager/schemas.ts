@@ -72,3 +72,40 @@ export const Task = Type.Object({
   updated_at: DateTime,
   finished_at: Type.Union([DateTime, Type.Null()]),
 });
+
+export const ServerId = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) });
+
+export const BulkCreateRequest = Type.Object(
+  {
+    servers: Type.Array(
+      Type.Object(
+        { name: Name, role: Type.String({ maxLength: 16 }), cpu: Type.Integer(), memory: Type.Integer({ description: 'MB' }), disk_size: Type.Integer({ description: 'GB' }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+    network_config: Type.Object(
+      { ip_range: Type.String({ maxLength: 31, description: 'a.b.c.d-a.b.c.e' }), subnet: Type.Union([Type.String({ maxLength: 15 }), Type.Integer()]), gateway: Type.String({ maxLength: 15 }) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BulkCreateAnswer = Type.Object({
+  success: Type.Boolean(),
+  message: Type.String(),
+  task_id: Type.String({ description: 'the parent task: its progress is the whole' }),
+  servers: Type.Array(Type.Object({ server_id: Type.Integer(), name: Type.String(), ip_address: Type.String(), task_id: Type.String() })),
+});
+
+export const BulkDeleteRequest = Type.Object({ server_ids: Type.Array(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }), { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
+
+export const BulkDeleteAnswer = Type.Object({
+  success: Type.Boolean(),
+  message: Type.String(),
+  task_id: Type.String(),
+  results: Type.Array(Type.Object({ server_id: Type.Integer(), task_id: Type.String() })),
+});
+
+export const PowerRequest = Type.Object({ status: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('rebooted')]) }, { additionalProperties: false });
