@@ -12,7 +12,7 @@
  *      and the loop delay, idle before and during the seal.
  * Target (issue 20): max lag <= 50 ms.
  *
- *   npx tsx bench/seal-stall.ts
+ *   npx tsx bench/seal-stall.ts   (BENCH_PARTS=3 runs only part 3, BENCH_PARTS=1,2 the first two)
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ import { connectMqtt, startTestHub, telemetry } from '../test/helpers/hub.js';
 const SERIES = Number(process.env.BENCH_SERIES ?? 12_000);
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 1);
 const PUBLISH_RATE = Number(process.env.BENCH_PUBLISH_RATE ?? 50);
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map(Number));
 const METRICS = ['gpu_power_watts', 'gpu_utilization_percent', 'gpu_temperature_celsius', 'gpu_memory_used_bytes', 'gpu_sm_clock_mhz', 'gpu_energy_joules'];
 
 const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-seal-'));
@@ -74,7 +75,7 @@ const built = join(dir, 'built.db');
 build(built);
 
 // 1. The old maintenance callback: seal and retention at once.
-{
+if (PARTS.has(1)) {
   const file = join(dir, 'sync.db');
   copyFileSync(built, file);
   const db = openTimed(file);
@@ -89,7 +90,7 @@ build(built);
 }
 
 // 2. The store's sliced maintenance, nothing else running.
-{
+if (PARTS.has(2)) {
   const file = join(dir, 'sliced.db');
   copyFileSync(built, file);
   const db = openTimed(file);
@@ -104,7 +105,7 @@ build(built);
 }
 
 // 3. The same through a real hub's maintenance, a node publishing meanwhile.
-{
+if (PARTS.has(3)) {
   const dataDir = join(dir, 'hub');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   copyFileSync(built, hubFiles(dataDir).tsdb);
