@@ -5,9 +5,11 @@ import { AuthConfigSchema } from './api/auth/config.js';
 import { MetricsConfigSchema } from './api/metrics/config.js';
 import { ClustersConfigSchema } from './clusters/config.js';
 import { CloudsConfigSchema } from './integrations/clouds/config.js';
+import { KubernetesConfigSchema } from './integrations/kubernetes/config.js';
 import { EcpConfigSchema } from './integrations/kubernetes/ecp-config.js';
 import { ProxmoxConfigSchema } from './integrations/proxmox/config.js';
 import { PveManagerConfigSchema } from './pve-manager/config.js';
+import { RemoteWriteConfigSchema } from './remote-write/config.js';
 import { ThresholdsConfigSchema } from './streams/thresholds-config.js';
 
 const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
@@ -118,6 +120,14 @@ export const HubConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  /** Where committed samples go besides the local store (docs/scale-out.md). */
+  storage: Type.Object(
+    {
+      /** Prometheus remote-write 1.0 receivers every committed sample is forwarded to, through a durable queue. */
+      remoteWrite: RemoteWriteConfigSchema,
+    },
+    { default: {} },
+  ),
   retention: Type.Object(
     {
       raw: Type.String({ ...Duration, default: '7d' }),
@@ -178,6 +188,8 @@ export const HubConfigSchema = Type.Object({
   clouds: CloudsConfigSchema,
   /** The ECP-AI orchestrator API: tenants, sizing prices (docs/ecp.md). */
   ecp: EcpConfigSchema,
+  /** Kubernetes clusters (kubeconfig per cluster) real ECP tenants are applied to (docs/ecp.md). */
+  kubernetes: KubernetesConfigSchema,
   /** The hub's Prometheus endpoint GET /metrics (fleet under dcgm-exporter names, hub internals). */
   metrics: MetricsConfigSchema,
   /** Notifications made from node events, per node, category and subject (docs/security.md, "Ingest limits"). */

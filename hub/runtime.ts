@@ -29,6 +29,7 @@ import { SeqLedger } from './ingest/dedupe.js';
 import { ingestLimits } from './ingest/limits-config.js';
 import { Ingest } from './ingest/pipeline.js';
 import { openTsdb } from './tsdb/store.js';
+import { startRemoteWrite, type RemoteWrite } from './remote-write/remote-write.js';
 
 export interface RunningHub {
   bus: HubBus;
@@ -65,8 +66,22 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   }
 
   const rawRetentionMs = parseDuration(config.retention.raw);
-  const tsdb = openTsdb(files.tsdb, tsdbOptions(config));
+  // Set just below, before any maintenance can run: head-log records its queues have not sent outlive their seal.
+  let remoteWrite: RemoteWrite | null = null;
+  const tsdb = openTsdb(files.tsdb, { ...tsdbOptions(config), logHold: (w) => remoteWrite?.hold(w) ?? Infinity });
   const registry = new Registry();
+  try {
+    remoteWrite = startRemoteWrite(config.storage.remoteWrite, {
+      tsdbFile: files.tsdb,
+      secrets: new SecretStore(db, keyring(config.dataDir, env)),
+      registry,
+      logger: limitRepeats(log.child({ part: 'remote-write' })),
+    });
+  } catch (err) {
+    tsdb.close();
+    db.close();
+    throw err;
+  }
   const counters = new IngestCounters(registry);
   const bus = new HubBus();
   const external = config.broker.mode === 'external';
@@ -109,6 +124,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     }
   } catch (err) {
     fleet.close();
+    await remoteWrite?.stop();
     tsdb.close();
     db.close();
     throw err;
@@ -143,6 +159,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
         : { mode: 'external', ...subscriber!.state },
       ingest: await counters.snapshot(),
       store: tsdb.stats(),
+      ...(remoteWrite ? { remoteWrite: remoteWrite.status() } : {}),
   });
   const writeState = async () => writeHubState(config.dataDir, await hubState());
   await writeState();
@@ -184,6 +201,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
         notifications.stop();
         await writeState();
         await maintenance;
+        await remoteWrite?.stop();
         fleet.close();
         tsdb.close();
         db.close();

@@ -1,5 +1,6 @@
 import { readStatusFile, writeStatusFile } from '../../shared/status-file.js';
 import type { IngestSnapshot } from '../ingest/counters.js';
+import type { QueueStatus } from '../remote-write/queue.js';
 import { redactUrlCredentials, withoutCredentials } from './url-credentials.js';
 
 /** What the running hub writes to `<dataDir>/status.json` every 2 s for `kcloud-hub status`. */
@@ -13,6 +14,8 @@ export interface HubState {
     | { mode: 'external'; url: string; connected: boolean; lastError: string | null };
   ingest: IngestSnapshot;
   store: { series: number; samples: number; bytes: number };
+  /** Remote-write queues (storage.remoteWrite); absent when none is configured. */
+  remoteWrite?: QueueStatus[];
 }
 
 /** Writes the hub's state for `status` (atomically); the external broker's url and error without credentials, as `status` prints them. */

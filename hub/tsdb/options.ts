@@ -27,6 +27,12 @@ export interface TsdbOptions {
   codec?: Codec;
   /** Clock for retention checks on write and tier choice on read. */
   now?: () => number;
+  /**
+   * Head-log records of a window with an id above this must outlive its seal:
+   * a reader of the log (remote write's queues, hub/remote-write) has not
+   * consumed them yet. The table stays and the next seal deletes them. Default: none held.
+   */
+  logHold?: (window: number) => number;
 }
 
 export interface ResolvedOptions {
@@ -37,6 +43,7 @@ export interface ResolvedOptions {
   synchronous: 'NORMAL' | 'FULL';
   codec: Codec | undefined;
   now: () => number;
+  logHold: (window: number) => number;
 }
 
 export const DEFAULT_RETENTION: Record<Tier, number> = { raw: 7 * DAY, '1m': 90 * DAY, '1h': 730 * DAY };
@@ -61,5 +68,6 @@ export function resolveOptions(opts: TsdbOptions = {}): ResolvedOptions {
     synchronous: opts.synchronous ?? 'NORMAL',
     codec: opts.codec,
     now: opts.now ?? Date.now,
+    logHold: opts.logHold ?? (() => Infinity),
   };
 }

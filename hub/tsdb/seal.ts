@@ -116,7 +116,9 @@ export function* discardWindow(parts: StoreParts, w: number): Generator<Maintena
 }
 
 /** Deletes the window's records up to `upTo` in bounded steps; drops the table and forgets it when nothing newer arrived. */
-function* deleteLog(parts: StoreParts, w: number, upTo: number): Generator<MaintenanceStep> {
+function* deleteLog(parts: StoreParts, w: number, sealedUpTo: number): Generator<MaintenanceStep> {
+  // Records a log reader still needs stay (their samples are sealed too; replaying them merges identical chunks).
+  const upTo = Math.min(sealedUpTo, parts.opts.logHold(w));
   for (;;) {
     const { records, bytes } = parts.log.deleteOldest(w, upTo, STEP_LOG_RECORDS, STEP_LOG_BYTES);
     if (records === 0) break;
