@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DMON_FIELDS } from '../../../../agent/collectors/dcgm/fields.js';
 import { createDcgmCollector } from '../../../../agent/collectors/dcgm/index.js';
 import type { Collector, Sample } from '../../../../agent/collectors/types.js';
 import { loadAgentConfig } from '../../../../agent/config.js';
@@ -21,6 +22,13 @@ function fakeProcesses(): number {
   }
 }
 
+/** `-e <ids>` of the running fake `dcgmi dmon`. */
+function dmonArgs(): string[] {
+  const line = execFileSync('pgrep', ['-a', '-f', `${FAKE} dmon`], { encoding: 'utf8' }).trim().split('\n')[0]!;
+  const words = line.split(/\s+/);
+  return words.slice(words.indexOf('dmon') + 1, words.indexOf('dmon') + 3);
+}
+
 describe('dcgm collector against the fake dcgmi (DCGM layout, values of the real H100 load capture)', () => {
   let collector: Collector | undefined;
   const saved = { ...process.env };
@@ -30,9 +38,9 @@ describe('dcgm collector against the fake dcgmi (DCGM layout, values of the real
     process.env = { ...saved };
   });
 
-  function make(env: Record<string, string>, dcgmi = FAKE, interval = '50ms') {
+  function make(env: Record<string, string>, dcgmi = FAKE, interval = '50ms', overrides: Record<string, string> = {}) {
     Object.assign(process.env, env);
-    const config = loadAgentConfig(undefined, { KCLOUD_COLLECTORS_DCGM_DCGMI: dcgmi, KCLOUD_COLLECTORS_DCGM_INTERVAL: interval });
+    const config = loadAgentConfig(undefined, { KCLOUD_COLLECTORS_DCGM_DCGMI: dcgmi, KCLOUD_COLLECTORS_DCGM_INTERVAL: interval, ...overrides });
     const logger = memoryLogger();
     collector = createDcgmCollector(config, { log: logger.log, latest: new LatestValues() });
     return { collector, logger };
@@ -75,6 +83,16 @@ describe('dcgm collector against the fake dcgmi (DCGM layout, values of the real
     expect(get('gpu_ecc_corrected_errors_total')?.value).toBe(0);
     // fan.speed is [N/A] on the H100: DCGM prints N/A, nothing is published.
     expect(get('gpu_fan_speed_percent')).toBeUndefined();
+    // dcgm-exporter's default counters: encoder/decoder `0 %`, max clocks `1980 MHz` / `2619 MHz` in the capture.
+    expect(get('gpu_encoder_utilization_percent')?.value).toBe(0);
+    expect(get('gpu_decoder_utilization_percent')?.value).toBe(0);
+    expect(get('gpu_sm_clock_max_mhz')?.value).toBe(1980);
+    expect(get('gpu_memory_clock_max_mhz')?.value).toBe(2619);
+    // PCIe replays and the last XID print N/A in the fake (no capture holds them): absent, never 0.
+    expect(get('gpu_pcie_replay_total')).toBeUndefined();
+    expect(get('gpu_xid_last')).toBeUndefined();
+    // Profiling fields are not watched by default.
+    expect(dmonArgs()).toEqual(['-e', DEFAULT_DMON_FIELDS.join(',')]);
     // One row per GPU per iteration.
     expect(rec.batches.every((b) => b.filter((s: Sample) => s.metric === 'gpu_power_watts').length === 1)).toBe(true);
     // Energy counts up in joules: the fake integrates 631.95 W over its lifetime, in mJ,
@@ -96,6 +114,14 @@ describe('dcgm collector against the fake dcgmi (DCGM layout, values of the real
     expect([...labels]).toEqual([JSON.stringify({ gpu: '0', uuid: UUID })]);
     // A set closes at the next `GPU 0` row, not at each MIG row.
     expect(rec.batches[1]!.filter((s) => s.metric === 'gpu_memory_used_bytes')).toHaveLength(1);
+  });
+
+  it('watches the DCGM_FI_PROF_* fields too with collectors.dcgm.profiling', async () => {
+    const { collector: c } = make({}, FAKE, '50ms', { KCLOUD_COLLECTORS_DCGM_PROFILING: 'true' });
+    const rec = recordingSink();
+    await c.start(rec.sink);
+    await waitFor(() => rec.batches.length >= 1, 10_000, 'a dmon iteration');
+    expect(dmonArgs()).toEqual(['-e', [...DEFAULT_DMON_FIELDS, 1001, 1002, 1003, 1004, 1005, 1009, 1010].join(',')]);
   });
 
   it('runs one dmon child and leaves none behind on stop', async () => {
