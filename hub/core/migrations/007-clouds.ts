@@ -10,7 +10,8 @@ export const CLOUDS_SCHEMA = `
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     provider TEXT NOT NULL CHECK (provider IN ('aws', 'gcp', 'azure')),
-    owner_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- null once the owner was deleted: its workspace keeps using it, admins manage it
+    owner_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
     workspace_id TEXT REFERENCES workspaces (id) ON DELETE SET NULL,
     is_active INTEGER NOT NULL DEFAULT 1,
     created_at INTEGER NOT NULL,

@@ -7,8 +7,9 @@ export interface CloudCredential {
   id: string;
   name: string;
   provider: CloudProvider;
-  ownerId: number;
-  ownerUuid: string;
+  /** Null once the owner's account was deleted. */
+  ownerId: number | null;
+  ownerUuid: string | null;
   /** The workspace it is shared with; null: its owner's alone. */
   workspaceId: string | null;
   isActive: boolean;
@@ -20,8 +21,8 @@ interface Row {
   id: string;
   name: string;
   provider: CloudProvider;
-  owner_id: number;
-  owner_uuid: string;
+  owner_id: number | null;
+  owner_uuid: string | null;
   workspace_id: string | null;
   is_active: number;
   created_at: number;

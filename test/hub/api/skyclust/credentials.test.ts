@@ -133,6 +133,21 @@ describe('skyclust credentials', () => {
     expect(h.db.prepare('SELECT 1 FROM secrets WHERE name = ?').get(`cloud-credential/${id}`)).toBeUndefined();
   });
 
+  it('keeps a credential in use when its owner\'s account is deleted: the workspace goes on using it, only admins manage it', async () => {
+    const dan = await h.addUser('dan', 'user');
+    expect((await send('POST', `/api/v1/workspaces/${wsA}/members`, { username: 'dan' }, ann)).status).toBe(201);
+    const id = (await (await create({ name: 'dans', provider: 'aws', data: awsData(), workspace_id: wsA }, dan)).json()).data.id;
+    const vm = await send('POST', '/api/v1/vms', { name: 'on-dans-key', provider: 'aws', instance_type: 't3.micro', region: 'us-east-1', workspace_id: wsA, image_id: 'ami-12c6146b', credential_id: id }, ann);
+    expect(vm.status).toBe(202);
+    const danId = (h.db.prepare("SELECT uuid FROM users WHERE username = 'dan'").get() as { uuid: string }).uuid;
+    expect((await h.request(`/api/v1/users/${danId}`, { method: 'DELETE' })).status).toBe(200);
+    const seen = await (await h.request(`/api/v1/credentials/${id}`, { user: ann })).json();
+    expect(seen.data).toMatchObject({ id, owner_id: null, workspace_id: wsA });
+    expect((await send('PUT', `/api/v1/credentials/${id}`, { name: 'mine-now' }, ann)).status).toBe(403);
+    const byAdmin = await h.request(`/api/v1/credentials/${id}`, { method: 'PUT', body: JSON.stringify({ name: 'orphan' }), headers: { 'content-type': 'application/json' } });
+    expect(byAdmin.status).toBe(200);
+  });
+
   it('answers 400 on malformed ids and hostile list parameters', async () => {
     expect((await h.request('/api/v1/credentials/1', { user: ann })).status).toBe(400);
     expect((await h.request('/api/v1/credentials?limit=1000', { user: ann })).status).toBe(400);
