@@ -80,7 +80,7 @@ describe('gpu collector against the fake nvidia-smi (real captures)', () => {
     expect(gpu).toMatchObject({ index: 0, uuid: MASKED, name: 'NVIDIA H100 80GB HBM3', driverVersion: '590.48.01', cudaVersion: '13.1', migMode: 'Disabled', vbios: '96.00.A5.00.01' });
     expect(gpu!.processes.map((p) => p.pid)).toEqual([11327, 11328, 11345]);
     expect(logger.text()).toContain('GPU inventory read from nvidia-smi -q (no XML output)');
-    // One inventory: it is re-read only when the GPUs change or every 10 minutes.
+    // One inventory: it is re-read only when the GPUs change or every 4 minutes.
     expect(rec.inventories).toHaveLength(1);
     expect(rec.errors).toEqual([]);
     // Two long-running processes: the query stream and the PCIe dmon stream (`-d` in whole seconds, at least 1).
