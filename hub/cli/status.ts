@@ -25,6 +25,12 @@ function brokerLine(b: HubState['broker']): string {
   return `external ${b.url} ${b.connected ? 'connected' : 'disconnected'}${b.lastError ? ` (last error: ${b.lastError})` : ''}`;
 }
 
+function remoteWriteLine(q: NonNullable<HubState['remoteWrite']>[number]): string {
+  const dropped = Object.entries(q.dropped).map(([cause, n]) => `${cause} ${n}`).join(', ') || 'none';
+  const error = q.lastError ? ` (last error: ${q.lastError})` : '';
+  return `remote:   ${q.name}: ${q.pendingSamples} pending, lag ${q.lagSeconds.toFixed(1)} s, ${q.sent} sent, ${q.failed} failed requests, dropped ${dropped}${error}`;
+}
+
 /** `kcloud-hub status`: whether the hub runs, its ingest counters and store size, and every node's state. */
 export function registerStatusCommand(program: Command): void {
   program
@@ -54,6 +60,7 @@ export function registerStatusCommand(program: Command): void {
           `ingest:   ${Object.values(i.messages).reduce((a, b) => a + b, 0)} messages, ${i.samples} samples, ${i.duplicates} duplicates, ${i.failures} failed commits, ${i.commits} commits (since start)`,
           `rejected: ${rejected.length === 0 ? 'none' : rejected.map(([r, n]) => `${r} ${n}`).join(', ')}`,
           `store:    ${state.store.series} series, ${state.store.samples} samples, ${state.store.bytes} bytes`,
+          ...(state.remoteWrite ?? []).map(remoteWriteLine),
         );
       }
       lines.push('');

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Logger } from '../../shared/log.js';
 import { parseDuration } from '../../shared/duration.js';
 import { VERSION } from '../../shared/version.js';
+import { withoutCredentials } from '../core/url-credentials.js';
 import type { CommittedLog, LogRecord } from './committed-log.js';
 import type { RemoteWriteTarget } from './config.js';
 import { encodeWriteRequest, type PromSeries } from './prompb.js';
@@ -170,7 +171,7 @@ export class RemoteWriteQueue {
   status(): QueueStatus {
     const p = this.deps.log.pending(this.name);
     const lagSeconds = p.oldestTs === null ? 0 : Math.max(0, (this.now() - p.oldestTs) / 1000);
-    return { name: this.name, url: this.target.url, pendingSamples: p.samples, lagSeconds, lastError: this.lastError, ...this.counts, dropped: { ...this.counts.dropped } };
+    return { name: this.name, url: withoutCredentials(this.target.url), pendingSamples: p.samples, lagSeconds, lastError: this.lastError, ...this.counts, dropped: { ...this.counts.dropped } };
   }
 
   private drop(cause: string, samples: number, detail?: string): void {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
+import { withoutCredentials } from '../core/url-credentials.js';
 import type { SecretStore } from '../identity/secrets.js';
 import { CommittedLog } from './committed-log.js';
 import type { RemoteWriteTarget } from './config.js';
@@ -41,7 +42,8 @@ function authorization(target: RemoteWriteTarget, index: number, secrets: Remote
 /** Starts one queue per `storage.remoteWrite` target, and their figures on the hub's /metrics; null when none is configured. */
 export function startRemoteWrite(targets: readonly RemoteWriteTarget[], deps: RemoteWriteDeps): RemoteWrite | null {
   if (targets.length === 0) return null;
-  const names = targets.map((t) => t.name || t.url);
+  // A url's user:password must not reach /metrics or status.json.
+  const names = targets.map((t) => t.name || withoutCredentials(t.url));
   if (new Set(names).size !== names.length) throw new Error('storage.remoteWrite: two targets have the same name (or url)');
   const senders = targets.map((t, i) => deps.sender?.(t) ?? httpSender(t, { authorization: authorization(t, i, deps.secrets) }));
   const log = new CommittedLog(deps.tsdbFile, names);

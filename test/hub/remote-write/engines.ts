@@ -58,24 +58,29 @@ async function runEngine(bin: string, args: string[], readyUrl: string): Promise
   return { start, stop, logs };
 }
 
-/** Debian's victoria-metrics (single node); identical (series, ts) samples are deduplicated, as a cluster with replication would be set up. */
-export async function startVictoriaMetrics(): Promise<Engine> {
+/**
+ * Debian's victoria-metrics (single node); identical (series, ts) samples are
+ * deduplicated, as a cluster with replication would be set up. With
+ * `basicAuth`, every endpoint wants it (-httpAuth.*), the write one included.
+ */
+export async function startVictoriaMetrics(opts: { basicAuth?: [string, string] } = {}): Promise<Engine> {
   const bin = requireBin(VICTORIA_METRICS_BIN, 'victoria-metrics');
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-vm-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const engine = await runEngine(
     bin,
-    [`-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=10y', '-dedup.minScrapeInterval=1ms', '-loggerLevel=ERROR'],
+    [`-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=10y', '-dedup.minScrapeInterval=1ms', '-loggerLevel=ERROR', ...(opts.basicAuth ? [`-httpAuth.username=${opts.basicAuth[0]}`, `-httpAuth.password=${opts.basicAuth[1]}`] : [])],
     `${url}/health`,
   );
+  const headers: Record<string, string> = opts.basicAuth ? { Authorization: `Basic ${Buffer.from(opts.basicAuth.join(':')).toString('base64')}` } : {};
   return {
     ...engine,
     writeUrl: `${url}/api/v1/write`,
     async series(selector) {
       // Makes what was just written searchable (VictoriaMetrics buffers recent rows for about a second).
-      await fetch(`${url}/internal/force_flush`);
-      const res = await fetch(`${url}/api/v1/export?${new URLSearchParams({ 'match[]': selector, start: '0' })}`);
+      await fetch(`${url}/internal/force_flush`, { headers });
+      const res = await fetch(`${url}/api/v1/export?${new URLSearchParams({ 'match[]': selector, start: '0' })}`, { headers });
       if (!res.ok) throw new Error(`export ${selector}: ${res.status} ${await res.text()}`);
       const text = await res.text();
       return text
