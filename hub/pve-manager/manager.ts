@@ -6,6 +6,7 @@ import type { SecretStore } from '../identity/secrets.js';
 import type { PveClient } from '../integrations/proxmox/client.js';
 import type { ProxmoxRegistry } from '../integrations/proxmox/registry.js';
 import { SERVER_ROLES, type PveManagerConfig, type ServerRole } from './config.js';
+import { BACKUP_ID, backupPlan, listBackups, restorePlan, type Backup } from './backups.js';
 import { createPlan } from './create-plan.js';
 import { deletePlan, powerPlan, type PowerState } from './lifecycle-plans.js';
 import { expandRange, HOSTNAME, isPlainIpv4, prefixLength, sameSubnet } from './network.js';
@@ -207,6 +208,53 @@ export class PveManager {
     return task;
   }
 
+  /** Backups of managed servers on `pveManager.backupStorage`, newest first, with the server they belong to. */
+  async backups(): Promise<{ backup: Backup; server: ManagedServer }[]> {
+    const { client } = this.cluster();
+    const byVmid = new Map(this.servers.list().map((s) => [s.vmid, s]));
+    return (await listBackups(client, this.deps.config.backupStorage)).flatMap((backup) => {
+      const server = byVmid.get(backup.vmid);
+      return server ? [{ backup, server }] : [];
+    });
+  }
+
+  private async backup(backupId: string): Promise<{ backup: Backup; server: ManagedServer }> {
+    if (!BACKUP_ID.test(backupId)) throw invalidParameter('backup_id', 'must be a vzdump archive name (vzdump-qemu-<vmid>-<date>.vma.zst)');
+    const hit = (await this.backups()).find((b) => b.backup.backupId === backupId);
+    if (!hit) throw new ApiError('NOT_FOUND', `backup ${backupId} not found`);
+    return hit;
+  }
+
+  /** POST /backups/create: vzdump (snapshot, zstd) as a task. */
+  createBackup(serverId: number): ManagerTask {
+    this.cluster();
+    const server = this.idle(serverId, 'server_id');
+    if (server.state !== 'active') throw new ApiError('CONFLICT', `server ${serverId} is ${server.state}`, { field: 'server_id' });
+    const task = this.tasks.create('backup', 'pending', { serverId });
+    this.launch(task);
+    return task;
+  }
+
+  /** POST /backups/{id}/restore: onto the target server's VM; 409 when that VM exists and overwrite is not true. */
+  async restoreBackup(backupId: string, targetId: number, overwrite: boolean): Promise<ManagerTask> {
+    const { client } = this.cluster();
+    const { backup } = await this.backup(backupId);
+    const target = this.idle(targetId, 'target_server_id');
+    const exists = target.vmid !== null && (await client.clusterResources({ type: 'vm' })).some((r) => r.vmid === target.vmid);
+    if (exists && !overwrite) throw new ApiError('CONFLICT', `server ${targetId} has a VM (${target.vmid}): restoring over it needs "overwrite": true`, { field: 'overwrite' });
+    const task = this.tasks.create('restore', 'pending', { serverId: targetId, input: { volid: backup.volid, node: backup.node, overwrite } });
+    this.launch(task);
+    return task;
+  }
+
+  /** DELETE /backups/{id}: removes the archive from its storage. */
+  async deleteBackup(backupId: string): Promise<void> {
+    const { client } = this.cluster();
+    const { backup } = await this.backup(backupId);
+    const upid = await client.storageContentDelete(backup.node, this.deps.config.backupStorage, backup.volid);
+    if (upid) await client.waitForTask(upid, { intervalMs: parseDuration(this.deps.config.taskPollInterval) });
+  }
+
   /** The server, when no task works on it; 404 / 409 otherwise. */
   private idle(id: number, field?: string): ManagedServer {
     const server = this.servers.get(id);
@@ -241,6 +289,12 @@ export class PveManager {
         completedMessage: '서버가 성공적으로 삭제되었습니다',
         onCompleted: () => this.servers.remove(server.id),
         onFailed: () => this.servers.setState(server.id, 'failed'),
+        onChange,
+      }),
+      backup: () => ({ steps: backupPlan(client, current, this.deps.config.backupStorage), completedMessage: `서버 ${server.name} 백업이 완료되었습니다 (backup done)`, onChange }),
+      restore: () => ({
+        steps: restorePlan(client, current, { volid: String(task.input.volid), node: String(task.input.node) }, task.input.overwrite === true),
+        completedMessage: `서버 ${server.name}에 백업이 복원되었습니다 (restored)`,
         onChange,
       }),
       power: () => ({ steps: powerPlan(client, current, task.input.status as PowerState), completedMessage: `server ${server.name} is ${String(task.input.status)}`, onChange }),

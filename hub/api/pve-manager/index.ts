@@ -3,6 +3,7 @@ import { PveManager } from '../../pve-manager/manager.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
 import { pveAuthRoutes } from './auth.js';
+import { pveBackupRoutes } from './backups.js';
 import { pveManagerErrorHandler } from './errors.js';
 import { pveServerRoutes } from './servers.js';
 import { pveTaskRoutes } from './tasks.js';
@@ -15,5 +16,5 @@ export const pveManagerApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (insta
   // Tasks a stopped hub left running resume once the server is ready; a stopping hub leaves them as they are.
   app.addHook('onReady', async () => manager.resume());
   app.addHook('preClose', async () => manager.stop());
-  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager)]) await routes(app, deps);
+  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager)]) await routes(app, deps);
 };

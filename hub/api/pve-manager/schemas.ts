@@ -109,3 +109,24 @@ export const BulkDeleteAnswer = Type.Object({
 });
 
 export const PowerRequest = Type.Object({ status: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('rebooted')]) }, { additionalProperties: false });
+
+export const BackupEntry = Type.Object({
+  id: Type.String({ description: 'the same as backup_id (an archive is named by its file, not a number)' }),
+  backup_id: Type.String({ description: 'the vzdump archive name' }),
+  server_id: Type.Integer(),
+  server_name: Type.String(),
+  status: Type.Literal('completed'),
+  size: Type.String({ description: 'human readable, binary multiples: "2.5GB"' }),
+  size_bytes: Type.Integer(),
+  volid: Type.String(),
+  node: Type.String(),
+  created_at: DateTime,
+});
+export const BackupList = Type.Object({ backups: Type.Array(BackupEntry), total: Type.Integer() });
+export const BackupCreateRequest = Type.Object(
+  { server_id: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }), backup_type: Type.Optional(Type.Literal('full', { description: 'vzdump archives are full backups' })) },
+  { additionalProperties: false },
+);
+export const BackupIdParams = Type.Object({ backup_id: Type.String({ maxLength: 100 }) });
+export const RestoreRequest = Type.Object({ target_server_id: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }), overwrite: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false });
+export const Done = Type.Object({ success: Type.Boolean(), message: Type.String() });
