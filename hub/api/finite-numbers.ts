@@ -1,22 +1,38 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidParameter } from './errors.js';
 
 /**
- * Where a parsed request part holds Infinity or NaN: the dotted path to the
- * first such number (`''` for the part itself), or null. Iterative, so a
+ * Where a parsed request part holds Infinity or NaN: the keys leading to the
+ * first such number (`[]` for the part itself), or null. Iterative, so a
  * deeply nested body cannot exhaust the stack.
  */
-export function nonFinitePath(value: unknown): string | null {
-  const stack: [unknown, string][] = [[value, '']];
+export function nonFinitePath(value: unknown): string[] | null {
+  // Each entry links to its parent's, so a deep value does not copy its path at every level.
+  type Trail = { key: string; up: Trail } | null;
+  const stack: [unknown, Trail][] = [[value, null]];
   while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
-    if (typeof v === 'number' && !Number.isFinite(v)) return path;
+    const [v, trail] = stack.pop()!;
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      const path: string[] = [];
+      for (let t = trail; t; t = t.up) path.push(t.key);
+      return path.reverse();
+    }
     // Buffers (raw bodies) hold bytes, not numbers a client wrote.
     if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
-      for (const [k, child] of Object.entries(v)) stack.push([child, path ? `${path}.${k}` : k]);
+      for (const [key, child] of Object.entries(v)) stack.push([child, { key, up: trail }]);
     }
   }
   return null;
+}
+
+/** A schema validation failure as Fastify reports one, so that each area answers it as it answers any other invalid value. */
+function validationError(part: 'querystring' | 'params' | 'body', path: string[]): Error {
+  const message = 'must be a finite number';
+  return Object.assign(new Error(`${[part, ...path].join('/')} ${message}`), {
+    statusCode: 400,
+    code: 'FST_ERR_VALIDATION',
+    validation: [{ keyword: 'finite', instancePath: path.map((k) => `/${k}`).join(''), schemaPath: '', params: {}, message }],
+    validationContext: part,
+  });
 }
 
 /**
@@ -25,14 +41,14 @@ export function nonFinitePath(value: unknown): string | null {
  * `-Infinity` into numbers and then skips the integer, minimum and maximum
  * checks of a value that is not finite, so `limit=Infinity` used to reach
  * the handlers (and SQLite: a 500). JSON has no Infinity, but `1e400` parses
- * to it. The 400 names the field, in the area's error body like any other
- * invalid parameter.
+ * to it. The refusal is a validation failure naming the field, in the
+ * area's error body and status like any other invalid number.
  */
 export function refuseNonFiniteNumbers(app: FastifyInstance): void {
   app.addHook('preHandler', async (request) => {
     for (const [part, value] of [['querystring', request.query], ['params', request.params], ['body', request.body]] as const) {
       const path = nonFinitePath(value);
-      if (path !== null) throw invalidParameter(path || part, 'must be a finite number');
+      if (path !== null) throw validationError(part, path);
     }
   });
 }

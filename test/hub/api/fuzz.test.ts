@@ -13,7 +13,7 @@ vi.mock('fastify', async (importOriginal) => (await import('../../helpers/route-
 /** The seed of the random part; a failure names the request, and the same seed replays it. */
 const SEED = 0x6b636c64;
 /** Random requests per operation, on top of the systematic ones. */
-const RANDOM_PER_OPERATION = 8;
+const RANDOM_PER_OPERATION = 6;
 /** A request that has not answered by then hangs (the hub answers these in milliseconds). */
 const HANG_MS = 15_000;
 
@@ -55,25 +55,19 @@ const HOSTILE_TEXT = [
   'Infinity',
   '-Infinity',
   'NaN',
-  '1e308',
   '1e400',
   '-1',
   '0',
   '1.5',
   '9'.repeat(400),
-  '-9007199254740993',
   'x'.repeat(5000),
-  'null',
   'true',
-  '[]',
   '{}',
   '\u0000',
   '💥',
   "' OR 1=1 --",
-  '../../etc/passwd',
   '2026-12-31T23:59:60Z',
   '9999-99-99T99:99:99Z',
-  '+275760-09-13T00:00:00.001Z',
 ];
 
 /**
