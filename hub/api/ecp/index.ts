@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { parseDuration } from '../../../shared/duration.js';
+import { ClusterDeployer } from '../../integrations/kubernetes/cluster-deployer.js';
 import { DemoDeployer } from '../../integrations/kubernetes/demo-deployer.js';
+import { KubeCluster } from '../../integrations/kubernetes/kube-cluster.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
 import { ecpErrorHandler, EcpError, requestIdOf } from './errors.js';
@@ -9,6 +11,15 @@ import { manifestRoutes } from './manifests.js';
 import { EcpErrors, TenantParams } from './schemas.js';
 import { TenantService } from './tenant-service.js';
 import { tenantRoutes } from './tenants.js';
+
+/** The cluster real tenants are applied to: `ecp.cluster`, else the first of `kubernetes.clusters`; null when none is configured. */
+function kubeClusterFor(deps: ApiDeps): KubeCluster | null {
+  const { clusters } = deps.config.kubernetes;
+  const wanted = deps.config.ecp.cluster;
+  const entry = wanted ? clusters.find((c) => c.name === wanted) : clusters[0];
+  if (wanted && !entry) throw new Error(`ecp.cluster: no cluster "${wanted}" in kubernetes.clusters`);
+  return entry ? new KubeCluster(entry.name, entry.kubeconfig) : null;
+}
 
 /** Seed routes this hub does not serve yet: a clear 501, not an answer made up (docs/ecp.md, "What is not done"). */
 function notImplementedRoutes(app: Api) {
@@ -37,11 +48,19 @@ export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { 
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-ID', requestIdOf(request));
   });
-  const service = new TenantService(deps.db, config);
+  const cluster = kubeClusterFor(deps);
+  const service = new TenantService(deps.db, config, cluster?.name ?? null);
   tenantRoutes(app, service, config, stepMs);
   manifestRoutes(app, service, config);
   notImplementedRoutes(app);
   const deployer = new DemoDeployer(deps.db, deps.bus, stepMs);
-  app.addHook('onReady', async () => deployer.start());
-  app.addHook('onClose', async () => deployer.stop());
+  const applier = cluster ? new ClusterDeployer(deps.db, deps.bus, cluster, parseDuration(deps.config.kubernetes.stepInterval)) : null;
+  app.addHook('onReady', async () => {
+    deployer.start();
+    applier?.start();
+  });
+  app.addHook('onClose', async () => {
+    deployer.stop();
+    await applier?.stop();
+  });
 };

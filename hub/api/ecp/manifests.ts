@@ -6,7 +6,8 @@ import { deploymentTime, monthlyCost, PRESETS, quantity, type Preset } from '../
 import type { Api } from '../types.js';
 import { EcpError } from './errors.js';
 import { EcpErrors, ManifestQuery, TenantParams, ValidateAnswer, ValidateManifestBody } from './schemas.js';
-import { manifestOf, type TenantService } from './tenant-service.js';
+import { manifestOf } from '../../integrations/kubernetes/tenant-manifest.js';
+import type { TenantService } from './tenant-service.js';
 
 const tags = ['ecp: manifests'];
 

@@ -2,20 +2,9 @@ import type { Static } from '@sinclair/typebox';
 import type { HubDb } from '../../core/db.js';
 import { applySteps, deleteSteps, DeploymentTaskStore, newTaskId, type DeploymentTask, type TaskKind } from '../../integrations/kubernetes/deployment-tasks.js';
 import type { EcpConfig } from '../../integrations/kubernetes/ecp-config.js';
-import { tenantManifest, tenantNamespace, type KubeObject } from '../../integrations/kubernetes/manifest.js';
-import {
-  DEFAULT_SLA,
-  PRESET_BANDS,
-  PRESETS,
-  parseAvailability,
-  parseResponseTime,
-  presetFor,
-  sizeTenant,
-  type Preset,
-  type Requirements,
-  type Sla,
-  type Sizing,
-} from '../../integrations/kubernetes/sizing.js';
+import { tenantNamespace, type KubeObject } from '../../integrations/kubernetes/manifest.js';
+import { manifestOf, sizingOf } from '../../integrations/kubernetes/tenant-manifest.js';
+import { PRESET_BANDS, PRESETS, parseAvailability, parseResponseTime, presetFor, type Preset, type Requirements, type Sla, type Sizing } from '../../integrations/kubernetes/sizing.js';
 import { TenantStore, type Tenant } from '../../integrations/kubernetes/tenant-store.js';
 import { EcpError, tenantNotFound, validationError } from './errors.js';
 import type { CreateTenantBody, SlaTarget, UpdateTenantBody } from './schemas.js';
@@ -58,21 +47,9 @@ function presetOf(requested: string | undefined, channels: number): Preset {
   return preset;
 }
 
-export const slaOf = (t: Tenant): Sla => ({ availabilityPercent: parseAvailability(t.slaAvailability) ?? DEFAULT_SLA.availabilityPercent, responseMs: parseResponseTime(t.slaResponseTime) ?? DEFAULT_SLA.responseMs });
-export const sizingOf = (t: Tenant): Sizing => ({ ...sizeTenant(t.requirements, slaOf(t)), preset: t.preset });
-export const manifestOf = (t: Tenant, opts: { namespace?: string; includeMonitoring?: boolean; includeIngress?: boolean } = {}): KubeObject[] =>
-  tenantManifest({
-    tenantId: t.tenantId,
-    preset: t.preset,
-    namespace: opts.namespace ?? t.namespace,
-    sizing: sizingOf(t),
-    includeMonitoring: opts.includeMonitoring ?? true,
-    includeIngress: opts.includeIngress ?? false,
-  });
-
-/** Real tenants need a cluster; this hub has no Kubernetes connection yet (docs/ecp.md, "What is not done"). */
+/** Real tenants need a cluster (`kubernetes.clusters`); without one they are refused, demo tenants still work. */
 function refuseReal(): never {
-  throw new EcpError(503, 'KUBERNETES_ERROR', 'no Kubernetes cluster is connected to this hub: real tenants (X-Demo-Mode: false) cannot be deployed; demo tenants (X-Demo-Mode: true) can', {
+  throw new EcpError(503, 'KUBERNETES_ERROR', 'no Kubernetes cluster is configured on this hub (kubernetes.clusters): real tenants (X-Demo-Mode: false) cannot be deployed; demo tenants (X-Demo-Mode: true) can', {
     hint: 'X-Demo-Mode: true',
   });
 }
@@ -89,6 +66,8 @@ export class TenantService {
   constructor(
     private readonly db: HubDb,
     private readonly config: EcpConfig,
+    /** The cluster real tenants go to; null: none configured. */
+    readonly cluster: string | null,
     private readonly now: () => number = Date.now,
   ) {
     this.tenants = new TenantStore(db);
@@ -125,7 +104,7 @@ export class TenantService {
     const { availability, responseTime } = parseSla(body.sla_target);
     const existing = this.tenants.get(body.tenant_id);
     if (existing) throw conflict(existing);
-    if (!isDemo) refuseReal();
+    if (!isDemo && !this.cluster) refuseReal();
     const now = this.now();
     const tenant: Tenant = {
       tenantId: body.tenant_id,
@@ -163,7 +142,7 @@ export class TenantService {
     const requirements = body.service_requirements ? requirementsOf(merged) : current.requirements;
     const preset = body.preset !== undefined || body.service_requirements ? presetOf(body.preset ?? current.preset, totalChannels(requirements)) : current.preset;
     const { availability, responseTime } = parseSla(body.sla_target, { availability: current.slaAvailability, response_time: current.slaResponseTime });
-    if (!current.isDemo) refuseReal();
+    if (!current.isDemo && !this.cluster) refuseReal();
     const now = this.now();
     const tenant: Tenant = {
       ...current,
@@ -198,7 +177,7 @@ export class TenantService {
     if (open?.status === 'deploying' && !force) {
       throw new EcpError(409, 'DEPLOYMENT_IN_PROGRESS', `tenant ${tenantId} has a deployment in progress; delete with force=true to cancel it`, { tenant_id: tenantId, deployment_id: open.id });
     }
-    if (!tenant.isDemo) refuseReal();
+    if (!tenant.isDemo && !this.cluster) refuseReal();
     const now = this.now();
     const task = this.task(tenant, 'delete', manifestOf(tenant), now);
     this.db.transaction(() => {

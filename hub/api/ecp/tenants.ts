@@ -19,7 +19,8 @@ import {
   TenantParams,
   UpdateTenantBody,
 } from './schemas.js';
-import { parsePreset, parseSla, sizingOf, type TenantService } from './tenant-service.js';
+import { sizingOf } from '../../integrations/kubernetes/tenant-manifest.js';
+import { parsePreset, parseSla, type TenantService } from './tenant-service.js';
 import { deploymentStatus, resourcesOf, tenantDetail, tenantSummary } from './views.js';
 
 const tags = ['ecp: tenants'];

@@ -3,7 +3,7 @@ import { taskPhase, taskProgress } from '../../integrations/kubernetes/deploymen
 import type { EcpConfig } from '../../integrations/kubernetes/ecp-config.js';
 import { gpuTypeOf, quantity, type ServiceType, type Sizing } from '../../integrations/kubernetes/sizing.js';
 import type { Tenant } from '../../integrations/kubernetes/tenant-store.js';
-import { sizingOf } from './tenant-service.js';
+import { sizingOf } from '../../integrations/kubernetes/tenant-manifest.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -114,10 +114,13 @@ export class DeploymentTaskStore {
       .run(t.id, t.tenantId, t.kind, t.isDemo ? 1 : 0, t.status, JSON.stringify(t.steps), t.done, JSON.stringify(t.logs.slice(-MAX_TASK_LOGS)), t.createdAt, t.updatedAt, t.finishedAt);
   }
 
-  save(t: DeploymentTask): void {
-    this.db
-      .prepare('UPDATE ecp_deployments SET status = ?, done = ?, logs = ?, updated_at = ?, finished_at = ? WHERE id = ?')
-      .run(t.status, t.done, JSON.stringify(t.logs.slice(-MAX_TASK_LOGS)), t.updatedAt, t.finishedAt, t.id);
+  /** Writes an open task's progress; false when it is no longer open (cancelled while a step ran), nothing written then. */
+  save(t: DeploymentTask): boolean {
+    return (
+      this.db
+        .prepare("UPDATE ecp_deployments SET status = ?, done = ?, logs = ?, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'deploying'")
+        .run(t.status, t.done, JSON.stringify(t.logs.slice(-MAX_TASK_LOGS)), t.updatedAt, t.finishedAt, t.id).changes === 1
+    );
   }
 
   /** Cancels the tenant's open tasks (a forced delete, a re-size); returns how many. */

@@ -9,6 +9,8 @@ export const EcpConfigSchema = Type.Object(
   {
     /** Tenants the hub keeps at most (demo and real together); a create beyond it answers 409. */
     maxTenants: Type.Integer({ default: 1000, minimum: 1, maximum: 100_000 }),
+    /** The `kubernetes.clusters` entry real tenants are applied to; empty: the first one (none configured: real tenants are refused). */
+    cluster: Type.String({ default: '', maxLength: 63 }),
     /** Time between two steps of a demo tenant's simulated deployment (one Kubernetes object per step). */
     demoStepInterval: Type.String({ ...Duration, default: '2s' }),
     /** Unit prices of the cost estimate (docs/ecp.md, "Cost"). */

@@ -1,0 +1,19 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
+
+/** `kubernetes:` in hub.yaml: the clusters the hub may apply to (docs/ecp.md, "Real tenants"). */
+export const KubernetesConfigSchema = Type.Object(
+  {
+    /** One connection per cluster: a kubeconfig file (its current context), readable only by the hub. */
+    clusters: Type.Array(
+      Type.Object({ name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), kubeconfig: Type.String({ minLength: 1 }) }),
+      { default: [], maxItems: 64 },
+    ),
+    /** Time between two steps of a real deployment task (one object applied, or a namespace deletion checked). */
+    stepInterval: Type.String({ ...Duration, default: '1s' }),
+  },
+  { default: {} },
+);
+
+export type KubernetesConfig = Static<typeof KubernetesConfigSchema>;

@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * A fake kube-apiserver for tests, written from the Kubernetes API
+ * reference (no apiserver can run here; see ../shared/notes/integrations.md):
+ * discovery (/version, /api, /apis, APIResourceList per group-version),
+ * list/get/delete of the kinds a tenant manifest uses, server-side apply
+ * (PATCH application/apply-patch+yaml; fieldManager required; 201 on
+ * create, 200 on update; managedFields with the manager), Status errors, a
+ * Deployment "controller" that marks Deployments available at once, and
+ * namespace deletion that removes what the namespace holds. Not done: field
+ * ownership conflicts (an apply replaces the applied top-level fields),
+ * watch, the full OpenAPI schemas (the documents name the kinds and their
+ * PATCH parameters only). Every request is logged (`requests`).
+ */
+
+interface Kind {
+  group: string;
+  version: string;
+  plural: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+}
+
+const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const KINDS: Kind[] = [
+  { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'] },
+  { group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
+  { group: '', version: 'v1', plural: 'services', singular: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'] },
+  { group: '', version: 'v1', plural: 'resourcequotas', singular: 'resourcequota', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'] },
+  { group: '', version: 'v1', plural: 'limitranges', singular: 'limitrange', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] },
+  { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'] },
+  { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, shortNames: ['no'] },
+  { group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'] },
+  { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', singular: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'] },
+  // A cluster with prometheus-operator's CRDs installed.
+  { group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors', singular: 'servicemonitor', kind: 'ServiceMonitor', namespaced: true, shortNames: ['smon'] },
+];
+
+type Obj = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string; namespace?: string } };
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: string;
+  contentType: string | undefined;
+}
+
+const gv = (k: Kind) => (k.group ? `${k.group}/${k.version}` : k.version);
+
+export class FakeApiServer {
+  readonly requests: LoggedRequest[] = [];
+  /** key: `${plural}/${namespace}/${name}` */
+  readonly objects = new Map<string, Obj>();
+  private rv = 1;
+  private server: Server | null = null;
+  url = '';
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.status(res, 500, 'InternalError', String(err)));
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  /** A kubeconfig for this server (plain http: client-node needs insecure-skip-tls-verify for that). */
+  kubeconfig(): string {
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: fake\n  cluster:\n    server: ${this.url}\n    insecure-skip-tls-verify: true`,
+      'users:',
+      '- name: fake\n  user:\n    token: fake-token',
+      'contexts:',
+      '- name: fake\n  context:\n    cluster: fake\n    user: fake',
+      'current-context: fake',
+      '',
+    ].join('\n');
+  }
+
+  get(plural: string, namespace: string, name: string): Obj | undefined {
+    return this.objects.get(`${plural}/${namespace}/${name}`);
+  }
+
+  /**
+   * A group-version's OpenAPI v3 document, as far as kubectl reads it: per
+   * kind the object paths with a PATCH operation that names its kind
+   * (x-kubernetes-group-version-kind) and lists `fieldValidation`, so kubectl
+   * leaves validation to the server; schemas carry only their kind.
+   */
+  private openapiDocument(groupVersion: string) {
+    const kinds = KINDS.filter((k) => (k.group ? `apis/${gv(k)}` : 'api/v1') === groupVersion);
+    const paths: Record<string, unknown> = {};
+    const schemas: Record<string, unknown> = {};
+    for (const k of kinds) {
+      const gvk = [{ group: k.group, version: k.version, kind: k.kind }];
+      const base = `/${groupVersion}${k.namespaced ? '/namespaces/{namespace}' : ''}/${k.plural}/{name}`;
+      const parameters = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string' } }));
+      paths[base] = { patch: { operationId: `patch${k.kind}`, 'x-kubernetes-action': 'patch', 'x-kubernetes-group-version-kind': gvk[0], parameters, responses: { '200': { description: 'OK' } } } };
+      schemas[`fake.${k.group || 'core'}.${k.version}.${k.kind}`] = { type: 'object', 'x-kubernetes-group-version-kind': gvk };
+    }
+    return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.29.0-fake' }, paths, components: { schemas } };
+  }
+
+  private send(res: ServerResponse, code: number, body: unknown) {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private status(res: ServerResponse, code: number, reason: string, message: string) {
+    this.send(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname.replace(/\/$/, '');
+    this.requests.push({ method: req.method ?? '', path, query: url.search, contentType: req.headers['content-type'] });
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString();
+
+    if (path === '/version') return this.send(res, 200, { major: '1', minor: '29', gitVersion: 'v1.29.0-fake', platform: 'linux/amd64' });
+    if (path === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: url.host }] });
+    if (path === '/apis') {
+      const groups = [...new Set(KINDS.filter((k) => k.group).map((k) => gv(k)))].map((g) => {
+        const [name, version] = g.split('/') as [string, string];
+        return { name, versions: [{ groupVersion: g, version }], preferredVersion: { groupVersion: g, version } };
+      });
+      return this.send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups });
+    }
+    if (path === '/openapi/v3') {
+      const gvs = [...new Set(KINDS.map((k) => (k.group ? `apis/${gv(k)}` : 'api/v1')))];
+      return this.send(res, 200, { paths: Object.fromEntries(gvs.map((g) => [g, { serverRelativeURL: `/openapi/v3/${g}?hash=fake1` }])) });
+    }
+    const openapi = /^\/openapi\/v3\/(api\/v1|apis\/[^/]+\/[^/]+)$/.exec(path);
+    if (openapi) return this.send(res, 200, this.openapiDocument(openapi[1]!));
+    const disc = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
+    if (disc) {
+      const groupVersion = disc[1] ?? `${disc[2]}/${disc[3]}`;
+      const kinds = KINDS.filter((k) => gv(k) === groupVersion);
+      if (kinds.length === 0) return this.status(res, 404, 'NotFound', `the server could not find the requested resource`);
+      return this.send(res, 200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion,
+        resources: kinds.map((k) => ({ name: k.plural, singularName: k.singular, namespaced: k.namespaced, kind: k.kind, verbs: VERBS, shortNames: k.shortNames ?? [] })),
+      });
+    }
+    // /api/v1[/namespaces/{ns}]/{plural}[/{name}] or /apis/{g}/{v}[/namespaces/{ns}]/{plural}[/{name}]
+    const m = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+)(?=\/))?\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+    if (!m) return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+    const [, group = '', version = 'v1', namespace, plural, name] = m;
+    const kind = KINDS.find((k) => k.group === group && k.version === version && k.plural === plural);
+    if (!kind) return this.status(res, 404, 'NotFound', `the server could not find the requested resource (${plural})`);
+    if (kind.namespaced !== (namespace !== undefined) && name !== undefined) return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+    const ns = namespace ?? '';
+    const key = `${plural}/${ns}/${name}`;
+
+    if (req.method === 'GET' && name === undefined) {
+      const items = [...this.objects.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace === undefined ? '' : `${ns}/`}`)).map(([, o]) => o);
+      return this.send(res, 200, { kind: `${kind.kind}List`, apiVersion: gv(kind), metadata: { resourceVersion: String(this.rv) }, items });
+    }
+    if (name === undefined) return this.status(res, 405, 'MethodNotAllowed', `${req.method} on a collection is not supported by this fake`);
+    if (req.method === 'GET') {
+      const o = this.objects.get(key);
+      return o ? this.send(res, 200, o) : this.status(res, 404, 'NotFound', `${plural} "${name}" not found`);
+    }
+    if (req.method === 'DELETE') {
+      const o = this.objects.get(key);
+      if (!o) return this.status(res, 404, 'NotFound', `${plural} "${name}" not found`);
+      if (kind.kind === 'Namespace') {
+        // Terminating first, gone (with everything in it) right after, as the namespace controller does.
+        o.metadata.deletionTimestamp = new Date().toISOString();
+        o.status = { phase: 'Terminating' };
+        setImmediate(() => {
+          for (const k of [...this.objects.keys()]) if (k.split('/')[1] === name) this.objects.delete(k);
+          this.objects.delete(key);
+        });
+        return this.send(res, 200, o);
+      }
+      this.objects.delete(key);
+      return this.send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: plural } });
+    }
+    if (req.method === 'PATCH') {
+      if (req.headers['content-type'] !== 'application/apply-patch+yaml') {
+        return this.status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`);
+      }
+      const manager = url.searchParams.get('fieldManager');
+      if (!manager) return this.status(res, 422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      let applied: Obj;
+      try {
+        applied = parseYaml(body) as Obj;
+      } catch (err) {
+        return this.status(res, 400, 'BadRequest', `error decoding YAML: ${(err as Error).message}`);
+      }
+      if (!applied || typeof applied !== 'object' || applied.metadata?.name !== name) return this.status(res, 400, 'BadRequest', 'the name of the object does not match the name on the URL');
+      if (applied.apiVersion !== gv(kind) || applied.kind !== kind.kind) return this.status(res, 400, 'BadRequest', `apiVersion/kind ${String(applied.apiVersion)}/${String(applied.kind)} do not match the URL`);
+      if (kind.namespaced) {
+        if (applied.metadata.namespace !== undefined && applied.metadata.namespace !== ns) return this.status(res, 400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+        const nsObj = this.get('namespaces', '', ns);
+        if (!nsObj) return this.status(res, 404, 'NotFound', `namespaces "${ns}" not found`);
+        if (nsObj.metadata.deletionTimestamp) return this.status(res, 403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`);
+      }
+      const existing = this.objects.get(key);
+      const now = new Date().toISOString();
+      const obj: Obj = {
+        ...(existing ?? {}),
+        ...applied,
+        metadata: {
+          ...(existing?.metadata ?? {}),
+          ...applied.metadata,
+          ...(kind.namespaced ? { namespace: ns } : {}),
+          uid: existing?.metadata.uid ?? randomUUID(),
+          resourceVersion: String(++this.rv),
+          creationTimestamp: existing?.metadata.creationTimestamp ?? now,
+          generation: Number(existing?.metadata.generation ?? 0) + 1,
+          managedFields: [{ manager, operation: 'Apply', apiVersion: gv(kind), time: now, fieldsType: 'FieldsV1', fieldsV1: {} }],
+        },
+      };
+      if (kind.kind === 'Namespace') obj.status = { phase: 'Active' };
+      if (kind.kind === 'Deployment') {
+        const replicas = Number((obj.spec as { replicas?: number } | undefined)?.replicas ?? 1);
+        obj.status = {
+          observedGeneration: obj.metadata.generation,
+          replicas,
+          readyReplicas: replicas,
+          availableReplicas: replicas,
+          updatedReplicas: replicas,
+          conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastTransitionTime: now }],
+        };
+      }
+      this.objects.set(key, obj);
+      return this.send(res, existing ? 200 : 201, obj);
+    }
+    return this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported by this fake`);
+  }
+}
