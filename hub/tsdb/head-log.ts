@@ -86,12 +86,7 @@ export class HeadLog {
     return { records, bytes };
   }
 
-  /** Whether the window's table has no record left. */
-  isEmpty(window: number): boolean {
-    return this.db.prepare(`SELECT 1 FROM ${tableName(window)} LIMIT 1`).get() === undefined;
-  }
-
-  /** Drops a window's table once it holds nothing that still needs it (cheap when emptied by deleteOldest first). */
+  /** Drops a window's table once it holds nothing that still needs it (cheap once deleteOldest emptied it but for a record). */
   drop(window: number): void {
     this.db.exec(`DROP TABLE IF EXISTS ${tableName(window)}`);
   }

@@ -115,16 +115,23 @@ export function* discardWindow(parts: StoreParts, w: number): Generator<Maintena
   yield* deleteLog(parts, w, upTo);
 }
 
-/** Deletes the window's records up to `upTo` in bounded steps; drops the table and forgets it when nothing newer arrived. */
+/**
+ * Deletes the window's records up to `upTo` in bounded steps, keeping the
+ * table's newest record until the last step: SQLite gives a new row
+ * max(id) + 1, so a step that deleted the newest would let the next write
+ * (between two steps) reuse an id <= `upTo`, and a later step would delete
+ * that unsealed record. The last step drops the table, with that record,
+ * when nothing newer than `upTo` arrived, and forgets it.
+ */
 function* deleteLog(parts: StoreParts, w: number, sealedUpTo: number): Generator<MaintenanceStep> {
   // Records a log reader still needs stay (their samples are sealed too; replaying them merges identical chunks).
   const upTo = Math.min(sealedUpTo, parts.opts.logHold(w));
   for (;;) {
-    const { records, bytes } = parts.log.deleteOldest(w, upTo, STEP_LOG_RECORDS, STEP_LOG_BYTES);
+    const { records, bytes } = parts.log.deleteOldest(w, Math.min(upTo, parts.log.lastRecord(w) - 1), STEP_LOG_RECORDS, STEP_LOG_BYTES);
     if (records === 0) break;
     yield { task: 'log', records, bytes };
   }
-  if (parts.log.isEmpty(w)) {
+  if (parts.log.lastRecord(w) <= upTo) {
     parts.log.drop(w);
     parts.log.forget(w);
   }
