@@ -162,9 +162,13 @@ describe('skyclust VMs on aws', () => {
     // In his own workspace he has no aws credential he may use (ann's is shared with A only).
     const noCred = await createVm({ name: 'nocred', workspace_id: wsB }, ben);
     expect(await noCred.json()).toMatchObject({ code: 'VALIDATION_ERROR', data: { parameter: 'credential_id' } });
+    const credId = (await (await h.request('/api/v1/credentials', { user: ann })).json()).data.credentials[0].id;
+    // Naming ann's credential does not let him use it.
+    const named = await createVm({ name: 'borrowed', workspace_id: wsB, credential_id: credId }, ben);
+    expect(await named.json()).toMatchObject({ code: 'VALIDATION_ERROR', error: 'credential_id: no such credential' });
+    expect(h.db.prepare("SELECT count(*) AS n FROM cloud_vms WHERE name IN ('sneak', 'nocred', 'borrowed')").get()).toEqual({ n: 0 });
     expect((await h.request(`/api/v1/vms/${vm.id}`, { user: ann })).status).toBe(200);
     // A credential in use is not deleted.
-    const credId = (await (await h.request('/api/v1/credentials', { user: ann })).json()).data.credentials[0].id;
     expect((await h.request(`/api/v1/credentials/${credId}`, { method: 'DELETE', user: ann })).status).toBe(409);
   });
 
