@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError } from '../../shared/config/load.js';
 import { parseFormat, type OutputFormat } from '../../shared/format/output-format.js';
 import { loadHubConfig, type HubConfig } from '../config.js';
-import { openHubDb, type HubDb } from '../core/db.js';
+import type { HubDb } from '../core/db.js';
 import { IdentityError } from '../identity/names.js';
 import { hubFiles, prepareDataDir } from '../core/paths.js';
 
@@ -47,6 +47,8 @@ export function formatOrExit<const F extends readonly OutputFormat[]>(value: str
  */
 export async function withHubDb<T>(config: HubConfig, fn: (db: HubDb) => T | Promise<T>): Promise<T> {
   prepareDataDir(config.dataDir, (message) => console.error(`kcloud-hub: warning: ${message}`));
+  // Imported here: `query` and `status` read other files and start without hub.db's schema code.
+  const { openHubDb } = await import('../core/db.js');
   const db = openHubDb(hubFiles(config.dataDir).db);
   try {
     return await fn(db);

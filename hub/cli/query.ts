@@ -1,25 +1,30 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { renderQuery } from '../../shared/format/query-output.js';
-import { runQuery } from '../../shared/query/engine.js';
 import { queryFromFlags, type RangeFlags } from '../../shared/query/flags.js';
 import { AGGREGATIONS, type RangeQuery } from '../../shared/query/types.js';
-import { hubFiles } from '../core/paths.js';
-import { tsdbOptions } from '../core/store-options.js';
-import { configOrExit, CONFIG_HELP, formatOrExit, usageError } from './options.js';
+import { CONFIG_HELP, formatOrExit, usageError } from './options.js';
 
-interface QueryFlags extends RangeFlags {
+export interface QueryFlags extends RangeFlags {
   config?: string;
   node?: string;
   cluster?: string;
   format: string;
+  server?: string;
+  user?: string;
+  passwordFile?: string;
+  apiKeyFile?: string;
 }
 
-/** `kcloud-hub query`: the fleet's stored samples through the shared query engine, beside the running hub. */
+/**
+ * `kcloud-hub query`: the fleet's stored samples through the shared query
+ * engine, either on the store file beside the running hub or, with
+ * `--server`, through the hub's REST API. Each mode's code is imported only
+ * when it runs, so a call loads neither the store for `--server` nor HTTP
+ * code for the local read.
+ */
 export function registerQueryCommand(program: Command): void {
   program
     .command('query')
-    .description('query stored samples (reads <dataDir>/tsdb.db; works while the hub runs)')
+    .description('query stored samples (reads <dataDir>/tsdb.db, works while the hub runs; or asks a hub with --server)')
     .argument('<selector>', 'metric name, optionally with matchers: gpu_power_watts{gpu="0",node=~"gpu-0[1-4]"}')
     .option('-c, --config <file>', CONFIG_HELP)
     .option('--node <name>', 'only this node (same as --label node=<name>)')
@@ -32,28 +37,22 @@ export function registerQueryCommand(program: Command): void {
     .option('--agg <fn>', `aggregation per step: ${AGGREGATIONS.join(', ')}`, 'avg')
     .option('--group-by <labels>', 'merge series per step by these labels (comma-separated)')
     .option('--format <format>', 'table, json or csv', 'table')
+    .option('--server <url>', 'ask this hub\'s API (http(s)://host:port) instead of reading the store file; needs metrics:read')
+    .option('--user <name>', 'with --server: hub user; the password comes from --password-file or $KCLOUD_PASSWORD')
+    .option('--password-file <file>', 'with --server and --user: file holding the password (first line)')
+    .option('--api-key-file <file>', 'with --server: file holding an API key (first line), instead of --user')
     .action(async (selector: string, flags: QueryFlags) => {
       const format = formatOrExit(flags.format, ['table', 'json', 'csv'] as const);
-      const config = configOrExit(flags.config);
       let query: RangeQuery;
       try {
         query = queryFromFlags(selector, flags, { node: flags.node, cluster: flags.cluster });
       } catch (err) {
         usageError((err as Error).message);
       }
-      const file = hubFiles(config.dataDir).tsdb;
-      if (!existsSync(file)) {
-        console.error(`kcloud-hub: no store at ${file} (has the hub run with dataDir ${config.dataDir}?)`);
-        process.exit(1);
-      }
-      // Loaded here, not at the top: the other commands start without the store code.
-      const { openTsdb } = await import('../tsdb/store.js');
-      const store = openTsdb(file, tsdbOptions(config));
-      try {
-        const series = runQuery(store, query);
-        process.stdout.write(renderQuery({ metric: query.metric, start: query.start, end: query.end, step: query.step, agg: query.agg, series }, format));
-      } finally {
-        store.close();
-      }
+      const output = flags.server
+        ? await (await import('./query-server.js')).queryServer(flags.server, selector, flags, query)
+        : await (await import('./query-local.js')).queryLocal(flags.config, query);
+      const { renderQuery } = await import('../../shared/format/query-output.js');
+      process.stdout.write(renderQuery(output, format));
     });
 }

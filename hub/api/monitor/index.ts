@@ -9,6 +9,7 @@ import { exportRoutes } from './export.js';
 import { hardwareRoutes } from './hardware.js';
 import { infrastructureRoutes } from './infrastructure.js';
 import { powerRoutes } from './power.js';
+import { queryRoutes } from './query.js';
 import { registerResponseCache } from './response-cache.js';
 import { streamsRoutes } from './streams.js';
 import { systemRoutes } from './system.js';
@@ -18,7 +19,7 @@ export const monitorApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance
   const app = instance as unknown as Api;
   app.setErrorHandler(monitorErrorHandler);
   registerResponseCache(app, parseDuration(deps.config.api.cacheTtl), app.apiMetrics);
-  for (const routes of [acceleratorsRoutes, infrastructureRoutes, hardwareRoutes, powerRoutes, streamsRoutes, exportRoutes, clustersRoutes, systemRoutes]) {
+  for (const routes of [acceleratorsRoutes, infrastructureRoutes, hardwareRoutes, powerRoutes, queryRoutes, streamsRoutes, exportRoutes, clustersRoutes, systemRoutes]) {
     await routes(app, deps);
   }
 };
