@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+import { freePort } from '../../../helpers/mosquitto.js';
 import { startMoto, type Moto } from '../../integrations/clouds/moto.js';
 
 /** moto_server checking every access key (INITIAL_NO_AUTH_ACTION_COUNT=0): a key AWS does not know is refused before anything is stored. */
@@ -41,6 +42,31 @@ describe('skyclust credentials: a key the provider refuses', () => {
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body).toMatchObject({ code: 'VALIDATION_ERROR', data: { parameter: 'data', provider: 'aws', provider_code: 'InvalidClientTokenId' } });
+    expect(h.db.prepare('SELECT count(*) AS n FROM cloud_credentials').get()).toEqual({ n: 0 });
+  });
+});
+
+/** A provider endpoint nothing listens on: the credential cannot be checked, so it is not stored. */
+describe('skyclust credentials: a provider that does not answer', () => {
+  let h: ApiHub;
+  beforeAll(async () => {
+    const closed = await freePort();
+    h = await startApiHub({ clouds: { aws: { endpoint: `http://127.0.0.1:${closed}` } } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('is a 503 SERVICE_UNAVAILABLE naming the provider, and nothing is kept', async () => {
+    const res = await h.request('/api/v1/credentials', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', provider: 'aws', data: { access_key: 'AKIAEXAMPLEKEY000001', secret_key: 'unreachable-secret-0123', region: 'us-east-1' } }),
+    });
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', data: { provider: 'aws', provider_code: 'Unreachable' } });
+    expect(body.error).toContain('aws did not answer');
     expect(h.db.prepare('SELECT count(*) AS n FROM cloud_credentials').get()).toEqual({ n: 0 });
   });
 });
