@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log.js';
 import { parseDuration } from '../../shared/duration.js';
-import { TOPIC_ROOT } from '../../shared/topics.js';
+import { TOPIC_KINDS, TOPIC_ROOT } from '../../shared/topics.js';
 import type { HubConfig } from '../config.js';
 import type { Ingest } from '../ingest/pipeline.js';
 
@@ -19,17 +19,20 @@ export interface ExternalSubscriber {
 }
 
 /**
- * The filter the hub subscribes to: the MQTT 5 shared subscription of its
- * group (the broker hands each message to one hub of the group), or, with an
- * empty group, a plain subscription for a single hub. mosquitto 2.0.11
- * restores a persistent session's plain subscriptions after a broker restart
- * but not its shared ones, so with a shared subscription, messages published
- * between a broker restart and the hub's reconnect reach no hub (the hub
- * subscribes again on every connect). See docs/hub.md.
+ * The filters the hub subscribes to. With a group, telemetry through the
+ * MQTT 5 shared subscription of the group (the broker hands each batch to
+ * one hub of the group) and status and inventory through plain
+ * subscriptions, so every hub of the group knows every node's state and
+ * hardware (docs/scale-out.md); with an empty group, one plain subscription
+ * for a single hub. mosquitto 2.0.11 restores a persistent session's plain
+ * subscriptions after a broker restart but not its shared ones, so with a
+ * shared subscription, telemetry published between a broker restart and the
+ * hub's reconnect reaches no hub (the hub subscribes again on every
+ * connect). See docs/hub.md.
  */
-export function subscriptionFilter(group: string): string {
-  const all = `${TOPIC_ROOT}/+/+/+`;
-  return group ? `$share/${group}/${all}` : all;
+export function subscriptionFilters(group: string): string[] {
+  if (!group) return [`${TOPIC_ROOT}/+/+/+`];
+  return TOPIC_KINDS.map((kind) => (kind === 'telemetry' ? `$share/${group}/${TOPIC_ROOT}/+/+/${kind}` : `${TOPIC_ROOT}/+/+/${kind}`));
 }
 
 /**
@@ -44,7 +47,7 @@ export function subscriptionFilter(group: string): string {
  */
 export function startExternalSubscriber(cfg: HubConfig['broker'], ingest: Ingest, log: Logger): ExternalSubscriber {
   const state: ExternalState = { url: cfg.url, connected: false, lastError: null };
-  const filter = subscriptionFilter(cfg.group);
+  const filters = subscriptionFilters(cfg.group);
   const client: MqttClient = mqtt.connect(cfg.url, {
     protocolVersion: 5,
     clientId: cfg.clientId,
@@ -68,9 +71,9 @@ export function startExternalSubscriber(cfg: HubConfig['broker'], ingest: Ingest
   client.on('connect', (connack) => {
     state.connected = true;
     state.lastError = null;
-    log.info({ url: cfg.url, filter, sessionPresent: connack.sessionPresent }, 'connected to external broker');
-    client.subscribe(filter, { qos: 1 }, (err) => {
-      if (err) log.error({ filter, err: err.message }, 'subscribe failed');
+    log.info({ url: cfg.url, filters, sessionPresent: connack.sessionPresent }, 'connected to external broker');
+    client.subscribe(filters, { qos: 1 }, (err) => {
+      if (err) log.error({ filters, err: err.message }, 'subscribe failed');
     });
   });
   client.on('close', () => {

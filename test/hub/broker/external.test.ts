@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { subscriptionFilter } from '../../../hub/broker/external.js';
+import { subscriptionFilters } from '../../../hub/broker/external.js';
 import { openHubDb } from '../../../hub/core/db.js';
 import { hubFiles } from '../../../hub/core/paths.js';
 import { NodeStore } from '../../../hub/identity/nodes.js';
@@ -33,9 +33,9 @@ describe('external broker mode (real mosquitto 2.x)', () => {
     await broker?.stop();
   });
 
-  it('subscribes to the shared subscription of its group, or a plain one without a group', () => {
-    expect(subscriptionFilter('kcloud-hub')).toBe('$share/kcloud-hub/kcloud/v1/+/+/+');
-    expect(subscriptionFilter('')).toBe('kcloud/v1/+/+/+');
+  it('subscribes to telemetry through the shared subscription of its group and to status and inventory plainly, or to everything plainly without a group', () => {
+    expect(subscriptionFilters('kcloud-hub').sort()).toEqual(['$share/kcloud-hub/kcloud/v1/+/+/telemetry', 'kcloud/v1/+/+/inventory', 'kcloud/v1/+/+/status']);
+    expect(subscriptionFilters('')).toEqual(['kcloud/v1/+/+/+']);
   });
 
   /**
