@@ -189,6 +189,14 @@ describe('remote write refusals and bounds', () => {
     }
   });
 
+  it('refuses to start when a credential names a secret hub.db does not hold, naming the key', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kcloud-rw-')), 'tsdb.db');
+    openTsdb(file).close();
+    const start = (t: Partial<RemoteWriteTarget>) => () => startRemoteWrite([{ ...target(prom.writeUrl), ...t }], { tsdbFile: file, secrets: NO_SECRETS, registry: new Registry(), logger: memoryLogger().log });
+    expect(start({ bearerTokenSecret: 'vm-token' })).toThrow('storage.remoteWrite[0].bearerTokenSecret: no secret named "vm-token" in hub.db');
+    expect(start({ basicAuth: { username: 'u', passwordSecret: 'vm-pw' } })).toThrow('storage.remoteWrite[0].basicAuth.passwordSecret: no secret named "vm-pw" in hub.db');
+  });
+
   it('bounds the queue by bytes and by age while the receiver is unreachable: the oldest are dropped and counted', async () => {
     const nobody = `http://127.0.0.1:${await freePort()}/api/v1/write`;
     const r = rig([target(nobody, { maxBytes: 24 * 10, maxAge: '1h' })]);
