@@ -80,6 +80,15 @@ export class TenantService {
     return t;
   }
 
+  /** A tenant to change: only in its own mode, so a demo-mode client can never change (or delete) what runs on a cluster. */
+  private forMode(tenantId: string, isDemo: boolean): Tenant {
+    const t = this.get(tenantId);
+    if (t.isDemo !== isDemo) {
+      throw new EcpError(409, 'DEMO_MODE_MISMATCH', `tenant ${tenantId} is ${t.isDemo ? 'a demo' : 'a real'} tenant: change it with X-Demo-Mode: ${t.isDemo}`, { tenant_id: tenantId, is_demo: t.isDemo });
+    }
+    return t;
+  }
+
   private task(tenant: Tenant, kind: TaskKind, objects: KubeObject[], now: number): DeploymentTask {
     const steps = kind === 'delete' ? deleteSteps(objects) : applySteps(objects);
     const message = kind === 'delete' ? 'deletion started' : kind === 'update' ? 're-size started' : 'deployment started';
@@ -135,8 +144,8 @@ export class TenantService {
   }
 
   /** Changes what was given; a change of the sizing cancels an open deployment and starts a re-size (re-apply). */
-  update(tenantId: string, body: Static<typeof UpdateTenantBody>): { tenant: Tenant; task: DeploymentTask | null } {
-    const current = this.get(tenantId);
+  update(tenantId: string, body: Static<typeof UpdateTenantBody>, isDemo: boolean): { tenant: Tenant; task: DeploymentTask | null } {
+    const current = this.forMode(tenantId, isDemo);
     if (current.status === 'deleting') throw new EcpError(409, 'TENANT_DELETING', `tenant ${tenantId} is being deleted`, { tenant_id: tenantId });
     const merged = { ...current.requirements, ...(body.service_requirements ?? {}) } as Requirements;
     const requirements = body.service_requirements ? requirementsOf(merged) : current.requirements;
@@ -170,8 +179,8 @@ export class TenantService {
   }
 
   /** Starts the deletion; a tenant already being deleted answers its deletion. An open deployment needs `force` (it is cancelled). */
-  delete(tenantId: string, force: boolean): DeploymentTask {
-    const tenant = this.get(tenantId);
+  delete(tenantId: string, force: boolean, isDemo: boolean): DeploymentTask {
+    const tenant = this.forMode(tenantId, isDemo);
     const open = this.tasks.latest(tenantId);
     if (tenant.status === 'deleting' && open?.kind === 'delete' && open.status === 'deploying') return open;
     if (open?.status === 'deploying' && !force) {

@@ -106,7 +106,7 @@ export function tenantRoutes(app: Api, service: TenantService, config: EcpConfig
       schema: { tags, summary: 'Change a tenant; a new sizing is re-applied', params: TenantParams, body: UpdateTenantBody, response: { 200: TenantDetail, ...EcpErrors } },
     },
     async (request) => {
-      const { tenant, task } = service.update(request.params.tenantId, request.body);
+      const { tenant, task } = service.update(request.params.tenantId, request.body, isDemoRequest(request));
       return tenantDetail(tenant, config, task?.id);
     },
   );
@@ -118,7 +118,7 @@ export function tenantRoutes(app: Api, service: TenantService, config: EcpConfig
       schema: { tags, summary: 'Delete a tenant (its namespace)', params: TenantParams, querystring: DeleteQuery, response: { 200: DeleteAnswer, ...EcpErrors } },
     },
     async (request) => {
-      const task = service.delete(request.params.tenantId, request.query.force);
+      const task = service.delete(request.params.tenantId, request.query.force, isDemoRequest(request));
       return { message: task.isDemo ? 'tenant deletion started (demo: simulated)' : 'tenant deletion started', deletion_id: task.id, estimated_time: deploymentTime(task.steps.length) };
     },
   );

@@ -216,6 +216,9 @@ describe('ECP-AI orchestrator API: tenants (real hub, demo deployments driven st
 
   it('delete: an open deployment needs force; the deletion id is answered, the tenant goes when the simulation ends', async () => {
     expect((await req('/tenants', { method: 'POST', body: body('small-one-b', { preset: 'small', service_requirements: { chatbot: 20 } }) })).status).toBe(201);
+    const wrongMode = await req('/tenants/small-one-b', { method: 'DELETE', headers: real });
+    expect(wrongMode.status).toBe(409);
+    expect((await wrongMode.json()).error).toMatchObject({ code: 'DEMO_MODE_MISMATCH', details: { is_demo: true } });
     const refused = await req('/tenants/small-one-b', { method: 'DELETE' });
     expect(refused.status).toBe(409);
     expect((await refused.json()).error).toMatchObject({ code: 'DEPLOYMENT_IN_PROGRESS', details: { tenant_id: 'small-one-b' } });

@@ -95,6 +95,17 @@ describe('real ECP tenants on a cluster (fake apiserver, @kubernetes/client-node
     expect(fake.requests.slice(before)).toEqual([]);
   });
 
+  it('a demo-mode request cannot change or delete a real tenant (409 DEMO_MODE_MISMATCH), and the reverse', async () => {
+    const before = fake.requests.length;
+    for (const init of [{ method: 'DELETE' }, { method: 'PUT', body: JSON.stringify({ service_requirements: { chatbot: 70 } }) }]) {
+      const res = await hub.request('/api/v1/tenants/real-tenant', { ...init, headers: json(true) });
+      expect(res.status).toBe(409);
+      expect((await res.json()).error).toMatchObject({ code: 'DEMO_MODE_MISMATCH', details: { tenant_id: 'real-tenant', is_demo: false } });
+    }
+    expect(fake.requests.slice(before)).toEqual([]);
+    expect((await (await hub.request('/api/v1/tenants/real-tenant', { headers: json(true) })).json()).status).toBe('running');
+  });
+
   it('delete removes the namespace (waits until the apiserver no longer has it) and then the tenant', async () => {
     const del = await (await hub.request('/api/v1/tenants/real-tenant', { method: 'DELETE', headers: json(false) })).json();
     expect(del.deletion_id).toMatch(/^del-/);
