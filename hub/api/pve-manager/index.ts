@@ -7,6 +7,7 @@ import { pveBackupRoutes } from './backups.js';
 import { pveManagerErrorHandler } from './errors.js';
 import { pveServerRoutes } from './servers.js';
 import { pveTaskRoutes } from './tasks.js';
+import { pveVaultRoutes } from './vault.js';
 
 /** terraform-proxmox-manager-api (../shared/seeds/terraform-proxmox-manager-api.md), mounted at /api with its error body. */
 export const pveManagerApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { deps }) => {
@@ -16,5 +17,5 @@ export const pveManagerApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (insta
   // Tasks a stopped hub left running resume once the server is ready; a stopping hub leaves them as they are.
   app.addHook('onReady', async () => manager.resume());
   app.addHook('preClose', async () => manager.stop());
-  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager)]) await routes(app, deps);
+  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes]) await routes(app, deps);
 };
