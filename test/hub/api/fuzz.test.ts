@@ -271,7 +271,7 @@ describe('fuzzing every operation of the OpenAPI document (real hub)', () => {
     expect(operations.some((o) => o.body !== null) && operations.some((o) => o.parameters.some((p) => p.in === 'query'))).toBe(true);
   });
 
-  it('answers every hostile request without a 5xx or a hang, a 4xx with an error body of the hub\'s', { timeout: 300_000 }, async () => {
+  it('answers every hostile request without a 500 or a hang, a 4xx with an error body of the hub\'s', { timeout: 300_000 }, async () => {
     const random = prng(SEED);
     const wrong: string[] = [];
     let sent = 0;
@@ -280,7 +280,9 @@ describe('fuzzing every operation of the OpenAPI document (real hub)', () => {
         const a = await send(op, r);
         sent++;
         const what = `${r.method} ${r.url.slice(0, 120)} (${r.label}): ${a.status} ${a.text.slice(0, 200)}`;
-        if (a.status >= 500) wrong.push(what);
+        // 502/503 are deliberate answers about a backend (Prometheus down, a manager not configured), in the hub's error body; any other 5xx is a failure.
+        const deliberate = (a.status === 502 || a.status === 503) && notHubErrorBody(a.type, a.text) === null;
+        if (a.status >= 500 && !deliberate) wrong.push(what);
         const why = a.status >= 400 && a.status < 500 ? notHubErrorBody(a.type, a.text) : null;
         if (why) wrong.push(`${why}: ${what}`);
       }
