@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
@@ -9,11 +10,12 @@ import { parse as parseYaml } from 'yaml';
  * discovery (/version, /api, /apis, APIResourceList per group-version),
  * list/get/delete of the kinds a tenant manifest uses, server-side apply
  * (PATCH application/apply-patch+yaml; fieldManager required; 201 on
- * create, 200 on update; managedFields with the manager), Status errors, a
+ * create, 200 on update; managedFields with the manager), watch, Status errors, a
  * Deployment "controller" that marks Deployments available at once, and
  * namespace deletion that removes what the namespace holds. Not done: field
  * ownership conflicts (an apply replaces the applied top-level fields),
- * watch, the full OpenAPI schemas (the documents name the kinds and their
+ * bookmarks and watch history (a watch from a resourceVersion sees only later
+ * changes), the full OpenAPI schemas (the documents name the kinds and their
  * PATCH parameters only). Every request is logged (`requests`).
  */
 
@@ -58,6 +60,8 @@ export class FakeApiServer {
   readonly requests: LoggedRequest[] = [];
   /** key: `${plural}/${namespace}/${name}` */
   readonly objects = new Map<string, Obj>();
+  /** `change` events ({type: ADDED|MODIFIED|DELETED, key, object}) for watches. */
+  private readonly changes = new EventEmitter();
   private rv = 1;
   private server: Server | null = null;
   url = '';
@@ -90,6 +94,37 @@ export class FakeApiServer {
       'current-context: fake',
       '',
     ].join('\n');
+  }
+
+  private put(key: string, obj: Obj, existed: boolean) {
+    this.objects.set(key, obj);
+    this.changes.emit('change', { type: existed ? 'MODIFIED' : 'ADDED', key, object: obj });
+  }
+
+  private remove(key: string) {
+    const obj = this.objects.get(key);
+    if (!obj) return;
+    this.objects.delete(key);
+    obj.metadata.resourceVersion = String(++this.rv);
+    this.changes.emit('change', { type: 'DELETED', key, object: obj });
+  }
+
+  /**
+   * `?watch=true`: newline-delimited watch events of the collection, headers
+   * flushed at once. Without a resourceVersion (or "0") the objects that
+   * exist come first as ADDED, as the apiserver does; with one, only what
+   * changes after it.
+   */
+  private watch(req: IncomingMessage, res: ServerResponse, prefix: string, resourceVersion: string | null) {
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
+    if (!resourceVersion || resourceVersion === '0') for (const [k, o] of this.objects) if (k.startsWith(prefix)) write('ADDED', o);
+    const on = (e: { type: string; key: string; object: Obj }) => {
+      if (e.key.startsWith(prefix)) write(e.type, e.object);
+    };
+    this.changes.on('change', on);
+    req.socket.once('close', () => this.changes.off('change', on));
   }
 
   get(plural: string, namespace: string, name: string): Obj | undefined {
@@ -171,7 +206,10 @@ export class FakeApiServer {
     const key = `${plural}/${ns}/${name}`;
 
     if (req.method === 'GET' && name === undefined) {
-      const items = [...this.objects.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace === undefined ? '' : `${ns}/`}`)).map(([, o]) => o);
+      const prefix = `${plural}/${namespace === undefined ? '' : `${ns}/`}`;
+      const watch = url.searchParams.get('watch');
+      if (watch === 'true' || watch === '1') return this.watch(req, res, prefix, url.searchParams.get('resourceVersion'));
+      const items = [...this.objects.entries()].filter(([k]) => k.startsWith(prefix)).map(([, o]) => o);
       return this.send(res, 200, { kind: `${kind.kind}List`, apiVersion: gv(kind), metadata: { resourceVersion: String(this.rv) }, items });
     }
     if (name === undefined) return this.status(res, 405, 'MethodNotAllowed', `${req.method} on a collection is not supported by this fake`);
@@ -186,13 +224,15 @@ export class FakeApiServer {
         // Terminating first, gone (with everything in it) right after, as the namespace controller does.
         o.metadata.deletionTimestamp = new Date().toISOString();
         o.status = { phase: 'Terminating' };
+        o.metadata.resourceVersion = String(++this.rv);
+        this.put(key, o, true);
         setImmediate(() => {
-          for (const k of [...this.objects.keys()]) if (k.split('/')[1] === name) this.objects.delete(k);
-          this.objects.delete(key);
+          for (const k of [...this.objects.keys()]) if (k.split('/')[1] === name) this.remove(k);
+          this.remove(key);
         });
         return this.send(res, 200, o);
       }
-      this.objects.delete(key);
+      this.remove(key);
       return this.send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: plural } });
     }
     if (req.method === 'PATCH') {
@@ -243,7 +283,7 @@ export class FakeApiServer {
           conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastTransitionTime: now }],
         };
       }
-      this.objects.set(key, obj);
+      this.put(key, obj, existing !== undefined);
       return this.send(res, existing ? 200 : 201, obj);
     }
     return this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported by this fake`);

@@ -1,10 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { EcpDeploymentEvent } from '../../../../hub/bus.js';
+import { KubeCluster } from '../../../../hub/integrations/kubernetes/kube-cluster.js';
 import { tenantManifest } from '../../../../hub/integrations/kubernetes/manifest.js';
 import { sizeTenant } from '../../../../hub/integrations/kubernetes/sizing.js';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
@@ -148,5 +150,53 @@ describe('real ECP tenants on a cluster (fake apiserver, @kubernetes/client-node
     const refused = await kubectl('apply', '--server-side', '-f', file).catch((e: { stderr: string; exitCode: number }) => e);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('namespaces "no-such-ns" not found');
+  });
+
+  it('watch: client-node sees the Deployments there are (ADDED), an apply (MODIFIED) and the namespace deletion (DELETED); kubectl get --watch prints the change', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const cluster = new KubeCluster('fake', kubeconfig);
+    const objects = tenantManifest({ tenantId: 'watched', preset: 'small', namespace: 'ecp-ai-watched', sizing: sizeTenant({ chatbot: 20 }, { availabilityPercent: 99.5, responseMs: 200 }), includeMonitoring: false, includeIngress: false });
+    for (const o of objects) await cluster.apply(o);
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const seen: string[] = [];
+    let notify = () => {};
+    const until = (n: number) => new Promise<void>((resolve) => {
+      notify = () => seen.length >= n && resolve();
+      notify();
+    });
+    const req = await new Watch(kc).watch('/apis/apps/v1/namespaces/ecp-ai-watched/deployments', {}, (type, obj: { metadata: { name: string }; spec: { replicas: number } }) => {
+      seen.push(`${type} ${obj.metadata.name} ${obj.spec.replicas}`);
+      notify();
+    }, () => {});
+    await until(1);
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    await cluster.apply({ ...deployment, spec: { ...(deployment.spec as object), replicas: 5 } });
+    await until(2);
+    await cluster.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ecp-ai-watched' } });
+    await until(3);
+    req.abort();
+    expect(seen).toEqual(['ADDED chatbot 2', 'MODIFIED chatbot 5', 'DELETED chatbot 5']);
+
+    // kubectl lists, then watches from the list's resourceVersion: the first line is the object, the next its change.
+    for (const o of objects) await cluster.apply(o);
+    const cache = mkdtempSync(join(dir, 'kubectl-cache-'));
+    const proc = execa(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cache, 'get', 'deploy', '-n', 'ecp-ai-watched', '--watch', '-o', 'jsonpath={.metadata.name}={.spec.replicas}{"\\n"}']);
+    const lines: string[] = [];
+    let wake = () => {};
+    proc.stdout!.on('data', (d: Buffer) => {
+      lines.push(...d.toString().split('\n').filter(Boolean));
+      wake();
+    });
+    const lineCount = (n: number) => new Promise<void>((resolve) => {
+      wake = () => lines.length >= n && resolve();
+      wake();
+    });
+    await lineCount(1);
+    await cluster.apply({ ...deployment, spec: { ...(deployment.spec as object), replicas: 4 } });
+    await lineCount(2);
+    proc.kill();
+    await proc.catch(() => undefined);
+    expect(lines).toEqual(['chatbot=2', 'chatbot=4']);
   });
 });
