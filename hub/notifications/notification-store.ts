@@ -7,7 +7,7 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 /** What produced a notification (hub/notifications/generator.ts). */
-export const CATEGORIES = ['node_offline', 'node_online', 'collector_error', 'threshold_exceeded', 'bmc_sensor_critical', 'ingest_refused', 'notifications_suppressed', 'cluster_health'] as const;
+export const CATEGORIES = ['node_offline', 'node_online', 'collector_error', 'threshold_exceeded', 'bmc_sensor_critical', 'ingest_refused', 'notifications_suppressed', 'cluster_health', 'server_lifecycle'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** A notification before it is addressed to anyone. */
@@ -110,6 +110,11 @@ export class NotificationStore {
     const rows = this.db.prepare(`SELECT * FROM notifications ${where.sql} ${orderBy(sort, 'id')} LIMIT ? OFFSET ?`).all(...where.args, page.limit, page.offset) as Row[];
     const unread = (this.db.prepare('SELECT count(*) AS n FROM notifications WHERE user_id = ? AND is_read = 0').get(userId) as { n: number }).n;
     return { notifications: rows.map(toNotification), total, unread };
+  }
+
+  /** Deletes the user's copy; false when the user has no such notification. */
+  delete(userId: number, id: string): boolean {
+    return this.db.prepare('DELETE FROM notifications WHERE id = ? AND user_id = ?').run(id, userId).changes > 0;
   }
 
   get(userId: number, id: string): Notification | null {

@@ -55,6 +55,11 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     for (const [event, fn] of Object.entries(this.busHandlers)) this.bus.off(event as keyof BusEvents, fn as never);
   }
 
+  /** A notification from another part of the hub (the server manager's lifecycle events), to the admins like the rest. */
+  notify(draft: NotificationDraft): void {
+    this.deliver(() => [draft]);
+  }
+
   private recipients(): number[] {
     return (this.db.prepare("SELECT id FROM users WHERE role = 'admin' AND disabled = 0 ORDER BY id").all() as { id: number }[]).map((r) => r.id);
   }

@@ -3,6 +3,7 @@ import { parseDuration } from '../../shared/duration.js';
 import { ApiError, invalidParameter } from '../api/errors.js';
 import type { HubDb } from '../core/db.js';
 import type { SecretStore } from '../identity/secrets.js';
+import type { NotificationService } from '../notifications/service.js';
 import type { PveClient } from '../integrations/proxmox/client.js';
 import type { ProxmoxRegistry } from '../integrations/proxmox/registry.js';
 import { SERVER_ROLES, type PveManagerConfig, type ServerRole } from './config.js';
@@ -41,6 +42,8 @@ export interface PveManagerDeps {
   secrets: SecretStore;
   config: PveManagerConfig;
   log: Logger;
+  /** The hub's notifications: server lifecycle events (created, failed, deleted, backup done) go there. */
+  notifications?: NotificationService;
 }
 
 /** A server as listed: the stored row and its live PVE status. */
@@ -287,11 +290,23 @@ export class PveManager {
       delete: () => ({
         steps: deletePlan(client, current),
         completedMessage: '서버가 성공적으로 삭제되었습니다',
-        onCompleted: () => this.servers.remove(server.id),
-        onFailed: () => this.servers.setState(server.id, 'failed'),
+        onCompleted: () => {
+          this.servers.remove(server.id);
+          this.notify(task, server, 'info', `서버 ${server.name}이 삭제되었습니다`);
+        },
+        onFailed: (step, error) => {
+          this.servers.setState(server.id, 'failed');
+          this.notify(task, server, 'error', `서버 ${server.name} 삭제 실패 (${step}): ${error.split('\n')[0]}`);
+        },
         onChange,
       }),
-      backup: () => ({ steps: backupPlan(client, current, this.deps.config.backupStorage), completedMessage: `서버 ${server.name} 백업이 완료되었습니다 (backup done)`, onChange }),
+      backup: () => ({
+        steps: backupPlan(client, current, this.deps.config.backupStorage),
+        completedMessage: `서버 ${server.name} 백업이 완료되었습니다 (backup done)`,
+        onCompleted: () => this.notify(task, server, 'success', `서버 ${server.name} 백업이 완료되었습니다`),
+        onFailed: (step, error) => this.notify(task, server, 'error', `서버 ${server.name} 백업 실패: ${error.split('\n')[0]}`),
+        onChange,
+      }),
       restore: () => ({
         steps: restorePlan(client, current, { volid: String(task.input.volid), node: String(task.input.node) }, task.input.overwrite === true),
         completedMessage: `서버 ${server.name}에 백업이 복원되었습니다 (restored)`,
@@ -348,9 +363,31 @@ export class PveManager {
         sshPublicKey: () => this.sshPublicKey(),
       }),
       completedMessage: `서버 ${server?.name}이 성공적으로 생성되었습니다 (server created)`,
-      onCompleted: () => this.servers.setState(serverId, 'active'),
-      onFailed: () => this.servers.setState(serverId, 'failed'),
+      onCompleted: () => {
+        this.servers.setState(serverId, 'active');
+        if (server) this.notify(task, server, 'success', `서버 ${server.name}이 성공적으로 생성되었습니다`);
+      },
+      onFailed: (step, error) => {
+        this.servers.setState(serverId, 'failed');
+        if (server) this.notify(task, server, 'error', `서버 ${server.name} 생성 실패 (${step}): ${error.split('\n')[0]}`);
+      },
     };
+  }
+
+  /** A lifecycle event as a notification for the admins (`server_lifecycle`). */
+  private notify(task: ManagerTask, server: ManagedServer, type: 'success' | 'error' | 'info', message: string): void {
+    if (this.runner.isStopped) return;
+    this.deps.notifications?.notify({
+      type,
+      priority: type === 'error' ? 'high' : 'low',
+      category: 'server_lifecycle',
+      title: `${server.name}: ${task.kind} ${type === 'error' ? 'failed' : 'done'}`,
+      message,
+      node: server.node,
+      cluster: null,
+      data: { server_id: server.id, task_id: task.id, kind: task.kind },
+      subject: task.id,
+    });
   }
 
   private sshPublicKey(): string | null {

@@ -5,6 +5,7 @@ import type { Api } from '../types.js';
 import { pveAuthRoutes } from './auth.js';
 import { pveBackupRoutes } from './backups.js';
 import { pveManagerErrorHandler } from './errors.js';
+import { pveNotificationRoutes } from './notifications.js';
 import { pveServerRoutes } from './servers.js';
 import { pveTaskRoutes } from './tasks.js';
 import { pveVaultRoutes } from './vault.js';
@@ -13,9 +14,9 @@ import { pveVaultRoutes } from './vault.js';
 export const pveManagerApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { deps }) => {
   const app = instance as unknown as Api;
   app.setErrorHandler(pveManagerErrorHandler);
-  const manager = new PveManager({ db: deps.db, registry: app.proxmox, secrets: app.credentials.secrets, config: deps.config.pveManager, log: deps.log.child({ part: 'pve-manager' }) });
+  const manager = new PveManager({ db: deps.db, registry: app.proxmox, secrets: app.credentials.secrets, config: deps.config.pveManager, notifications: deps.notifications, log: deps.log.child({ part: 'pve-manager' }) });
   // Tasks a stopped hub left running resume once the server is ready; a stopping hub leaves them as they are.
   app.addHook('onReady', async () => manager.resume());
   app.addHook('preClose', async () => manager.stop());
-  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes]) await routes(app, deps);
+  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes, pveNotificationRoutes]) await routes(app, deps);
 };

@@ -133,4 +133,22 @@ describe('server manager: servers and tasks (real hub, fake PVE)', () => {
     expect((await waitTask(hub, (await started.json()).task_id)).at(-1)!.status).toBe('completed');
     expect((await hub.request('/api/servers', { user: null })).status).toBe(401);
   });
+
+  it('lifecycle events are notifications in the hub\'s one store: listed, latest first, deletable; others\' ids 404', async () => {
+    const list = await hub.json('/api/notifications');
+    const created = list.notifications.find((n: { message: string }) => n.message.includes('web-server-02'));
+    expect(created).toMatchObject({ id: expect.any(String), type: 'success', category: 'server_lifecycle', created_at: expect.any(String) });
+    expect(list.notifications.find((n: { message: string }) => n.message.includes('fails-to-start'))).toMatchObject({ type: 'error', message: expect.stringContaining('QEMU exited with code 1') });
+    expect(list.total).toBe(list.notifications.length);
+    // The skyclust API shows the same store.
+    expect((await hub.json('/api/v1/notifications?category=server_lifecycle')).data.notifications.map((n: { id: string }) => n.id)).toContain(created.id);
+    const latest = await hub.json('/api/notifications/latest?limit=1');
+    expect(latest.notifications).toHaveLength(1);
+    expect(latest.notifications[0].id).toBe(list.notifications[0].id);
+    const other = await hub.addUser('olga', 'user');
+    expect((await hub.request(`/api/notifications/${created.id}`, { method: 'DELETE', user: other })).status).toBe(404);
+    const res = await hub.request(`/api/notifications/${created.id}`, { method: 'DELETE' });
+    expect([res.status, (await res.json()).success]).toEqual([200, true]);
+    expect((await hub.json('/api/notifications')).notifications.map((n: { id: string }) => n.id)).not.toContain(created.id);
+  });
 });
