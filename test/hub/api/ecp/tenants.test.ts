@@ -277,6 +277,26 @@ describe('ECP-AI orchestrator API: tenants (real hub, demo deployments driven st
     expect((await bomb.json()).error).toMatchObject({ code: 'MANIFEST_INVALID', details: { field: 'manifest_content' } });
   });
 
+  it('hostile input: deep nesting, wrong types, oversized manifests and bodies are refused in the ECP body; nothing stored', async () => {
+    const before = tenantRows(hub);
+    const deep = `${'['.repeat(10_000)}1${']'.repeat(10_000)}`;
+    const cases: [string, string, string, number, string][] = [
+      ['/tenants', 'POST', `{"tenant_id": "deep", "name": "x", "service_requirements": {"chatbot": 1}, "description": ${deep}}`, 422, 'VALIDATION_ERROR'],
+      ['/tenants', 'POST', JSON.stringify({ tenant_id: 'types', name: { a: 1 }, service_requirements: { chatbot: 'one' } }), 422, 'VALIDATION_ERROR'],
+      ['/tenants', 'POST', JSON.stringify({ tenant_id: 'float', name: 'x', service_requirements: { chatbot: 1.5 } }), 422, 'VALIDATION_ERROR'],
+      ['/tenants/validate-manifest', 'POST', JSON.stringify({ manifest_content: 'a: 1\n'.repeat(140_000) }), 422, 'VALIDATION_ERROR'],
+      ['/tenants/validate-manifest', 'POST', JSON.stringify({ manifest_content: 'x'.repeat(2 * 1024 * 1024) }), 413, 'PAYLOAD_TOO_LARGE'],
+      ['/tenants/calculate-resources', 'POST', JSON.stringify({ service_requirements: { chatbot: 1e308 } }), 422, 'VALIDATION_ERROR'],
+    ];
+    for (const [path, method, payload, status, code] of cases) {
+      const res = await req(path, { method, body: payload });
+      expect(res.status, `${path} ${payload.slice(0, 60)}`).toBe(status);
+      expect((await res.json()).error.code).toBe(code);
+    }
+    expect((await req(`/tenants/${'a'.repeat(57)}`)).status).toBe(422);
+    expect(tenantRows(hub)).toEqual(before);
+  });
+
   it('monitoring routes of the seed answer 501 NOT_IMPLEMENTED, not made-up data', async () => {
     for (const [path, method] of [['/tenants/small-two/monitoring', 'GET'], ['/tenants/small-two/monitoring', 'POST'], ['/monitoring/system', 'GET']] as const) {
       const res = await req(path, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
