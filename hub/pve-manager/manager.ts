@@ -15,6 +15,7 @@ import { forEachLimited, KeyedSerial } from './serial.js';
 import { ServerStore, type ManagedServer, type NewServer } from './server-store.js';
 import { TaskRunner, type TaskPlan } from './task-runner.js';
 import { TaskStore, type ManagerTask } from './task-store.js';
+import { metricsFromRrd, type VmMetrics } from './vm-metrics.js';
 import { SSH_KEY_PATH, vaultSecretName } from './vault-names.js';
 
 export interface ServerRequest {
@@ -256,6 +257,18 @@ export class PveManager {
     const { backup } = await this.backup(backupId);
     const upid = await client.storageContentDelete(backup.node, this.deps.config.backupStorage, backup.volid);
     if (upid) await client.waitForTask(upid, { intervalMs: parseDuration(this.deps.config.taskPollInterval) });
+  }
+
+  /** A server's current metrics from PVE's `rrddata` (the kcloud agent as a source is not implemented). */
+  async metrics(serverId: number): Promise<{ server: ManagedServer; metrics: VmMetrics }> {
+    const server = this.servers.get(serverId);
+    if (!server) throw new ApiError('NOT_FOUND', `server ${serverId} not found`);
+    const client = this.clientFor(server.clusterId);
+    const vm = server.vmid === null ? undefined : (await client.clusterResources({ type: 'vm' })).find((r) => r.vmid === server.vmid);
+    if (!vm?.node) throw new ApiError('NOT_FOUND', `server ${serverId} has no VM on the cluster`);
+    const metrics = metricsFromRrd(await client.qemuRrdData(vm.node, server.vmid!, 'hour'));
+    if (!metrics) throw new ApiError('SERVICE_UNAVAILABLE', `PVE has no metrics for VM ${server.vmid} yet`);
+    return { server, metrics };
   }
 
   /** The server, when no task works on it; 404 / 409 otherwise. */

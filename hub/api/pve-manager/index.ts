@@ -5,6 +5,7 @@ import type { Api } from '../types.js';
 import { pveAuthRoutes } from './auth.js';
 import { pveBackupRoutes } from './backups.js';
 import { pveManagerErrorHandler } from './errors.js';
+import { pveMonitoringRoutes } from './monitoring.js';
 import { pveNotificationRoutes } from './notifications.js';
 import { pveServerRoutes } from './servers.js';
 import { pveTaskRoutes } from './tasks.js';
@@ -18,5 +19,5 @@ export const pveManagerApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (insta
   // Tasks a stopped hub left running resume once the server is ready; a stopping hub leaves them as they are.
   app.addHook('onReady', async () => manager.resume());
   app.addHook('preClose', async () => manager.stop());
-  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes, pveNotificationRoutes]) await routes(app, deps);
+  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes, pveNotificationRoutes, pveMonitoringRoutes(manager)]) await routes(app, deps);
 };

@@ -81,4 +81,13 @@ describe('server manager: backups (real hub, fake PVE)', () => {
     expect((await hub.json('/api/backups')).total).toBe(0);
     expect((await hub.request(`/api/backups/${b.backup_id}`, { method: 'DELETE' })).status).toBe(404);
   });
+
+  it('monitoring/metrics/{server_id}: the newest PVE rrddata point in % and bytes/s, with its source', async () => {
+    const m = await hub.json(`/api/monitoring/metrics/${serverId}`);
+    // The fake's newest point: cpu 0.3, mem 1 GiB of 2 GiB, netin 2000, netout 1000.
+    expect(m).toEqual({ server_id: serverId, server_name: 'db-01', source: 'pve_rrddata', metrics: { cpu_usage: 30, memory_usage: 50, disk_usage: null, network_in: 2000, network_out: 1000, timestamp: expect.any(String) } });
+    expect(fake.calls('GET', `/nodes/${fake.vms.get(vmid)!.node}/qemu/${vmid}/rrddata`).at(-1)!.params).toMatchObject({ timeframe: 'hour' });
+    const missing = await hub.request('/api/monitoring/metrics/424242');
+    expect([missing.status, (await missing.json()).error.code]).toEqual([404, 'NOT_FOUND']);
+  });
 });
