@@ -43,7 +43,8 @@ describe('two hubs sharing a Redis', () => {
     a.db.exec(`VACUUM INTO '${join(dataB, 'hub.db')}'`);
     copyFileSync(join(a.dataDir, 'jwt-ed25519.pem'), join(dataB, 'jwt-ed25519.pem'));
     b = await startApiHub({ dataDir: dataB, redis: { url: redis.url }, auth });
-    probe = new Redis(redis.url);
+    // No reconnection: the last test stops Redis, and a reconnecting probe would log ECONNREFUSED as an unhandled error event.
+    probe = new Redis(redis.url, { retryStrategy: () => null });
   });
   afterAll(async () => {
     probe.disconnect();
