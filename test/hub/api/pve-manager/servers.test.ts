@@ -151,4 +151,20 @@ describe('server manager: servers and tasks (real hub, fake PVE)', () => {
     expect([res.status, (await res.json()).success]).toEqual([200, true]);
     expect((await hub.json('/api/notifications')).notifications.map((n: { id: string }) => n.id)).not.toContain(created.id);
   });
+
+  it('the seed\'s curl examples with the seed\'s session login (cookie) instead of Basic', async () => {
+    await hub.addUser('sam', 'user', 'sam-password');
+    const login = await hub.request('/api/auth/login', { method: 'POST', user: null, headers: json, body: JSON.stringify({ username: 'sam', password: 'sam-password' }) });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const list = await hub.request('/api/servers', { user: null, headers: { cookie } });
+    expect(list.status).toBe(200);
+    expect((await list.json()).servers.map((s: { name: string }) => s.name)).toContain('web-server-02');
+    const started = await hub.request('/api/servers/create', { method: 'POST', user: null, headers: { ...json, cookie }, body: JSON.stringify(webServer('via-cookie', '192.168.0.61')) });
+    expect(started.status).toBe(200);
+    const task = (await waitTask(hub, (await started.json()).task_id)).at(-1)!;
+    expect(task.status).toBe('completed');
+    expect((await hub.request(`/api/tasks/${task.task_id}`, { user: null, headers: { cookie } })).status).toBe(200);
+    // The vault's values are for admins only, whatever the credential.
+    expect((await hub.request('/api/vault/secrets/secret/ssh', { user: null, headers: { cookie } })).status).toBe(403);
+  });
 });
