@@ -13,7 +13,9 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { openHubDb } from '../hub/core/db.js';
+import { nodeCredentialKey } from '../hub/identity/machine-credentials.js';
 import { NodeStore } from '../hub/identity/nodes.js';
+import { keyring, SecretStore } from '../hub/identity/secrets.js';
 import { freePort } from '../test/helpers/mosquitto.js';
 
 export const NODE_PASSWORD = 'bench-password';
@@ -47,7 +49,8 @@ export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = '
   writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${mqttPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n${yaml}`);
   mkdirSync(join(dir, 'data'), { recursive: true });
   const db = openHubDb(join(dir, 'data', 'hub.db'));
-  const store = new NodeStore(db);
+  // Keyed digests, as `kcloud-hub node add` stores them: an argon2 hash per node made 1 000 nodes take minutes to register and log in.
+  const store = new NodeStore(db, nodeCredentialKey(new SecretStore(db, keyring(join(dir, 'data')))));
   for (const [name, cluster] of nodes) await store.add(name, cluster, NODE_PASSWORD);
   db.close();
   const repo = resolve(import.meta.dirname, '..');
