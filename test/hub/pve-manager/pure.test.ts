@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ClusterResourcesResult } from '../../../hub/integrations/proxmox/api-types.js';
 import { humanSize } from '../../../hub/pve-manager/backups.js';
 import { expandRange, HOSTNAME, isPlainIpv4, prefixLength, sameSubnet } from '../../../hub/pve-manager/network.js';
 import { bootDisk, findTemplate, pickNode } from '../../../hub/pve-manager/placement.js';
@@ -19,7 +20,7 @@ describe('server manager: pure parts', () => {
   });
 
   it('templates by VMID or name, the least loaded online node, the boot disk size', () => {
-    const resources = [
+    const resources: ClusterResourcesResult = [
       { id: 'node/pve1', type: 'node', node: 'pve1', status: 'online', mem: 30, maxmem: 100 },
       { id: 'node/pve2', type: 'node', node: 'pve2', status: 'online', mem: 10, maxmem: 100 },
       { id: 'node/pve3', type: 'node', node: 'pve3', status: 'offline' },
