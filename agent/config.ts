@@ -83,6 +83,8 @@ export const AgentConfigSchema = Type.Object({
           passwordFile: Type.String({ default: '' }),
           cipherSuite: Type.Integer({ default: 3, minimum: 0, maximum: 17 }),
           timeout: Type.String({ ...Duration, default: '5s' }),
+          // One `ipmitool shell` session fed over stdin instead of an ipmitool per reading (falls back by itself where it cannot run).
+          shell: Type.Boolean({ default: true }),
         },
         { default: {} },
       ),

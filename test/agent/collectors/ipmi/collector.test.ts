@@ -99,14 +99,16 @@ describe('ipmi collector against the real ipmi_sim BMC', () => {
       expect(rec.errors).toEqual([]);
       // The password travels in a file: never on ipmitool's command line.
       expect(calls().every((c) => c.includes(`-f ${bmc.passwordFile}`) && !c.includes(bmc.password))).toBe(true);
+      // Every poll, DCMI and the inventory went through one ipmitool shell session: one process, one login.
+      expect(calls()).toEqual([expect.stringMatching(/ shell$/)]);
     } finally {
       await collector.stop();
       bmc.reset();
     }
   });
 
-  it('reads sensors through an SDR cache in the data dir, and dumps it again when it turns unreadable', async () => {
-    const { collector, calls, sdrCache } = collectorFor(bmc);
+  it('with shell: false, reads sensors through an SDR cache in the data dir, and dumps it again when it turns unreadable', async () => {
+    const { collector, calls, sdrCache } = collectorFor(bmc, { env: { KCLOUD_COLLECTORS_IPMI_SHELL: 'false' } });
     const rec = recordingSink();
     await collector.start(rec.sink);
     try {
@@ -213,8 +215,8 @@ describe('ipmi collector against an ipmi_sim BMC without DCMI', () => {
     bmc?.stop();
   });
 
-  it('stops asking for DCMI power after the BMC rejects it, says so once, and keeps reading sensors', async () => {
-    const { collector, logger, calls } = collectorFor(bmc);
+  it.each([true, false])('shell %s: stops asking for DCMI power after the BMC rejects it, says so once, and keeps reading sensors', async (shell) => {
+    const { collector, logger, calls } = collectorFor(bmc, { env: { KCLOUD_COLLECTORS_IPMI_SHELL: String(shell) } });
     const rec = recordingSink();
     await collector.start(rec.sink);
     try {
@@ -222,7 +224,9 @@ describe('ipmi collector against an ipmi_sim BMC without DCMI', () => {
     } finally {
       await collector.stop();
     }
-    expect(calls().filter((c) => c.endsWith('dcmi power reading'))).toHaveLength(1);
+    // Per call, the wrapper logs the one DCMI request; in a shell session it goes over stdin, and the session is the only process.
+    expect(calls().filter((c) => c.endsWith('dcmi power reading'))).toHaveLength(shell ? 0 : 1);
+    expect(calls().filter((c) => c.endsWith(' shell'))).toHaveLength(shell ? 1 : 0);
     expect(logger.lines().filter((l) => String(l.msg).includes('DCMI'))).toHaveLength(1);
     for (const batch of rec.batches) {
       expect(value(batch, 'node_power_watts')).toBeUndefined();
