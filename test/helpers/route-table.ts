@@ -45,5 +45,5 @@ export function recordingFastify(mod: FastifyModule): Record<string, unknown> {
   return { ...mod, default: wrapped, fastify: wrapped };
 }
 
-/** An OpenAPI path template as Fastify writes it: `/gpus/{gpu_id}` -> `/gpus/:gpu_id`. */
-export const fastifyPath = (openApiPath: string): string => openApiPath.replace(/\{([^}]+)\}/g, ':$1');
+/** An OpenAPI path template as Fastify writes it: `/gpus/{gpu_id}` -> `/gpus/:gpu_id`, a wildcard `{*}` -> `*`. */
+export const fastifyPath = (openApiPath: string): string => openApiPath.replace(/\{\*\}/g, '*').replace(/\{([^}]+)\}/g, ':$1');
