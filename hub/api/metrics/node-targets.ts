@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { renderFleet } from '../../prometheus/fleet-exporter.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
+import { withErrors } from '../monitor/schemas/common.js';
 import type { Api } from '../types.js';
 import { metricsAccess } from './config.js';
 import { fleetSeries } from './fleet-series.js';
@@ -11,6 +12,9 @@ interface TargetGroup {
   targets: string[];
   labels: Record<string, string>;
 }
+
+/** The target list as documented and serialised (a top-level array: the HTTP SD format). */
+const TargetGroups = Type.Array(Type.Object({ targets: Type.Array(Type.String()), labels: Type.Record(Type.String(), Type.String()) }));
 
 /**
  * Per-node scraping through the hub, so dashboards' `instance` variable
@@ -28,7 +32,7 @@ export function registerNodeTargetRoutes(app: Api, deps: ApiDeps): void {
   const access = metricsAccess(deps.config);
   app.get(
     '/api/v1/prometheus/targets',
-    { config: { access }, schema: { tags: ['metrics'], summary: 'Prometheus HTTP service discovery: one scrape target per node, through the hub' } },
+    { config: { access }, schema: { tags: ['metrics'], summary: 'Prometheus HTTP service discovery: one scrape target per node, through the hub', response: withErrors(TargetGroups) } },
     async (request) => {
       deps.fleet.nodes.reload();
       const address = request.host;

@@ -6,6 +6,7 @@ import { invalidParameter } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { envelope } from './envelope.js';
 import { MAX_POINTS } from './params.js';
+import { Envelope, StringEnum, withErrors } from './schemas/common.js';
 
 /** Most series one answer may hold (before group_by): beyond this the client must narrow the selector. */
 export const MAX_QUERY_SERIES = 5_000;
@@ -22,6 +23,21 @@ const QueryString = Type.Object({
   group_by: Type.Optional(Type.String({ maxLength: 500 })),
 });
 
+/** The CLI's JSON output in the common envelope; times and step in ms, each point [ts ms, value] (steps without samples are left out, so no null). */
+const QueryResponse = withErrors(
+  Envelope(
+    'query',
+    Type.Object({
+      metric: Type.String(),
+      start: Type.Number(),
+      end: Type.Number(),
+      step: Type.Number(),
+      agg: StringEnum(AGGREGATIONS),
+      series: Type.Array(Type.Object({ labels: Type.Record(Type.String(), Type.String()), points: Type.Array(Type.Tuple([Type.Number(), Type.Number()])) })),
+    }),
+  ),
+);
+
 /**
  * GET /monitoring/query: the shared query engine (the one `kcloud-hub query`
  * runs on the store file) over the hub's own store, for `kcloud-hub query
@@ -29,7 +45,7 @@ const QueryString = Type.Object({
  * series: [{labels, points: [[ts, value]]}]}.
  */
 export const queryRoutes: RouteModule = (app, deps) => {
-  app.get('/monitoring/query', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: QueryString } }, async (request) => {
+  app.get('/monitoring/query', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: QueryString, response: QueryResponse } }, async (request) => {
     const q = request.query;
     let query: RangeQuery;
     try {
