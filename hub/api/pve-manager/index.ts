@@ -8,6 +8,7 @@ import { pveManagerErrorHandler } from './errors.js';
 import { pveMonitoringRoutes } from './monitoring.js';
 import { pveNotificationRoutes } from './notifications.js';
 import { pveServerRoutes } from './servers.js';
+import { pveSystemRoutes } from './system.js';
 import { pveTaskRoutes } from './tasks.js';
 import { pveVaultRoutes } from './vault.js';
 
@@ -19,5 +20,5 @@ export const pveManagerApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (insta
   // Tasks a stopped hub left running resume once the server is ready; a stopping hub leaves them as they are.
   app.addHook('onReady', async () => manager.resume());
   app.addHook('preClose', async () => manager.stop());
-  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes, pveNotificationRoutes, pveMonitoringRoutes(manager)]) await routes(app, deps);
+  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes, pveNotificationRoutes, pveMonitoringRoutes(manager), pveSystemRoutes]) await routes(app, deps);
 };

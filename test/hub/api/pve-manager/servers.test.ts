@@ -132,6 +132,8 @@ describe('server manager: servers and tasks (real hub, fake PVE)', () => {
     expect(started.status).toBe(200);
     expect((await waitTask(hub, (await started.json()).task_id)).at(-1)!.status).toBe('completed');
     expect((await hub.request('/api/servers', { user: null })).status).toBe(401);
+    // The configured, registered cluster counts as a running service.
+    expect((await hub.json('/api/system/status')).services.proxmox).toBe('running');
   });
 
   it('lifecycle events are notifications in the hub\'s one store: listed, latest first, deletable; others\' ids 404', async () => {

@@ -46,4 +46,16 @@ describe('server manager: vault on the hub\'s secrets box (real hub)', () => {
     const missing = await hub.request('/api/vault/secrets/secret/none');
     expect([missing.status, (await missing.json()).error.code]).toEqual([404, 'NOT_FOUND']);
   });
+
+  it('system/status: the hub\'s parts, unconfigured integrations as not_configured, this machine\'s resources in %', async () => {
+    const status = await hub.json('/api/system/status');
+    expect(status).toEqual({
+      system: { status: 'healthy', uptime: expect.stringMatching(/^\d+ days, \d+ hours, \d+ minutes$/), version: expect.stringMatching(/^\d+\.\d+\.\d+/), last_updated: expect.any(String) },
+      services: { api: 'running', broker: 'running', store: 'running', proxmox: 'not_configured', prometheus: 'not_configured', grafana: 'not_configured', vault: 'running' },
+      resources: { cpu_usage: expect.any(Number), memory_usage: expect.any(Number), disk_usage: expect.any(Number) },
+    });
+    for (const v of Object.values(status.resources) as number[]) expect(v >= 0 && v <= 100).toBe(true);
+    expect(status.resources.memory_usage).toBeGreaterThan(0);
+    expect((await hub.request('/api/system/status', { user: null })).status).toBe(401);
+  });
 });
