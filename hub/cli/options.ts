@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../../shared/config/load.js';
-import { parseFormat, type OutputFormat } from '../../shared/format/output-format.js';
 import { loadHubConfig, type HubConfig } from '../config.js';
 import type { HubDb } from '../core/db.js';
 import { IdentityError } from '../identity/names.js';
 import { hubFiles, prepareDataDir } from '../core/paths.js';
+
+export { CONFIG_HELP, formatOrExit, usageError } from './usage.js';
 
 /** The packaged config, used when neither --config nor KCLOUD_HUB_CONFIG names one. */
 const SYSTEM_CONFIG = '/etc/kcloud/hub.yaml';
@@ -25,20 +26,6 @@ export function configOrExit(flag: string | undefined): HubConfig {
   }
 }
 
-/** Prints a usage error and exits 2 (bad flag values). */
-export function usageError(message: string): never {
-  console.error(`kcloud-hub: ${message}`);
-  process.exit(2);
-}
-
-/** Validates --format or exits 2. */
-export function formatOrExit<const F extends readonly OutputFormat[]>(value: string, allowed: F): F[number] {
-  try {
-    return parseFormat(value, allowed);
-  } catch (err) {
-    usageError((err as Error).message);
-  }
-}
 
 /**
  * Runs a command on hub.db (created with its dataDir when missing, so nodes
@@ -61,7 +48,5 @@ export async function withHubDb<T>(config: HubConfig, fn: (db: HubDb) => T | Pro
   }
 }
 
-/** Common `-c, --config` option text. */
-export const CONFIG_HELP = 'hub config file (default: $KCLOUD_HUB_CONFIG, else /etc/kcloud/hub.yaml if present); keys overridable by KCLOUD_HUB_<PATH>';
 
 export const iso = (ts: number | null): string | null => (ts === null ? null : new Date(ts).toISOString());

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { QueryOutput } from '../../shared/format/query-output.js';
 import type { RangeQuery } from '../../shared/query/types.js';
 import type { QueryFlags } from './query.js';
-import { usageError } from './options.js';
+import { usageError } from './usage.js';
 
 /** A hub that does not answer within this long fails the call (exit 1) rather than hang a script. */
 const REQUEST_TIMEOUT_MS = 30_000;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { queryFromFlags, type RangeFlags } from '../../shared/query/flags.js';
 import { AGGREGATIONS, type RangeQuery } from '../../shared/query/types.js';
-import { CONFIG_HELP, formatOrExit, usageError } from './options.js';
+import { CONFIG_HELP, formatOrExit, usageError } from './usage.js';
 
 export interface QueryFlags extends RangeFlags {
   config?: string;
