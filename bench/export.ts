@@ -9,7 +9,7 @@
  * BENCH_CONCURRENT (20) excel exports of the last hour at once, unbounded
  * and through the routes' export slots, with the peak RSS of each.
  *
- *   npx tsx bench/export.ts [json|csv|excel|parquet|pdf ...]
+ *   npx tsx bench/export.ts [json|csv|excel|parquet|pdf ... | concurrent]
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +55,9 @@ for (let ts = T0; ts < END; ts += EVERY) {
 db.seal(END - HOUR);
 
 const log = createLogger({ name: 'bench', level: 'warn' });
-const formats = (process.argv.slice(2).length ? process.argv.slice(2) : EXPORT_FORMATS) as ExportFormat[];
+const args = process.argv.slice(2);
+// `concurrent` alone skips the per-format runs.
+const formats = (args[0] === 'concurrent' ? [] : args.length ? args : EXPORT_FORMATS) as ExportFormat[];
 console.log(`${NODES * GPUS} GPUs x ${(END - T0) / EVERY} steps; rss after load ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 
 /** Exports the per-GPU metrics of [from, END) as `format` into a sink that drains at once (a fast client: measures the export, not the network). */
