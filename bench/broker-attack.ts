@@ -1,5 +1,5 @@
 /**
- * The embedded broker under the attacks of issue 14, items 4 and 5, while
+ * The embedded broker under the attacks of issue 14, items 4, 5 and 7, while
  * an honest node publishes: prints the hub's RSS before, at its peak and
  * after each attack, and the honest node's acknowledged samples/s against
  * its own baseline on the same hub (target >= 90 %). Each attack gets a
@@ -11,7 +11,9 @@
  *     prints how many bytes each got in before the hub closed it;
  *   - item 5: a second node publishing BENCH_FLOOD_MB (93) MB of telemetry,
  *     first alone (the control: what ingest itself costs), then after an
- *     abandoned `clean: false` QoS 1 subscription on kcloud/v1/# (admin).
+ *     abandoned `clean: false` QoS 1 subscription on kcloud/v1/# (admin);
+ *   - item 7: 5 messages of 40 000 samples with unique labels (200 000
+ *     series asked for; the per-node series limits refuse most of them).
  * The hub is the built one (dist/, what systemd runs) as a child process;
  * BENCH_HUB_SOURCE=1 runs the working tree's hub/main.ts through tsx.
  *
@@ -43,7 +45,16 @@ function batch(node: string, samples = SAMPLES): Buffer {
   return Buffer.from(JSON.stringify({ v: MESSAGE_VERSION, cluster: 'bench', node, seq, ts, samples: s }));
 }
 
-type Attack = { kind: 'item4'; mqttPort: number; wsPort: number } | { kind: 'item5'; mqttPort: number; floodMb: number; abandon: boolean };
+type Attack = { kind: 'item4'; mqttPort: number; wsPort: number } | { kind: 'item5'; mqttPort: number; floodMb: number; abandon: boolean } | { kind: 'item7'; mqttPort: number };
+
+/** Item 7: one batch of 40 000 samples, each a series of its own (unique label values). */
+function uniqueSeriesBatch(node: string, message: number): Buffer {
+  const seq = (seqs.get(node) ?? 0) + 1;
+  seqs.set(node, seq);
+  const ts = Date.now();
+  const s = Array.from({ length: 40_000 }, (_, i) => ({ metric: METRIC, labels: { gpu: String(i % 8), uuid: `GPU-${message}-${i}` }, ts, value: i }));
+  return Buffer.from(JSON.stringify({ v: MESSAGE_VERSION, cluster: 'bench', node, seq, ts, samples: s }));
+}
 
 /** Streams a CONNECT declaring 256 MiB: resolves with the bytes written before the hub closed the socket. */
 function hugeConnect(port: number): Promise<number> {
@@ -85,6 +96,12 @@ async function attack(a: Attack): Promise<string> {
     const frame = Buffer.alloc(90 * 1000 * 1000);
     const codes = await Promise.all([0, 1, 2, 3].map(() => hugeFrame(a.wsPort, frame)));
     return `bytes each CONNECT got in: ${written.join(', ')}; WebSocket close codes: ${codes.join(', ')}`;
+  }
+  if (a.kind === 'item7') {
+    const flooder = await mqtt.connectAsync(url, { username: 'flooder', password: NODE_PASSWORD, clientId: 'flooder', reconnectPeriod: 0 });
+    for (let m = 0; m < 5; m++) await flooder.publishAsync('kcloud/v1/bench/flooder/telemetry', uniqueSeriesBatch('flooder', m), { qos: 1 });
+    await flooder.endAsync();
+    return '5 batches of 40 000 samples, each a new series (200 000 asked for)';
   }
   if (a.abandon) {
     const abandoned = await mqtt.connectAsync(url, { username: 'admin', password: ADMIN_PASSWORD, clientId: 'bench-abandoned', clean: false, reconnectPeriod: 0 });
@@ -156,6 +173,7 @@ if (!process.env.BENCH_ATTACK) {
   const floodMb = Number(process.env.BENCH_FLOOD_MB ?? 93);
   await underAttack('item 4: 3 x CONNECT declaring 256 MiB over TCP, then 4 x 90 MB MQTT-over-WebSocket frames', (p) => ({ kind: 'item4', ...p }), seconds, rate);
   await underAttack(`item 5 control: ${floodMb} MB of telemetry, no persistent session`, (p) => ({ kind: 'item5', mqttPort: p.mqttPort, floodMb, abandon: false }), seconds, rate);
+  await underAttack('item 7: 200 000 new series in 5 messages from one node', (p) => ({ kind: 'item7', mqttPort: p.mqttPort }), seconds, rate);
   await underAttack(`item 5: an abandoned clean: false QoS 1 subscription on kcloud/v1/#, then ${floodMb} MB of telemetry`, (p) => ({ kind: 'item5', mqttPort: p.mqttPort, floodMb, abandon: true }), seconds, rate);
 } else {
   console.log(await attack(JSON.parse(process.env.BENCH_ATTACK) as Attack));
