@@ -33,7 +33,7 @@ const QueryResponse = withErrors(
       end: Type.Number(),
       step: Type.Number(),
       agg: StringEnum(AGGREGATIONS),
-      series: Type.Array(Type.Object({ labels: Type.Record(Type.String(), Type.String()), points: Type.Array(Type.Tuple([Type.Number(), Type.Number()])) })),
+      series: Type.Array(Type.Object({ labels: Type.Record(Type.String(), Type.String()), points: Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[timestamp ms, value]' })) })),
     }),
   ),
 );
