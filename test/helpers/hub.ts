@@ -96,10 +96,8 @@ export async function startTestHub(overrides: Tree = {}): Promise<TestHub> {
   return { hub, dataDir, configFile, url: `mqtt://127.0.0.1:${hub.ports?.mqtt ?? 0}`, api: `http://127.0.0.1:${hub.httpPorts[0] ?? 0}`, logs };
 }
 
-/** Connects an MQTT client; rejects with the broker's refusal (e.g. bad credentials). */
-export async function connectMqtt(url: string, opts: IClientOptions): Promise<MqttClient> {
-  // A refusal comes no sooner than a password check takes (docs/security.md, "Login throttling"), seconds on a loaded machine.
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 30_000, ...opts });
+/** The client once its CONNACK accepted it; the broker's refusal (its code in `code`) or a closed connection otherwise, the client then ended. */
+export async function connected(client: MqttClient): Promise<MqttClient> {
   try {
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -111,6 +109,13 @@ export async function connectMqtt(url: string, opts: IClientOptions): Promise<Mq
     throw err;
   }
   return client;
+}
+
+/** Connects an MQTT client; rejects with the broker's refusal (e.g. bad credentials). */
+export async function connectMqtt(url: string, opts: IClientOptions): Promise<MqttClient> {
+  // A refusal comes no sooner than a password check takes (docs/security.md, "Login throttling"), seconds on a loaded machine.
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 30_000, ...opts });
+  return connected(client);
 }
 
 /** Connects once the hub listens (it may still be starting); fails early when the child exited. */

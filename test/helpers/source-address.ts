@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { MqttClient, type IClientOptions } from 'mqtt';
+import { connected } from './hub.js';
 
 /**
  * Clients from another loopback address (127.0.0.0/8 is all local on
@@ -27,17 +28,7 @@ export function httpFrom(localAddress: string, url: string, init: { method?: str
 export async function mqttFrom(localAddress: string, url: string, opts: IClientOptions): Promise<MqttClient> {
   const { hostname, port } = new URL(url);
   const client = new MqttClient(() => createConnection({ host: hostname, port: Number(port), localAddress }), { reconnectPeriod: 0, connectTimeout: 30_000, ...opts });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-      client.once('close', () => reject(new Error('connection closed before CONNACK')));
-    });
-  } catch (err) {
-    client.end(true);
-    throw err;
-  }
-  return client;
+  return connected(client);
 }
 
 /** The CONNACK return code of a refused CONNECT (4 bad credentials, 5 not authorized, 3 server unavailable). */
