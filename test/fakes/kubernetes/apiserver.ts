@@ -14,8 +14,7 @@ import { parse as parseYaml } from 'yaml';
  * Deployment "controller" that marks Deployments available at once, and
  * namespace deletion that removes what the namespace holds. Not done: field
  * ownership conflicts (an apply replaces the applied top-level fields),
- * bookmarks and watch history (a watch from a resourceVersion sees only later
- * changes), the full OpenAPI schemas (the documents name the kinds and their
+ * bookmarks, compaction of the watch history (410 Gone), the full OpenAPI schemas (the documents name the kinds and their
  * PATCH parameters only). Every request is logged (`requests`).
  */
 
@@ -62,6 +61,12 @@ export class FakeApiServer {
   readonly objects = new Map<string, Obj>();
   /** `change` events ({type: ADDED|MODIFIED|DELETED, key, object}) for watches. */
   private readonly changes = new EventEmitter();
+  /**
+   * Every change, oldest first, as the apiserver's watch cache keeps them:
+   * a client that lists and then watches from the list's resourceVersion
+   * must see what changed in between (kubectl get --watch does exactly that).
+   */
+  private readonly history: { rv: number; type: string; key: string; object: Obj }[] = [];
   private rv = 1;
   private server: Server | null = null;
   url = '';
@@ -98,7 +103,13 @@ export class FakeApiServer {
 
   private put(key: string, obj: Obj, existed: boolean) {
     this.objects.set(key, obj);
-    this.changes.emit('change', { type: existed ? 'MODIFIED' : 'ADDED', key, object: obj });
+    this.record(existed ? 'MODIFIED' : 'ADDED', key, obj);
+  }
+
+  private record(type: string, key: string, obj: Obj) {
+    const object = structuredClone(obj);
+    this.history.push({ rv: Number(obj.metadata.resourceVersion), type, key, object });
+    this.changes.emit('change', { type, key, object });
   }
 
   private remove(key: string) {
@@ -106,20 +117,25 @@ export class FakeApiServer {
     if (!obj) return;
     this.objects.delete(key);
     obj.metadata.resourceVersion = String(++this.rv);
-    this.changes.emit('change', { type: 'DELETED', key, object: obj });
+    this.record('DELETED', key, obj);
   }
 
   /**
    * `?watch=true`: newline-delimited watch events of the collection, headers
    * flushed at once. Without a resourceVersion (or "0") the objects that
-   * exist come first as ADDED, as the apiserver does; with one, only what
-   * changes after it.
+   * exist come first as ADDED, as the apiserver does; with one, the
+   * changes after it, from the history first and then as they happen.
    */
   private watch(req: IncomingMessage, res: ServerResponse, prefix: string, resourceVersion: string | null) {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
-    if (!resourceVersion || resourceVersion === '0') for (const [k, o] of this.objects) if (k.startsWith(prefix)) write('ADDED', o);
+    if (!resourceVersion || resourceVersion === '0') {
+      for (const [k, o] of this.objects) if (k.startsWith(prefix)) write('ADDED', o);
+    } else {
+      const since = Number(resourceVersion);
+      for (const e of this.history) if (e.rv > since && e.key.startsWith(prefix)) write(e.type, e.object);
+    }
     const on = (e: { type: string; key: string; object: Obj }) => {
       if (e.key.startsWith(prefix)) write(e.type, e.object);
     };

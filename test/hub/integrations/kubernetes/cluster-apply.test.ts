@@ -199,4 +199,25 @@ describe('real ECP tenants on a cluster (fake apiserver, @kubernetes/client-node
     await proc.catch(() => undefined);
     expect(lines).toEqual(['chatbot=2', 'chatbot=4']);
   });
+
+  it('a watch from a list\'s resourceVersion gets the changes made between the list and the watch (no lost update)', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const cluster = new KubeCluster('fake', kubeconfig);
+    const objects = tenantManifest({ tenantId: 'listed', preset: 'small', namespace: 'ecp-ai-listed', sizing: sizeTenant({ chatbot: 20 }, { availabilityPercent: 99.5, responseMs: 200 }), includeMonitoring: false, includeIngress: false });
+    for (const o of objects) await cluster.apply(o);
+    const list = await (await fetch(`${fake.url}/apis/apps/v1/namespaces/ecp-ai-listed/deployments`)).json() as { metadata: { resourceVersion: string } };
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    await cluster.apply({ ...deployment, spec: { ...(deployment.spec as object), replicas: 3 } });
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const seen: string[] = [];
+    const first = new Promise<void>((resolve) => {
+      void new Watch(kc).watch('/apis/apps/v1/namespaces/ecp-ai-listed/deployments', { resourceVersion: list.metadata.resourceVersion }, (type, obj: { metadata: { name: string }; spec: { replicas: number } }) => {
+        seen.push(`${type} ${obj.metadata.name} ${obj.spec.replicas}`);
+        resolve();
+      }, () => {}).then((req) => first.then(() => req.abort()));
+    });
+    await first;
+    expect(seen).toEqual(['MODIFIED chatbot 3']);
+  });
 });
