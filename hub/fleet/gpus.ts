@@ -63,15 +63,61 @@ const READING_METRICS = {
 
 const key = (node: string, uuid: string) => `${node}\u0000${uuid}`;
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const textOrNull = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+
 /**
- * The `gpus` section of a node's inventory (agent/collectors/gpu/inventory.ts
- * GpuInventory[]). The hub stores inventories as the agent sent them, so
- * entries without a uuid and an index are skipped rather than trusted.
+ * A GPU as the DCGM collector reports it (`dcgm.gpus`, agent/collectors/dcgm/
+ * parse-discovery.ts): `dcgmi discovery -l` gives the name, PCI bus id and
+ * UUID only, so every other fact is null. DCGM's GPU id is the NVML index,
+ * which is also the `gpu` label of the DCGM samples.
+ */
+function dcgmInventory(g: Record<string, unknown>): GpuInventory | null {
+  if (typeof g.uuid !== 'string' || g.uuid === '' || typeof g.id !== 'number' || !Number.isInteger(g.id) || g.id < 0) return null;
+  return {
+    index: g.id,
+    uuid: g.uuid,
+    name: textOrNull(g.name),
+    serial: null,
+    driverVersion: null,
+    cudaVersion: null,
+    vbios: null,
+    pciBusId: textOrNull(g.pciBusId),
+    architecture: null,
+    computeCapability: null,
+    pcieGeneration: { max: null, current: null },
+    pcieLinkWidth: { max: null, current: null },
+    eccEnabled: null,
+    persistenceModeEnabled: null,
+    memoryTotalBytes: null,
+    powerLimits: { enforcedWatts: null, defaultWatts: null, minWatts: null, maxWatts: null },
+    migMode: null,
+    migDevices: [],
+    processes: [],
+  };
+}
+
+/**
+ * The GPUs of a node's inventory: the nvidia-smi collector's `gpus`
+ * (agent/collectors/gpu/inventory.ts GpuInventory[]), then the DCGM
+ * collector's `dcgm.gpus` for UUIDs nvidia-smi did not list (a DCGM-only
+ * host has only those). The hub stores inventories as the agent sent them,
+ * so entries without a uuid and an index are skipped rather than trusted.
  */
 export function inventoryGpus(node: NodeView): GpuInventory[] {
-  const gpus = node.inventory.gpus;
-  if (!Array.isArray(gpus)) return [];
-  return gpus.filter((g): g is GpuInventory => typeof g === 'object' && g !== null && typeof g.uuid === 'string' && g.uuid !== '' && typeof g.index === 'number');
+  const { gpus, dcgm } = node.inventory;
+  const fromSmi = Array.isArray(gpus)
+    ? gpus.filter((g): g is GpuInventory => isRecord(g) && typeof g.uuid === 'string' && g.uuid !== '' && typeof g.index === 'number')
+    : [];
+  const listed = new Set(fromSmi.map((g) => g.uuid));
+  const discovered = isRecord(dcgm) && Array.isArray(dcgm.gpus) ? dcgm.gpus : [];
+  const fromDcgm = discovered.flatMap((g) => {
+    const inv = isRecord(g) ? dcgmInventory(g) : null;
+    if (!inv || listed.has(inv.uuid)) return [];
+    listed.add(inv.uuid);
+    return [inv];
+  });
+  return [...fromSmi, ...fromDcgm];
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNvidiaSmiXml } from '../../../agent/collectors/gpu/parse-xml.js';
-import { findGpu, gpuStatus, listGpus, type GpuReadings } from '../../../hub/fleet/gpus.js';
+import { findGpu, gpuStatus, inventoryGpus, listGpus, type GpuReadings } from '../../../hub/fleet/gpus.js';
 import { LatestValues } from '../../../hub/fleet/latest-values.js';
 import type { NodeView } from '../../../hub/fleet/node-directory.js';
 import { SHARED } from '../../helpers/spawn-agent.js';
@@ -73,6 +73,45 @@ describe('listGpus', () => {
     ]);
     const [g] = listGpus([node('a', { gpus: a100 })], latest, SINCE);
     expect(g).toMatchObject({ processCount: 2, status: 'active' });
+  });
+});
+
+describe('inventoryGpus', () => {
+  // What the DCGM collector publishes (`dcgm.gpus` from dcgmi discovery -l): id, name, bus id, uuid.
+  const dcgmGpus = [
+    { id: 0, name: 'NVIDIA H100 80GB HBM3', pciBusId: '00000000:00:09.0', uuid: 'GPU-dcgm-0' },
+    { id: 1, name: 'NVIDIA H100 80GB HBM3', pciBusId: '00000000:0A:00.0', uuid: 'GPU-dcgm-1' },
+  ];
+
+  it('lists the GPUs of a DCGM-only inventory with their names and bus ids, other facts null', () => {
+    const gpus = inventoryGpus(node('d', { dcgm: { gpus: dcgmGpus } }));
+    expect(gpus.map((g) => [g.index, g.uuid, g.name, g.pciBusId])).toEqual(dcgmGpus.map((g) => [g.id, g.uuid, g.name, g.pciBusId]));
+    expect(gpus[0]).toMatchObject({ driverVersion: null, memoryTotalBytes: null, migMode: null, migDevices: [], processes: [], pcieGeneration: { max: null, current: null } });
+  });
+
+  it('keeps nvidia-smi\'s richer facts for a GPU both collectors list, and adds the ones only DCGM saw', () => {
+    const a100 = xml('telegraf-a100-sxm4-v12.xml').gpus.map((g) => g.inventory);
+    const both = [{ id: 0, name: 'DCGM name', pciBusId: null, uuid: a100[0]!.uuid }, dcgmGpus[1]!];
+    const gpus = inventoryGpus(node('m', { gpus: a100, dcgm: { gpus: both } }));
+    expect(gpus.map((g) => g.uuid)).toEqual([a100[0]!.uuid, 'GPU-dcgm-1']);
+    expect(gpus[0]).toEqual(a100[0]);
+  });
+
+  it('skips DCGM entries it cannot trust instead of failing', () => {
+    const hostile = [null, 'GPU-x', { id: -1, uuid: 'GPU-neg' }, { id: 1.5, uuid: 'GPU-frac' }, { id: 2, uuid: '' }, { id: '3', uuid: 'GPU-str' }, { id: 4, uuid: 'GPU-ok', name: 7, pciBusId: '' }];
+    expect(inventoryGpus(node('h', { dcgm: { gpus: hostile } }))).toMatchObject([{ index: 4, uuid: 'GPU-ok', name: null, pciBusId: null }]);
+    expect(inventoryGpus(node('h', { dcgm: { gpus: 'nope' } }))).toEqual([]);
+    expect(inventoryGpus(node('h', { dcgm: null }))).toEqual([]);
+  });
+
+  it('lets listGpus name a DCGM-only node\'s GPUs and join their samples', () => {
+    const latest = new LatestValues();
+    latest.update([{ metric: 'gpu_power_watts', labels: { node: 'd', cluster: 'lab', gpu: '1', uuid: 'GPU-dcgm-1' }, ts: NOW, value: 310 }]);
+    const gpus = listGpus([node('d', { dcgm: { gpus: dcgmGpus } })], latest, SINCE);
+    expect(gpus.map((g) => [g.gpuId, g.inventory?.name, g.readings.powerWatts, g.status])).toEqual([
+      ['nvidia0', 'NVIDIA H100 80GB HBM3', null, 'error'],
+      ['nvidia1', 'NVIDIA H100 80GB HBM3', 310, 'idle'],
+    ]);
   });
 });
 

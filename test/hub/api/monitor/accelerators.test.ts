@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuInventory, GpuReport } from '../../../../agent/collectors/gpu/inventory.js';
 import { parseNvidiaSmiQText } from '../../../../agent/collectors/gpu/parse-q-text.js';
 import { parseNvidiaSmiXml } from '../../../../agent/collectors/gpu/parse-xml.js';
+import { discoverGpus } from '../../../../agent/collectors/dcgm/source.js';
 import { readInventory } from '../../../../agent/collectors/gpu/read-inventory.js';
 import type { Sample } from '../../../../shared/schema/message.js';
 import { startApiHub, type ApiHub, type TestNode } from '../../../helpers/api.js';
@@ -341,5 +342,47 @@ describe('monitor API: GPU detail facts from the agent\'s inventory read', () =>
       ecc_enabled: null,
       persistence_mode_enabled: null,
     });
+  });
+});
+
+describe('monitor API: GPUs of a DCGM-only node', () => {
+  let api: ApiHub;
+  let discovered: Extract<Awaited<ReturnType<typeof discoverGpus>>, { ok: true }>['gpus'];
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    // What the DCGM collector publishes at start: `dcgmi discovery -l` (the fake prints the H200 capture's GPU) as `dcgm.gpus`, no `gpus`.
+    process.env.FAKE_DCGMI_CSV = 'h200-590.48.01-idle-query-gpu-all';
+    try {
+      const found = await discoverGpus(join(REPO, 'test/fakes/dcgmi'));
+      if (!found.ok) throw new Error(found.reason);
+      discovered = found.gpus;
+    } finally {
+      process.env = { ...saved };
+    }
+    api = await startApiHub();
+    const node = await api.addNode('dcgm-node', 'lab');
+    await api.publishInventory(node, { dcgm: { gpus: discovered } });
+    await api.publishStatus(node, { agentVersion: '1.0.0', sources: { dcgm: { enabled: true, reason: 'fake', lastSampleTs: null, errors: 0 } } });
+    const now = Date.now();
+    await api.publishTelemetry(node, [{ metric: 'gpu_power_watts', labels: { gpu: String(discovered[0]!.id), uuid: discovered[0]!.uuid! }, value: 118.5, ts: now }], now);
+  });
+  afterAll(async () => api?.close());
+
+  it('lists the GPUs DCGM discovered with their model names', async () => {
+    expect(discovered.length).toBeGreaterThan(0);
+    expect(discovered[0]!.name).toBe('NVIDIA H200');
+    const body = await api.json('/api/v1/accelerators/gpus?node=dcgm-node');
+    expect(body.metadata.data_source).toBe('dcgm');
+    expect(body.data.map((g: { gpu_id: string; uuid: string; model: string | null }) => [g.gpu_id, g.uuid, g.model])).toEqual(
+      discovered.map((g) => [`nvidia${g.id}`, g.uuid, g.name]),
+    );
+    expect(body.data[0]).toMatchObject({ power_watts: 118.5, status: 'idle', driver_version: null });
+  });
+
+  it('shows the bus id DCGM reported in the detail, and null for what DCGM discovery does not give', async () => {
+    const body = await api.json(`/api/v1/accelerators/gpus/${discovered[0]!.uuid}`);
+    expect(body.data).toMatchObject({ model: discovered[0]!.name, pci_bus_id: discovered[0]!.pciBusId, serial: null, vbios_version: null, mig_devices: [] });
+    expect(discovered[0]!.pciBusId).toMatch(/^[0-9A-F]{8}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-7]$/i);
   });
 });
