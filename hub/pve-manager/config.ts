@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
+/** Empty, or an http(s) URL. */
+const HTTP_URL = '^(|https?://\\S+)$';
 
 /** `pveManager:` in hub.yaml: where and how the Proxmox server manager creates servers (docs/proxmox.md, "Server manager"). */
 export const PveManagerConfigSchema = Type.Object(
@@ -45,6 +47,54 @@ export const PveManagerConfigSchema = Type.Object(
     taskPollInterval: Type.String({ ...Duration, default: '1s' }),
     /** Creates of one bulk request running at once. */
     bulkParallelism: Type.Integer({ default: 3, minimum: 1, maximum: 32 }),
+    /**
+     * /api/vault and the servers' SSH key (vault path secret/ssh) on a
+     * HashiCorp Vault / OpenBao KV v2 mount instead of the hub's secrets box.
+     * Empty url: the secrets box (docs/proxmox.md, "Vault").
+     */
+    vault: Type.Object(
+      {
+        /** `https://vault.example:8200`; empty: the hub's secrets box. */
+        url: Type.String({ default: '', pattern: '^(|https?://[^\\s@/]+(/[^\\s@]*)?)$' }),
+        /** A file holding the Vault token (first line), read at each call so a renewed token (Vault Agent's file sink) is used; required with url. */
+        tokenFile: Type.String({ default: '' }),
+        /** The KV v2 mount: a vault path `secret/ssh` is `ssh` on mount `secret`; paths outside it are refused. */
+        mount: Type.String({ default: 'secret', pattern: '^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$' }),
+        /** Vault Enterprise / OpenBao namespace (X-Vault-Namespace); empty: none. */
+        namespace: Type.String({ default: '', pattern: '^[A-Za-z0-9_./-]{0,200}$' }),
+        /** Every Vault call, connection included, must answer within this. */
+        timeout: Type.String({ ...Duration, default: '10s' }),
+      },
+      { default: {} },
+    ),
+    /** The seed's monitoring routes: the Prometheus and Grafana they report on and the file_sd targets they write (docs/proxmox.md, "Monitoring"). */
+    monitoring: Type.Object(
+      {
+        prometheus: Type.Object(
+          {
+            /** Base URL (`http://prom:9090`, `user:password@` for Basic auth); empty: not configured. */
+            url: Type.String({ default: '', pattern: HTTP_URL }),
+            /** Directory of Prometheus' `file_sd_configs` where POST /monitoring/prometheus/update writes `kcloud-agents.json`; empty: the update answers 503. */
+            targetsDir: Type.String({ default: '' }),
+          },
+          { default: {} },
+        ),
+        grafana: Type.Object(
+          {
+            /** Base URL (`http://grafana:3000`); empty: not configured. */
+            url: Type.String({ default: '', pattern: HTTP_URL }),
+            /** File whose first line is a Grafana service-account token (sent as Bearer, never shown or logged). */
+            tokenFile: Type.String({ default: '' }),
+          },
+          { default: {} },
+        ),
+        /** Port of the kcloud agents' /metrics (the agent's `metrics.listen`) on managed servers and PVE nodes. */
+        agentMetricsPort: Type.Integer({ default: 9400, minimum: 1, maximum: 65535 }),
+        /** One call to Prometheus or Grafana; past it the status says `unreachable`. */
+        timeout: Type.String({ ...Duration, default: '5s' }),
+      },
+      { default: {} },
+    ),
   },
   { default: {} },
 );
