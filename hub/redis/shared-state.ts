@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/log.js';
 import type { Revocations } from '../identity/revocations.js';
 import { connectRedis, createRedisClient } from './client.js';
+import { HubChannels } from './hub-channels.js';
 import { SharedLoginFailures } from './login-failures.js';
 import { RevocationRelay } from './revocation-relay.js';
 import { WriteBarrier } from './write-barrier.js';
@@ -11,7 +12,7 @@ export interface SharedState {
   redis: Redis;
   barrier: WriteBarrier;
   loginFailures: SharedLoginFailures;
-  /** Connects both connections, waiting a moment; a Redis that is not up yet is not fatal (the clients keep retrying). */
+  /** Connects both connections (commands, and the channels' subscriber), waiting a moment; a Redis that is not up yet is not fatal (the clients keep retrying). */
   connect(): Promise<void>;
   close(): Promise<void>;
 }
@@ -20,19 +21,20 @@ export interface SharedState {
 export function createSharedState(url: string, log: Logger, revocations: Revocations): SharedState {
   const redis = createRedisClient(url, log);
   const barrier = new WriteBarrier();
-  const loginFailures = new SharedLoginFailures(redis, barrier, log);
-  const relay = new RevocationRelay(redis, barrier, log, revocations);
+  const channels = new HubChannels(redis, barrier, log);
+  const loginFailures = new SharedLoginFailures(channels);
+  const relay = new RevocationRelay(channels, revocations);
   return {
     redis,
     barrier,
     loginFailures,
     async connect() {
-      await Promise.all([connectRedis(redis), loginFailures.connect(), relay.connect()]);
+      await Promise.all([connectRedis(redis), channels.connect()]);
     },
     async close() {
       await barrier.settled();
-      loginFailures.close();
       relay.close();
+      channels.close();
       redis.disconnect();
     },
   };

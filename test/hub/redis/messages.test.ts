@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseLoginMessage } from '../../../hub/redis/login-failures.js';
+import { parseHubMessage } from '../../../hub/redis/hub-channels.js';
+import { loginEventOf } from '../../../hub/redis/login-failures.js';
 import { WriteBarrier } from '../../../hub/redis/write-barrier.js';
 
 describe('login-failure messages', () => {
+  /** What a hub does with a message on the login-failure channel. */
+  const parseLoginMessage = (text: string, self: string) => {
+    const m = parseHubMessage(text, self);
+    return m && loginEventOf(m);
+  };
   const msg = (m: Record<string, unknown>) => JSON.stringify(m);
 
   it('takes failures and successes from other hubs', () => {

@@ -3,13 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { parseRevocationMessage } from '../../../hub/redis/revocation-relay.js';
+import { parseHubMessage } from '../../../hub/redis/hub-channels.js';
+import { revocationOf } from '../../../hub/redis/revocation-relay.js';
 import { startApiHub, type ApiHub } from '../../helpers/api.js';
 import { startRedis, type RedisServer } from '../redis/redis-server.js';
 
 const json = { 'content-type': 'application/json' };
 
-describe('parseRevocationMessage', () => {
+describe('revocation messages', () => {
+  /** What a hub does with a message on the revocation channel. */
+  const parseRevocationMessage = (text: string, self: string) => {
+    const m = parseHubMessage(text, self);
+    return m && revocationOf(m);
+  };
   it('takes the three relayed kinds from another hub', () => {
     expect(parseRevocationMessage('{"origin":"b","kind":"user","userId":7}', 'a')).toEqual({ kind: 'user', userId: 7 });
     expect(parseRevocationMessage('{"origin":"b","kind":"credential","id":"9f1c"}', 'a')).toEqual({ kind: 'credential', id: '9f1c' });

@@ -69,8 +69,8 @@ describe('skyclust health on a hub with Redis configured', () => {
     for (const c of extra) c.disconnect();
     expect(res.status).toBe(200);
     const body = await res.json();
-    // The two clients above and the hub's own three (commands, login-failure and revocation subscriptions)...
-    expect(clients).toBe(5);
+    // The two clients above and the hub's own two (commands, and one subscriber for every hub channel)...
+    expect(clients).toBe(4);
     // ...plus the probe's own connection.
     expect(body.data).toMatchObject({ status: 'healthy', connected_clients: clients + 1 });
     expect(body.data.used_memory).toMatch(/^\d+(\.\d)?MB$/);
