@@ -2,8 +2,8 @@ import type { Logger } from '../../shared/log.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ApiError, invalidParameter } from '../api/errors.js';
 import type { HubDb } from '../core/db.js';
-import type { SecretStore } from '../identity/secrets.js';
 import type { NotificationService } from '../notifications/service.js';
+import type { ClusterResourcesResult } from '../integrations/proxmox/api-types.js';
 import type { PveClient } from '../integrations/proxmox/client.js';
 import type { ProxmoxRegistry } from '../integrations/proxmox/registry.js';
 import { SERVER_ROLES, type PveManagerConfig, type ServerRole } from './config.js';
@@ -12,11 +12,12 @@ import { createPlan } from './create-plan.js';
 import { deletePlan, powerPlan, type PowerState } from './lifecycle-plans.js';
 import { expandRange, HOSTNAME, isPlainIpv4, prefixLength, sameSubnet } from './network.js';
 import { forEachLimited, KeyedSerial } from './serial.js';
+import { adoptionCandidates, staticAddress } from './adoption.js';
 import { ServerStore, type ManagedServer, type NewServer } from './server-store.js';
 import { TaskRunner, type TaskPlan } from './task-runner.js';
 import { TaskStore, type ManagerTask } from './task-store.js';
 import { metricsFromRrd, type VmMetrics } from './vm-metrics.js';
-import { SSH_KEY_PATH, vaultSecretName } from './vault-names.js';
+import { readSshPublicKey, type SecretsBackend } from './vault.js';
 
 export interface ServerRequest {
   name: string;
@@ -36,11 +37,14 @@ export interface BulkCreateRequest {
 
 /** Addresses an ip_range may span. */
 const MAX_RANGE = 4096;
+/** Bound on the adoption refusals remembered (adoptionRefusals); past it they are logged again. */
+const MAX_REMEMBERED_REFUSALS = 1000;
 
 export interface PveManagerDeps {
   db: HubDb;
   registry: ProxmoxRegistry;
-  secrets: SecretStore;
+  /** Where vault path secret/ssh (the servers' SSH key) is read: the secrets box or Vault (vault.ts). */
+  vault: SecretsBackend;
   config: PveManagerConfig;
   log: Logger;
   /** The hub's notifications: server lifecycle events (created, failed, deleted, backup done) go there. */
@@ -63,6 +67,8 @@ export class PveManager {
   readonly tasks: TaskStore;
   private readonly runner: TaskRunner;
   private readonly serial = new KeyedSerial();
+  /** Adoption refusals already logged, so a list does not log them again. */
+  private readonly adoptionRefusals = new Set<string>();
 
   constructor(private readonly deps: PveManagerDeps) {
     this.servers = new ServerStore(deps.db);
@@ -86,21 +92,59 @@ export class PveManager {
     return client;
   }
 
-  /** Managed servers with their status read live from `cluster/resources` (`unknown` when PVE does not answer). */
+  /**
+   * Managed servers with their status read live from `cluster/resources`
+   * (`unknown` when PVE does not answer). The configured cluster's VMs
+   * tagged for adoption (adoption.ts) join the managed servers first.
+   */
   async list(): Promise<ServerView[]> {
-    const rows = this.servers.list();
     const live = new Map<string, string>();
     let reachable = true;
-    const clusterIds = [...new Set(rows.map((r) => r.clusterId))];
+    const configured = this.deps.config.cluster ? this.deps.registry.byName(this.deps.config.cluster)?.id : undefined;
+    const clusterIds = new Set(this.servers.list().map((r) => r.clusterId));
+    if (configured) clusterIds.add(configured);
     for (const id of clusterIds) {
       try {
-        for (const r of await this.clientFor(id).clusterResources({ type: 'vm' })) if (r.vmid !== undefined) live.set(`${id}/${r.vmid}`, r.status ?? 'unknown');
+        const client = this.clientFor(id);
+        const resources = await client.clusterResources({ type: 'vm' });
+        for (const r of resources) if (r.vmid !== undefined) live.set(`${id}/${r.vmid}`, r.status ?? 'unknown');
+        if (id === configured) await this.adopt(id, client, resources);
       } catch (err) {
         reachable = false;
         this.deps.log.warn({ cluster: id, err: (err as Error).message }, 'server list: cluster resources not readable');
       }
     }
-    return rows.map((s) => ({ ...s, status: statusOf(s, live, reachable) }));
+    return this.servers.list().map((s) => ({ ...s, status: statusOf(s, live, reachable) }));
+  }
+
+  /** Adopts the tagged VMs that are not managed yet; one that cannot be is logged once with the reason and left alone. */
+  private async adopt(clusterId: string, client: PveClient, resources: ClusterResourcesResult): Promise<void> {
+    const { candidates, skipped } = adoptionCandidates(resources, (vmid) => this.servers.vmidReserved(clusterId, vmid));
+    const skip = (vmid: number, reason: string) => {
+      const key = `${clusterId}/${vmid}/${reason}`;
+      if (this.adoptionRefusals.has(key)) return;
+      if (this.adoptionRefusals.size >= MAX_REMEMBERED_REFUSALS) this.adoptionRefusals.clear();
+      this.adoptionRefusals.add(key);
+      this.deps.log.warn({ cluster: clusterId, vmid, reason }, 'a VM tagged kcloud is not adopted');
+    };
+    for (const s of skipped) skip(s.vmid, s.reason);
+    for (const c of candidates) {
+      const address = staticAddress((await client.qemuConfig(c.node, c.vmid)).ipconfig0);
+      if (!address) {
+        skip(c.vmid, 'no static IPv4 address in ipconfig0 (ip=a.b.c.d/n,gw=...)');
+        continue;
+      }
+      if (this.servers.nameTaken(c.name)) {
+        skip(c.vmid, `a managed server is named '${c.name}' already`);
+        continue;
+      }
+      if (this.servers.ipsInUse().has(address.ip)) {
+        skip(c.vmid, `${address.ip} is in use by a managed server`);
+        continue;
+      }
+      const server = this.servers.adopt({ name: c.name, role: c.role, clusterId, node: c.node, vmid: c.vmid, ipAddress: address.ip, subnet: address.prefix, gateway: address.gateway, cpu: c.cpu, memory: c.memoryMb, diskSize: c.diskGb });
+      this.deps.log.info({ cluster: clusterId, vmid: c.vmid, server: server.id, name: c.name }, 'adopted a VM tagged kcloud');
+    }
   }
 
   getTask(id: string): ManagerTask | null {
@@ -259,7 +303,13 @@ export class PveManager {
     if (upid) await client.waitForTask(upid, { intervalMs: parseDuration(this.deps.config.taskPollInterval) });
   }
 
-  /** A server's current metrics from PVE's `rrddata` (the kcloud agent as a source is not implemented). */
+  /** The configured cluster's nodes from `cluster/status`, with their cluster IP when PVE gives one (monitoring targets). */
+  async clusterNodes(): Promise<{ name: string; ip: string | null }[]> {
+    const { client } = this.cluster();
+    return (await client.clusterStatus()).filter((e) => e.type === 'node').map((e) => ({ name: e.name, ip: e.ip || null }));
+  }
+
+  /** A server's current metrics from PVE's `rrddata` (monitoring-service.ts asks the server's kcloud agent first). */
   async metrics(serverId: number): Promise<{ server: ManagedServer; metrics: VmMetrics }> {
     const server = this.servers.get(serverId);
     if (!server) throw new ApiError('NOT_FOUND', `server ${serverId} not found`);
@@ -373,7 +423,7 @@ export class PveManager {
         servers: this.servers,
         serial: this.serial,
         serverId,
-        sshPublicKey: () => this.sshPublicKey(),
+        sshPublicKey: () => readSshPublicKey(this.deps.vault),
       }),
       completedMessage: `서버 ${server?.name}이 성공적으로 생성되었습니다 (server created)`,
       onCompleted: () => {
@@ -401,13 +451,6 @@ export class PveManager {
       data: { server_id: server.id, task_id: task.id, kind: task.kind },
       subject: task.id,
     });
-  }
-
-  private sshPublicKey(): string | null {
-    const stored = this.deps.secrets.get(vaultSecretName(SSH_KEY_PATH));
-    if (!stored) return null;
-    const key = (JSON.parse(stored) as { public_key?: unknown }).public_key;
-    return typeof key === 'string' && key.trim() ? key.trim() : null;
   }
 
   /** Resumes the tasks a stopped hub left running (a bulk parent resumes its children); each re-attaches to its PVE task by UPID. */

@@ -22,6 +22,13 @@ export interface ScrapeTarget {
   basicAuth?: [string, string];
   /** Targets from this HTTP service discovery URL (`http_sd_configs`, same basic auth) instead of `target`. */
   httpSd?: string;
+  /** Targets from the files matching this glob (`file_sd_configs`, re-read every second) instead of `target`. */
+  fileSd?: string;
+}
+
+export interface PrometheusOptions {
+  /** `--web.enable-lifecycle`: `POST /-/reload` works. */
+  lifecycle?: boolean;
 }
 
 export interface RealPrometheus {
@@ -37,14 +44,18 @@ export interface RealPrometheus {
  * A real Prometheus server on a free loopback port, scraping `targets` every
  * 500 ms, with its config and TSDB in a fresh temp dir.
  */
-export async function startPrometheus(targets: readonly ScrapeTarget[]): Promise<RealPrometheus> {
+export async function startPrometheus(targets: readonly ScrapeTarget[], opts: PrometheusOptions = {}): Promise<RealPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-prometheus-'));
   const port = await freePort();
   const config = {
     global: { scrape_interval: '500ms', scrape_timeout: '500ms', evaluation_interval: '1s' },
     scrape_configs: targets.map((t) => {
       const auth = t.basicAuth ? { basic_auth: { username: t.basicAuth[0], password: t.basicAuth[1] } } : {};
-      const found = t.httpSd ? { http_sd_configs: [{ url: t.httpSd, refresh_interval: '1s', ...auth }] } : { static_configs: [{ targets: [t.target].flat() }] };
+      const found = t.httpSd
+        ? { http_sd_configs: [{ url: t.httpSd, refresh_interval: '1s', ...auth }] }
+        : t.fileSd
+          ? { file_sd_configs: [{ files: [t.fileSd], refresh_interval: '1s' }] }
+          : { static_configs: [{ targets: [t.target].flat() }] };
       return { job_name: t.job, ...found, ...auth };
     }),
   };
@@ -52,7 +63,7 @@ export async function startPrometheus(targets: readonly ScrapeTarget[]): Promise
   writeFileSync(file, stringifyYaml(config));
   const child = spawn(
     requireTool(PROMETHEUS_BIN),
-    [`--config.file=${file}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [`--config.file=${file}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...(opts.lifecycle ? ['--web.enable-lifecycle'] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];
