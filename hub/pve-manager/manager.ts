@@ -130,6 +130,8 @@ export class PveManager {
     for (const s of skipped) skip(s.vmid, s.reason);
     for (const c of candidates) {
       const address = staticAddress((await client.qemuConfig(c.node, c.vmid)).ipconfig0);
+      // Another list may have adopted it while this one waited for PVE.
+      if (this.servers.vmidReserved(clusterId, c.vmid)) continue;
       if (!address) {
         skip(c.vmid, 'no static IPv4 address in ipconfig0 (ip=a.b.c.d/n,gw=...)');
         continue;

@@ -96,6 +96,15 @@ export class ServerStore {
     return this.get(Number(lastInsertRowid))!;
   }
 
+  /** A VM made outside the hub, tagged for adoption (adoption.ts): inserted `active` where it already is; throws SQLITE_CONSTRAINT_UNIQUE when its name, IP or VMID is taken. */
+  adopt(s: NewServer & { node: string; vmid: number }): ManagedServer {
+    const now = this.now();
+    const { lastInsertRowid } = this.db
+      .prepare('INSERT INTO pve_servers (name, role, cluster_id, node, vmid, ip_address, subnet, gateway, cpu, memory, disk_size, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(s.name, s.role, s.clusterId, s.node, s.vmid, s.ipAddress, s.subnet, s.gateway, s.cpu, s.memory, s.diskSize, 'active', now, now);
+    return this.get(Number(lastInsertRowid))!;
+  }
+
   place(id: number, node: string, vmid: number): void {
     this.db.prepare('UPDATE pve_servers SET node = ?, vmid = ?, updated_at = ? WHERE id = ?').run(node, vmid, this.now(), id);
   }

@@ -333,7 +333,20 @@ export class FakePve {
 
   private resources(type: string | undefined) {
     const nodes = this.nodes.map((n) => ({ id: `node/${n.name}`, type: 'node', node: n.name, status: n.online ? 'online' : 'offline', maxcpu: 16, maxmem: 64 * 2 ** 30 }));
-    const vms = [...this.vms.values()].map((v) => ({ id: `qemu/${v.vmid}`, type: 'qemu', vmid: v.vmid, node: v.node, name: v.name, status: v.status, template: v.template }));
+    const vms = [...this.vms.values()].map((v) => ({
+      id: `qemu/${v.vmid}`,
+      type: 'qemu',
+      vmid: v.vmid,
+      node: v.node,
+      name: v.name,
+      status: v.status,
+      template: v.template,
+      maxcpu: Number(v.config.cores ?? 1),
+      maxmem: Number(v.config.memory ?? 512) * 2 ** 20,
+      maxdisk: diskBytes(String(v.config.scsi0 ?? '')),
+      // PVE 7.3+ lists a guest's tags here, `;`-separated.
+      ...(v.config.tags !== undefined && { tags: String(v.config.tags) }),
+    }));
     if (type === 'node') return nodes;
     if (type === 'vm') return vms;
     return [...nodes, ...vms];
@@ -383,7 +396,7 @@ export class FakePve {
     const disk = vm.config[p.disk ?? ''];
     const m = /^(\+)?(\d+)G$/.exec(p.size ?? '');
     if (disk === undefined || !m) throw new Refusal(400, 'Parameter verification failed.', { [disk === undefined ? 'disk' : 'size']: 'invalid value' });
-    const current = Number(/size=(\d+)G/.exec(String(disk))?.[1] ?? 0);
+    const current = diskBytes(String(disk)) / 2 ** 30;
     const next = m[1] ? current + Number(m[2]) : Number(m[2]);
     if (next < current) throw new Refusal(500, `shrinking disks is not supported`);
     vm.config[p.disk!] = String(disk).replace(/size=\d+G/, `size=${next}G`);
@@ -502,6 +515,11 @@ async function readBody(req: IncomingMessage): Promise<Record<string, string>> {
   // PVE takes form bodies (proxmoxer, the hub) and JSON (pvesh, newer clients).
   if ((req.headers['content-type'] ?? '').includes('json')) return Object.fromEntries(Object.entries(JSON.parse(text) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]));
   return Object.fromEntries(new URLSearchParams(text));
+}
+
+/** Bytes of a disk config value (`local-lvm:vm-101-disk-0,size=50G`); 0 without a size. */
+function diskBytes(disk: string): number {
+  return Number(/size=(\d+)G/.exec(disk)?.[1] ?? 0) * 2 ** 30;
 }
 
 function send(res: ServerResponse, status: number, reason: string, body: unknown): void {
