@@ -10,8 +10,8 @@ export interface CreateContext {
   config: PveManagerConfig;
   servers: ServerStore;
   serial: KeyedSerial;
-  /** The SSH public key for cloud-init (vault path secret/ssh, `public_key`); null: none. */
-  sshPublicKey(): string | null;
+  /** The SSH public key for cloud-init (vault path secret/ssh, `public_key`, in the secrets box or Vault); null: none. */
+  sshPublicKey(): Promise<string | null>;
   serverId: number;
 }
 
@@ -97,7 +97,7 @@ export function createPlan(ctx: CreateContext): Step[] {
       progress: 75,
       async run(io) {
         const s = current(ctx);
-        const key = ctx.sshPublicKey();
+        const key = await ctx.sshPublicKey();
         await io.pveTask(() =>
           client.qemuConfigUpdate(s.node, s.vmid, {
             cores: s.cpu,

@@ -69,6 +69,7 @@ export class FakeVault {
   /** mount -> path -> versions (index 0 = version 1). */
   private readonly kv = new Map<string, Map<string, Version[]>>();
   private readonly sockets = new Set<Socket>();
+  private address = '';
 
   private constructor(
     private readonly server: Server,
@@ -89,11 +90,13 @@ export class FakeVault {
     const fake = new FakeVault(server, opts);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    fake.address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return fake;
   }
 
+  /** Stays the same after close (an address nothing listens on any more). */
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.address;
   }
 
   /** The versions written to a KV v2 path (oldest first), as stored. */
