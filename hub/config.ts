@@ -22,6 +22,14 @@ export const HubConfigSchema = Type.Object({
     {
       level: Type.Union(['trace', 'debug', 'info', 'warn', 'error'].map((l) => Type.Literal(l)), { default: 'info' }),
       pretty: Type.Boolean({ default: false }),
+      /** The newest log lines kept in memory, secrets masked, for GET /api/system/logs: the oldest go beyond either bound. */
+      ring: Type.Object(
+        {
+          maxLines: Type.Integer({ default: 2000, minimum: 1, maximum: 100_000 }),
+          maxBytes: Type.Integer({ default: 1024 * 1024, minimum: 4096, maximum: 64 * 1024 * 1024 }),
+        },
+        { default: {} },
+      ),
     },
     { default: {} },
   ),

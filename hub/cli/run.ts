@@ -27,7 +27,7 @@ export function registerRunCommand(program: Command): void {
       }
       if (opts.mqtt !== undefined) config.broker.port = port(opts.mqtt, '--mqtt');
       if (opts.http !== undefined) config.http.port = port(opts.http, '--http');
-      const log = createLogger({ name: 'kcloud-hub', level: opts.logLevel ?? config.log.level, pretty: opts.pretty ?? config.log.pretty });
+      const log = createLogger({ name: 'kcloud-hub', level: opts.logLevel ?? config.log.level, pretty: opts.pretty ?? config.log.pretty, ring: config.log.ring });
       let hub;
       try {
         // Loaded here, not at the top: `node add` and friends start without broker and store code.

@@ -42,9 +42,9 @@ export async function login(dataDir: string, username: string, password: string)
   }
 }
 
-/** Runs the hub CLI to completion and returns its exit code and output. */
-export function runHubCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runProgram('hub/main.ts', args, env);
+/** Runs the hub CLI to completion (with `input` on its stdin) and returns its exit code and output. */
+export function runHubCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runProgram('hub/main.ts', args, env, input);
 }
 
 /** Waits for a child to exit (resolves at once when it already has). */
@@ -89,7 +89,7 @@ export async function startTestHub(overrides: Tree = {}): Promise<TestHub> {
   const dataDir = tree.dataDir as string;
   const configFile = writeHubConfig(stringifyYaml(tree), dir);
   const config = loadHubConfig(configFile, {});
-  const logs = memoryLogger();
+  const logs = memoryLogger(config.log.ring);
   // Imported here so CLI-only suites do not load the broker and the store.
   const { startHub } = await import('../../hub/runtime.js');
   const hub = await startHub(config, logs.log, { KCLOUD_ADMIN_PASSWORD: ADMIN_PASSWORD });

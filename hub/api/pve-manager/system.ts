@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox';
+import { LOG_RING_LEVELS, levelName, logRingOf, type LogRingLevel, type LogRingLine } from '../../../shared/log-ring.js';
+import { maskSecrets } from '../../../shared/secret-mask.js';
 import { VERSION } from '../../../shared/version.js';
 import { MachineUsageMeter } from '../../pve-manager/machine-usage.js';
+import { ApiError } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { PveErrors } from './schemas.js';
 
@@ -11,6 +14,41 @@ const StatusAnswer = Type.Object({
   resources: Type.Object({ cpu_usage: Type.Number(), memory_usage: Type.Number(), disk_usage: Type.Number() }),
 });
 
+const LogsQuery = Type.Object(
+  {
+    level: Type.Optional(Type.Union((Object.keys(LOG_RING_LEVELS) as LogRingLevel[]).map((l) => Type.Literal(l)), { description: 'the lowest level answered (debug: every line)' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
+  },
+  { additionalProperties: false },
+);
+const LogLine = Type.Object({
+  timestamp: Type.String({ format: 'date-time' }),
+  level: Type.String({ description: 'debug, info, warning or error (pino trace counts as debug, fatal as error)' }),
+  message: Type.String(),
+  source: Type.String({ description: "the hub's part that logged it (api, broker, ingest, pve-manager...), or the hub's name" }),
+  fields: Type.Object({}, { additionalProperties: true, description: 'the rest of the structured line, secrets masked' }),
+});
+const LogsAnswer = Type.Object({
+  logs: Type.Array(LogLine, { description: 'newest first' }),
+  total: Type.Integer({ description: 'lines in the ring at this level or above' }),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+});
+const ConfigAnswer = Type.Object({
+  config: Type.Object({}, { additionalProperties: true, description: "the hub's effective configuration (YAML, environment overrides, command-line flags, defaults); see docs/hub.md" }),
+  masked: Type.Array(Type.String(), { description: 'dotted paths of the values masked because of their key (passwords, tokens, keys, secrets, kubeconfigs)' }),
+});
+
+/** pino's line keys that are the answer's own fields, or the same on every line (pid, hostname). */
+const LINE_KEYS = new Set(['level', 'time', 'msg', 'name', 'part', 'pid', 'hostname']);
+
+function logLineView({ level, time, line }: LogRingLine) {
+  const fields = Object.fromEntries(Object.entries(line).filter(([k]) => !LINE_KEYS.has(k)));
+  const source = typeof line.part === 'string' ? line.part : typeof line.name === 'string' ? line.name : 'hub';
+  return { timestamp: new Date(time).toISOString(), level: levelName(level), message: typeof line.msg === 'string' ? line.msg : '', source, fields };
+}
+
 function uptimeText(ms: number): string {
   const s = Math.floor(ms / 1000);
   const d = Math.floor(s / 86_400);
@@ -19,7 +57,11 @@ function uptimeText(ms: number): string {
   return `${d} days, ${h} hours, ${m} minutes`;
 }
 
-/** GET /api/system/status: the hub's parts and configured integrations, and this machine's resources. */
+/**
+ * GET /api/system/status: the hub's parts and configured integrations, and this machine's resources.
+ * GET /api/system/logs: the hub's newest log lines from its in-memory ring (shared/log-ring.ts), admins only.
+ * GET /api/system/config: the effective configuration with every secret masked (shared/secret-mask.ts), admins only.
+ */
 export const pveSystemRoutes: RouteModule = (app, deps) => {
   const meter = new MachineUsageMeter(deps.config.dataDir);
   app.get('/system/status', { config: { access: 'system:read' }, schema: { tags: ['pve-manager: system'], response: { 200: StatusAnswer, ...PveErrors } } }, async () => {
@@ -35,5 +77,23 @@ export const pveSystemRoutes: RouteModule = (app, deps) => {
       services,
       resources: await meter.read(),
     };
+  });
+
+  app.get(
+    '/system/logs',
+    { config: { access: 'system:manage' }, schema: { tags: ['pve-manager: system'], querystring: LogsQuery, response: { 200: LogsAnswer, ...PveErrors } } },
+    async (request) => {
+      const ring = logRingOf(deps.log);
+      if (!ring) throw new ApiError('SERVICE_UNAVAILABLE', "this hub's logger keeps no log ring (log.ring)", { setting: 'log.ring' });
+      const { level = 'debug', limit = 50, offset = 0 } = request.query;
+      const { lines, total } = ring.read({ minLevel: LOG_RING_LEVELS[level], limit, offset });
+      return { logs: lines.map(logLineView), total, limit, offset };
+    },
+  );
+
+  app.get('/system/config', { config: { access: 'system:manage' }, schema: { tags: ['pve-manager: system'], response: { 200: ConfigAnswer, ...PveErrors } } }, async () => {
+    const masked: string[] = [];
+    const config = maskSecrets(deps.config, (path) => masked.push(path));
+    return { config, masked };
   });
 };
