@@ -58,7 +58,13 @@ export const AgentConfigSchema = Type.Object({
   collectors: Type.Object(
     {
       gpu: Type.Object(
-        { enabled: Enabled, interval: Type.String({ ...Duration, default: '1s' }), nvidiaSmi: Type.String({ default: 'nvidia-smi' }) },
+        {
+          enabled: Enabled,
+          interval: Type.String({ ...Duration, default: '1s' }),
+          nvidiaSmi: Type.String({ default: 'nvidia-smi' }),
+          /** Kernel log the driver's XID lines are read from (`NVRM: Xid ...`); "" turns XIDs off. Reading /dev/kmsg needs root or CAP_SYSLOG. */
+          kernelLog: Type.String({ default: '/dev/kmsg' }),
+        },
         { default: {} },
       ),
       dcgm: Type.Object(

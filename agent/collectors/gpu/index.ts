@@ -2,12 +2,15 @@ import { parseDuration } from '../../../shared/duration.js';
 import type { AgentConfig } from '../../config.js';
 import type { LineProcess } from '../line-process.js';
 import type { CollectorDeps } from '../registry.js';
-import type { Collector } from '../types.js';
+import type { Collector, CollectorSink } from '../types.js';
+import { KmsgReader } from '../kmsg/reader.js';
 import { queryFields, rowToSamples } from './fields.js';
 import { dmonPcieUnsupported, pcieStream } from './dmon-source.js';
 import { InventoryRefresher } from './inventory-refresh.js';
+import type { GpuInventory } from './inventory.js';
 import { pcieSamples } from './pcie-fields.js';
 import { checkFields, detectNvidiaSmi, gpuStream, supportedFields } from './source.js';
+import { XidTracker, type XidFacts } from './xid.js';
 
 /** Besides start and a change of GPUs, the inventory (processes, MIG memory, PCIe replays) is re-read this often. */
 // Below the 5-minute staleness of /metrics (agent/metrics/render.ts), so series only this read carries (MIG memory, PCIe replays) stay exported.
@@ -17,10 +20,12 @@ const INVENTORY_EVERY_MS = 4 * 60_000;
  * NVIDIA GPUs through one long-running `nvidia-smi --query-gpu ... -lms`
  * process; inventory from `nvidia-smi -q -x` (or `-q`) beside it; PCIe
  * throughput, which no query field has, from a second long-running
- * `nvidia-smi dmon -s t` where the driver supports it.
+ * `nvidia-smi dmon -s t` where the driver supports it. XIDs, which
+ * nvidia-smi does not report, from the driver's lines in the kernel log
+ * (`collectors.gpu.kernelLog`).
  */
 export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Collector {
-  const { nvidiaSmi } = config.collectors.gpu;
+  const { nvidiaSmi, kernelLog } = config.collectors.gpu;
   const intervalMs = parseDuration(config.collectors.gpu.interval);
   let stream: LineProcess | undefined;
   let pcie: LineProcess | undefined;
@@ -29,13 +34,58 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
   let inventory: InventoryRefresher | undefined;
   /** GPU index -> UUID from the query stream, to label dmon's rows (which carry only the index). */
   const uuidByIndex = new Map<string, string>();
+  let kmsg: KmsgReader | undefined;
+  let kmsgStarting: Promise<void> | undefined;
   return {
     name: 'gpu',
     detect: () => detectNvidiaSmi(nvidiaSmi),
     async start(sink) {
       stopped = false;
-      inventory = new InventoryRefresher({ nvidiaSmi, sink, log: deps.log, everyMs: INVENTORY_EVERY_MS });
+      const xid = new XidTracker();
+      // One inventory section for the collector: the refresher's `gpus` plus what XIDs can be read (`gpuXid`).
+      let gpuFacts: Record<string, unknown> | undefined;
+      let xidFacts: XidFacts | undefined;
+      // Nothing before the first GPU read: an inventory with `gpuXid` but no `gpus` would tell the hub the GPUs are gone.
+      const publishFacts = () => gpuFacts && sink.inventory({ ...gpuFacts, ...(xidFacts ? { gpuXid: xidFacts } : {}) });
+      const publishXids = () => {
+        const samples = xidFacts?.available ? xid.samples(Date.now()) : [];
+        if (samples.length > 0) sink.samples(samples);
+      };
+      const inventorySink: CollectorSink = {
+        samples: (samples) => sink.samples(samples),
+        error: (err) => sink.error(err),
+        inventory(facts) {
+          gpuFacts = facts;
+          if (Array.isArray(facts.gpus)) xid.setGpus(facts.gpus as GpuInventory[]);
+          publishFacts();
+          // Re-sent with each inventory read, as the PCIe replay counter, so the series stay under /metrics' staleness.
+          publishXids();
+        },
+      };
+      inventory = new InventoryRefresher({ nvidiaSmi, sink: inventorySink, log: deps.log, everyMs: INVENTORY_EVERY_MS });
       inventory.start();
+      if (kernelLog !== '') {
+        kmsg = new KmsgReader({
+          path: kernelLog,
+          pollMs: intervalMs,
+          onRecords(records) {
+            if (xid.add(records)) publishXids();
+          },
+          onError(err) {
+            xidFacts = { source: 'kernel-log', path: kernelLog, available: false, reason: err.message };
+            publishFacts();
+            sink.error(err);
+          },
+        });
+        // Read beside the stream: the backlog since boot can take a moment.
+        kmsgStarting = kmsg.start().then((why) => {
+          if (stopped) return;
+          if (why !== null) deps.log.warn({ reason: why }, 'kernel log unreadable; no XIDs without DCGM');
+          xidFacts = why === null ? { source: 'kernel-log', path: kernelLog, available: true } : { source: 'kernel-log', path: kernelLog, available: false, reason: why };
+          publishFacts();
+          publishXids();
+        });
+      }
       const wanted = queryFields(await supportedFields(nvidiaSmi));
       const fields = await checkFields(nvidiaSmi, wanted, deps.log).catch((err: Error) => {
         sink.error(err);
@@ -82,6 +132,8 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
       await stream?.stop();
       await pcieStarting;
       await pcie?.stop();
+      await kmsgStarting;
+      await kmsg?.stop();
     },
   };
 }
