@@ -71,7 +71,8 @@ const CREDENTIAL_ROUTES = ['POST /api/v1/api-keys', 'GET /api/v1/api-keys', 'DEL
 /**
  * Needing a permission only admins have: accounts, the audit log, the
  * Proxmox cluster registry's changes (they store a cluster's credential and
- * make an API token on it) and the vault's secrets (values answered).
+ * make an API token on it), the vault's secrets (values answered), and the
+ * hub's own log lines and effective config (secrets masked, still an admin's).
  */
 const ADMIN_ONLY_ROUTES = [
   'GET /api/v1/users',
@@ -84,6 +85,8 @@ const ADMIN_ONLY_ROUTES = [
   'DELETE /api/v1/clusters/:cluster_name',
   'GET /api/vault/secrets/*',
   'POST /api/vault/secrets/*',
+  'GET /api/system/logs',
+  'GET /api/system/config',
 ];
 
 /** Swagger UI's routes (the OpenAPI description, no data), declared public by hub/api/server.ts. */
