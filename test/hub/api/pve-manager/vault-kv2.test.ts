@@ -2,10 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import { VaultKv2 } from '../../../../hub/pve-manager/vault-kv2.js';
 import { FakePve } from '../../../fakes/proxmox/server.js';
 import { FakeVault } from '../../../fakes/vault/server.js';
 import { startApiHub, type ApiHub, type RequestOptions } from '../../../helpers/api.js';
+import { runHubCli, writeHubConfig } from '../../../helpers/hub.js';
+import { freePort } from '../../../helpers/mosquitto.js';
 import { json, managerConfig, storeSshKey, waitTask, webServer } from './pve-helpers.js';
 
 const TOKEN = 'hvs.kv2-test-token-7c4b9e';
@@ -200,4 +203,13 @@ describe('server manager: Vault configuration', () => {
     expect(() => new VaultKv2({ ...opts, tokenFile: bad })).toThrow(/pveManager\.vault\.tokenFile.*holds no token/);
     expect(() => new VaultKv2({ ...opts, tokenFile: bad })).not.toThrow(/with a space/);
   });
+
+  it('kcloud-hub run with only KCLOUD_HUB_PVE_MANAGER_VAULT_URL (env override) exits naming the missing token file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcloud-hub-'));
+    const config = writeHubConfig(stringifyYaml({ dataDir: join(dir, 'data'), broker: { host: '127.0.0.1', port: await freePort() }, http: { host: '127.0.0.1', port: 0 } }), dir);
+    const run = await runHubCli(['run', '--config', config], { KCLOUD_HUB_PVE_MANAGER_VAULT_URL: 'http://127.0.0.1:1' });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain('config key \\"pveManager.vault.tokenFile\\": Vault needs a token file');
+    // A bound for a whole process start from source (tsx) on a loaded machine, not a timing check.
+  }, 180_000);
 });
