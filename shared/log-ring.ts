@@ -69,7 +69,8 @@ export class LogRing {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
     const line = maskSecrets(parsed as Record<string, unknown>);
     const level = typeof line.level === 'number' ? line.level : 0;
-    const time = typeof line.time === 'number' ? line.time : Date.now();
+    // pino writes Date.now(); anything a Date cannot hold would fail the answer's ISO timestamp.
+    const time = typeof line.time === 'number' && !Number.isNaN(new Date(line.time).getTime()) ? line.time : Date.now();
     let json = JSON.stringify(line);
     if (Buffer.byteLength(json) > Math.min(MAX_LINE_BYTES, this.limits.maxBytes)) {
       const msg = typeof line.msg === 'string' ? line.msg.slice(0, TRUNCATED_MESSAGE_CHARS) : '';

@@ -107,6 +107,15 @@ describe('LogRing', () => {
     expect(ring.read(all).lines.map((l) => l.line.msg)).toEqual(['ok']);
   });
 
+  it('stamps a line whose time a Date cannot hold with the time it arrived', () => {
+    const ring = new LogRing({ maxLines: 5, maxBytes: 10_000 });
+    const before = Date.now();
+    ring.write('{"level":30,"time":1e300,"msg":"far"}\n');
+    const [line] = ring.read(all).lines;
+    expect(line!.time).toBeGreaterThanOrEqual(before);
+    expect(line!.time).toBeLessThanOrEqual(Date.now());
+  });
+
   it('names pino levels as the seed does', () => {
     expect([10, 20, 30, 40, 50, 60].map(levelName)).toEqual(['debug', 'debug', 'info', 'warning', 'error', 'error']);
   });
