@@ -10,6 +10,20 @@ export const KubernetesConfigSchema = Type.Object(
       Type.Object({ name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), kubeconfig: Type.String({ minLength: 1 }) }),
       { default: [], maxItems: 64 },
     ),
+    /**
+     * Watches on each cluster's pods, nodes and ReplicaSets (docs/kubernetes.md): bounds on what is held
+     * per cluster (a larger collection is not held at all: its facts are null with a reason) and the
+     * delays between reconnection attempts (doubling from retryMin up to retryMax).
+     */
+    watch: Type.Object(
+      {
+        maxPods: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 20_000 }),
+        maxNodes: Type.Integer({ minimum: 1, maximum: 100_000, default: 5_000 }),
+        retryMin: Type.String({ ...Duration, default: '1s' }),
+        retryMax: Type.String({ ...Duration, default: '60s' }),
+      },
+      { default: {} },
+    ),
     /** Time between two steps of a real deployment task (one object applied, or a namespace deletion checked). */
     stepInterval: Type.String({ ...Duration, default: '1s' }),
   },

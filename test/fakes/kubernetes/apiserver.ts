@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,10 +11,17 @@ import { parse as parseYaml } from 'yaml';
  * list/get/delete of the kinds a tenant manifest uses, server-side apply
  * (PATCH application/apply-patch+yaml; fieldManager required; 201 on
  * create, 200 on update; managedFields with the manager), watch, Status errors, a
- * Deployment "controller" that marks Deployments available at once, and
- * namespace deletion that removes what the namespace holds. Not done: field
+ * Deployment "controller" that marks Deployments available at once (and,
+ * with `runPods`, makes their ReplicaSet and pods, owned through
+ * ownerReferences as the real controllers do, pod uids taken from
+ * `nextPodUids` so a test's fake /proc cgroups can name them), namespace
+ * deletion that removes what the namespace holds, compaction of the watch
+ * history (`compact()`: a watch from an older resourceVersion gets 410 Gone
+ * as an ERROR event, as the apiserver's watch cache answers), and a restart
+ * on the same port (`stop()` then `start()`). Tests put nodes and pods
+ * directly (`putObject`, `modifyObject`, `deleteObject`). Not done: field
  * ownership conflicts (an apply replaces the applied top-level fields),
- * bookmarks, compaction of the watch history (410 Gone), the full OpenAPI schemas (the documents name the kinds and their
+ * bookmarks, label/field selectors, the full OpenAPI schemas (the documents name the kinds and their
  * PATCH parameters only). Every request is logged (`requests`).
  */
 
@@ -39,6 +46,7 @@ export const KINDS: Kind[] = [
   { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'] },
   { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, shortNames: ['no'] },
   { group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'] },
+  { group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'] },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', singular: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'] },
   // A cluster with prometheus-operator's CRDs installed.
   { group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors', singular: 'servicemonitor', kind: 'ServiceMonitor', namespaced: true, shortNames: ['smon'] },
@@ -55,8 +63,33 @@ export interface LoggedRequest {
 
 const gv = (k: Kind) => (k.group ? `${k.group}/${k.version}` : k.version);
 
+/** Whether `o` names `owner` (by uid) among its ownerReferences. */
+const ownedBy = (o: Obj, owner: Obj) => ((o.metadata.ownerReferences ?? []) as { uid?: string }[]).some((r) => r.uid === owner.metadata.uid);
+
+/** The ownerReference a controller puts on what it makes. */
+const controllerRef = (o: Obj) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller: true, blockOwnerDeletion: true });
+
+/** The apiserver's 5-character name suffixes (no vowels, no look-alikes), here derived from a seed so runs repeat. */
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+function suffix(seed: string, length: number): string {
+  const digest = createHash('sha256').update(seed).digest();
+  return [...digest.subarray(0, length)].map((b) => SUFFIX_ALPHABET[b % SUFFIX_ALPHABET.length]).join('');
+}
+
+export interface FakeApiServerOptions {
+  /** Deployments get a ReplicaSet and running pods (default false: only their status says Available). */
+  runPods?: boolean;
+}
+
 export class FakeApiServer {
   readonly requests: LoggedRequest[] = [];
+  /** UIDs the next pods the Deployment controller makes take, in order (then random ones). */
+  readonly nextPodUids: string[] = [];
+  /** The node the controller's pods are bound to; empty: the first node, else none (Pending). */
+  scheduleOn = '';
+  /** Watches from a resourceVersion at or below this get 410 Gone (compact()). */
+  private compactedRv = 0;
+  private port = 0;
   /** key: `${plural}/${namespace}/${name}` */
   readonly objects = new Map<string, Obj>();
   /** `change` events ({type: ADDED|MODIFIED|DELETED, key, object}) for watches. */
@@ -71,18 +104,71 @@ export class FakeApiServer {
   private server: Server | null = null;
   url = '';
 
+  constructor(private readonly opts: FakeApiServerOptions = {}) {}
+
+  /** Listens on a free port, or after a stop() on the port it had (the kubeconfig stays valid), with the objects and history it had. */
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.status(res, 500, 'InternalError', String(err)));
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((r, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.port, '127.0.0.1', () => r());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}`;
     return this.url;
   }
 
+  /** Closes every connection (open watches end) and stops listening: the cluster is unreachable until start(). */
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise((r) => this.server?.close(r));
+    this.server = null;
+  }
+
+  /** Forgets the watch history up to now, as etcd compaction does: watches from an older resourceVersion get 410 Gone. */
+  compact(): void {
+    this.compactedRv = this.rv;
+    this.history.length = 0;
+  }
+
+  /** Creates or replaces an object as a controller or kubelet would (watchers see ADDED or MODIFIED); uid kept or given, else made. */
+  putObject(plural: string, obj: { metadata: { name: string; namespace?: string; uid?: string } & Record<string, unknown> } & Record<string, unknown>): Obj {
+    const kind = KINDS.find((k) => k.plural === plural);
+    if (!kind) throw new Error(`fake apiserver: no kind ${plural}`);
+    const key = `${plural}/${kind.namespaced ? (obj.metadata.namespace ?? 'default') : ''}/${obj.metadata.name}`;
+    const existing = this.objects.get(key);
+    const o = structuredClone(obj) as Obj;
+    o.apiVersion = gv(kind);
+    o.kind = kind.kind;
+    o.metadata = {
+      ...o.metadata,
+      ...(kind.namespaced ? { namespace: obj.metadata.namespace ?? 'default' } : {}),
+      uid: obj.metadata.uid ?? existing?.metadata.uid ?? randomUUID(),
+      resourceVersion: String(++this.rv),
+      creationTimestamp: existing?.metadata.creationTimestamp ?? new Date().toISOString(),
+    };
+    this.put(key, o, existing !== undefined);
+    return o;
+  }
+
+  /** Changes an existing object in place (watchers see MODIFIED). */
+  modifyObject(plural: string, namespace: string, name: string, change: (o: Obj) => void): Obj {
+    const o = this.get(plural, namespace, name);
+    if (!o) throw new Error(`fake apiserver: no ${plural} ${namespace}/${name}`);
+    change(o);
+    o.metadata.resourceVersion = String(++this.rv);
+    this.put(`${plural}/${namespace}/${name}`, o, true);
+    return o;
+  }
+
+  /** Deletes an object (watchers see DELETED); false when there was none. */
+  deleteObject(plural: string, namespace: string, name: string): boolean {
+    const key = `${plural}/${namespace}/${name}`;
+    if (!this.objects.has(key)) return false;
+    this.removeWithDependents(key);
+    return true;
   }
 
   /** A kubeconfig for this server (plain http: client-node needs insecure-skip-tls-verify for that). */
@@ -130,6 +216,12 @@ export class FakeApiServer {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
+    if (resourceVersion && resourceVersion !== '0' && Number(resourceVersion) <= this.compactedRv) {
+      // What the apiserver's watch cache answers for a resourceVersion it no longer has: an ERROR event with a 410 Status, then the end.
+      const message = `too old resource version: ${resourceVersion} (${this.compactedRv + 1})`;
+      res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 } })}\n`);
+      return;
+    }
     if (!resourceVersion || resourceVersion === '0') {
       for (const [k, o] of this.objects) if (k.startsWith(prefix)) write('ADDED', o);
     } else {
@@ -141,6 +233,65 @@ export class FakeApiServer {
     };
     this.changes.on('change', on);
     req.socket.once('close', () => this.changes.off('change', on));
+  }
+
+  /** Deletes an object and, as the garbage collector does (background propagation), what it owns through ownerReferences. */
+  private removeWithDependents(key: string) {
+    const obj = this.objects.get(key);
+    if (!obj) return;
+    this.remove(key);
+    for (const [k, o] of [...this.objects]) if (ownedBy(o, obj)) this.removeWithDependents(k);
+  }
+
+  /**
+   * The Deployment and ReplicaSet controllers and the scheduler and kubelet
+   * in one step (with `runPods`): one ReplicaSet per pod template (named
+   * `<deployment>-<pod-template-hash>`, older ones removed with their pods, as
+   * a Recreate rollout ends), owned by the Deployment, and `replicas` pods
+   * owned by it, bound to a node and running, each container with a
+   * containerd container ID.
+   */
+  private reconcile(deploy: Obj) {
+    const ns = deploy.metadata.namespace!;
+    const spec = deploy.spec as { replicas?: number; template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: { name: string; image?: string }[] } } };
+    const template = spec.template ?? {};
+    const hash = suffix(JSON.stringify(template), 10);
+    const rsName = `${deploy.metadata.name}-${hash}`;
+    const replicas = Number(spec.replicas ?? 1);
+    for (const [k, o] of [...this.objects]) if (k.startsWith(`replicasets/${ns}/`) && ownedBy(o, deploy) && o.metadata.name !== rsName) this.removeWithDependents(k);
+    const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
+    const rs = this.putObject('replicasets', {
+      metadata: { name: rsName, namespace: ns, labels, ownerReferences: [controllerRef(deploy)] },
+      spec: { replicas, selector: { matchLabels: labels }, template: { ...template, metadata: { ...template.metadata, labels } } },
+      status: { replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: 1 },
+    });
+    const pods = [...this.objects].filter(([k, o]) => k.startsWith(`pods/${ns}/`) && ownedBy(o, rs));
+    for (const [k] of pods.slice(replicas)) this.removeWithDependents(k);
+    const node = this.scheduleOn || [...this.objects.values()].find((o) => o.kind === 'Node')?.metadata.name || '';
+    const now = new Date().toISOString();
+    for (let i = pods.length; i < replicas; i++) {
+      const uid = this.nextPodUids.shift() ?? randomUUID();
+      const containers = template.spec?.containers ?? [];
+      this.putObject('pods', {
+        metadata: { name: `${rsName}-${suffix(uid, 5)}`, namespace: ns, uid, labels, ownerReferences: [controllerRef(rs)] },
+        spec: { ...template.spec, ...(node ? { nodeName: node } : {}) },
+        status: node
+          ? {
+              phase: 'Running',
+              conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+              containerStatuses: containers.map((c) => ({
+                name: c.name,
+                image: c.image ?? '',
+                ready: true,
+                started: true,
+                restartCount: 0,
+                containerID: `containerd://${createHash('sha256').update(`${uid}/${c.name}`).digest('hex')}`,
+                state: { running: { startedAt: now } },
+              })),
+            }
+          : { phase: 'Pending' },
+      });
+    }
   }
 
   get(plural: string, namespace: string, name: string): Obj | undefined {
@@ -248,7 +399,7 @@ export class FakeApiServer {
         });
         return this.send(res, 200, o);
       }
-      this.remove(key);
+      this.removeWithDependents(key);
       return this.send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: plural } });
     }
     if (req.method === 'PATCH') {
@@ -300,6 +451,7 @@ export class FakeApiServer {
         };
       }
       this.put(key, obj, existing !== undefined);
+      if (kind.kind === 'Deployment' && this.opts.runPods) this.reconcile(obj);
       return this.send(res, existing ? 200 : 201, obj);
     }
     return this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported by this fake`);
