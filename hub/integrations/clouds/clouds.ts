@@ -1,27 +1,26 @@
 import type { HubBus, VmStatusEvent } from '../../bus.js';
 import type { Logger } from '../../../shared/log.js';
-import { AwsEc2, type AwsInstanceState } from './aws/ec2.js';
 import type { CloudCredentialStore } from './credential-store.js';
-import type { AwsCredential } from './credential-data.js';
 import { CloudProviderError, NotImplementedError, type CloudProvider } from './provider-error.js';
-import type { CloudVm, CloudVmStore, NewVm, VmObservation, VmStatus } from './vm-store.js';
+import type { InstanceState, VmProviderClient } from './vm-provider.js';
+import type { VmProviderFactories } from './vm-providers.js';
+import type { CloudVm, CloudVmStore, NewVm, VmObservation } from './vm-store.js';
 
 export interface CloudsOptions {
   credentials: CloudCredentialStore;
   vms: CloudVmStore;
   bus: HubBus;
   log: Logger;
-  aws: { endpoint: string };
-  timeoutMs: number;
+  /** The providers whose VMs this hub manages; any other is refused as not implemented. */
+  providers: VmProviderFactories;
 }
 
-const notImplemented = (provider: CloudProvider, what: string) => new NotImplementedError(`${what} for provider ${provider}: not implemented in this hub (only aws is)`);
+const notImplemented = (provider: CloudProvider, what: string, providers: VmProviderFactories) =>
+  new NotImplementedError(`${what} for provider ${provider}: not implemented in this hub (only ${Object.keys(providers).join(', ')} ${Object.keys(providers).length === 1 ? 'is' : 'are'})`);
 
-/** EC2 state name -> VM status; `terminated` is handled apart (gone, or failed when nobody asked). */
-const EC2_STATUS: Record<string, VmStatus> = { pending: 'pending', running: 'running', stopping: 'stopping', stopped: 'stopped', 'shutting-down': 'terminating' };
-
-function observation(s: AwsInstanceState): VmObservation {
-  return { status: EC2_STATUS[s.state] ?? 'pending', statusReason: s.reason, publicIp: s.publicIp, privateIp: s.privateIp, zone: s.zone };
+/** A live instance's state as the VM record keeps it (`terminated` never gets here). */
+function observation(s: InstanceState): VmObservation {
+  return { status: s.status === 'terminated' ? 'failed' : s.status, statusReason: s.reason, publicIp: s.publicIp, privateIp: s.privateIp, zone: s.zone };
 }
 
 /**
@@ -37,12 +36,15 @@ export class Clouds {
 
   constructor(private readonly o: CloudsOptions) {}
 
-  private ec2(credentialId: string, region: string): AwsEc2 {
-    return new AwsEc2(this.o.credentials.data<AwsCredential>(credentialId), region, { endpoint: this.o.aws.endpoint, timeoutMs: this.o.timeoutMs });
+  private factory(provider: CloudProvider) {
+    const make = this.o.providers[provider];
+    if (!make) throw notImplemented(provider, 'VMs', this.o.providers);
+    return make;
   }
 
-  private async withEc2<T>(credentialId: string, region: string, fn: (c: AwsEc2) => Promise<T>): Promise<T> {
-    const c = this.ec2(credentialId, region);
+  /** A client for one call, closed after it. */
+  private async withClient<T>(vm: Pick<CloudVm, 'provider' | 'credentialId' | 'region'>, fn: (c: VmProviderClient) => Promise<T>): Promise<T> {
+    const c = this.factory(vm.provider)(this.o.credentials.data(vm.credentialId), vm.region);
     try {
       return await fn(c);
     } finally {
@@ -52,9 +54,9 @@ export class Clouds {
 
   /** Asks the provider whether the credential works; throws CloudProviderError with its answer, or NotImplementedError. */
   async validateCredential(provider: CloudProvider, data: unknown): Promise<void> {
-    if (provider !== 'aws') throw notImplemented(provider, 'credential validation');
-    const cred = data as AwsCredential;
-    const c = new AwsEc2(cred, cred.region, { endpoint: this.o.aws.endpoint, timeoutMs: this.o.timeoutMs });
+    const make = this.o.providers[provider];
+    if (!make) throw notImplemented(provider, 'credential validation', this.o.providers);
+    const c = make(data);
     try {
       await c.validate();
     } finally {
@@ -67,17 +69,17 @@ export class Clouds {
     this.o.bus.emit('vm-status-changed', { vmId: vm.id, workspaceId: vm.workspaceId, status, previous, ts: Date.now() });
   }
 
+  /** Throws NotImplementedError for a provider whose VMs this hub does not manage. */
+  assertVmProvider(provider: CloudProvider): void {
+    this.factory(provider);
+  }
+
   /**
    * Records the VM, then launches it with the VM's id as the provider's
    * client token (a retry launches nothing twice). A refusal removes the
    * record and is thrown; an unreachable provider leaves it pending for the
    * reconciler. A repeated client request id returns the first VM.
    */
-  /** Throws NotImplementedError for a provider whose VMs this hub does not manage. */
-  assertVmProvider(provider: CloudProvider): void {
-    if (provider !== 'aws') throw notImplemented(provider, 'VMs');
-  }
-
   async createVm(vm: NewVm): Promise<{ vm: CloudVm; created: boolean }> {
     this.assertVmProvider(vm.provider);
     const { vm: stored, created } = this.o.vms.insertOrExisting(vm);
@@ -100,7 +102,7 @@ export class Clouds {
   }
 
   private async launch(vm: CloudVm): Promise<void> {
-    const state = await this.withEc2(vm.credentialId, vm.region, (c) => c.launch({ imageId: vm.imageId, instanceType: vm.instanceType, keyPair: vm.keyPair, name: vm.name, clientToken: vm.id }));
+    const state = await this.withClient(vm, (c) => c.launch({ imageId: vm.imageId, instanceType: vm.instanceType, keyPair: vm.keyPair, name: vm.name, clientToken: vm.id }));
     const seen = observation(state);
     this.o.vms.setInstance(vm.id, state.instanceId, seen);
     this.emit(vm, seen.status, vm.status);
@@ -109,7 +111,7 @@ export class Clouds {
   /** Terminates the instance (a refusal is thrown) and marks the VM terminating; the reconciler removes it once the provider says it is gone. */
   async deleteVm(vm: CloudVm): Promise<void> {
     this.assertVmProvider(vm.provider);
-    if (vm.instanceId) await this.withEc2(vm.credentialId, vm.region, (c) => c.terminate(vm.instanceId!));
+    if (vm.instanceId) await this.withClient(vm, (c) => c.terminate(vm.instanceId!));
     this.o.vms.setStatus(vm.id, 'terminating', null);
     this.emit(vm, 'terminating', vm.status);
   }
@@ -132,13 +134,8 @@ export class Clouds {
       }
       return;
     }
-    let state: AwsInstanceState | undefined;
-    try {
-      state = (await this.withEc2(vm.credentialId, vm.region, (c) => c.describe([vm.instanceId!]))).get(vm.instanceId);
-    } catch (err) {
-      if (!(err instanceof CloudProviderError && err.code === 'InvalidInstanceID.NotFound')) throw err;
-    }
-    if (!state || state.state === 'terminated') {
+    const state = await this.withClient(vm, (c) => c.describe(vm.instanceId!));
+    if (!state || state.status === 'terminated') {
       if (vm.status === 'terminating') return this.gone(vm);
       this.o.vms.setStatus(vm.id, 'failed', state?.reason ?? 'the provider no longer knows the instance');
       return this.emit(vm, 'failed', vm.status);
@@ -156,7 +153,7 @@ export class Clouds {
       // Read again: the create or delete call may have changed it since the list was taken.
       const vm = this.o.vms.get(id);
       // A VM left unlaunched by a stopped hub is launched again with the same client token; one being launched now is not.
-      if (!vm || vm.provider !== 'aws' || this.launching.has(vm.id)) continue;
+      if (!vm || !this.o.providers[vm.provider] || this.launching.has(vm.id)) continue;
       try {
         await this.follow(vm);
       } catch (err) {

@@ -18,6 +18,31 @@ export const CloudsConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    gcp: Type.Object(
+      {
+        /** Compute Engine endpoint (`http(s)://host:port`) for private clouds and emulators (the fake in tests); empty: Google itself. */
+        endpoint: Endpoint,
+        /** OAuth 2.0 token URL that service-account assertions are exchanged at; empty: Google's. */
+        tokenUrl: Endpoint,
+        /** List price per hour of each machine type (GCP's billing export is out of reach): running hours x this is the estimated cost. */
+        prices: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), Type.Number({ minimum: 0, maximum: 10000 }), { default: {}, maxProperties: 1000 }),
+        currency: Type.String({ default: 'USD', pattern: '^[A-Z]{3}$' }),
+      },
+      { default: {} },
+    ),
+    azure: Type.Object(
+      {
+        /** Resource Manager base URL for private clouds and emulators (the fake in tests); https only (the SDK sends tokens over https only); empty: Azure's public cloud. */
+        endpoint: Type.String({ default: '', pattern: '^(|https://[^\\s]+)$' }),
+        /** Microsoft Entra ID authority host that tokens are asked from; empty: https://login.microsoftonline.com. */
+        authorityHost: Type.String({ default: '', pattern: '^(|https://[^\\s]+)$' }),
+        /** Resource group the hub creates VMs in; it must exist, with a virtual network `kcloud-<location>` (subnet `default`) per location used. */
+        resourceGroup: Type.String({ default: 'kcloud', pattern: '^[-\\w.()]{0,89}[-\\w()]$' }),
+        /** PEM file of the CA(s) that sign the endpoint's and authority host's certificates, trusted instead of the public CAs; empty: the system's. */
+        caFile: Type.String({ default: '' }),
+      },
+      { default: {} },
+    ),
     /** Cost of the on-prem fleet: measured energy x this price. */
     onprem: Type.Object(
       {

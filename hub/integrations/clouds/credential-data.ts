@@ -37,6 +37,7 @@ export const AzureCredentialData = Type.Object(
 );
 
 export type AwsCredential = Static<typeof AwsCredentialData>;
+export type GcpCredential = Static<typeof GcpCredentialData>;
 
 /** The `data` schema of each provider; the routes check a body's data against its provider's. */
 export const CREDENTIAL_DATA: Readonly<Record<CloudProvider, typeof AwsCredentialData | typeof GcpCredentialData | typeof AzureCredentialData>> = {

@@ -10,6 +10,7 @@ import { CloudCosts } from './costs.js';
 import type { SeriesSource } from '../../../shared/query/types.js';
 import { CloudReconciler } from './reconciler.js';
 import { CloudVmStore } from './vm-store.js';
+import { vmProviders } from './vm-providers.js';
 
 export interface CloudServices {
   credentials: CloudCredentialStore;
@@ -25,7 +26,7 @@ export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig;
   const log = deps.log.child({ part: 'clouds' });
   const credentials = new CloudCredentialStore(deps.db, secrets);
   const vms = new CloudVmStore(deps.db);
-  const clouds = new Clouds({ credentials, vms, bus: deps.bus, log, aws: cfg.aws, timeoutMs: parseDuration(cfg.timeout) });
-  const costs = new CloudCosts({ credentials, source: deps.tsdb, aws: cfg.aws, timeoutMs: parseDuration(cfg.timeout), onprem: cfg.onprem });
+  const clouds = new Clouds({ credentials, vms, bus: deps.bus, log, providers: vmProviders(cfg) });
+  const costs = new CloudCosts({ credentials, vms, source: deps.tsdb, aws: cfg.aws, gcp: cfg.gcp, timeoutMs: parseDuration(cfg.timeout), onprem: cfg.onprem });
   return { credentials, vms, clouds, reconciler: new CloudReconciler(clouds, parseDuration(cfg.reconcileInterval), log), costs };
 }

@@ -1,5 +1,7 @@
 import { DescribeInstancesCommand, DescribeRegionsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { AwsCredential } from '../credential-data.js';
+import { CloudProviderError } from '../provider-error.js';
+import type { InstanceState, LaunchRequest, VmProviderClient } from '../vm-provider.js';
 import { awsIdentity } from './credentials.js';
 import { awsError } from './errors.js';
 
@@ -9,29 +11,12 @@ export interface AwsOptions {
   timeoutMs: number;
 }
 
-/** What the hub keeps of an instance (docs/clouds.md: the VM record). */
-export interface AwsInstanceState {
-  instanceId: string;
-  /** EC2's state name: pending, running, shutting-down, terminated, stopping, stopped. */
-  state: string;
-  reason: string | null;
-  publicIp: string | null;
-  privateIp: string | null;
-  zone: string | null;
-}
+/** EC2 state name -> the hub's status; `terminated` (gone) passes through as such. */
+const EC2_STATUS: Record<string, InstanceState['status']> = { pending: 'pending', running: 'running', stopping: 'stopping', stopped: 'stopped', 'shutting-down': 'terminating', terminated: 'terminated' };
 
-export interface LaunchRequest {
-  imageId: string;
-  instanceType: string;
-  keyPair: string | null;
-  name: string;
-  /** EC2's ClientToken: a retried RunInstances with the same token starts no second instance. */
-  clientToken: string;
-}
-
-const stateOf = (i: Instance): AwsInstanceState => ({
+const stateOf = (i: Instance): InstanceState => ({
   instanceId: i.InstanceId!,
-  state: i.State?.Name ?? 'pending',
+  status: EC2_STATUS[i.State?.Name ?? 'pending'] ?? 'pending',
   reason: i.StateReason?.Message ?? null,
   publicIp: i.PublicIpAddress ?? null,
   privateIp: i.PrivateIpAddress ?? null,
@@ -39,7 +24,7 @@ const stateOf = (i: Instance): AwsInstanceState => ({
 });
 
 /** EC2 through the official SDK, one client per credential and region; every error as a CloudProviderError. */
-export class AwsEc2 {
+export class AwsEc2 implements VmProviderClient {
   private readonly client: EC2Client;
 
   constructor(credential: AwsCredential, region: string, opts: AwsOptions) {
@@ -66,7 +51,7 @@ export class AwsEc2 {
     await this.call(() => this.client.send(new DescribeRegionsCommand({})));
   }
 
-  async launch(req: LaunchRequest): Promise<AwsInstanceState> {
+  async launch(req: LaunchRequest): Promise<InstanceState> {
     const out = await this.call(() =>
       this.client.send(
         new RunInstancesCommand({
@@ -85,12 +70,16 @@ export class AwsEc2 {
     return stateOf(instance);
   }
 
-  /** The instances of these ids EC2 still knows; an id it forgot is missing from the answer. */
-  async describe(instanceIds: string[]): Promise<Map<string, AwsInstanceState>> {
-    const out = await this.call(() => this.client.send(new DescribeInstancesCommand({ InstanceIds: instanceIds })));
-    const states = new Map<string, AwsInstanceState>();
-    for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) states.set(i.InstanceId, stateOf(i));
-    return states;
+  /** The instance as EC2 sees it; null once EC2 no longer knows the id (it forgets terminated instances after a while). */
+  async describe(instanceId: string): Promise<InstanceState | null> {
+    try {
+      const out = await this.call(() => this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })));
+      const found = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+      return found ? stateOf(found) : null;
+    } catch (err) {
+      if (err instanceof CloudProviderError && err.code === 'InvalidInstanceID.NotFound') return null;
+      throw err;
+    }
   }
 
   async terminate(instanceId: string): Promise<void> {

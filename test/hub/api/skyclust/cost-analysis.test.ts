@@ -115,9 +115,13 @@ describe('skyclust cost analysis', () => {
     expect((await get(`/api/v1/cost-analysis?workspace_id=${wsA}`, ben)).status).toBe(404);
     const own = await get('/api/v1/cost-analysis?period=7d&provider=aws', ben);
     expect(own.body.data).toMatchObject({ total_cost: 0, breakdown: [] });
+    const azure = await get('/api/v1/cost-analysis?provider=azure', ann);
+    expect(azure.status).toBe(400);
+    expect(azure.body.error).toContain('not implemented');
+    // No clouds.gcp.prices in this hub: no GCP figure to give.
     const gcp = await get('/api/v1/cost-analysis?provider=gcp', ann);
     expect(gcp.status).toBe(400);
-    expect(gcp.body.error).toContain('not implemented');
+    expect(gcp.body.error).toContain('clouds.gcp.prices');
     expect((await get('/api/v1/cost-analysis?period=2d', ann)).body.data.parameter).toBe('period');
     expect((await get('/api/v1/cost-analysis/breakdown', ann)).body.data.parameter).toBe('provider');
   });

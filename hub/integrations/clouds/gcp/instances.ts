@@ -1,0 +1,187 @@
+import { InstancesClient, ZoneOperationsClient, ZonesClient, type protos } from '@google-cloud/compute';
+import type { JWT } from 'google-auth-library';
+import type { GcpCredential } from '../credential-data.js';
+import { CloudProviderError } from '../provider-error.js';
+import type { InstanceState, LaunchRequest, VmProviderClient } from '../vm-provider.js';
+import { gcpError, isNotFound } from './errors.js';
+import { gcpAuth } from './service-account.js';
+
+type Instance = protos.google.cloud.compute.v1.IInstance;
+type Operation = protos.google.cloud.compute.v1.IOperation;
+
+export interface GcpOptions {
+  /** Empty: Compute Engine itself; else `http(s)://host:port` of a private cloud or an emulator. */
+  endpoint: string;
+  /** Empty: Google's token URL. */
+  tokenUrl: string;
+  timeoutMs: number;
+}
+
+/** GCE instance status -> the hub's (TERMINATED is GCE's word for a stopped instance; a deleted one answers 404). */
+const GCE_STATUS: Record<string, InstanceState['status']> = {
+  PROVISIONING: 'pending',
+  STAGING: 'pending',
+  REPAIRING: 'pending',
+  RUNNING: 'running',
+  PENDING_STOP: 'stopping',
+  STOPPING: 'stopping',
+  SUSPENDING: 'stopping',
+  SUSPENDED: 'stopped',
+  TERMINATED: 'stopped',
+};
+
+const lastSegment = (url: string | null | undefined) => (url ? url.slice(url.lastIndexOf('/') + 1) : null);
+
+const stateOf = (i: Instance): InstanceState => {
+  const nic = i.networkInterfaces?.[0];
+  return {
+    instanceId: i.name!,
+    status: GCE_STATUS[String(i.status)] ?? 'pending',
+    reason: i.statusMessage || null,
+    publicIp: nic?.accessConfigs?.[0]?.natIP || null,
+    privateIp: nic?.networkIP || null,
+    zone: lastSegment(i.zone),
+  };
+};
+
+/** An operation's error as `CODE: message`, or null when it has none. */
+function operationError(op: Operation | null | undefined): { code: string; message: string } | null {
+  const e = op?.error?.errors?.[0];
+  if (!e) return null;
+  return { code: e.code || 'OperationFailed', message: e.message || 'the operation failed' };
+}
+
+/**
+ * The GCE name of a hub VM: instance names must match
+ * `[a-z]([-a-z0-9]{0,61}[a-z0-9])?`, which a VM's display name need not, so
+ * it is made from the VM's id (the display name goes in `description`).
+ */
+export const instanceName = (clientToken: string) => `kcloud-${clientToken.toLowerCase()}`;
+
+/**
+ * Compute Engine instances of one project and zone through
+ * `@google-cloud/compute` (REST transport), authenticated as the service
+ * account (JWT bearer grant at the token URL). A VM's `region` is its GCE
+ * zone. Every failure is a CloudProviderError.
+ */
+export class GceInstances implements VmProviderClient {
+  private readonly auth: JWT;
+  private readonly instances: InstancesClient;
+  private readonly operations: ZoneOperationsClient;
+  private readonly zones: ZonesClient;
+  private readonly project: string;
+  /** The SDK retries nothing: the reconciler retries on its own schedule. */
+  private readonly callOptions: { timeout: number; retry: null };
+
+  constructor(
+    credential: GcpCredential,
+    private readonly zone: string | null,
+    opts: GcpOptions,
+  ) {
+    this.project = credential.project;
+    this.auth = gcpAuth(credential, opts);
+    const url = opts.endpoint ? new URL(opts.endpoint) : null;
+    const clientOpts = {
+      authClient: this.auth,
+      fallback: true,
+      ...(url ? { apiEndpoint: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80), protocol: url.protocol.slice(0, -1) } : {}),
+    };
+    this.instances = new InstancesClient(clientOpts);
+    this.operations = new ZoneOperationsClient(clientOpts);
+    this.zones = new ZonesClient(clientOpts);
+    this.callOptions = { timeout: opts.timeoutMs, retry: null };
+  }
+
+  private get where(): { project: string; zone: string } {
+    if (!this.zone) throw new Error('a GCE instance call needs the VM\'s zone');
+    return { project: this.project, zone: this.zone };
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw gcpError(err);
+    }
+  }
+
+  /** The token exchange, then a zone list in the project: proves the key and the project before the credential is stored. */
+  async validate(): Promise<void> {
+    await this.call(() => this.zones.list({ project: this.project, maxResults: 1 }, { ...this.callOptions, autoPaginate: false }));
+  }
+
+  /**
+   * instances.insert with the VM's id as `requestId`: GCE answers a retry
+   * with the first request's operation, so nothing starts twice. The
+   * operation is followed by `describe`; one that already failed (a retry of
+   * a failed insert) is refused with its error.
+   */
+  async launch(req: LaunchRequest): Promise<InstanceState> {
+    const { zone } = this.where;
+    const name = instanceName(req.clientToken);
+    const [lro] = await this.call(() =>
+      this.instances.insert(
+        {
+          ...this.where,
+          requestId: req.clientToken,
+          instanceResource: {
+            name,
+            description: req.name,
+            machineType: `zones/${zone}/machineTypes/${req.instanceType}`,
+            disks: [{ boot: true, autoDelete: true, initializeParams: { sourceImage: req.imageId } }],
+            networkInterfaces: [{ accessConfigs: [{ type: 'ONE_TO_ONE_NAT', name: 'External NAT' }] }],
+            labels: { 'kcloud-vm': req.clientToken.toLowerCase() },
+            ...(req.keyPair ? { metadata: { items: [{ key: 'ssh-keys', value: req.keyPair }] } } : {}),
+          },
+        },
+        this.callOptions,
+      ),
+    );
+    const failed = operationError(lro.latestResponse as Operation);
+    if (failed) throw new CloudProviderError('gcp', failed.code, failed.message, 'refused');
+    return { instanceId: name, status: 'pending', reason: null, publicIp: null, privateIp: null, zone };
+  }
+
+  /**
+   * instances.get; when GCE does not know the instance, its insert operation
+   * says why: still running (pending), failed (`terminated` with the
+   * operation's error: quota, capacity), or none / done (gone: null).
+   */
+  async describe(instanceId: string): Promise<InstanceState | null> {
+    try {
+      const [instance] = await this.call(() => this.instances.get({ ...this.where, instance: instanceId }, this.callOptions));
+      return stateOf(instance);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const insert = await this.insertOperation(instanceId);
+    if (!insert) return null;
+    const gone = { instanceId, publicIp: null, privateIp: null, zone: this.zone };
+    if (insert.status !== 'DONE') return { ...gone, status: 'pending', reason: null };
+    const failed = operationError(insert);
+    return failed ? { ...gone, status: 'terminated', reason: `${failed.code}: ${failed.message}` } : null;
+  }
+
+  /** The zone's insert operation of this instance (GCE's regular-expression list filter on the target). */
+  private async insertOperation(instanceId: string): Promise<Operation | null> {
+    const [ops] = await this.call(() => this.operations.list({ ...this.where, filter: `targetLink eq .*/instances/${instanceId}` }, { ...this.callOptions, autoPaginate: false }));
+    return ops.find((op) => op.operationType === 'insert') ?? null;
+  }
+
+  /** instances.delete; an instance GCE does not know is already what a delete wants. */
+  async terminate(instanceId: string): Promise<void> {
+    try {
+      const [lro] = await this.call(() => this.instances.delete({ ...this.where, instance: instanceId }, this.callOptions));
+      const failed = operationError(lro.latestResponse as Operation);
+      if (failed) throw new CloudProviderError('gcp', failed.code, failed.message, 'refused');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  close(): void {
+    void this.instances.close();
+    void this.operations.close();
+    void this.zones.close();
+  }
+}
