@@ -34,6 +34,8 @@ export interface PrometheusOptions {
 export interface RealPrometheus {
   url: string;
   port: number;
+  /** Its prometheus.yml: a test may change it and have it reloaded (`POST /-/reload` with `lifecycle`). */
+  configFile: string;
   logs: string[];
   /** Instant query through the real HTTP API; the `result` array. */
   query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
@@ -88,6 +90,7 @@ export async function startPrometheus(targets: readonly ScrapeTarget[], opts: Pr
   return {
     url,
     port,
+    configFile: file,
     logs,
     async query(promql) {
       const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FakePve } from '../../../fakes/proxmox/server.js';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
 import { freePort } from '../../../helpers/mosquitto.js';
@@ -182,6 +183,10 @@ describe('server manager: monitoring with a real Prometheus, a Grafana per its A
   });
 
   it('prometheus/update writes the file_sd targets atomically (0644, no temp left) and reloads Prometheus, which then scrapes them', async () => {
+    // A job only in the config file on disk: Prometheus runs it only once it has reloaded (it does not watch its config file).
+    const config = parseYaml(readFileSync(prom.configFile, 'utf8')) as { scrape_configs: unknown[] };
+    config.scrape_configs.push({ job_name: 'reload-marker', static_configs: [{ targets: [`127.0.0.1:${agentPort}`] }] });
+    writeFileSync(prom.configFile, stringifyYaml(config));
     const res = await hub.request('/api/monitoring/prometheus/update', { method: 'POST' });
     expect(res.status).toBe(200);
     const file = join(targetsDir, 'kcloud-agents.json');
@@ -197,22 +202,23 @@ describe('server manager: monitoring with a real Prometheus, a Grafana per its A
       { targets: [`192.168.0.81:${agentPort}`], labels: { instance: 'web-02', kcloud_kind: 'server', kcloud_role: 'web' } },
     ]);
 
-    // Prometheus' own target list has them, with the labels; web-01's agent endpoint answers, so it turns healthy.
-    const targets = await until(async () => {
+    // Prometheus' own target list has them, with the labels; web-01's agent endpoint answers, so it turns healthy. The marker job shows the reload.
+    const all = await until(async () => {
       const t = await promTargets(prom);
-      return t.length === 5 && t.find((x) => x.labels.instance === 'web-01')?.health === 'up' && t;
+      return t.length === 6 && t.find((x) => x.labels.instance === 'web-01')?.health === 'up' && t.find((x) => x.scrapePool === 'reload-marker')?.health === 'up' && t;
     });
+    const targets = all.filter((t) => t.scrapePool !== 'reload-marker');
     expect(targets.map((t) => t.scrapeUrl).sort()).toEqual(
       [`10.0.0.11`, `10.0.0.12`, `10.0.0.13`, `127.0.0.1`, `192.168.0.81`].map((h) => `http://${h}:${agentPort}/metrics`),
     );
-    expect(targets.every((t) => t.scrapePool === 'kcloud-agents')).toBe(true);
+    expect(targets.map((t) => t.scrapePool)).toEqual(Array(5).fill('kcloud-agents'));
     expect(targets.find((t) => t.labels.instance === 'web-02')!.labels).toMatchObject({ kcloud_kind: 'server', kcloud_role: 'web' });
     // Prometheus stored what it scraped from that target.
     expect(await until(async () => (await prom.query('kcloud_agent_up{instance="web-01"}')).length > 0)).toBe(true);
 
-    // monitoring/status counts from the same list: 5 targets, web-01's the healthy one (the others cannot be reached).
+    // monitoring/status counts from the same list: 6 targets, web-01's and the marker's healthy (the others cannot be reached).
     const { prometheus } = await hub.json('/api/monitoring/status');
-    expect(prometheus).toEqual({ status: 'running', url: prom.url, targets: 5, healthy_targets: 1 });
+    expect(prometheus).toEqual({ status: 'running', url: prom.url, targets: 6, healthy_targets: 2 });
   });
 
   it('a server deleted from the manager is gone from the next update and from Prometheus', async () => {
@@ -222,11 +228,29 @@ describe('server manager: monitoring with a real Prometheus, a Grafana per its A
     const update = await (await hub.request('/api/monitoring/prometheus/update', { method: 'POST' })).json();
     expect(update).toMatchObject({ targets: 4, servers: 1, nodes: 3, reload: 'done' });
     const targets = await until(async () => {
-      const t = await promTargets(prom);
+      const t = (await promTargets(prom)).filter((x) => x.scrapePool === 'kcloud-agents');
       return t.length === 4 && t;
     });
     expect(targets.map((t) => t.labels.instance).sort()).toEqual(['pve1', 'pve2', 'pve3', 'web-01']);
     expect((await hub.json('/api/monitoring/status')).node_exporters).toEqual({ total: 4, active: 2, inactive: 2 });
+  });
+
+  it("the seed's curl examples with a session cookie and with a Bearer API key; a viewer may read the status, not update", async () => {
+    await hub.addUser('vera', 'viewer');
+    const login = await hub.request('/api/auth/login', { method: 'POST', user: null, headers: json, body: JSON.stringify({ username: 'vera', password: 'vera-password' }) });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const status = await hub.request('/api/monitoring/status', { user: null, headers: { cookie } });
+    expect(status.status).toBe(200);
+    expect((await status.json()).prometheus.status).toBe('running');
+    const refused = await hub.request('/api/monitoring/prometheus/update', { method: 'POST', user: null, headers: { cookie } });
+    expect([refused.status, (await refused.json()).error.code]).toEqual([403, 'FORBIDDEN']);
+    const key = await (await hub.request('/api/v1/api-keys', { method: 'POST', headers: json, body: JSON.stringify({ name: 'monitoring', scopes: ['metrics:read', 'infra:manage'] }) })).json();
+    const bearer = { authorization: `Bearer ${key.data.key}` };
+    const updated = await hub.request('/api/monitoring/prometheus/update', { method: 'POST', user: null, headers: bearer });
+    expect([updated.status, (await updated.json()).reload]).toEqual([200, 'done']);
+    const metrics = await hub.request(`/api/monitoring/metrics/${web01}`, { user: null, headers: bearer });
+    expect([metrics.status, (await metrics.json()).source]).toEqual([200, 'kcloud_agent']);
+    expect((await hub.request('/api/monitoring/status', { user: null })).status).toBe(401);
   });
 
   it('monitoring/metrics: from the kcloud agent reporting as the server (source kcloud_agent), in % and bytes/s', async () => {
