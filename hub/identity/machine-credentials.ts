@@ -3,7 +3,8 @@ import type { SecretStore } from './secrets.js';
 
 /** Prefix of a keyed node-password digest in nodes.password_hash (argon2 hashes start with `$argon2`). */
 const PREFIX = 'hmac-sha256$';
-const KEY_SECRET = 'node-credential-key';
+/** The secrets-box row of the key (the hub's own: `kcloud-hub secrets set` refuses it). */
+export const NODE_KEY_SECRET = 'node-credential-key';
 
 /**
  * Node passwords are random 144-bit secrets (generatePassword), so a keyed
@@ -29,9 +30,9 @@ export function verifyMachineDigest(key: Buffer, stored: string, password: strin
 
 /** The hub's node-credential key from the secrets box, created (32 random bytes) on first use. */
 export function nodeCredentialKey(secrets: SecretStore): Buffer {
-  const stored = secrets.get(KEY_SECRET);
+  const stored = secrets.get(NODE_KEY_SECRET);
   if (stored) return Buffer.from(stored, 'base64');
   const key = randomBytes(32);
-  secrets.put(KEY_SECRET, key.toString('base64'));
+  secrets.put(NODE_KEY_SECRET, key.toString('base64'));
   return key;
 }

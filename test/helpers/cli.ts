@@ -19,17 +19,18 @@ export function spawnProgram(program: Program, args: string[], env: NodeJS.Proce
   return child;
 }
 
-/** Runs `program <args>` to completion and returns its exit code and output. */
-export async function runProgram(program: Program, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `program <args>` to completion (with `input` on its stdin, else none) and returns its exit code and output. */
+export async function runProgram(program: Program, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, program), ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin!.end(input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
   return { code, stdout, stderr };
 }
