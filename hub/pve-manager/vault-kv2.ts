@@ -66,11 +66,11 @@ export class VaultKv2 implements SecretsBackend {
     }
   }
 
-  /** sys/health (unauthenticated: no token sent) mapped onto the seed's status. */
+  /** sys/health mapped onto the seed's status: unauthenticated (no token sent) and a node's state, so asked in no namespace (Vault Enterprise serves it from the root namespace only). */
   async status(): Promise<VaultStatus> {
     let answer: Answer;
     try {
-      answer = await this.call('GET', '/v1/sys/health', { token: false });
+      answer = await this.call('GET', '/v1/sys/health', { inMount: false });
     } catch (err) {
       return { status: 'unreachable', backend: 'vault', sealed: false, message: (err as Error).message };
     }
@@ -126,10 +126,13 @@ export class VaultKv2 implements SecretsBackend {
     return token;
   }
 
-  private async call(method: 'GET' | 'POST', path: string, opts: { token?: boolean; body?: unknown } = {}): Promise<Answer> {
+  /** One call; `inMount: false` (sys/health) sends neither the token nor the namespace. */
+  private async call(method: 'GET' | 'POST', path: string, opts: { inMount?: boolean; body?: unknown } = {}): Promise<Answer> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (opts.token !== false) headers['x-vault-token'] = this.token();
-    if (this.opts.namespace) headers['x-vault-namespace'] = this.opts.namespace;
+    if (opts.inMount !== false) {
+      headers['x-vault-token'] = this.token();
+      if (this.opts.namespace) headers['x-vault-namespace'] = this.opts.namespace;
+    }
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {

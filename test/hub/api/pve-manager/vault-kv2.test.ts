@@ -50,14 +50,14 @@ describe('server manager: /api/vault on a Vault KV v2 mount (real hub, fake Vaul
     await fake.close();
   });
 
-  it('status comes from Vault\'s sys/health (no token sent there)', async () => {
+  it('status comes from Vault\'s sys/health (neither token nor namespace sent there)', async () => {
     expect(await call('/api/vault/status')).toEqual({ status: 200, body: { status: 'running', backend: 'vault', sealed: false, initialized: true, version: '1.15.6' } });
     fake.standby = true;
     expect((await call('/api/vault/status')).body).toMatchObject({ status: 'standby', sealed: false });
     fake.standby = false;
     expect(fake.requests.filter((r) => r.path === '/v1/sys/health').map((r) => [r.token, r.namespace])).toEqual([
-      ['none', 'kcloud'],
-      ['none', 'kcloud'],
+      ['none', null],
+      ['none', null],
     ]);
   });
 
@@ -85,6 +85,12 @@ describe('server manager: /api/vault on a Vault KV v2 mount (real hub, fake Vaul
     expect(audit.map((a) => a.details).join('')).not.toContain('kv2-test-private');
     expect(hub.db.prepare("SELECT count(*) AS n FROM secrets WHERE name LIKE 'vault/%'").get()).toEqual({ n: 0 });
     expect(hub.logs.text()).not.toContain('kv2-test-private');
+  });
+
+  it('a secret someone wrote to Vault with other JSON types reads back as strings (their JSON text)', async () => {
+    const res = await fetch(`${fake.url}/v1/secret/data/typed`, { method: 'POST', headers: { 'x-vault-token': TOKEN, 'x-vault-namespace': 'kcloud' }, body: JSON.stringify({ data: { port: 5432, tls: true, hosts: ['a', 'b'], name: 'db' } }) });
+    expect(res.status).toBe(200);
+    expect(await call('/api/vault/secrets/secret/typed')).toEqual({ status: 200, body: { path: 'secret/typed', data: { port: '5432', tls: 'true', hosts: '["a","b"]', name: 'db' }, version: 1 } });
   });
 
   it('values only for admins: a user and a viewer get 403 and Vault is not asked; bad paths, paths outside the mount and bad bodies are 400 before Vault is asked', async () => {
