@@ -37,7 +37,7 @@ export interface VmStatusEvent {
   ts: number;
 }
 
-/** An ECP-AI tenant's deployment or deletion task took a step (hub/integrations/kubernetes); /ws/deployment/{id} would forward it. */
+/** An ECP-AI tenant's deployment or deletion task took a step (hub/integrations/kubernetes); /ws/deployment/{id} forwards it. */
 export interface EcpDeploymentEvent {
   deploymentId: string;
   tenantId: string;
@@ -45,6 +45,15 @@ export interface EcpDeploymentEvent {
   progress: number;
   phase: string;
   message: string;
+}
+
+/** An ECP-AI tenant posted metrics (POST /api/v1/tenants/{id}/monitoring), stored; /ws/alerts/{id} checks them against the thresholds. */
+export interface EcpTenantMetricsEvent {
+  tenantId: string;
+  /** Sample time, ms. */
+  ts: number;
+  /** By the monitoring answers' keys (cpu, memory, gpu, error_rate, ...). */
+  values: Record<string, number>;
 }
 
 /** Events ingest emits after a commit; streams, thresholds and alerts listen here. */
@@ -65,6 +74,8 @@ export interface BusEvents {
   'vm-status-changed': [VmStatusEvent];
   /** An ECP-AI deployment task took a step. */
   'ecp-deployment': [EcpDeploymentEvent];
+  /** An ECP-AI tenant's posted metrics were stored. */
+  'ecp-tenant-metrics': [EcpTenantMetricsEvent];
 }
 
 /** The hub's in-process event bus. */

@@ -22,6 +22,7 @@ import { acceptEmptyJsonBodies } from './json-body.js';
 import { requestMetricsPlugin } from './metrics/plugin.js';
 import { hubMetricsRoutes } from './metrics/route.js';
 import { ecpApi } from './ecp/index.js';
+import { ecpWebSockets } from './ecp/ws.js';
 import { monitorApi } from './monitor/index.js';
 import { monitorErrorHandler } from './monitor/errors.js';
 import { pveManagerApi } from './pve-manager/index.js';
@@ -94,6 +95,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   rootHealthRoute(app);
   // skyclust-api documents its WebSocket at the root (ws://host:8080/ws); /api/v1/ws is served too.
   await wsRoutes(app, deps);
+  // The ECP-AI orchestrator's WebSockets, at the root as its seed documents them (ws://host:8001/ws/monitoring/{tenant_id}, docs/ecp.md).
+  await app.register(ecpWebSockets, { deps });
 
   app.setNotFoundHandler((request, reply) => monitorErrorHandler(new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
   return app;

@@ -18,3 +18,7 @@ export async function requireDemoMode(request: FastifyRequest): Promise<void> {
 
 /** Whether the request is in demo mode (set by requireDemoMode). */
 export const isDemoRequest = (request: FastifyRequest): boolean => demo.get(request) ?? false;
+
+/** `X-Debug: true` from an admin: the answer adds its debug detail; from anyone else the header is ignored. */
+export const debugWanted = (request: FastifyRequest): boolean =>
+  request.principal?.role === 'admin' && typeof request.headers['x-debug'] === 'string' && request.headers['x-debug'].trim().toLowerCase() === 'true';

@@ -5,10 +5,10 @@ import { DemoDeployer } from '../../integrations/kubernetes/demo-deployer.js';
 import { KubeCluster } from '../../integrations/kubernetes/kube-cluster.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
-import { ecpErrorHandler, EcpError, requestIdOf } from './errors.js';
+import { ecpErrorHandler, requestIdOf } from './errors.js';
 import { requireDemoMode } from './headers.js';
 import { manifestRoutes } from './manifests.js';
-import { EcpErrors, TenantParams } from './schemas.js';
+import { monitoringRoutes } from './monitoring.js';
 import { TenantService } from './tenant-service.js';
 import { tenantRoutes } from './tenants.js';
 
@@ -19,17 +19,6 @@ function kubeClusterFor(deps: ApiDeps): KubeCluster | null {
   const entry = wanted ? clusters.find((c) => c.name === wanted) : clusters[0];
   if (wanted && !entry) throw new Error(`ecp.cluster: no cluster "${wanted}" in kubernetes.clusters`);
   return entry ? new KubeCluster(entry.name, entry.kubeconfig) : null;
-}
-
-/** Seed routes this hub does not serve yet: a clear 501, not an answer made up (docs/ecp.md, "What is not done"). */
-function notImplementedRoutes(app: Api) {
-  const refuse = async () => {
-    throw new EcpError(501, 'NOT_IMPLEMENTED', 'tenant monitoring is not implemented in this hub yet (docs/ecp.md)');
-  };
-  const schema = { tags: ['ecp: monitoring'], summary: 'Not implemented yet: answers 501', response: { ...EcpErrors } };
-  app.get('/tenants/:tenantId/monitoring', { config: { access: 'metrics:read' }, schema: { ...schema, params: TenantParams } }, refuse);
-  app.post('/tenants/:tenantId/monitoring', { config: { access: 'infra:manage' }, schema: { ...schema, params: TenantParams } }, refuse);
-  app.get('/monitoring/system', { config: { access: 'metrics:read' }, schema }, refuse);
 }
 
 /**
@@ -52,7 +41,7 @@ export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { 
   const service = new TenantService(deps.db, config, cluster?.name ?? null);
   tenantRoutes(app, service, config, stepMs);
   manifestRoutes(app, service, config);
-  notImplementedRoutes(app);
+  monitoringRoutes(app, deps, service, deps.config.kubernetes.clusters.map((c) => (cluster && c.name === cluster.name ? cluster : new KubeCluster(c.name, c.kubeconfig))));
   const deployer = new DemoDeployer(deps.db, deps.bus, stepMs);
   const applier = cluster ? new ClusterDeployer(deps.db, deps.bus, cluster, parseDuration(deps.config.kubernetes.stepInterval)) : null;
   app.addHook('onReady', async () => {

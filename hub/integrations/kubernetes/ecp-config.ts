@@ -2,6 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
 const Price = Type.Number({ minimum: 0, maximum: 1_000_000 });
+/** Alert levels of one metric: above `warning` a warning, above `critical` a critical alert. */
+const Threshold = Type.Object({ warning: Type.Number({ minimum: 0 }), critical: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
 const GpuType = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' });
 
 /** `ecp:` in hub.yaml: the ECP-AI orchestrator API (docs/ecp.md). */
@@ -22,6 +24,36 @@ export const EcpConfigSchema = Type.Object(
         storageTBMonth: Type.Number({ ...Price, default: 20 }),
         /** GPU-hour price by GPU type; every type named in `gpuTypeByPreset` needs one. */
         gpuHour: Type.Record(GpuType, Price, { default: { t4: 0.35, v100: 1.2, a100: 2.5 } }),
+      },
+      { default: {} },
+    ),
+    /** Tenant monitoring, its WebSockets and alerts (docs/ecp.md, "Monitoring"). */
+    monitoring: Type.Object(
+      {
+        /** A posted sample may be at most this far ahead of the hub's clock. */
+        clockTolerance: Type.String({ ...Duration, default: '5m' }),
+        /** Newest value the monitoring WebSocket shows: older than this it is null. */
+        staleAfter: Type.String({ ...Duration, default: '5m' }),
+        /** Shortest push interval a WebSocket subscriber may ask for. */
+        minPushInterval: Type.String({ ...Duration, default: '1s' }),
+        /** ECP WebSockets (monitoring, deployment, alerts together) one user may hold open. */
+        maxSocketsPerUser: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
+        /** How long GET /monitoring/system waits for a cluster's node list before reporting it down. */
+        capacityTimeout: Type.String({ ...Duration, default: '5s' }),
+        /** Alert thresholds on the tenants' posted metrics (value above: alert of that severity); a key left out has no alert. */
+        alertThresholds: Type.Object(
+          { cpu: Type.Optional(Threshold), memory: Type.Optional(Threshold), gpu: Type.Optional(Threshold), error_rate: Type.Optional(Threshold), response_time: Type.Optional(Threshold) },
+          {
+            additionalProperties: false,
+            default: {
+              cpu: { warning: 80, critical: 95 },
+              memory: { warning: 85, critical: 95 },
+              gpu: { warning: 90, critical: 98 },
+              error_rate: { warning: 0.05, critical: 0.1 },
+              response_time: { warning: 1000, critical: 3000 },
+            },
+          },
+        ),
       },
       { default: {} },
     ),

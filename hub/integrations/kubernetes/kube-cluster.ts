@@ -1,4 +1,4 @@
-import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import type { KubeObject } from './manifest.js';
 
 /** The field manager of every apply the hub makes (its ownership in managedFields). */
@@ -69,6 +69,15 @@ export class KubeCluster {
     } catch (err) {
       const e = kubeError(err);
       if (e.code !== 404) throw e;
+    }
+  }
+
+  /** The cluster's nodes (one list call; the live capacity of GET /monitoring/system). */
+  async listNodes(): Promise<V1Node[]> {
+    try {
+      return (await this.core.listNode()).items;
+    } catch (err) {
+      throw kubeError(err);
     }
   }
 

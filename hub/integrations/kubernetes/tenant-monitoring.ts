@@ -1,0 +1,153 @@
+import { aggregate, toSteps, type StepAcc } from '../../../shared/query/engine.js';
+import type { Matcher, SeriesSource } from '../../../shared/query/types.js';
+import { simulatedValue } from './tenant-monitoring-demo.js';
+import { MEASURED_METRICS, POSTED_METRICS, postedNameOf, type MeasuredKey, type MetricKey } from './tenant-metrics.js';
+import type { Tenant } from './tenant-store.js';
+
+export type MetricSource = 'posted' | 'measured' | 'simulated';
+
+export interface Range {
+  /** Inclusive start, exclusive end, ms; the step is the output resolution. */
+  start: number;
+  end: number;
+  step: number;
+}
+
+export interface MetricRead {
+  /** [step start ms, value], oldest first; steps without samples are absent. */
+  points: [number, number][];
+  /** Over the whole range: the mean of the samples (of the step sums for measured keys) and the largest. */
+  avg: number | null;
+  max: number | null;
+  source: MetricSource | null;
+  /** Why there are no points; null when there are. */
+  reason: string | null;
+  /** Series read (for X-Debug). */
+  series: number;
+}
+
+type TenantRef = Pick<Tenant, 'tenantId' | 'namespace' | 'isDemo' | 'requirements'>;
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+/** The tenant's own posted series of a key: one series (labels tenant_id, namespace). */
+function readPosted(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Range): MetricRead {
+  const name = postedNameOf(key)!;
+  const matchers: Matcher[] = [{ label: 'tenant_id', op: '=', value: tenant.tenantId }];
+  const found = src.findSeries(POSTED_METRICS[name].series, matchers);
+  const steps = new Map<number, StepAcc>();
+  for (const ref of found) {
+    for (const [ts, acc] of toSteps(src.readBuckets(ref.id, r.start, r.end, r.step), r.start, r.end, r.step)) {
+      const had = steps.get(ts);
+      steps.set(ts, had ? { ...had, sum: had.sum + acc.sum, count: had.count + acc.count, max: Math.max(had.max, acc.max), min: Math.min(had.min, acc.min) } : acc);
+    }
+  }
+  const ordered = [...steps.entries()].sort((a, b) => a[0] - b[0]);
+  if (ordered.length === 0) return { points: [], avg: null, max: null, source: null, reason: `nothing posted for ${name} in this range (POST /tenants/${tenant.tenantId}/monitoring)`, series: found.length };
+  let sum = 0;
+  let count = 0;
+  let max = -Infinity;
+  for (const [, acc] of ordered) {
+    sum += acc.sum;
+    count += acc.count;
+    max = Math.max(max, acc.max);
+  }
+  return { points: ordered.map(([ts, acc]) => [ts, round(aggregate(acc, 'avg', r.step))]), avg: round(sum / count), max: round(max), source: 'posted', reason: null, series: found.length };
+}
+
+/**
+ * A measured key for the tenant's namespace: every GPU process series whose
+ * `namespace` label is the tenant's, each averaged per step, summed across
+ * processes (the agent's per-process power adds up to the GPU's).
+ */
+function readMeasured(src: SeriesSource, tenant: TenantRef, key: MeasuredKey, r: Range): MetricRead {
+  const found = src.findSeries(MEASURED_METRICS[key], [{ label: 'namespace', op: '=', value: tenant.namespace }]);
+  const sums = new Map<number, number>();
+  for (const ref of found) {
+    for (const [ts, acc] of toSteps(src.readBuckets(ref.id, r.start, r.end, r.step), r.start, r.end, r.step)) {
+      sums.set(ts, (sums.get(ts) ?? 0) + aggregate(acc, 'avg', r.step));
+    }
+  }
+  const ordered = [...sums.entries()].sort((a, b) => a[0] - b[0]);
+  if (ordered.length === 0) {
+    const reason = tenant.isDemo
+      ? 'demo tenant: nothing of it runs on a cluster, so no GPU process is measured'
+      : `no ${MEASURED_METRICS[key]} series with namespace=${tenant.namespace} in this range (the tenant's pods ran no GPU process an agent mapped to this namespace)`;
+    return { points: [], avg: null, max: null, source: null, reason, series: found.length };
+  }
+  const values = ordered.map(([, v]) => v);
+  return {
+    points: ordered.map(([ts, v]) => [ts, round(v)]),
+    avg: round(values.reduce((a, v) => a + v, 0) / values.length),
+    max: round(Math.max(...values)),
+    source: 'measured',
+    reason: null,
+    series: found.length,
+  };
+}
+
+/** Simulated points of a demo tenant's key, one per step (tenant-monitoring-demo.ts); null for keys the simulation does not cover. */
+function readSimulated(tenant: TenantRef, key: MetricKey, r: Range): MetricRead | null {
+  const points: [number, number][] = [];
+  for (let ts = r.start; ts < r.end; ts += r.step) {
+    const v = simulatedValue(tenant, key, ts);
+    if (v === null) return null;
+    points.push([ts, v]);
+  }
+  if (points.length === 0) return null;
+  const values = points.map(([, v]) => v);
+  return { points, avg: round(values.reduce((a, v) => a + v, 0) / values.length), max: Math.max(...values), source: 'simulated', reason: null, series: 0 };
+}
+
+/**
+ * One key of a tenant over a range: what it posted, or for GPU power and
+ * memory what the agents measured in its namespace. A demo tenant's keys
+ * that have neither are simulated (marked `simulated`), never presented
+ * as measured.
+ */
+export function readTenantMetric(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Range): MetricRead {
+  const read = key === 'gpu_power_watts' || key === 'gpu_memory_bytes' ? readMeasured(src, tenant, key, r) : readPosted(src, tenant, key, r);
+  if (read.points.length > 0 || !tenant.isDemo) return read;
+  return readSimulated(tenant, key, r) ?? read;
+}
+
+/** The newest sample of each series within [start, end) (raw buckets: step 1 is finer than every rollup tier). */
+function newest(src: SeriesSource, metric: string, matchers: Matcher[], start: number, end: number): number[] {
+  const out: number[] = [];
+  for (const ref of src.findSeries(metric, matchers)) {
+    let last: number | null = null;
+    for (const b of src.readBuckets(ref.id, start, end, 1)) last = b.last;
+    if (last !== null) out.push(last);
+  }
+  return out;
+}
+
+/**
+ * The newest value of each key within `staleMs` before `now` (what the
+ * monitoring WebSocket pushes): a posted key's last sample, a measured
+ * key's sum of its processes' last samples, a demo tenant's simulated value
+ * where it posted nothing; null with a reason when there is none.
+ */
+export function latestTenantValues(src: SeriesSource, tenant: TenantRef, keys: readonly MetricKey[], now: number, staleMs: number) {
+  const values: Partial<Record<MetricKey, number | null>> = {};
+  const sources: Partial<Record<MetricKey, MetricSource>> = {};
+  const unavailable: Partial<Record<MetricKey, string>> = {};
+  const start = now - staleMs;
+  for (const key of keys) {
+    const posted = postedNameOf(key);
+    const found = posted
+      ? newest(src, POSTED_METRICS[posted].series, [{ label: 'tenant_id', op: '=', value: tenant.tenantId }], start, now + 1)
+      : newest(src, MEASURED_METRICS[key as MeasuredKey], [{ label: 'namespace', op: '=', value: tenant.namespace }], start, now + 1);
+    if (found.length > 0) {
+      values[key] = round(found.reduce((a, v) => a + v, 0));
+      sources[key] = posted ? 'posted' : 'measured';
+      continue;
+    }
+    const simulated = tenant.isDemo ? simulatedValue(tenant, key, now) : null;
+    values[key] = simulated;
+    if (simulated !== null) sources[key] = 'simulated';
+    else if (posted) unavailable[key] = `nothing posted for ${posted} in the last ${Math.round(staleMs / 1000)} s`;
+    else unavailable[key] = tenant.isDemo ? 'demo tenant: nothing of it runs on a cluster' : `no ${MEASURED_METRICS[key as MeasuredKey]} series with namespace=${tenant.namespace} in the last ${Math.round(staleMs / 1000)} s`;
+  }
+  return { values, sources, unavailable };
+}

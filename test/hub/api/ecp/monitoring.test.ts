@@ -1,0 +1,251 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatedValue } from '../../../../hub/integrations/kubernetes/tenant-monitoring-demo.js';
+import { FakeApiServer } from '../../../fakes/kubernetes/apiserver.js';
+import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+
+const headers = (demo: boolean) => ({ 'content-type': 'application/json', 'x-demo-mode': String(demo) });
+const tenantBody = (tenant_id: string, service_requirements: Record<string, number> = { callbot: 30, chatbot: 50 }) =>
+  JSON.stringify({ tenant_id, name: tenant_id, service_requirements, sla_target: { availability: '99.5%', response_time: '200ms' } });
+const MINUTE = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A node as the fake apiserver keeps it, created by server-side apply as any client would. */
+function nodeObject(name: string, allocatable: Record<string, string>, ready = true) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+    status: { allocatable, capacity: allocatable, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  };
+}
+
+describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with nodes and a cluster that is down)', () => {
+  const fake = new FakeApiServer();
+  let hub: ApiHub;
+  const uma: [string, string] = ['uma', 'uma-password'];
+  const ned: [string, string] = ['ned', 'ned-password'];
+  const req = (path: string, init: Parameters<ApiHub['request']>[1] = {}) => hub.request(`/api/v1${path}`, { headers: headers(true), ...init });
+  const post = (tenant: string, body: unknown, user?: [string, string]) =>
+    req(`/tenants/${tenant}/monitoring`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), ...(user ? { user } : {}) });
+  /** Every tenant series of the store as the hub's generic query API answers them (labels and points of the last week). */
+  const storedTenantSeries = async () => {
+    const out: unknown[] = [];
+    for (const metric of ['ecp_tenant_cpu_usage_percent', 'ecp_tenant_error_ratio', 'ecp_tenant_memory_usage_percent']) {
+      out.push((await hub.json(`/api/v1/monitoring/query?selector=${metric}&since=7d&step=1m&agg=count`)).data.series);
+    }
+    return out;
+  };
+
+  beforeAll(async () => {
+    await fake.start();
+    const dir = mkdtempSync(join(tmpdir(), 'kcloud-ecp-mon-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, fake.kubeconfig(), { mode: 0o600 });
+    // A cluster nobody listens for: port 1 on loopback refuses the connection.
+    const down = join(dir, 'kubeconfig-down');
+    writeFileSync(down, fake.kubeconfig().replace(fake.url, 'http://127.0.0.1:1'), { mode: 0o600 });
+    hub = await startApiHub({
+      kubernetes: { clusters: [{ name: 'fake', kubeconfig }, { name: 'gone', kubeconfig: down }], stepInterval: '20ms' },
+      ecp: { cluster: 'fake', demoStepInterval: '1h' },
+    });
+    await hub.addUser('uma', 'user', 'uma-password');
+    await hub.addUser('ned', 'user', 'ned-password');
+    for (const [id, user] of [['uma-demo', uma], ['ned-demo', ned]] as const) {
+      expect((await req('/tenants', { method: 'POST', body: tenantBody(id), user })).status).toBe(201);
+    }
+    expect((await req('/tenants', { method: 'POST', headers: headers(false), body: tenantBody('real-one') })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await fake.stop();
+  });
+
+  it("POST stores the seed's body as series with units in the names, labelled tenant_id and namespace; GET answers them in the seed's shape", async () => {
+    const ts = Math.floor(Date.now() / MINUTE) * MINUTE - 2 * MINUTE + 1234;
+    const res = await post('real-one', {
+      timestamp: iso(ts),
+      metrics: { cpu_usage: 65.5, memory_usage: 78.2, gpu_usage: 85, network_in: 1250000, network_out: 850000, storage_used: 750000000000, request_count: 1250, response_time: 145.8, error_rate: 0.02 },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-request-id')).toMatch(/^req-/);
+    const stored = await res.json();
+    expect(stored).toMatchObject({ tenant_id: 'real-one', timestamp: iso(ts), stored: 9, duplicates: 0 });
+    expect(stored.series).toContain('ecp_tenant_cpu_usage_percent');
+    expect(stored.series).toContain('ecp_tenant_network_in_bytes_per_second');
+    expect(stored.series).toContain('ecp_tenant_response_time_milliseconds');
+    // The series as the store keeps them: only the hub's labels, none from the client.
+    const q = await hub.json('/api/v1/monitoring/query?selector=ecp_tenant_error_ratio&since=1h&step=1m');
+    expect(q.data.series).toEqual([{ labels: { tenant_id: 'real-one', namespace: 'ecp-ai-real-one' }, points: [[expect.any(Number), 0.02]] }]);
+
+    const got = await (await req('/tenants/real-one/monitoring?hours=1&interval=1m')).json();
+    const step = iso(Math.floor(ts / MINUTE) * MINUTE);
+    expect(got).toMatchObject({ tenant_id: 'real-one', is_demo: false, simulated: false, interval: '1m' });
+    expect(got.metrics.cpu).toEqual([{ timestamp: step, value: 65.5 }]);
+    expect(got.metrics.memory).toEqual([{ timestamp: step, value: 78.2 }]);
+    expect(got.metrics.gpu).toEqual([{ timestamp: step, value: 85 }]);
+    expect(got.metrics.network_in).toEqual([{ timestamp: step, value: 1250000 }]);
+    expect(got.metrics.storage).toEqual([{ timestamp: step, value: 750000000000 }]);
+    expect(got.metrics.error_rate).toEqual([{ timestamp: step, value: 0.02 }]);
+    expect(got.summary).toMatchObject({ avg_cpu: 65.5, max_cpu: 65.5, avg_memory: 78.2, max_gpu: 85 });
+    expect(got.sources).toMatchObject({ cpu: 'posted', gpu: 'posted' });
+    expect(Date.parse(got.time_range.end) - Date.parse(got.time_range.start)).toBeGreaterThanOrEqual(3_600_000);
+    // No X-Debug: no debug detail.
+    expect(got.debug).toBeUndefined();
+  });
+
+  it('a second post averages within the step; metric_type narrows the answer to its keys', async () => {
+    const ts = Math.floor(Date.now() / MINUTE) * MINUTE - 5 * MINUTE;
+    expect((await post('real-one', { timestamp: iso(ts), metrics: { cpu_usage: 40 } })).status).toBe(201);
+    expect((await post('real-one', { timestamp: iso(ts + 1000), metrics: { cpu_usage: 60 } })).status).toBe(201);
+    const got = await (await req('/tenants/real-one/monitoring?metric_type=cpu&hours=1&interval=1m')).json();
+    expect(Object.keys(got.metrics)).toEqual(['cpu']);
+    expect(got.metrics.cpu[0]).toEqual({ timestamp: iso(ts), value: 50 });
+    expect(got.summary.max_cpu).toBe(65.5);
+    const net = await (await req('/tenants/real-one/monitoring?metric_type=network&hours=1')).json();
+    expect(Object.keys(net.metrics).sort()).toEqual(['network_in', 'network_out']);
+  });
+
+  it("GPU power and memory of the tenant's namespace come from the agents' GPU process series labelled namespace=<tenant namespace>; absent, null with a reason", async () => {
+    const before = await (await req('/tenants/real-one/monitoring?metric_type=gpu&hours=1&interval=1m')).json();
+    expect(before.metrics.gpu_power_watts).toEqual([]);
+    expect(before.summary.avg_gpu_power_watts).toBeNull();
+    expect(before.sources.gpu_power_watts).toBeNull();
+    expect(before.unavailable.gpu_power_watts).toMatch(/no gpu_process_power_watts series with namespace=ecp-ai-real-one/);
+
+    const node = await hub.addNode('gpu-1', 'lab');
+    const ts = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
+    const pod = (pid: string, namespace: string) => ({ gpu: '0', uuid: 'GPU-1', pid, namespace, pod: `${namespace}-pod-${pid}`, container: 'c' });
+    await hub.publishTelemetry(
+      node,
+      [
+        { metric: 'gpu_process_power_watts', labels: pod('11', 'ecp-ai-real-one'), value: 120, ts },
+        { metric: 'gpu_process_power_watts', labels: pod('12', 'ecp-ai-real-one'), value: 80, ts },
+        // Another namespace's process: not the tenant's.
+        { metric: 'gpu_process_power_watts', labels: pod('13', 'other'), value: 999, ts },
+        { metric: 'gpu_process_memory_used_bytes', labels: pod('11', 'ecp-ai-real-one'), value: 2 ** 30, ts },
+      ],
+      ts,
+    );
+    const got = await (await req('/tenants/real-one/monitoring?metric_type=gpu&hours=1&interval=1m')).json();
+    expect(got.metrics.gpu_power_watts).toEqual([{ timestamp: iso(ts), value: 200 }]);
+    expect(got.metrics.gpu_memory_bytes).toEqual([{ timestamp: iso(ts), value: 2 ** 30 }]);
+    expect(got.sources.gpu_power_watts).toBe('measured');
+    expect(got.unavailable.gpu_power_watts).toBeUndefined();
+    expect(got.summary.max_gpu_power_watts).toBe(200);
+  });
+
+  it('demo tenants: values they did not post are simulated and marked so; measured GPU power stays empty with the reason', async () => {
+    const got = await (await req('/tenants/uma-demo/monitoring?hours=1&interval=5m')).json();
+    expect(got).toMatchObject({ is_demo: true, simulated: true });
+    expect(got.sources).toMatchObject({ cpu: 'simulated', memory: 'simulated', gpu: 'simulated' });
+    expect(got.metrics.cpu.length).toBeGreaterThanOrEqual(12);
+    const tenant = { tenantId: 'uma-demo', requirements: { callbot: 30, chatbot: 50 } };
+    for (const p of got.metrics.cpu) expect(p.value).toBe(simulatedValue(tenant, 'cpu', Date.parse(p.timestamp)));
+    expect(got.metrics.gpu_power_watts).toEqual([]);
+    expect(got.unavailable.gpu_power_watts).toMatch(/^demo tenant/);
+    // Request counts are not simulated: empty with a reason, never made up.
+    expect(got.metrics.requests).toEqual([]);
+    expect(got.unavailable.requests).toMatch(/nothing posted for request_count/);
+    // What a demo tenant posts replaces the simulation for that key.
+    const ts = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
+    expect((await post('uma-demo', { timestamp: iso(ts), metrics: { cpu_usage: 12.5 } }, uma)).status).toBe(201);
+    const after = await (await req('/tenants/uma-demo/monitoring?metric_type=cpu&hours=1&interval=1m', { user: uma })).json();
+    expect(after.sources.cpu).toBe('posted');
+    expect(after.simulated).toBe(false);
+    expect(after.metrics.cpu).toEqual([{ timestamp: iso(ts), value: 12.5 }]);
+  });
+
+  it("another user's tenant is refused (403 FORBIDDEN) for reading and posting; its creator and admins may; unknown tenants are 404", async () => {
+    const series = await storedTenantSeries();
+    for (const res of [await req('/tenants/uma-demo/monitoring', { user: ned }), await post('uma-demo', { metrics: { cpu_usage: 1 } }, ned)]) {
+      expect(res.status).toBe(403);
+      expect((await res.json()).error).toMatchObject({ code: 'FORBIDDEN', details: { tenant_id: 'uma-demo' }, request_id: expect.any(String) });
+    }
+    expect((await req('/tenants/uma-demo/monitoring', { user: uma })).status).toBe(200);
+    expect((await req('/tenants/ned-demo/monitoring', { user: ned })).status).toBe(200);
+    expect((await req('/tenants/uma-demo/monitoring')).status).toBe(200);
+    const missing = await req('/tenants/no-such/monitoring');
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('TENANT_NOT_FOUND');
+    expect((await post('no-such', { metrics: { cpu_usage: 1 } })).status).toBe(404);
+    expect((await req('/tenants/uma-demo/monitoring', { user: null })).status).toBe(401);
+    expect(await storedTenantSeries()).toEqual(series);
+  });
+
+  it('hostile posts are refused with the field named and store nothing: non-finite, out of range, strings, unknown names, 10 000 metrics, future and ancient timestamps', async () => {
+    const series = await storedTenantSeries();
+    const refused = async (body: unknown, status: number, field?: RegExp) => {
+      const res = await post('real-one', body);
+      expect(res.status).toBe(status);
+      const e = (await res.json()).error;
+      expect(e.request_id).toEqual(expect.any(String));
+      if (field) expect(`${e.message} ${JSON.stringify(e.details)}`).toMatch(field);
+      return e;
+    };
+    await refused('{"metrics": {"cpu_usage": 1e999}}', 422, /cpu_usage/);
+    await refused('{"metrics": {"cpu_usage": -1e999}}', 422, /cpu_usage/);
+    await refused({ metrics: { cpu_usage: 'NaN' } }, 422, /cpu_usage/);
+    await refused({ metrics: { cpu_usage: 100.5 } }, 422, /cpu_usage/);
+    await refused({ metrics: { error_rate: -0.1 } }, 422, /error_rate/);
+    await refused({ metrics: { error_rate: 2 } }, 422, /error_rate/);
+    await refused({ metrics: { 'cpu_usage{evil="x"}': 1 } }, 422, /unknown field/);
+    await refused({ metrics: { cpu_usage: 1, my_metric: 2 } }, 422, /my_metric|unknown field/);
+    await refused({ metrics: {} }, 422, /metrics/);
+    await refused({ metrics: { cpu_usage: 1 }, labels: { pod: 'x' } }, 422, /labels|unknown field/);
+    const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`m_${i}_percent`, i]));
+    const big = await refused({ metrics: many }, 413);
+    expect(big.code).toBe('PAYLOAD_TOO_LARGE');
+    const few = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`m${i}`, i]));
+    await refused({ metrics: few }, 422, /unknown field/);
+    await refused({ timestamp: iso(Date.now() + 3_600_000), metrics: { cpu_usage: 1 } }, 422, /timestamp/);
+    await refused({ timestamp: '1970-01-01T00:00:00Z', metrics: { cpu_usage: 1 } }, 422, /timestamp/);
+    await refused({ timestamp: 'yesterday', metrics: { cpu_usage: 1 } }, 422, /timestamp/);
+    await refused('{"metrics": {"cpu_usage": 1}', 400);
+    expect(await storedTenantSeries()).toEqual(series);
+  });
+
+  it('bad query parameters are 422 naming the parameter', async () => {
+    for (const q of ['interval=2m', 'interval=1s', 'hours=0', 'hours=169', 'hours=abc', 'metric_type=disk']) {
+      const res = await req(`/tenants/real-one/monitoring?${q}`);
+      expect(res.status, q).toBe(422);
+      expect((await res.json()).error.code).toBe('VALIDATION_ERROR');
+    }
+  });
+
+  it("GET /monitoring/system: the live nodes' allocatable summed, the real tenants' quotas, the cluster that does not answer reported down (not zero)", async () => {
+    const apply = async (obj: ReturnType<typeof nodeObject>) => {
+      const res = await fetch(`${fake.url}/api/v1/nodes/${obj.metadata.name}?fieldManager=test`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(obj) });
+      expect(res.ok).toBe(true);
+    };
+    await apply(nodeObject('n1', { cpu: '32', memory: '128Gi', 'nvidia.com/gpu': '4' }));
+    await apply(nodeObject('n2', { cpu: '15500m', memory: '64Gi', 'nvidia.com/gpu': '2' }));
+    await apply(nodeObject('n3', { cpu: '64', memory: '256Gi', 'nvidia.com/gpu': '8' }, false));
+    const got = await (await req('/monitoring/system')).json();
+    expect(got.cluster_status).toBe('degraded');
+    expect(got.clusters).toEqual([
+      { name: 'fake', status: 'up', reason: null, nodes: 3, ready_nodes: 2, allocatable: { cpu: '47500m', memory: '192Gi', gpu: 6 } },
+      { name: 'gone', status: 'down', reason: expect.stringMatching(/^listing nodes failed: /), nodes: null, ready_nodes: null, allocatable: null },
+    ]);
+    expect(got.total_resources).toEqual({ cpu: '47500m', memory: '192Gi', gpu: 6, storage: null });
+    // The one real tenant: callbot 30 + chatbot 50 at 99.5 % -> callbot 2 replicas (2000m, 4Gi, 1 GPU), chatbot 2 (1000m, 2Gi): 6000m, 12Gi, 2 GPUs; 100 + 160 GiB storage.
+    expect(got.used_resources).toEqual({ cpu: '6000m', memory: '12Gi', gpu: 2, storage: '0.3TB' });
+    expect(got.utilization).toEqual({ cpu: 12.6, memory: 6.3, gpu: 33.3, storage: null });
+    expect(got).toMatchObject({ total_tenants: 3, demo_tenants: 2 });
+    expect(got.unavailable.total_resources).toMatch(/gone down/);
+    expect(got.unavailable.storage).toEqual(expect.any(String));
+  });
+
+  it('X-Debug: true adds the debug detail for admins only; ignored for others', async () => {
+    const admin = await (await req('/tenants/real-one/monitoring?hours=1', { headers: { ...headers(true), 'x-debug': 'true', 'x-request-id': 'dbg-1' } })).json();
+    expect(admin.debug).toMatchObject({ request_id: 'dbg-1', namespace: 'ecp-ai-real-one', step_ms: 300_000, series_read: expect.objectContaining({ cpu: 1 }) });
+    const sys = await (await req('/monitoring/system', { headers: { ...headers(true), 'x-debug': 'true' } })).json();
+    expect(sys.debug).toMatchObject({ capacity_timeout_ms: 5000 });
+    const user = await (await req('/tenants/uma-demo/monitoring?hours=1', { user: uma, headers: { ...headers(true), 'x-debug': 'true' } })).json();
+    expect(user.tenant_id).toBe('uma-demo');
+    expect(user.debug).toBeUndefined();
+    expect((await (await req('/monitoring/system', { user: uma, headers: { ...headers(true), 'x-debug': 'true' } })).json()).debug).toBeUndefined();
+  });
+});
