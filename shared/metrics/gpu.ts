@@ -35,7 +35,10 @@ export const GPU_METRICS = defineMetrics([
   { name: 'gpu_memory_clock_max_mhz', type: 'gauge', help: 'Maximum memory clock', labels: GPU, dcgm: { name: 'DCGM_FI_DEV_MAX_MEM_CLOCK', scale: 1 } },
   { name: 'gpu_xid_last', type: 'gauge', help: 'Number of the last XID error the driver reported (DCGM, or the kernel log without it)', labels: GPU, dcgm: { name: 'DCGM_FI_DEV_XID_ERRORS', scale: 1 } },
   { name: 'gpu_xid_errors_total', type: 'counter', help: 'XID errors the driver logged since boot, by XID number (kernel log, as far as its ring buffer reaches)', labels: [...GPU, 'xid'] },
-  { name: 'gpu_nvlink_bandwidth_total', type: 'counter', help: 'NVLink bandwidth counter over all links (DCGM only)', labels: GPU, dcgm: { name: 'DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL', scale: 1 } },
+  // dcgm-exporter types DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL `counter` (its default-counters.csv), so the byte counter carries the name
+  // (rate() of it is bytes/s); DCGM itself fills field 449 with a MB/s rate, which kcloud's DCGM collector does not map.
+  { name: 'gpu_nvlink_bytes_total', type: 'counter', help: 'NVLink data payload over all links, transmitted plus received, since the counters were reset', labels: GPU, dcgm: { name: 'DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL', scale: 1 } },
+  { name: 'gpu_nvlink_bytes_per_second', type: 'gauge', help: 'NVLink data throughput over all links, transmitted plus received, between the last two reads', labels: GPU },
   { name: 'gpu_graphics_engine_active_ratio', type: 'gauge', help: 'Ratio of time the graphics engine is active (DCGM profiling)', labels: GPU, dcgm: { name: 'DCGM_FI_PROF_GR_ENGINE_ACTIVE', scale: 1 } },
   { name: 'gpu_sm_active_ratio', type: 'gauge', help: 'Ratio of cycles an SM has at least one warp assigned (DCGM profiling)', labels: GPU, dcgm: { name: 'DCGM_FI_PROF_SM_ACTIVE', scale: 1 } },
   { name: 'gpu_sm_occupancy_ratio', type: 'gauge', help: 'Ratio of warps resident on an SM to its maximum (DCGM profiling)', labels: GPU, dcgm: { name: 'DCGM_FI_PROF_SM_OCCUPANCY', scale: 1 } },

@@ -7,6 +7,7 @@ import { KmsgReader } from '../kmsg/reader.js';
 import { queryFields, rowToSamples } from './fields.js';
 import { dmonPcieUnsupported, pcieStream } from './dmon-source.js';
 import { InventoryRefresher } from './inventory-refresh.js';
+import { NvlinkPoller } from './nvlink-source.js';
 import type { GpuInventory } from './inventory.js';
 import { pcieSamples } from './pcie-fields.js';
 import { checkFields, detectNvidiaSmi, gpuStream, supportedFields } from './source.js';
@@ -22,11 +23,13 @@ const INVENTORY_EVERY_MS = 4 * 60_000;
  * throughput, which no query field has, from a second long-running
  * `nvidia-smi dmon -s t` where the driver supports it. XIDs, which
  * nvidia-smi does not report, from the driver's lines in the kernel log
- * (`collectors.gpu.kernelLog`).
+ * (`collectors.gpu.kernelLog`). NVLink throughput from a one-shot
+ * `nvidia-smi nvlink -gt d` every `nvlinkInterval` where it gives counters.
  */
 export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Collector {
   const { nvidiaSmi, kernelLog } = config.collectors.gpu;
   const intervalMs = parseDuration(config.collectors.gpu.interval);
+  const nvlinkMs = Math.max(intervalMs, parseDuration(config.collectors.gpu.nvlinkInterval));
   let stream: LineProcess | undefined;
   let pcie: LineProcess | undefined;
   let pcieStarting: Promise<void> | undefined;
@@ -36,6 +39,8 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
   const uuidByIndex = new Map<string, string>();
   let kmsg: KmsgReader | undefined;
   let kmsgStarting: Promise<void> | undefined;
+  let nvlink: NvlinkPoller | undefined;
+  let nvlinkStarting: Promise<void> | undefined;
   return {
     name: 'gpu',
     detect: () => detectNvidiaSmi(nvidiaSmi),
@@ -107,6 +112,8 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
         },
       });
       stream.start();
+      nvlink = new NvlinkPoller({ nvidiaSmi, everyMs: nvlinkMs, log: deps.log, onSamples: (samples) => sink.samples(samples) });
+      nvlinkStarting = nvlink.start();
       // Probed beside the running stream, so a slow `dmon -c 1` delays nothing.
       pcieStarting = dmonPcieUnsupported(nvidiaSmi).then((why) => {
         if (stopped) return;
@@ -134,6 +141,8 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
       await pcie?.stop();
       await kmsgStarting;
       await kmsg?.stop();
+      await nvlink?.stop();
+      await nvlinkStarting;
     },
   };
 }
