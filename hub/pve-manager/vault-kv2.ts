@@ -66,7 +66,7 @@ export class VaultKv2 implements SecretsBackend {
     }
   }
 
-  /** sys/health mapped onto the seed's status: unauthenticated (no token sent) and a node's state, so asked in no namespace (Vault Enterprise serves it from the root namespace only). */
+  /** sys/health mapped onto the seed's status: unauthenticated (no token sent) and a node's state, not a namespace's (no namespace sent). */
   async status(): Promise<VaultStatus> {
     let answer: Answer;
     try {
