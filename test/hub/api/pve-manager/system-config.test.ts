@@ -70,6 +70,7 @@ const SHOWN = new Set([
   'auth.rateLimit.window', // duration
   'clusters.0.passwordFile', // path
   'clusters.0.bearerTokenFile', // path
+  'clouds.azure.authorityHost', // Azure AD's address
   'clouds.gcp.tokenUrl', // OAuth token endpoint (URL credentials are masked by value)
   'pveManager.vault.tokenFile', // path of the file with the Vault token
   'pveManager.monitoring.grafana.tokenFile', // path of the file with the Grafana token
