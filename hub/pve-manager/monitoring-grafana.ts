@@ -20,15 +20,20 @@ export function countDashboards(body: unknown): number | null {
   return body.filter((hit: { type?: unknown } | null) => hit?.type === 'dash-db').length;
 }
 
-/** The token from the first line of `tokenFile`; the error names the config key, never the content. */
+/**
+ * The token from the first line of `tokenFile`; errors name the config key,
+ * never the content. Only printable ASCII without spaces: anything else
+ * would make fetch refuse the header with the value in its message.
+ */
 async function readToken(tokenFile: string): Promise<string> {
+  let line: string;
   try {
-    const token = (await readFile(tokenFile, 'utf8')).split(/\r?\n/)[0]!.trim();
-    if (!token) throw new Error('empty');
-    return token;
+    line = (await readFile(tokenFile, 'utf8')).split(/\r?\n/)[0]!.trim();
   } catch (err) {
-    throw new BackendError('error', `pveManager.monitoring.grafana.tokenFile: cannot read a token (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new BackendError('error', `pveManager.monitoring.grafana.tokenFile: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  if (!/^[\x21-\x7e]+$/.test(line)) throw new BackendError('error', 'pveManager.monitoring.grafana.tokenFile: the first line is not a token (empty, or not printable ASCII)');
+  return line;
 }
 
 /** Asks the Grafana at `url` (empty: not configured) how many dashboards it has; never throws. The token is read at each call, so a rotated file counts at once. */

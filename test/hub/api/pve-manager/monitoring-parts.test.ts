@@ -1,9 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LatestValues } from '../../../../hub/fleet/latest-values.js';
 import type { NodeView } from '../../../../hub/fleet/node-directory.js';
 import { agentFor, agentMetrics } from '../../../../hub/pve-manager/monitoring-agents.js';
-import { countDashboards } from '../../../../hub/pve-manager/monitoring-grafana.js';
-import { countTargets } from '../../../../hub/pve-manager/monitoring-prometheus.js';
+import { countDashboards, grafanaStatus } from '../../../../hub/pve-manager/monitoring-grafana.js';
+import { countTargets, prometheusStatus } from '../../../../hub/pve-manager/monitoring-prometheus.js';
 import { targetGroups } from '../../../../hub/pve-manager/monitoring-targets.js';
 
 const node = (name: string, state: NodeView['state'], host?: { hostname: string; fqdn: string }, cluster = 'default'): NodeView => ({
@@ -84,5 +89,71 @@ describe('server manager monitoring: matching agents, agent metrics, target file
     expect(countTargets(null)).toBeNull();
     expect(countDashboards([{ type: 'dash-db' }, { type: 'dash-folder' }, null, { type: 'dash-db' }])).toBe(2);
     expect(countDashboards({ message: 'Unauthorized' })).toBeNull();
+  });
+
+  /** A local HTTP server for the test's body; its base URL and the request headers it saw. */
+  async function serve(handler: RequestListener, body: (url: string, seen: IncomingHttpHeaders[]) => Promise<void>): Promise<void> {
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      handler(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await body(`127.0.0.1:${(server.address() as AddressInfo).port}`, seen);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }
+  const targetsAnswer = JSON.stringify({ status: 'success', data: { activeTargets: [{ health: 'up' }], droppedTargets: [] } });
+
+  it("a URL's user:password@ goes as Basic auth and is never shown", async () => {
+    await serve(
+      (_req, res) => res.end(targetsAnswer),
+      async (host, seen) => {
+        const status = await prometheusStatus(`http://prom:s3cret-pw@${host}`, 5000);
+        expect(status).toEqual({ status: 'running', url: `http://${host}`, targets: 1, healthy_targets: 1 });
+        expect(seen[0]!.authorization).toBe(`Basic ${Buffer.from('prom:s3cret-pw').toString('base64')}`);
+      },
+    );
+  });
+
+  it('an answer past the size limit is an error (the hub does not hold it), one that never comes is unreachable', async () => {
+    await serve(
+      (_req, res) => {
+        res.write(`{"status":"success","data":{"activeTargets":[${'{"health":"up"},'.repeat(1000)}`);
+        // Then endless: the limit, not the end of the body, has to stop the read.
+        const more = setInterval(() => res.write('{"health":"up"},'.repeat(100_000)), 1);
+        res.on('close', () => clearInterval(more));
+      },
+      async (host) => {
+        const status = await prometheusStatus(`http://${host}`, 60_000);
+        expect(status).toMatchObject({ status: 'error', targets: null, error: expect.stringContaining('larger than 8388608 bytes') });
+      },
+    );
+    await serve(
+      () => undefined,
+      async (host) => {
+        expect(await grafanaStatus(`http://${host}`, '', 100)).toEqual({ status: 'unreachable', url: `http://${host}`, dashboards: null, error: '/api/search?type=dash-db&limit=5000: no answer within 100 ms' });
+      },
+    );
+  });
+
+  it('a Grafana token file that is missing or holds no token: an error naming the key, never the content, and Grafana not asked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcloud-grafana-token-'));
+    const bad = join(dir, 'token');
+    writeFileSync(bad, 'glsa_half\u0007token\n');
+    await serve(
+      (_req, res) => res.end('[]'),
+      async (host, seen) => {
+        const garbled = await grafanaStatus(`http://${host}`, bad, 5000);
+        expect(garbled).toEqual({ status: 'error', url: `http://${host}`, dashboards: null, error: expect.stringContaining('pveManager.monitoring.grafana.tokenFile') });
+        expect(JSON.stringify(garbled)).not.toContain('glsa_half');
+        const missing = await grafanaStatus(`http://${host}`, join(dir, 'absent'), 5000);
+        expect(missing).toMatchObject({ status: 'error', error: expect.stringContaining('ENOENT') });
+        expect(seen).toHaveLength(0);
+      },
+    );
   });
 });
