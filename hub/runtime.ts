@@ -18,6 +18,7 @@ import { ensureAdmin } from './identity/bootstrap.js';
 import { AuditLog } from './audit/audit-log.js';
 import { buildApiServer, listenApi } from './api/server.js';
 import { openFleet } from './fleet/fleet.js';
+import { KubernetesDirectory } from './integrations/kubernetes/kube-directory.js';
 import { startLocalAgent } from './local-agent.js';
 import { NodeStore } from './identity/nodes.js';
 import { revocationsOf } from './identity/revocations.js';
@@ -164,7 +165,9 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const writeState = async () => writeHubState(config.dataDir, await hubState());
   await writeState();
   if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
-  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, logins, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt });
+  // Watches (not polling) on each cluster's pods and nodes: GPU processes' pod UIDs get names, nodes their roles.
+  const kubernetes = config.kubernetes.clusters.length > 0 ? new KubernetesDirectory(config.kubernetes).start() : undefined;
+  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, logins, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt, kubernetes });
   const http = api ? await listenApi(api, { config }) : null;
   const localAgent = config.localAgent.enabled
     ? await startLocalAgent({ nodes, dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })
@@ -199,6 +202,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
         await subscriber?.close();
         ingest.flush();
         notifications.stop();
+        await kubernetes?.stop();
         await writeState();
         await maintenance;
         await remoteWrite?.stop();

@@ -9,6 +9,7 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { Authenticator } from '../identity/authenticator.js';
 import type { Logins } from '../identity/logins.js';
 import type { NodeStore } from '../identity/nodes.js';
+import type { KubernetesDirectory } from '../integrations/kubernetes/kube-directory.js';
 import type { NotificationService } from '../notifications/service.js';
 import type { UserStore } from '../identity/users.js';
 import type { IngestCounters } from '../ingest/counters.js';
@@ -38,4 +39,6 @@ export interface ApiDeps {
   /** The hub's state as status.json reports it (broker, ingest, store). */
   hubState(): Promise<HubState>;
   startedAt: number;
+  /** Watched pods and nodes of `kubernetes.clusters` (names pods by UID, node roles); absent when none is configured. */
+  kubernetes?: KubernetesDirectory;
 }

@@ -35,6 +35,8 @@ export interface PodView {
   powerWatts: number | null;
   /** Σ of its processes' fresh GPU memory; null when none is fresh. */
   gpuMemoryUsedBytes: number | null;
+  /** Σ of its processes' fresh gpu_process_energy_joules (each counts from when the agent first saw the process); null when none is fresh. */
+  energyJoules: number | null;
   /** GPU indexes (`gpu` label) it has processes on, ascending. */
   gpus: string[];
   uuids: string[];
@@ -43,7 +45,7 @@ export interface PodView {
   lastSeen: number;
 }
 
-const PROCESS_METRICS = ['gpu_process_power_watts', 'gpu_process_memory_used_bytes'] as const;
+const PROCESS_METRICS = ['gpu_process_power_watts', 'gpu_process_memory_used_bytes', 'gpu_process_energy_joules'] as const;
 const orNull = (s: string | undefined) => (s ? s : null);
 
 /**
@@ -60,7 +62,7 @@ export function listPods(latest: LatestValues, since: number): PodView[] {
     const podKey = `${l.node}\u0000${l.pod_uid}`;
     let pod = pods.get(podKey);
     if (!pod) {
-      pod = { podUid: l.pod_uid, namespace: orNull(l.namespace), name: orNull(l.pod), node: l.node, cluster: l.cluster ?? '', status: null, powerWatts: null, gpuMemoryUsedBytes: null, gpus: [], uuids: [], processes: [], lastSeen: s.ts };
+      pod = { podUid: l.pod_uid, namespace: orNull(l.namespace), name: orNull(l.pod), node: l.node, cluster: l.cluster ?? '', status: null, powerWatts: null, gpuMemoryUsedBytes: null, energyJoules: null, gpus: [], uuids: [], processes: [], lastSeen: s.ts };
       pods.set(podKey, pod);
     }
     pod.lastSeen = Math.max(pod.lastSeen, s.ts);
@@ -76,6 +78,8 @@ export function listPods(latest: LatestValues, since: number): PodView[] {
     if (metric === 'gpu_process_power_watts') {
       proc.powerWatts = s.value;
       pod.powerWatts = roundWatts((pod.powerWatts ?? 0) + s.value);
+    } else if (metric === 'gpu_process_energy_joules') {
+      pod.energyJoules = (pod.energyJoules ?? 0) + s.value;
     } else {
       proc.memoryUsedBytes = s.value;
       pod.gpuMemoryUsedBytes = (pod.gpuMemoryUsedBytes ?? 0) + s.value;

@@ -4,6 +4,7 @@ import { DEFAULT_EXPOSITION, familyOf, type ExpositionOptions } from '../../agen
 import type { GpuInfo } from '../../agent/metrics/gpu-info.js';
 import { METRICS, type MetricDef } from '../../shared/metrics/index.js';
 import type { LatestSample } from '../fleet/latest-values.js';
+import type { PodLabels } from '../integrations/kubernetes/pod-labels.js';
 
 /**
  * Series rendered between two yields to the event loop. prom-client renders
@@ -17,9 +18,16 @@ export interface FleetExposition {
   samples(metric: string): readonly LatestSample[];
   /** GPU UUID -> model, PCI bus id and driver version (dcgm-exporter's `modelName`, `pci_bus_id`, `DCGM_FI_DRIVER_VERSION`). */
   gpus: ReadonlyMap<string, GpuInfo>;
+  /**
+   * GPU UUID -> the pod using it: its dcgm-style series get dcgm-exporter's `pod`, `namespace` and
+   * `container` labels (a GPU in no pod's use has none of them, as with dcgm-exporter).
+   */
+  gpuPods?: ReadonlyMap<string, PodLabels>;
   /** `metrics.legacyHostnameLabel`; default keeps `Hostname` beside `hostname`. */
   options?: ExpositionOptions;
 }
+
+const POD_LABELS = ['pod', 'namespace', 'container'] as const;
 
 /**
  * One chunk of a family in the text format. prom-client writes a family as
@@ -29,9 +37,10 @@ export interface FleetExposition {
 async function renderChunk(def: MetricDef, series: readonly LatestSample[], source: FleetExposition, first: boolean): Promise<string> {
   const f = familyOf(def, source.options ?? DEFAULT_EXPOSITION);
   const registry = new Registry();
-  const opts = { name: f.name, help: f.help, labelNames: [...f.labelNames, 'cluster'], registers: [registry] };
+  const podLabels = def.dcgm && source.gpuPods?.size ? source.gpuPods : null;
+  const opts = { name: f.name, help: f.help, labelNames: [...f.labelNames, 'cluster', ...(podLabels ? POD_LABELS : [])], registers: [registry] };
   // Each sample carries its node and cluster.
-  const labels = (s: LatestSample) => ({ ...f.labels(s.labels, s.labels.node ?? '', source.gpus), cluster: s.labels.cluster ?? '' });
+  const labels = (s: LatestSample) => ({ ...f.labels(s.labels, s.labels.node ?? '', source.gpus), cluster: s.labels.cluster ?? '', ...podLabels?.get(s.labels.uuid ?? '') });
   if (f.type === 'counter') {
     const c = new Counter(opts);
     // A fresh registry per render: inc() from zero sets the counter's absolute value.

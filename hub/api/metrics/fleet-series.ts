@@ -2,6 +2,7 @@ import { gpuInfoOf, type GpuInfo } from '../../../agent/metrics/gpu-info.js';
 import { METRICS } from '../../../shared/metrics/index.js';
 import type { LatestSample } from '../../fleet/latest-values.js';
 import type { NodeView } from '../../fleet/node-directory.js';
+import { gpuPods, withPodLabels, type PodLabels } from '../../integrations/kubernetes/pod-labels.js';
 import type { ApiDeps } from '../deps.js';
 
 /** What one /metrics render of fleet series needs. */
@@ -9,8 +10,12 @@ export interface FleetSeries {
   nodes: NodeView[];
   byMetric: Map<string, LatestSample[]>;
   gpus: Map<string, GpuInfo>;
+  /** GPU UUID -> the one pod using it (dcgm-exporter's pod, namespace and container labels on its GPU series). */
+  gpuPods: Map<string, PodLabels>;
   count: number;
 }
+
+const PROCESS_METRICS = new Set(['gpu_process_memory_used_bytes', 'gpu_process_power_watts', 'gpu_process_energy_joules']);
 
 /**
  * The fleet's fresh series per catalogue metric, of every node or of `only`
@@ -26,10 +31,14 @@ export function fleetSeries(deps: ApiDeps, now: number, only?: string): FleetSer
   const nodes = deps.fleet.nodes.list();
   const offline = new Set(nodes.filter((n) => n.state === 'offline').map((n) => n.name));
   const current = (samples: LatestSample[]) => (offline.size === 0 ? samples : samples.filter((s) => !offline.has(s.labels.node ?? '')));
-  const byMetric = new Map<string, LatestSample[]>(METRICS.map((m) => [m.name, current(deps.fleet.latest.select(m.name, only === undefined ? {} : { node: only }, since))]));
+  const select = (metric: string) => current(deps.fleet.latest.select(metric, only === undefined ? {} : { node: only }, since));
+  // Pod UIDs of GPU processes get the watched pod's namespace, name and container (Kubernetes integration).
+  const kube = deps.kubernetes;
+  const named = (metric: string) => (kube && PROCESS_METRICS.has(metric) ? withPodLabels(select(metric), kube.currentPod) : select(metric));
+  const byMetric = new Map<string, LatestSample[]>(METRICS.map((m) => [m.name, named(m.name)]));
   let count = 0;
   for (const s of byMetric.values()) count += s.length;
   const gpus = new Map<string, GpuInfo>();
   for (const n of nodes) for (const [uuid, info] of gpuInfoOf(n.inventory)) gpus.set(uuid, info);
-  return { nodes, byMetric, gpus, count };
+  return { nodes, byMetric, gpus, gpuPods: gpuPods(byMetric.get('gpu_process_power_watts') ?? []), count };
 }

@@ -52,7 +52,7 @@ export function registerNodeTargetRoutes(app: Api, deps: ApiDeps): void {
       const { node_name: node } = request.params as { node_name: string };
       const fleet = fleetSeries(deps, Date.now(), node);
       if (!fleet.nodes.some((n) => n.name === node)) throw notFound(`node ${node}`);
-      const text = await renderFleet({ samples: (m) => fleet.byMetric.get(m) ?? [], gpus: fleet.gpus, options: deps.config.metrics });
+      const text = await renderFleet({ samples: (m) => fleet.byMetric.get(m) ?? [], gpus: fleet.gpus, gpuPods: fleet.gpuPods, options: deps.config.metrics });
       return reply.type(deps.registry.contentType).send(text);
     },
   );

@@ -33,7 +33,7 @@ function registerMetricsRoute(app: Api, deps: ApiDeps): void {
         await deps.registry.metrics(),
         await app.apiMetrics.registry.metrics(),
         await renderHubGauges({ state: await deps.hubState(), nodes: fleet.nodes, fleetSeries: fleet.count, now }),
-        await renderFleet({ samples: (m) => fleet.byMetric.get(m) ?? [], gpus: fleet.gpus, options: deps.config.metrics }),
+        await renderFleet({ samples: (m) => fleet.byMetric.get(m) ?? [], gpus: fleet.gpus, gpuPods: fleet.gpuPods, options: deps.config.metrics }),
       ];
       return reply.type(deps.registry.contentType).send(parts.join(''));
     },

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { sumKnown, sumPower, type NodePower } from '../../fleet/power.js';
+import { withPodLabels } from '../../integrations/kubernetes/pod-labels.js';
 import { attributeGpuPower, type AttributionLevel } from '../../streams/gpu-attribution.js';
 import { integratedPower, type IntegratedPower } from '../../streams/integrated-power.js';
 import { powerSeries, summarizeSeries } from '../../streams/power-series.js';
@@ -52,7 +53,10 @@ export const powerRoutes: RouteModule = (app, deps) => {
     if (by === 'namespace' || by === 'workload') {
       const since = deps.fleet.freshSince();
       const gpus = deps.fleet.latest.select('gpu_power_watts', { cluster }, since);
-      const buckets = attributeGpuPower(gpus, deps.fleet.latest.select('gpu_process_power_watts', { cluster }, since), by as AttributionLevel);
+      const processes = deps.fleet.latest.select('gpu_process_power_watts', { cluster }, since);
+      // Namespaces and pod names of the watched pods where a Kubernetes connection knows their UIDs.
+      const named = deps.kubernetes ? withPodLabels(processes, deps.kubernetes.currentPod) : processes;
+      const buckets = attributeGpuPower(gpus, named, by as AttributionLevel);
       const total = sumKnown(buckets.map((b) => b.watts));
       const data = buckets.map((b) => ({
         namespace: b.namespace,

@@ -19,6 +19,7 @@ const NodeSummary = {
   pods_count: Num,
   gpu_pods_count: Count,
   gpus_count: Count,
+  kubernetes_reason: Nullable(Type.String(), { description: 'Why the Kubernetes facts (role, pods_*) are null: no connection for the cluster, cluster unreachable, no such node; null when they are current' }),
 };
 
 /** Where each part of a node's power comes from (hub/fleet/power.ts NodePower.sources). */
@@ -57,6 +58,17 @@ export const NodeDetailResponse = withErrors(
         sources: PowerSources,
       }),
       pods_capacity: Num,
+      kubernetes: Nullable(
+        Type.Object({
+          ready: Nullable(Type.Boolean(), { description: 'The Ready condition; null when Unknown (the kubelet stopped reporting)' }),
+          roles: Type.Array(Type.String(), { description: 'node-role.kubernetes.io/<role> labels' }),
+          gpu_capacity: Num,
+          gpu_allocatable: Num,
+          capacity: Type.Record(Type.String(), Type.String(), { description: 'status.capacity as Kubernetes quantities' }),
+          allocatable: Type.Record(Type.String(), Type.String()),
+        }),
+        { description: 'The watched Kubernetes node; null with kubernetes_reason' },
+      ),
       gpus: Type.Array(Type.String()),
       agent_version: Str,
       last_seen: Nullable(Timestamp),
@@ -72,6 +84,9 @@ const PodSummary = {
   cluster: Type.String(),
   status: NullableEnum(['running'] as const),
   power_watts: Num,
+  energy_joules: Nullable(Type.Number(), { description: 'Σ of its processes\' GPU energy counters (each from when the agent first saw the process)' }),
+  owner: Nullable(Type.Object({ kind: Type.String(), name: Type.String() }), { description: 'Its workload: Deployment (through its ReplicaSet), StatefulSet, Job, DaemonSet...; null for a bare pod or without Kubernetes facts' }),
+  kubernetes_reason: Nullable(Type.String(), { description: 'Why the watch has no facts for this pod now (no connection, cluster unreachable, no such pod); null when it has' }),
   cpu_utilization_percent: Type.Null({ description: KUBERNETES_ONLY }),
   memory_used_mb: Type.Null({ description: KUBERNETES_ONLY }),
   gpu_memory_used_mb: Num,
@@ -105,7 +120,7 @@ export const PodDetailResponse = withErrors(
           restart_count: Type.Null({ description: KUBERNETES_ONLY }),
         }),
       ),
-      labels: Nullable(Type.Record(Type.String(), Type.String()), { description: KUBERNETES_ONLY }),
+      labels: Nullable(Type.Record(Type.String(), Type.String()), { description: 'The watched pod\'s labels; null without Kubernetes facts' }),
       processes: Type.Array(
         Type.Object({
           pid: Type.String(),

@@ -90,6 +90,7 @@ describe('monitor API: infrastructure', () => {
       pods_count: null,
       gpu_pods_count: 2,
       gpus_count: 2,
+      kubernetes_reason: 'no Kubernetes connection for cluster lab (kubernetes.clusters)',
     });
     const s = body.data.find((n: { node_name: string }) => n.node_name === 'spare');
     expect(s).toMatchObject({ status: 'not_ready', power_watts: null, cpu_utilization_percent: null, gpus_count: 0 });
@@ -149,6 +150,9 @@ describe('monitor API: infrastructure', () => {
       cluster: 'lab',
       status: 'running',
       power_watts: 120.75 + 60.5,
+      energy_joules: null,
+      owner: null,
+      kubernetes_reason: 'no Kubernetes connection for cluster lab (kubernetes.clusters)',
       cpu_utilization_percent: null,
       memory_used_mb: null,
       gpu_memory_used_mb: 15690,
