@@ -125,7 +125,8 @@ export function inventoryGpus(node: NodeView): GpuInventory[] {
  * - `error`: the node is not online, the GPU has no fresh sample (it stopped
  *   reporting: fell off the bus, collector failing), or its volatile
  *   uncorrected ECC count is above 0 (a double-bit error since the driver
- *   loaded: NVIDIA asks for a GPU reset). XIDs are not collected yet.
+ *   loaded: NVIDIA asks for a GPU reset). XIDs (gpu_xid_last) are left out:
+ *   the last one stays until reboot, and many are application faults (13, 31, 43).
  * - `active`: a process holds it (fresh per-process sample) or its
  *   utilisation is at least ACTIVE_UTILIZATION_PERCENT.
  * - `idle`: otherwise.
