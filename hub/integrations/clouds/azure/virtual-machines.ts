@@ -49,7 +49,7 @@ type Status = Pick<InstanceState, 'status' | 'reason'>;
  * failed with the instance view's error, Deleting is terminating; otherwise
  * PowerState/starting|running|stopping|deallocating|stopped|deallocated.
  */
-export function statusOf(vm: VirtualMachine): Status {
+export function statusOf(vm: Pick<VirtualMachine, 'provisioningState' | 'instanceView'>): Status {
   const statuses = vm.instanceView?.statuses ?? [];
   const provisioning = (vm.provisioningState ?? '').toLowerCase();
   if (provisioning === 'failed') {

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { azureVms } from '../../../../hub/integrations/clouds/azure/provider.js';
 import { CloudProviderError } from '../../../../hub/integrations/clouds/provider-error.js';
 import { AzureVirtualMachines, subnetId, type AzureCredential } from '../../../../hub/integrations/clouds/azure/virtual-machines.js';
 import type { InstanceState } from '../../../../hub/integrations/clouds/vm-provider.js';
@@ -191,6 +195,26 @@ describe('Azure VMs through @azure/arm-compute + @azure/identity against a fake 
     const urn = await refusal(launch(c, { imageId: 'ami-0abcdef' }));
     expect(urn).toMatchObject({ code: 'InvalidImageReference', kind: 'refused' });
     expect(fake.requests.length).toBe(before);
+  });
+
+  it('the provider factory takes clouds.azure: endpoints, resource group, and the CA from caFile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcloud-azure-ca-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, cert.cert, { mode: 0o600 });
+      const make = azureVms({ endpoint: fake.endpoint, authorityHost: fake.endpoint, resourceGroup: RG, caFile }, 10_000);
+      const c = make(credential(), 'eastus') as AzureVirtualMachines;
+      clients.push(c);
+      await c.validate();
+      const launched = await launch(c);
+      expect(launched.instanceId).toContain(`/resourceGroups/${RG}/`);
+      // Without the CA file the fake's certificate is not trusted.
+      const untrusted = azureVms({ endpoint: fake.endpoint, authorityHost: fake.endpoint, resourceGroup: RG, caFile: '' }, 10_000)(credential());
+      clients.push(untrusted as AzureVirtualMachines);
+      expect(await refusal(untrusted.validate())).toMatchObject({ kind: 'unreachable' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the client secret is in no error message', () => {
