@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { JWT } from 'google-auth-library';
 import type { GcpCredential } from '../credential-data.js';
 import { CloudProviderError } from '../provider-error.js';
@@ -47,16 +47,23 @@ export function serviceAccountKey(c: GcpCredential): ServiceAccountKey {
   return { client_email: k.client_email, private_key: k.private_key, ...(typeof k.private_key_id === 'string' ? { private_key_id: k.private_key_id } : {}) };
 }
 
+/** Auth clients by key and token URL: an access token lasts an hour, so the reconciler's calls reuse it instead of a grant per call. */
+const clients = new Map<string, JWT>();
+const MAX_CLIENTS = 100;
+
 /**
  * An OAuth2 client that exchanges a JWT signed with the service account's
  * key for access tokens (google-auth-library's JWT client, with a scope so
- * that it asks the token endpoint rather than self-signing). Its transport
- * sends the token request to `tokenUrl` when one is configured, and retries
- * nothing: the reconciler retries on its own schedule, and a refused key
- * must answer at once.
+ * that it asks the token endpoint rather than self-signing), which it keeps
+ * and renews before they expire. Its transport sends the token request to
+ * `tokenUrl` when one is configured, and retries nothing: the reconciler
+ * retries on its own schedule, and a refused key must answer at once.
  */
 export function gcpAuth(c: GcpCredential, opts: GcpAuthOptions): JWT {
   const key = serviceAccountKey(c);
+  const id = createHash('sha256').update(JSON.stringify([opts.tokenUrl, opts.timeoutMs, key.client_email, key.private_key])).digest('hex');
+  const known = clients.get(id);
+  if (known) return known;
   const jwt = new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: SCOPES, transporterOptions: { timeout: opts.timeoutMs } });
   jwt.transporter.interceptors.request.add({
     resolved: async (config) => {
@@ -67,5 +74,8 @@ export function gcpAuth(c: GcpCredential, opts: GcpAuthOptions): JWT {
       return config;
     },
   });
+  // Oldest out first: Map keeps insertion order.
+  if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value!);
+  clients.set(id, jwt);
   return jwt;
 }

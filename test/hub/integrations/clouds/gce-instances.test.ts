@@ -45,6 +45,7 @@ describe('GceInstances', () => {
 
   it('launches with requestId = client token (a retry starts nothing twice), follows PROVISIONING -> STAGING -> RUNNING, deletes until 404', async () => {
     const token = '0b4f6c1e-2a8d-4e8b-9c3f-5d7a1e2b3c4d';
+    const grants = fake.grants.length;
     const c = client();
     const first = await c.launch(launchReq(token));
     expect(first).toEqual({ instanceId: instanceName(token), status: 'pending', reason: null, publicIp: null, privateIp: null, zone: ZONE });
@@ -65,6 +66,8 @@ describe('GceInstances', () => {
     // Deleting what is already gone is done, not an error.
     await c.terminate(first.instanceId);
     c.close();
+    // Nine calls, at most one token grant: the access token is kept for the key, not asked for per call.
+    expect(fake.grants.length - grants).toBeLessThanOrEqual(1);
   });
 
   it('reports a failed insert operation as terminated with its error, and refuses a retry of it with that error', async () => {
