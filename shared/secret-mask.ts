@@ -46,8 +46,12 @@ function words(name: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
+/** Every secret word contains one of these: most keys are ruled out without being split into words (this runs on every log line). */
+const CANDIDATE = /pass|pwd|secret|token|key|credential|kubeconfig|cookie|authorization/i;
+
 /** Whether a key (config key, log field, header name) holds a secret by its name. */
 export function isSecretKey(name: string): boolean {
+  if (!CANDIDATE.test(name)) return false;
   const w = words(name);
   return w.some((x) => SECRET_WORDS.has(x)) && !ABOUT_WORDS.has(w[w.length - 1]!);
 }
@@ -62,8 +66,12 @@ const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
  * keys masked.
  */
 export function maskSecretText(text: string): string {
-  if (PRIVATE_KEY_PEM.test(text)) return SECRET_MASK;
-  return text.replace(URL_USERINFO, `$1${SECRET_MASK}@`).replace(AUTH_SCHEME_VALUE, `$1 ${SECRET_MASK}`);
+  // Cheap checks first: most strings hold none of these.
+  if (text.includes('-----BEGIN') && PRIVATE_KEY_PEM.test(text)) return SECRET_MASK;
+  let out = text;
+  if (out.includes('@')) out = out.replace(URL_USERINFO, `$1${SECRET_MASK}@`);
+  if (out.includes('Bearer') || out.includes('Basic')) out = out.replace(AUTH_SCHEME_VALUE, `$1 ${SECRET_MASK}`);
+  return out;
 }
 
 /**
@@ -75,20 +83,34 @@ export function maskSecretText(text: string): string {
  * path of each value masked because of its key.
  */
 export function maskSecrets<T>(value: T, onMask?: (path: string) => void): T {
-  return walk(value, [], false, onMask) as T;
+  return walk(value, null, false, onMask) as T;
 }
 
-function walk(value: unknown, path: string[], secret: boolean, onMask?: (path: string) => void): unknown {
+/** A path is a linked list from the leaf up, built only for onMask (the ring masks every log line and needs none). */
+interface PathNode {
+  key: string;
+  up: PathNode | null;
+}
+
+function dotted(path: PathNode | null): string {
+  const keys: string[] = [];
+  for (let p = path; p; p = p.up) keys.unshift(p.key);
+  return keys.join('.');
+}
+
+function walk(value: unknown, path: PathNode | null, secret: boolean, onMask?: (path: string) => void): unknown {
   if (typeof value === 'string') {
     if (secret && value !== '') {
-      onMask?.(path.join('.'));
+      onMask?.(dotted(path));
       return SECRET_MASK;
     }
     return maskSecretText(value);
   }
-  if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, String(i)], secret, onMask));
+  if (Array.isArray(value)) return value.map((v, i) => walk(v, onMask ? { key: String(i), up: path } : null, secret, onMask));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k], secret || isSecretKey(k), onMask)]));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = walk(v, onMask ? { key: k, up: path } : null, secret || isSecretKey(k), onMask);
+    return out;
   }
   return value;
 }
