@@ -54,7 +54,7 @@ function fromApiError(err: unknown): EcpError {
 /** The ECP error body: `{error: {code, message, details, timestamp, request_id}}` (ecp-ai-orchestrator-api.md, "커스텀 오류 코드"). */
 export function ecpErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const e = fromApiError(err);
-  if (e.statusCode >= 500 && e.code !== 'NOT_IMPLEMENTED') request.log.error({ err }, 'request failed');
+  if (e.statusCode >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: e.code, field: e.details.field, msg: e.message }, 'request refused');
   return reply.status(e.statusCode).send({ error: { code: e.code, message: e.message, details: e.details, timestamp: new Date().toISOString(), request_id: requestIdOf(request) } });
 }

@@ -296,14 +296,6 @@ describe('ECP-AI orchestrator API: tenants (real hub, demo deployments driven st
     expect((await req(`/tenants/${'a'.repeat(57)}`)).status).toBe(422);
     expect(tenantRows(hub)).toEqual(before);
   });
-
-  it('monitoring routes of the seed answer 501 NOT_IMPLEMENTED, not made-up data', async () => {
-    for (const [path, method] of [['/tenants/small-two/monitoring', 'GET'], ['/tenants/small-two/monitoring', 'POST'], ['/monitoring/system', 'GET']] as const) {
-      const res = await req(path, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
-      expect(res.status, path).toBe(501);
-      expect((await res.json()).error.code).toBe('NOT_IMPLEMENTED');
-    }
-  });
 });
 
 describe('ECP demo deployments survive a hub restart (persisted tasks)', () => {
