@@ -60,6 +60,7 @@ const SHOWN = new Set([
   'broker.sessionExpiry', // duration
   'storage.remoteWrite.0.tls.cert', // path of a client certificate (public)
   'storage.remoteWrite.0.basicAuth.username', // user name
+  'storage.remoteRead.basicAuth.username', // user name
   'auth.accessTokenTtl', // duration
   'auth.clockTolerance', // duration
   'auth.session.ttl', // duration
