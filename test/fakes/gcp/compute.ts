@@ -79,8 +79,8 @@ interface Instance {
   deleting: boolean;
 }
 
-/** Google's token URL: the `aud` every service-account assertion must carry. */
-export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+/** Google's token URL: the `aud` every service-account assertion must carry (google-auth-library signs it even when the request goes elsewhere). */
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
 class GceError extends Error {
   constructor(
@@ -102,8 +102,6 @@ export class FakeGce {
   private readonly tokens = new Map<string, { email: string; expires: number }>();
   readonly instances = new Map<string, Instance>();
   readonly operations = new Map<string, Op>();
-  /** Every compute request (method and path), for tests that check what the client asked. */
-  readonly requests: string[] = [];
   /** Token grants answered, per service-account email. */
   readonly grants: string[] = [];
   endpoint = '';
@@ -142,7 +140,6 @@ export class FakeGce {
     const url = new URL(req.url ?? '/', 'http://fake');
     try {
       if (req.method === 'POST' && url.pathname === '/token') return this.send(res, 200, this.grant(body));
-      this.requests.push(`${req.method} ${url.pathname}`);
       const email = this.bearer(req);
       this.send(res, 200, this.compute(req.method ?? 'GET', url, body, email));
     } catch (err) {

@@ -1,5 +1,7 @@
+import { ZoneOperationsClient } from '@google-cloud/compute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GceInstances, instanceName } from '../../../../hub/integrations/clouds/gcp/instances.js';
+import { gcpAuth } from '../../../../hub/integrations/clouds/gcp/service-account.js';
 import { CloudProviderError } from '../../../../hub/integrations/clouds/provider-error.js';
 import type { FakeGce } from '../../../fakes/gcp/compute.js';
 import { freePort } from '../../../helpers/mosquitto.js';
@@ -82,6 +84,21 @@ describe('GceInstances', () => {
     const retry = await refusal(c.launch(launchReq(token, { instanceType: 'n2-standard-64' })));
     expect(retry).toMatchObject({ code: 'QUOTA_EXCEEDED', kind: 'refused' });
     c.close();
+  });
+
+  it('answers zoneOperations.get and wait as the SDK expects: wait runs an operation to DONE', async () => {
+    const c = client();
+    const launched = await c.launch(launchReq('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', { instanceType: 'n2-standard-64' }));
+    c.close();
+    const u = new URL(fake.endpoint);
+    const ops = new ZoneOperationsClient({ apiEndpoint: u.hostname, port: Number(u.port), protocol: 'http', fallback: true, authClient: gcpAuth({ service_account_json: sa.keyFile, project: GCP_PROJECT }, { tokenUrl: fake.tokenUrl, timeoutMs: 10_000 }) });
+    const [op] = [...fake.operations.values()].filter((o) => o.targetName === launched.instanceId);
+    const [got] = await ops.get({ project: GCP_PROJECT, zone: ZONE, operation: op!.name });
+    expect(got).toMatchObject({ name: op!.name, operationType: 'insert', status: 'RUNNING' });
+    const [done] = await ops.wait({ project: GCP_PROJECT, zone: ZONE, operation: op!.name });
+    expect(done.status).toBe('DONE');
+    expect(done.error?.errors?.[0]).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    await ops.close();
   });
 
   it('refuses an unknown image or machine type with GCE\'s reason and message, and says unreachable when nothing answers', async () => {
