@@ -55,6 +55,8 @@ const MAINTENANCE_EVERY_MS = 60_000;
 /** Starts the hub: stores, admin bootstrap, ingest, broker, periodic seal/retention and status.json. */
 export async function startHub(config: HubConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningHub> {
   const startedAt = Date.now();
+  // Kubeconfigs are read first: a bad one stops the hub before anything is opened.
+  const kubernetes = config.kubernetes.clusters.length > 0 ? new KubernetesDirectory(config.kubernetes, log.child({ part: 'kubernetes' })) : undefined;
   prepareDataDir(config.dataDir, (message) => log.warn({ dataDir: config.dataDir }, message));
   const files = hubFiles(config.dataDir);
   const db = openHubDb(files.db);
@@ -166,7 +168,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   await writeState();
   if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
   // Watches (not polling) on each cluster's pods and nodes: GPU processes' pod UIDs get names, nodes their roles.
-  const kubernetes = config.kubernetes.clusters.length > 0 ? new KubernetesDirectory(config.kubernetes).start() : undefined;
+  kubernetes?.start();
   const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, logins, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt, kubernetes });
   const http = api ? await listenApi(api, { config }) : null;
   const localAgent = config.localAgent.enabled

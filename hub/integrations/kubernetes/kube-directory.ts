@@ -1,4 +1,5 @@
 import { parseDuration } from '../../../shared/duration.js';
+import type { Logger } from '../../../shared/log.js';
 import { ClusterWatch, type KubeNode, type KubePod, type Lookup } from './cluster-watch.js';
 import type { KubernetesConfig } from './config.js';
 
@@ -11,7 +12,11 @@ import type { KubernetesConfig } from './config.js';
 export class KubernetesDirectory {
   private readonly clusters = new Map<string, ClusterWatch>();
 
-  constructor(config: KubernetesConfig) {
+  /** Loads every kubeconfig (a bad one throws, naming the cluster); nothing is contacted before start(). */
+  constructor(
+    config: KubernetesConfig,
+    private readonly log?: Logger,
+  ) {
     const opts = {
       maxPods: config.watch.maxPods,
       maxNodes: config.watch.maxNodes,
@@ -28,7 +33,20 @@ export class KubernetesDirectory {
 
   /** Starts every cluster's watches; lookups give reasons until each has listed. */
   start(): this {
-    for (const c of this.clusters.values()) c.start();
+    for (const c of this.clusters.values()) {
+      for (const [what, w] of Object.entries({ pods: c.pods, nodes: c.nodes, replicasets: c.replicaSets })) {
+        // One line when a watch goes down or comes back, not one per retry.
+        let last = w.state.state;
+        w.onChange(() => {
+          const { state, reason } = w.state;
+          if (state === last) return;
+          last = state;
+          if (state === 'down') this.log?.warn({ cluster: c.name, what, reason }, 'Kubernetes watch failed: its facts are unavailable until it reconnects');
+          else if (state === 'synced') this.log?.info({ cluster: c.name, what }, 'Kubernetes watch synced');
+        });
+      }
+      c.start();
+    }
     return this;
   }
 
