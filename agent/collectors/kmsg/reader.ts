@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { parseKmsgRecord, type KmsgRecord } from './parse-record.js';
 
 export interface KmsgReaderOptions {
@@ -36,6 +37,8 @@ export class KmsgReader {
   private reading: Promise<void> | undefined;
   private stopped = false;
   private partial = '';
+  /** A plain file or FIFO hands out chunks, not records: a UTF-8 character may straddle two. */
+  private readonly decoder = new StringDecoder('utf8');
   private lastSeq = -1;
   /** Records lost to ring-buffer overwrites (EPIPE) while reading. */
   overruns = 0;
@@ -80,7 +83,7 @@ export class KmsgReader {
         break;
       }
       if (n === 0) break;
-      this.take(buf.toString('utf8', 0, n), records);
+      this.take(this.decoder.write(buf.subarray(0, n)), records);
     }
     if (records.length > 0) this.opts.onRecords(records);
   }

@@ -55,6 +55,19 @@ describe('KmsgReader', () => {
     ]);
   });
 
+  it('keeps a UTF-8 character that straddles two reads of a plain file whole', async () => {
+    const path = join(dir, 'kmsg');
+    const text = Buffer.from('6,1,10,-;first\n6,2,20,-;caf\u00e9 ok\n');
+    const cut = text.indexOf(0xa9); // the second byte of é
+    appendFileSync(path, text.subarray(0, cut));
+    expect(await make(path).start()).toBeNull();
+    // The drain that delivered record 1 read up to the end of the file, half a character included.
+    expect(got.map((r) => r.seq)).toEqual([1]);
+    appendFileSync(path, text.subarray(cut));
+    await waitFor(() => got.length === 2, 5000, 'the second record');
+    expect(got[1]!.message).toBe('caf\u00e9 ok');
+  });
+
   it('reads a FIFO as records are written to it', async () => {
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
