@@ -64,8 +64,11 @@ export const AgentConfigSchema = Type.Object({
           nvidiaSmi: Type.String({ default: 'nvidia-smi' }),
           /** Kernel log the driver's XID lines are read from (`NVRM: Xid ...`); "" turns XIDs off. Reading /dev/kmsg needs root or CAP_SYSLOG. */
           kernelLog: Type.String({ default: '/dev/kmsg' }),
-          /** How often `nvidia-smi nvlink -gt d` is read (never more often than `interval`); a one-shot nvidia-smi per read, hence slower than the stream. */
-          nvlinkInterval: Type.String({ ...Duration, default: '5s' }),
+          /**
+           * How often `nvidia-smi nvlink -gt d` is read (never more often than `interval`): each read is a one-shot
+           * nvidia-smi (NVML start-up included), so it runs as seldom as dcgm-exporter's default collection (30 s).
+           */
+          nvlinkInterval: Type.String({ ...Duration, default: '30s' }),
         },
         { default: {} },
       ),
