@@ -39,11 +39,14 @@ export function serviceAccountKey(c: GcpCredential): ServiceAccountKey {
   if (typeof k !== 'object' || k === null || k.type !== 'service_account') throw badKey('service_account_json is not a service-account key file (type must be "service_account")');
   if (typeof k.client_email !== 'string' || !k.client_email.includes('@')) throw badKey('service_account_json has no client_email');
   if (typeof k.private_key !== 'string') throw badKey('service_account_json has no private_key');
+  let type: string | undefined;
   try {
-    createPrivateKey(k.private_key);
+    type = createPrivateKey(k.private_key).asymmetricKeyType;
   } catch {
     throw badKey('service_account_json\'s private_key is not a PEM private key');
   }
+  // Google signs service-account assertions with RS256 only.
+  if (type !== 'rsa') throw badKey(`service_account_json's private_key is an ${type} key, not RSA`);
   return { client_email: k.client_email, private_key: k.private_key, ...(typeof k.private_key_id === 'string' ? { private_key_id: k.private_key_id } : {}) };
 }
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ZoneOperationsClient } from '@google-cloud/compute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GceInstances, instanceName } from '../../../../hub/integrations/clouds/gcp/instances.js';
@@ -117,7 +118,8 @@ describe('GceInstances', () => {
 
   it('refuses key files that are not service-account keys before asking anyone', async () => {
     const grants = fake.grants.length;
-    for (const bad of ['not json', '{"type":"authorized_user"}', JSON.stringify({ ...sa.keyFile, private_key: 'not a key' }), JSON.stringify({ ...sa.keyFile, client_email: undefined })]) {
+    const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    for (const bad of ['not json', '{"type":"authorized_user"}', JSON.stringify({ ...sa.keyFile, private_key: 'not a key' }), JSON.stringify({ ...sa.keyFile, client_email: undefined }), JSON.stringify({ ...sa.keyFile, private_key: ecKey })]) {
       expect(() => client(null, bad as never)).toThrow(CloudProviderError);
     }
     expect(fake.grants.length).toBe(grants);
