@@ -9,6 +9,7 @@ import { KubernetesConfigSchema } from './integrations/kubernetes/config.js';
 import { EcpConfigSchema } from './integrations/kubernetes/ecp-config.js';
 import { ProxmoxConfigSchema } from './integrations/proxmox/config.js';
 import { PveManagerConfigSchema } from './pve-manager/config.js';
+import { RemoteReadSchema } from './remote-read/config.js';
 import { RemoteWriteConfigSchema } from './remote-write/config.js';
 import { ThresholdsConfigSchema } from './streams/thresholds-config.js';
 
@@ -133,6 +134,8 @@ export const HubConfigSchema = Type.Object({
     {
       /** Prometheus remote-write 1.0 receivers every committed sample is forwarded to, through a durable queue. */
       remoteWrite: RemoteWriteConfigSchema,
+      /** The Prometheus HTTP API range reads fall back on beyond local retention (or always); absent: local store only. */
+      remoteRead: Type.Optional(RemoteReadSchema),
     },
     { default: {} },
   ),

@@ -30,6 +30,7 @@ import { SeqLedger } from './ingest/dedupe.js';
 import { ingestLimits } from './ingest/limits-config.js';
 import { Ingest } from './ingest/pipeline.js';
 import { openTsdb } from './tsdb/store.js';
+import { remoteReaderFor, type RemoteReader } from './remote-read/remote-read.js';
 import { startRemoteWrite, type RemoteWrite } from './remote-write/remote-write.js';
 
 export interface RunningHub {
@@ -71,9 +72,11 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const rawRetentionMs = parseDuration(config.retention.raw);
   // Set just below, before any maintenance can run: head-log records its queues have not sent outlive their seal.
   let remoteWrite: RemoteWrite | null = null;
+  let remoteRead: RemoteReader | null = null;
   const tsdb = openTsdb(files.tsdb, { ...tsdbOptions(config), logHold: (w) => remoteWrite?.hold(w) ?? Infinity });
   const registry = new Registry();
   try {
+    remoteRead = remoteReaderFor(config, new SecretStore(db, keyring(config.dataDir, env)));
     remoteWrite = startRemoteWrite(config.storage.remoteWrite, {
       tsdbFile: files.tsdb,
       secrets: new SecretStore(db, keyring(config.dataDir, env)),
@@ -169,7 +172,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
   // Watches (not polling) on each cluster's pods and nodes: GPU processes' pod UIDs get names, nodes their roles.
   kubernetes?.start();
-  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, logins, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt, kubernetes });
+  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, logins, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt, kubernetes, remoteRead: remoteRead ?? undefined });
   const http = api ? await listenApi(api, { config }) : null;
   const localAgent = config.localAgent.enabled
     ? await startLocalAgent({ nodes, dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })

@@ -11,6 +11,7 @@ import type { Logins } from '../identity/logins.js';
 import type { NodeStore } from '../identity/nodes.js';
 import type { KubernetesDirectory } from '../integrations/kubernetes/kube-directory.js';
 import type { NotificationService } from '../notifications/service.js';
+import type { RemoteReader } from '../remote-read/remote-read.js';
 import type { UserStore } from '../identity/users.js';
 import type { IngestCounters } from '../ingest/counters.js';
 import type { Tsdb } from '../tsdb/store.js';
@@ -41,4 +42,6 @@ export interface ApiDeps {
   startedAt: number;
   /** Watched pods and nodes of `kubernetes.clusters` (names pods by UID, node roles); absent when none is configured. */
   kubernetes?: KubernetesDirectory;
+  /** Range reads beyond local retention from the remote store (storage.remoteRead); absent when none is configured. */
+  remoteRead?: RemoteReader;
 }

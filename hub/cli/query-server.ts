@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { QueryOutput } from '../../shared/format/query-output.js';
 import type { RangeQuery } from '../../shared/query/types.js';
+import type { StoreName } from '../remote-read/remote-read.js';
+import { storeNote } from '../remote-read/report.js';
 import type { QueryFlags } from './query.js';
 import { usageError } from './usage.js';
 
@@ -74,7 +76,7 @@ export async function queryServer(server: string, selector: string, flags: Query
     process.exit(1);
   }
   const text = await res.text();
-  let body: { data?: QueryOutput; error?: { message?: string } } | undefined;
+  let body: { data?: QueryOutput; metadata?: { sources?: StoreName[]; warnings?: string[] }; error?: { message?: string } } | undefined;
   try {
     body = JSON.parse(text);
   } catch {
@@ -84,5 +86,7 @@ export async function queryServer(server: string, selector: string, flags: Query
     console.error(`kcloud-hub: ${url.origin} answered ${res.status}: ${body?.error?.message ?? text.slice(0, 200)}`);
     process.exit(1);
   }
+  // Named only when a remote store took part, as the local read does.
+  if (body.metadata?.sources?.includes('remote') || body.metadata?.warnings) process.stderr.write(storeNote(body.metadata));
   return body.data;
 }

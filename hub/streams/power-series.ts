@@ -26,6 +26,12 @@ const PARTS: { part: Part; metric: string; matchers: Matcher[] }[] = [
   { part: 'bmcWatts', metric: 'node_power_watts', matchers: [] },
 ];
 
+/** The series powerSeries runs the engine on (what a remote read must fetch for it). */
+export function powerSeriesRequests(cluster?: string): { metric: string; matchers: Matcher[]; agg: 'avg' }[] {
+  const scope: Matcher[] = cluster ? [{ label: 'cluster', op: '=', value: cluster }] : [];
+  return PARTS.map(({ metric, matchers }) => ({ metric, matchers: [...matchers, ...scope], agg: 'avg' }));
+}
+
 /**
  * Fleet (or cluster) power per step over [start, end): each series averaged
  * within the step, the averages summed per node and part, then each node's

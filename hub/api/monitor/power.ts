@@ -3,7 +3,8 @@ import { sumKnown, sumPower, type NodePower } from '../../fleet/power.js';
 import { withPodLabels } from '../../integrations/kubernetes/pod-labels.js';
 import { attributeGpuPower, type AttributionLevel } from '../../streams/gpu-attribution.js';
 import { integratedPower, type IntegratedPower } from '../../streams/integrated-power.js';
-import { powerSeries, summarizeSeries } from '../../streams/power-series.js';
+import { localPlan, planMetadata } from '../../remote-read/remote-read.js';
+import { powerSeries, powerSeriesRequests, summarizeSeries } from '../../streams/power-series.js';
 import type { RouteModule } from '../types.js';
 import { envelope, type DataSource } from './envelope.js';
 import { CommonQuery, resolveRange } from './params.js';
@@ -86,8 +87,10 @@ export const powerRoutes: RouteModule = (app, deps) => {
 
   app.get('/monitoring/timeseries/power', { config: { access: 'metrics:read' }, schema: { tags: ['monitoring'], querystring: SeriesQuery, response: PowerSeriesResponse } }, async (request) => {
     const range = resolveRange(request.query, { period: '1h', step: '1m' });
-    const points = powerSeries(deps.tsdb, range, request.query.cluster);
+    // Steps beyond local retention (or all, per storage.remoteRead.mode) come from the remote store.
+    const plan = deps.remoteRead ? await deps.remoteRead.plan(deps.tsdb, powerSeriesRequests(request.query.cluster), range) : localPlan(deps.tsdb);
+    const points = powerSeries(plan.source, range, request.query.cluster);
     const query = { period: range.period, step: range.stepText, start_time: new Date(range.start).toISOString(), end_time: new Date(range.end).toISOString() };
-    return envelope(request, 'power_timeseries', points, { cluster: request.query.cluster, extra: { query, summary: summarizeSeries(points) } });
+    return envelope(request, 'power_timeseries', points, { cluster: request.query.cluster, extra: { query, summary: summarizeSeries(points) }, metadata: planMetadata(plan) });
   });
 };

@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { runQuery } from '../../../shared/query/engine.js';
 import { queryFromFlags } from '../../../shared/query/flags.js';
 import { AGGREGATIONS, type RangeQuery } from '../../../shared/query/types.js';
+import { localPlan, planMetadata } from '../../remote-read/remote-read.js';
+import { StoreMetadata } from '../../remote-read/schema.js';
 import { invalidParameter } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { envelope } from './envelope.js';
@@ -35,6 +37,8 @@ const QueryResponse = withErrors(
       agg: StringEnum(AGGREGATIONS),
       series: Type.Array(Type.Object({ labels: Type.Record(Type.String(), Type.String()), points: Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[timestamp ms, value]' })) })),
     }),
+    {},
+    StoreMetadata,
   ),
 );
 
@@ -59,8 +63,10 @@ export const queryRoutes: RouteModule = (app, deps) => {
     if ((query.end - query.start) / query.step > MAX_POINTS) throw invalidParameter('step', `too fine for the range: at most ${MAX_POINTS} points per series`);
     const matched = deps.tsdb.findSeries(query.metric, query.matchers).length;
     if (matched > MAX_QUERY_SERIES) throw invalidParameter('selector', `matches ${matched} series, at most ${MAX_QUERY_SERIES}: narrow it with label matchers`);
-    const series = runQuery(deps.tsdb, query).map((s) => ({ labels: s.labels, points: s.points }));
+    // Steps beyond local retention (or all, per storage.remoteRead.mode) come from the remote store.
+    const plan = deps.remoteRead ? await deps.remoteRead.plan(deps.tsdb, [query], query) : localPlan(deps.tsdb);
+    const series = runQuery(plan.source, query).map((s) => ({ labels: s.labels, points: s.points }));
     const data = { metric: query.metric, start: query.start, end: query.end, step: query.step, agg: query.agg, series };
-    return envelope(request, 'query', data);
+    return envelope(request, 'query', data, { metadata: planMetadata(plan) });
   });
 };

@@ -1,3 +1,4 @@
+import { StoreMetadata } from '../../../remote-read/schema.js';
 import { Type } from '@sinclair/typebox';
 import { Count, Envelope, Nullable, RangeEcho, StringEnum, Timestamp, withErrors } from './common.js';
 import { PowerSources } from './infrastructure.js';
@@ -91,5 +92,6 @@ export const PowerSeriesResponse = withErrors(
       query: RangeEcho,
       summary: Type.Object({ total_samples: Count, average_power_watts: Num, max_power_watts: Num, min_power_watts: Num }),
     },
+    StoreMetadata,
   ),
 );

@@ -1,0 +1,110 @@
+import { parseDuration } from '../../shared/duration.js';
+import type { Aggregation, Matcher, SeriesSource } from '../../shared/query/types.js';
+import type { HubConfig } from '../config.js';
+import { tsdbOptions } from '../core/store-options.js';
+import type { SecretStore } from '../identity/secrets.js';
+import { PrometheusClient } from '../prometheus/client.js';
+import { resolveOptions, type Tier } from '../tsdb/options.js';
+import type { RemoteReadConfig } from './config.js';
+import { evaluationRange, FIELDS_FOR, overTime, selectorText, type RemoteField } from './promql.js';
+import { addField, type RemoteSeries } from './remote-buckets.js';
+import { SplitSource } from './source.js';
+import { splitPoint } from './split.js';
+
+/** Which store served an answer, oldest part first (`metadata.sources` of the monitoring API). */
+export type StoreName = 'remote' | 'local';
+
+/** The series a handler will ask the engine for: one metric, its matchers, and the aggregation it runs. */
+export interface SeriesRequest {
+  metric: string;
+  matchers: readonly Matcher[];
+  agg: Aggregation;
+}
+
+export interface ReadPlan {
+  /** Run the engine on this: the remote steps before the cut, the local ones after. */
+  source: SeriesSource;
+  sources: StoreName[];
+  /** Set when the remote store was needed and failed: the answer holds what the local store has. */
+  warning?: string;
+}
+
+/** More series than this in one remote answer is refused (the answer is the local part and a warning), as MAX_QUERY_SERIES is for local ones. */
+export const MAX_REMOTE_SERIES = 5_000;
+
+/** The Authorization header from the secrets the config names; a clear error naming the key when one is missing. */
+export function remoteReadAuthorization(config: RemoteReadConfig, secrets: Pick<SecretStore, 'get'>): string | null {
+  const secret = (key: string, name: string) => {
+    const value = secrets.get(name);
+    if (value === null) throw new Error(`storage.remoteRead.${key}: no secret named "${name}" in hub.db`);
+    return value;
+  };
+  if (config.basicAuth && config.bearerTokenSecret) throw new Error('storage.remoteRead: basicAuth and bearerTokenSecret exclude each other');
+  if (config.bearerTokenSecret) return `Bearer ${secret('bearerTokenSecret', config.bearerTokenSecret)}`;
+  if (config.basicAuth) return `Basic ${Buffer.from(`${config.basicAuth.username}:${secret('basicAuth.passwordSecret', config.basicAuth.passwordSecret)}`).toString('base64')}`;
+  return null;
+}
+
+/**
+ * Range reads over the local store and the remote one (docs/scale-out.md):
+ * plan() asks the remote store, through its Prometheus HTTP API, for the
+ * steps the local store no longer keeps (or for all of them in `always`
+ * mode) and hands back a source the shared engine runs on as on the local
+ * store alone. A remote failure is no error: the answer is then the local
+ * store's, with a warning saying what is missing.
+ */
+export class RemoteReader {
+  private readonly client: PrometheusClient;
+
+  constructor(
+    readonly config: RemoteReadConfig,
+    authorization: string | null,
+    private readonly retention: Record<Tier, number>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.client = new PrometheusClient({ url: config.url, timeoutMs: parseDuration(config.timeout), authorization, cluster: 'remote store' });
+  }
+
+  async plan(local: SeriesSource, requests: readonly SeriesRequest[], range: { start: number; end: number; step: number }): Promise<ReadPlan> {
+    const cut = splitPoint(range, this.retention, this.now(), this.config.mode);
+    if (cut <= range.start) return localPlan(local);
+    const remote = new Map<string, Map<string, RemoteSeries>>();
+    const { first, last } = evaluationRange(range.start, cut, range.step);
+    try {
+      // Each distinct (selector, function) once: power asks rapl_power_watts twice with other matchers, and the same fields.
+      const queries = new Map<string, { metric: string; field: RemoteField }>();
+      for (const r of requests) for (const field of FIELDS_FOR[r.agg]) queries.set(overTime(field, selectorText(r.metric, r.matchers), range.step), { metric: r.metric, field });
+      const answers = await Promise.all([...queries].map(async ([promql, q]) => ({ ...q, answer: await this.client.queryRange(promql, first, last, range.step) })));
+      for (const { metric, field, answer } of answers) {
+        if (answer.length > MAX_REMOTE_SERIES) throw new Error(`${answer.length} series for ${metric}, at most ${MAX_REMOTE_SERIES}: narrow the selector`);
+        let series = remote.get(metric);
+        if (!series) remote.set(metric, (series = new Map()));
+        addField(series, field, answer, range.step);
+      }
+    } catch (err) {
+      return {
+        source: local,
+        sources: ['local'],
+        warning: `remote store not read (${(err as Error).message}): steps before ${new Date(cut).toISOString()} hold only what the local store still has`,
+      };
+    }
+    return { source: new SplitSource(local, remote, cut), sources: cut < range.end ? ['remote', 'local'] : ['remote'] };
+  }
+}
+
+/** The reader `storage.remoteRead` configures, with the local store's retention; null when there is none. Throws when a named secret is missing. */
+export function remoteReaderFor(config: HubConfig, secrets: Pick<SecretStore, 'get'>): RemoteReader | null {
+  const rr = config.storage.remoteRead;
+  if (!rr) return null;
+  return new RemoteReader(rr, remoteReadAuthorization(rr, secrets), resolveOptions(tsdbOptions(config)).retention);
+}
+
+/** The local store alone: what a hub without storage.remoteRead reads. */
+export function localPlan(local: SeriesSource): ReadPlan {
+  return { source: local, sources: ['local'] };
+}
+
+/** The plan's `metadata` fields (schema.ts StoreMetadata). */
+export function planMetadata(plan: ReadPlan): { sources: StoreName[]; warnings?: string[] } {
+  return plan.warning ? { sources: plan.sources, warnings: [plan.warning] } : { sources: plan.sources };
+}
