@@ -64,6 +64,13 @@ export class PveMonitoring {
     }
   }
 
+  /** The configured Prometheus and Grafana, asked (system/status shows them as services). */
+  async backends(): Promise<{ prometheus: PrometheusStatus; grafana: GrafanaStatus }> {
+    const { prometheus, grafana } = this.deps.config;
+    const [prom, graf] = await Promise.all([prometheusStatus(prometheus.url, this.timeoutMs), grafanaStatus(grafana.url, grafana.tokenFile, this.timeoutMs)]);
+    return { prometheus: prom, grafana: graf };
+  }
+
   async status(): Promise<MonitoringStatus> {
     const { prometheus, grafana } = this.deps.config;
     const [prom, graf, nodes] = await Promise.all([

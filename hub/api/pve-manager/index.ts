@@ -27,5 +27,5 @@ export const pveManagerApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (insta
   // Tasks a stopped hub left running resume once the server is ready; a stopping hub leaves them as they are.
   app.addHook('onReady', async () => manager.resume());
   app.addHook('preClose', async () => manager.stop());
-  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes(vault), pveNotificationRoutes, pveMonitoringRoutes(monitoring), pveSystemRoutes]) await routes(app, deps);
+  for (const routes of [pveAuthRoutes, pveServerRoutes(manager), pveTaskRoutes(manager), pveBackupRoutes(manager), pveVaultRoutes(vault), pveNotificationRoutes, pveMonitoringRoutes(monitoring), pveSystemRoutes({ vault, monitoring })]) await routes(app, deps);
 };

@@ -3,6 +3,8 @@ import { LOG_RING_LEVELS, levelName, logRingOf, type LogRingLevel, type LogRingL
 import { maskSecrets } from '../../../shared/secret-mask.js';
 import { VERSION } from '../../../shared/version.js';
 import { MachineUsageMeter } from '../../pve-manager/machine-usage.js';
+import type { PveMonitoring } from '../../pve-manager/monitoring-service.js';
+import type { SecretsBackend } from '../../pve-manager/vault.js';
 import { ApiError } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { PveErrors } from './schemas.js';
@@ -57,43 +59,59 @@ function uptimeText(ms: number): string {
   return `${d} days, ${h} hours, ${m} minutes`;
 }
 
+/** A backend's own status word as the seed's service state: what answers is running, what is set up but does not answer (sealed, unreachable, erring) is stopped. */
+export function serviceState(status: string): 'running' | 'stopped' | 'not_configured' {
+  if (status === 'not_configured') return 'not_configured';
+  return status === 'running' || status === 'standby' ? 'running' : 'stopped';
+}
+
 /**
- * GET /api/system/status: the hub's parts and configured integrations, and this machine's resources.
+ * GET /api/system/status: the hub's parts and configured integrations (each asked now), and this machine's resources.
  * GET /api/system/logs: the hub's newest log lines from its in-memory ring (shared/log-ring.ts), admins only.
  * GET /api/system/config: the effective configuration with every secret masked (shared/secret-mask.ts), admins only.
  */
-export const pveSystemRoutes: RouteModule = (app, deps) => {
-  const meter = new MachineUsageMeter(deps.config.dataDir);
-  app.get('/system/status', { config: { access: 'system:read' }, schema: { tags: ['pve-manager: system'], response: { 200: StatusAnswer, ...PveErrors } } }, async () => {
-    const state = await deps.hubState();
-    const brokerUp = state.broker.mode === 'embedded' || state.broker.connected;
-    const cluster = deps.config.pveManager.cluster;
-    const registered = cluster ? app.proxmox.byName(cluster) : null;
-    const proxmox = !cluster ? 'not_configured' : registered && registered.status !== 'unhealthy' ? 'running' : 'stopped';
-    const services = { api: 'running', broker: brokerUp ? 'running' : 'stopped', store: 'running', proxmox, prometheus: 'not_configured', grafana: 'not_configured', vault: 'running' } as const;
-    const healthy = Object.values(services).every((s) => s !== 'stopped');
-    return {
-      system: { status: healthy ? 'healthy' : 'degraded', uptime: uptimeText(Date.now() - deps.startedAt), version: VERSION, last_updated: new Date(state.updatedAt).toISOString() },
-      services,
-      resources: await meter.read(),
-    };
-  });
+export const pveSystemRoutes =
+  (backends: { vault: SecretsBackend; monitoring: PveMonitoring }): RouteModule =>
+  (app, deps) => {
+    const meter = new MachineUsageMeter(deps.config.dataDir);
+    app.get('/system/status', { config: { access: 'system:read' }, schema: { tags: ['pve-manager: system'], response: { 200: StatusAnswer, ...PveErrors } } }, async () => {
+      const [state, monitoring, vault] = await Promise.all([deps.hubState(), backends.monitoring.backends(), backends.vault.status()]);
+      const brokerUp = state.broker.mode === 'embedded' || state.broker.connected;
+      const cluster = deps.config.pveManager.cluster;
+      const registered = cluster ? app.proxmox.byName(cluster) : null;
+      const proxmox = !cluster ? 'not_configured' : registered && registered.status !== 'unhealthy' ? 'running' : 'stopped';
+      const services = {
+        api: 'running',
+        broker: brokerUp ? 'running' : 'stopped',
+        store: 'running',
+        proxmox,
+        prometheus: serviceState(monitoring.prometheus.status),
+        grafana: serviceState(monitoring.grafana.status),
+        vault: serviceState(vault.status),
+      } as const;
+      const healthy = Object.values(services).every((s) => s !== 'stopped');
+      return {
+        system: { status: healthy ? 'healthy' : 'degraded', uptime: uptimeText(Date.now() - deps.startedAt), version: VERSION, last_updated: new Date(state.updatedAt).toISOString() },
+        services,
+        resources: await meter.read(),
+      };
+    });
 
-  app.get(
-    '/system/logs',
-    { config: { access: 'system:manage' }, schema: { tags: ['pve-manager: system'], querystring: LogsQuery, response: { 200: LogsAnswer, ...PveErrors } } },
-    async (request) => {
-      const ring = logRingOf(deps.log);
-      if (!ring) throw new ApiError('SERVICE_UNAVAILABLE', "this hub's logger keeps no log ring (log.ring)", { setting: 'log.ring' });
-      const { level = 'debug', limit = 50, offset = 0 } = request.query;
-      const { lines, total } = ring.read({ minLevel: LOG_RING_LEVELS[level], limit, offset });
-      return { logs: lines.map(logLineView), total, limit, offset };
-    },
-  );
+    app.get(
+      '/system/logs',
+      { config: { access: 'system:manage' }, schema: { tags: ['pve-manager: system'], querystring: LogsQuery, response: { 200: LogsAnswer, ...PveErrors } } },
+      async (request) => {
+        const ring = logRingOf(deps.log);
+        if (!ring) throw new ApiError('SERVICE_UNAVAILABLE', "this hub's logger keeps no log ring (log.ring)", { setting: 'log.ring' });
+        const { level = 'debug', limit = 50, offset = 0 } = request.query;
+        const { lines, total } = ring.read({ minLevel: LOG_RING_LEVELS[level], limit, offset });
+        return { logs: lines.map(logLineView), total, limit, offset };
+      },
+    );
 
-  app.get('/system/config', { config: { access: 'system:manage' }, schema: { tags: ['pve-manager: system'], response: { 200: ConfigAnswer, ...PveErrors } } }, async () => {
-    const masked: string[] = [];
-    const config = maskSecrets(deps.config, (path) => masked.push(path));
-    return { config, masked };
-  });
-};
+    app.get('/system/config', { config: { access: 'system:manage' }, schema: { tags: ['pve-manager: system'], response: { 200: ConfigAnswer, ...PveErrors } } }, async () => {
+      const masked: string[] = [];
+      const config = maskSecrets(deps.config, (path) => masked.push(path));
+      return { config, masked };
+    });
+  };

@@ -163,6 +163,8 @@ describe('server manager: monitoring with a real Prometheus, a Grafana per its A
     const search = grafana.seen.at(-1)!;
     expect(new URL(search.url, 'http://g').searchParams.get('type')).toBe('dash-db');
     expect(search.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    // system/status asks the same backends.
+    expect((await hub.json('/api/system/status')).services).toMatchObject({ prometheus: 'running', grafana: 'running' });
   });
 
   it('the Grafana token is never answered nor logged; a refused token reads as an error, the status still 200', async () => {
@@ -311,6 +313,8 @@ describe('server manager: monitoring with nothing reachable or nothing configure
       grafana: { status: 'unreachable', url: closedUrl, dashboards: null, error: expect.stringContaining('ECONNREFUSED') },
       node_exporters: { total: 3, active: 0, inactive: 3 },
     });
+    const system = await hub.json('/api/system/status');
+    expect([system.services.prometheus, system.services.grafana, system.system.status]).toEqual(['stopped', 'stopped', 'degraded']);
   });
 
   it('update with Prometheus unreachable: the targets are written, the failed reload said', async () => {

@@ -127,6 +127,9 @@ describe('server manager: /api/vault on a Vault KV v2 mount (real hub, fake Vaul
       expect(read).toEqual({ status: 503, body: { error: { code: 'SERVICE_UNAVAILABLE', message: 'Vault is sealed: unseal it to read or write secrets', details: { reason: 'Vault is sealed' } } } });
       expect((await post('/api/vault/secrets/secret/team/db/ssh', { a: 'b' })).status).toBe(503);
       expect(fake.versions('secret', 'team/db/ssh')).toHaveLength(2);
+      // system/status: a sealed Vault is a stopped service, and the hub degraded.
+      const system = await hub.json('/api/system/status');
+      expect([system.services.vault, system.system.status]).toEqual(['stopped', 'degraded']);
     } finally {
       fake.sealed = false;
     }
