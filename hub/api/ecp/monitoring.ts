@@ -12,6 +12,7 @@ import { debugWanted } from './headers.js';
 import { INTERVALS, MonitoringAnswer, MonitoringQuery, PostMetricsAnswer, PostMetricsBody, SystemAnswer } from './monitoring-schemas.js';
 import { EcpErrors, TenantParams } from './schemas.js';
 import { requireTenantAccess } from './tenant-access.js';
+import { tenantPods } from './tenant-pods.js';
 import type { TenantService } from './tenant-service.js';
 
 const tags = ['ecp: monitoring'];
@@ -56,13 +57,14 @@ export function monitoringRoutes(app: Api, deps: ApiDeps, service: TenantService
       const now = Date.now();
       const range = { start: Math.floor((now - hours * HOUR) / step) * step, end: now + 1, step };
       const keys: readonly MetricKey[] = metricType ? METRIC_TYPES[metricType] : METRIC_KEYS;
+      const pods = tenantPods(deps, tenant);
       const metrics: Partial<Record<MetricKey, { timestamp: string; value: number }[]>> = {};
       const summary: Record<string, number | null> = {};
       const sources: Partial<Record<MetricKey, MetricSource | null>> = {};
       const unavailable: Record<string, string> = {};
       const series: Record<string, number> = {};
       for (const key of keys) {
-        const read = readTenantMetric(deps.tsdb, tenant, key, range);
+        const read = readTenantMetric(deps.tsdb, tenant, key, range, pods);
         metrics[key] = read.points.map(([ts, value]) => ({ timestamp: iso(ts), value }));
         summary[`avg_${key}`] = read.avg;
         summary[`max_${key}`] = read.max;
@@ -81,7 +83,7 @@ export function monitoringRoutes(app: Api, deps: ApiDeps, service: TenantService
         sources,
         unavailable,
         ...(debugWanted(request)
-          ? { debug: { request_id: requestIdOf(request), namespace: tenant.namespace, step_ms: step, series_read: series, duration_ms: Math.round((performance.now() - started) * 100) / 100 } }
+          ? { debug: { request_id: requestIdOf(request), namespace: tenant.namespace, step_ms: step, series_read: series, watched_pods: pods ? pods.uids.size : null, duration_ms: Math.round((performance.now() - started) * 100) / 100 } }
           : {}),
       };
     },

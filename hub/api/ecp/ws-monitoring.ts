@@ -3,6 +3,7 @@ import { METRIC_KEYS, METRIC_TYPES, type MetricKey } from '../../integrations/ku
 import { latestTenantValues } from '../../integrations/kubernetes/tenant-monitoring.js';
 import type { TenantStore } from '../../integrations/kubernetes/tenant-store.js';
 import type { ApiDeps } from '../deps.js';
+import { tenantPods } from './tenant-pods.js';
 import { errorFrame, type EcpSession } from './ws-session.js';
 
 /** Longest push interval (ms): an hour, as the power stream's. */
@@ -51,7 +52,7 @@ export function monitoringSocket(session: EcpSession, tenantId: string, deps: Ap
     }
     const now = Date.now();
     lastPush = now;
-    const { values, sources, unavailable } = latestTenantValues(deps.tsdb, tenant, sub.keys, now, staleMs);
+    const { values, sources, unavailable } = latestTenantValues(deps.tsdb, tenant, sub.keys, now, staleMs, tenantPods(deps, tenant));
     session.send({ timestamp: new Date(now).toISOString(), tenant_id: tenantId, metrics: values, sources, unavailable, simulated: Object.values(sources).includes('simulated') });
     timer = setTimeout(() => push(sub), sub.intervalMs);
   };

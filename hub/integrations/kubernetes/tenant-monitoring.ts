@@ -1,5 +1,5 @@
 import { aggregate, toSteps, type StepAcc } from '../../../shared/query/engine.js';
-import type { Matcher, SeriesSource } from '../../../shared/query/types.js';
+import type { Matcher, SeriesRef, SeriesSource } from '../../../shared/query/types.js';
 import { simulatedValue } from './tenant-monitoring-demo.js';
 import { MEASURED_METRICS, POSTED_METRICS, postedNameOf, type MeasuredKey, type MetricKey } from './tenant-metrics.js';
 import type { Tenant } from './tenant-store.js';
@@ -27,6 +27,32 @@ export interface MetricRead {
 }
 
 type TenantRef = Pick<Tenant, 'tenantId' | 'namespace' | 'isDemo' | 'requirements'>;
+
+/**
+ * The pods the hub's pod watch knows in a tenant's namespace now (by UID),
+ * on the cluster the tenant runs on: their GPU process series count for the
+ * tenant even where the agent stored only `pod_uid` (no namespace label).
+ */
+export interface WatchedPods {
+  cluster: string;
+  uids: ReadonlySet<string>;
+}
+
+/** The pods of `namespace` in a watched cluster's pod facts. */
+export function watchedPods(cluster: string, pods: Iterable<{ uid: string; namespace: string }>, namespace: string): WatchedPods {
+  const uids = new Set<string>();
+  for (const p of pods) if (p.namespace === namespace) uids.add(p.uid);
+  return { cluster, uids };
+}
+
+/** A measured key's series for the tenant: labelled with its namespace, or (not so labelled) of a pod the watch places in it. */
+function measuredSeries(src: SeriesSource, tenant: TenantRef, key: MeasuredKey, pods: WatchedPods | null): SeriesRef[] {
+  const metric = MEASURED_METRICS[key];
+  const labelled = src.findSeries(metric, [{ label: 'namespace', op: '=', value: tenant.namespace }]);
+  if (!pods || pods.uids.size === 0) return labelled;
+  const byUid = src.findSeries(metric, [{ label: 'cluster', op: '=', value: pods.cluster }]).filter((s) => s.labels.namespace === undefined && pods.uids.has(s.labels.pod_uid ?? ''));
+  return [...labelled, ...byUid];
+}
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
@@ -60,8 +86,8 @@ function readPosted(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Ran
  * `namespace` label is the tenant's, each averaged per step, summed across
  * processes (the agent's per-process power adds up to the GPU's).
  */
-function readMeasured(src: SeriesSource, tenant: TenantRef, key: MeasuredKey, r: Range): MetricRead {
-  const found = src.findSeries(MEASURED_METRICS[key], [{ label: 'namespace', op: '=', value: tenant.namespace }]);
+function readMeasured(src: SeriesSource, tenant: TenantRef, key: MeasuredKey, r: Range, pods: WatchedPods | null): MetricRead {
+  const found = measuredSeries(src, tenant, key, pods);
   const sums = new Map<number, number>();
   for (const ref of found) {
     for (const [ts, acc] of toSteps(src.readBuckets(ref.id, r.start, r.end, r.step), r.start, r.end, r.step)) {
@@ -72,7 +98,7 @@ function readMeasured(src: SeriesSource, tenant: TenantRef, key: MeasuredKey, r:
   if (ordered.length === 0) {
     const reason = tenant.isDemo
       ? 'demo tenant: nothing of it runs on a cluster, so no GPU process is measured'
-      : `no ${MEASURED_METRICS[key]} series with namespace=${tenant.namespace} in this range (the tenant's pods ran no GPU process an agent mapped to this namespace)`;
+      : `no ${MEASURED_METRICS[key]} series with namespace=${tenant.namespace} (or of a pod the watch places there) in this range: no GPU process of the tenant's pods was measured`;
     return { points: [], avg: null, max: null, source: null, reason, series: found.length };
   }
   const values = ordered.map(([, v]) => v);
@@ -105,16 +131,16 @@ function readSimulated(tenant: TenantRef, key: MetricKey, r: Range): MetricRead 
  * that have neither are simulated (marked `simulated`), never presented
  * as measured.
  */
-export function readTenantMetric(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Range): MetricRead {
-  const read = key === 'gpu_power_watts' || key === 'gpu_memory_bytes' ? readMeasured(src, tenant, key, r) : readPosted(src, tenant, key, r);
+export function readTenantMetric(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Range, pods: WatchedPods | null = null): MetricRead {
+  const read = key === 'gpu_power_watts' || key === 'gpu_memory_bytes' ? readMeasured(src, tenant, key, r, pods) : readPosted(src, tenant, key, r);
   if (read.points.length > 0 || !tenant.isDemo) return read;
   return readSimulated(tenant, key, r) ?? read;
 }
 
 /** The newest sample of each series within [start, end) (raw buckets: step 1 is finer than every rollup tier). */
-function newest(src: SeriesSource, metric: string, matchers: Matcher[], start: number, end: number): number[] {
+function newest(src: SeriesSource, series: readonly SeriesRef[], start: number, end: number): number[] {
   const out: number[] = [];
-  for (const ref of src.findSeries(metric, matchers)) {
+  for (const ref of series) {
     let last: number | null = null;
     for (const b of src.readBuckets(ref.id, start, end, 1)) last = b.last;
     if (last !== null) out.push(last);
@@ -128,16 +154,15 @@ function newest(src: SeriesSource, metric: string, matchers: Matcher[], start: n
  * key's sum of its processes' last samples, a demo tenant's simulated value
  * where it posted nothing; null with a reason when there is none.
  */
-export function latestTenantValues(src: SeriesSource, tenant: TenantRef, keys: readonly MetricKey[], now: number, staleMs: number) {
+export function latestTenantValues(src: SeriesSource, tenant: TenantRef, keys: readonly MetricKey[], now: number, staleMs: number, pods: WatchedPods | null = null) {
   const values: Partial<Record<MetricKey, number | null>> = {};
   const sources: Partial<Record<MetricKey, MetricSource>> = {};
   const unavailable: Partial<Record<MetricKey, string>> = {};
   const start = now - staleMs;
   for (const key of keys) {
     const posted = postedNameOf(key);
-    const found = posted
-      ? newest(src, POSTED_METRICS[posted].series, [{ label: 'tenant_id', op: '=', value: tenant.tenantId }], start, now + 1)
-      : newest(src, MEASURED_METRICS[key as MeasuredKey], [{ label: 'namespace', op: '=', value: tenant.namespace }], start, now + 1);
+    const series = posted ? src.findSeries(POSTED_METRICS[posted].series, [{ label: 'tenant_id', op: '=', value: tenant.tenantId }]) : measuredSeries(src, tenant, key as MeasuredKey, pods);
+    const found = newest(src, series, start, now + 1);
     if (found.length > 0) {
       values[key] = round(found.reduce((a, v) => a + v, 0));
       sources[key] = posted ? 'posted' : 'measured';
@@ -147,7 +172,7 @@ export function latestTenantValues(src: SeriesSource, tenant: TenantRef, keys: r
     values[key] = simulated;
     if (simulated !== null) sources[key] = 'simulated';
     else if (posted) unavailable[key] = `nothing posted for ${posted} in the last ${Math.round(staleMs / 1000)} s`;
-    else unavailable[key] = tenant.isDemo ? 'demo tenant: nothing of it runs on a cluster' : `no ${MEASURED_METRICS[key as MeasuredKey]} series with namespace=${tenant.namespace} in the last ${Math.round(staleMs / 1000)} s`;
+    else unavailable[key] = tenant.isDemo ? 'demo tenant: nothing of it runs on a cluster' : `no ${MEASURED_METRICS[key as MeasuredKey]} series with namespace=${tenant.namespace} (or of a pod the watch places there) in the last ${Math.round(staleMs / 1000)} s`;
   }
   return { values, sources, unavailable };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { simulatedValue } from '../../../../hub/integrations/kubernetes/tenant-monitoring-demo.js';
 import { FakeApiServer } from '../../../fakes/kubernetes/apiserver.js';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
@@ -135,6 +135,33 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
     expect(got.sources.gpu_power_watts).toBe('measured');
     expect(got.unavailable.gpu_power_watts).toBeUndefined();
     expect(got.summary.max_gpu_power_watts).toBe(200);
+  });
+
+  it("a GPU process stored with only its pod_uid counts for the tenant once the hub's pod watch places that pod in the tenant's namespace", async () => {
+    const apply = async (path: string, obj: unknown) => {
+      const res = await fetch(`${fake.url}${path}?fieldManager=test`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(obj) });
+      expect(res.ok).toBe(true);
+      return (await res.json()) as { metadata: { uid: string } };
+    };
+    await apply('/api/v1/namespaces/ecp-ai-real-one', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ecp-ai-real-one' } });
+    const pod = await apply('/api/v1/namespaces/ecp-ai-real-one/pods/callbot-x', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'callbot-x', namespace: 'ecp-ai-real-one' },
+      spec: { containers: [{ name: 'callbot', image: 'ecp-ai/callbot:latest' }] },
+    });
+    // The agent's series name the cluster as hub.yaml does (`fake`) and carry only the pod's UID: no namespace label.
+    const node = await hub.addNode('gpu-2', 'fake');
+    const ts = Math.floor(Date.now() / MINUTE) * MINUTE - 4 * MINUTE;
+    await hub.publishTelemetry(node, [{ metric: 'gpu_process_power_watts', labels: { gpu: '0', uuid: 'GPU-2', pid: '21', pod_uid: pod.metadata.uid }, value: 55, ts }], ts);
+    // The watch learns the pod asynchronously: wait for the answer to show it (the condition, not a time).
+    await vi.waitFor(
+      async () => {
+        const got = await (await req('/tenants/real-one/monitoring?metric_type=gpu&hours=1&interval=1m')).json();
+        expect(got.metrics.gpu_power_watts).toContainEqual({ timestamp: iso(ts), value: 55 });
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   });
 
   it('demo tenants: values they did not post are simulated and marked so; measured GPU power stays empty with the reason', async () => {
