@@ -422,7 +422,8 @@ export class FakeAzure {
     const lower = path.toLowerCase();
     const vm = [...this.vms.values()].find((v) => v.nicId.toLowerCase() === lower || v.publicIpId?.toLowerCase() === lower);
     const name = path.slice(path.lastIndexOf('/') + 1);
-    if (!vm) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.Network/${kind}/${name}' under resource group was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+    const rg = path.split('/')[4];
+    if (!vm) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.Network/${kind}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
     if (kind.toLowerCase() === 'publicipaddresses') {
       // A dynamic public IP has its address once the VM is allocated.
       const allocated = vm.phase === 'running' || vm.phase === 'starting';

@@ -34,11 +34,11 @@ export function azureError(err: unknown): CloudProviderError {
   const e = (err ?? {}) as SdkError;
   const message = e.message || 'no message';
   if (e.name === 'AbortError') return new CloudProviderError('azure', 'Unreachable', 'no answer within the configured timeout', 'unreachable');
-  if (e.name === 'AuthenticationRequiredError' || e.name === 'AuthenticationError') {
+  if (e.name === 'AuthenticationRequiredError') {
     const refused = entraRefusal(message);
     if (refused) return new CloudProviderError('azure', refused.code, refused.message, 'refused');
   }
-  if (e.name === 'AuthenticationRequiredError' || e.name === 'AuthenticationError' || e.name === 'CredentialUnavailableError') {
+  if (e.name === 'AuthenticationRequiredError' || e.name === 'CredentialUnavailableError') {
     // MSAL's codes (`endpoints_resolution_error: ...`, `network_error: ...`) lead its messages.
     return new CloudProviderError('azure', /^([a-z_]+):/.exec(message)?.[1] ?? 'Unreachable', message, 'unreachable');
   }

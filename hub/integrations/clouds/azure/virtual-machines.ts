@@ -26,7 +26,7 @@ export type AzureCredential = Static<typeof AzureCredentialData>;
 
 const PUBLIC_ARM = 'https://management.azure.com';
 /** The admin account of the hub's Linux VMs (Azure's own default in `az vm create`). */
-export const ADMIN_USER = 'azureuser';
+const ADMIN_USER = 'azureuser';
 /** Since this network API version a VM creates (and, with deleteOption Delete, deletes) its own NIC and public IP. */
 const NETWORK_API_VERSION = '2020-11-01';
 
@@ -115,11 +115,24 @@ export class AzureVirtualMachines implements VmProviderClient {
     return AbortSignal.timeout(this.opts.timeoutMs);
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * One SDK call within the timeout, its errors mapped; `notFound` answers
+   * ARM's 404 instead. The abort signal ends ARM requests, but MSAL's
+   * requests to the authority do not take it, so a timer bounds the whole
+   * call (close() ends what is left of it).
+   */
+  private async call<T>(fn: () => Promise<T>, notFound?: () => T): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CloudProviderError('azure', 'Unreachable', `no answer within ${this.opts.timeoutMs} ms`, 'unreachable')), this.opts.timeoutMs);
+    });
     try {
-      return await fn();
+      return await Promise.race([fn(), expired]);
     } catch (err) {
+      if (notFound && isNotFound(err)) return notFound();
       throw await this.error(err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -196,13 +209,11 @@ export class AzureVirtualMachines implements VmProviderClient {
   /** virtualMachines.get with the instance view; a running VM's addresses from its NIC and public IP. Null when ARM no longer knows it. */
   async describe(instanceId: string): Promise<InstanceState | null> {
     const { resourceGroup, name } = this.ref(instanceId);
-    let vm: VirtualMachine;
-    try {
-      vm = await this.compute.virtualMachines.get(resourceGroup, name, { expand: 'instanceView', abortSignal: this.abortSignal });
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw await this.error(err);
-    }
+    const vm = await this.call<VirtualMachine | null>(
+      () => this.compute.virtualMachines.get(resourceGroup, name, { expand: 'instanceView', abortSignal: this.abortSignal }),
+      () => null,
+    );
+    if (!vm) return null;
     const status = statusOf(vm);
     const ips = status.status === 'running' ? await this.addresses(vm) : { publicIp: null, privateIp: null };
     return { instanceId, ...status, ...ips, zone: vm.zones?.[0] ?? null };
@@ -214,26 +225,22 @@ export class AzureVirtualMachines implements VmProviderClient {
     const nics = vm.networkProfile?.networkInterfaces ?? [];
     const nicRef = parseResourceId((nics.find((n) => n.primary) ?? nics[0])?.id ?? '', 'Microsoft.Network/networkInterfaces');
     if (!nicRef) return none;
-    try {
+    return this.call(async () => {
       const nic = await this.network.networkInterfaces.get(nicRef.resourceGroup, nicRef.name, { abortSignal: this.abortSignal });
       const ipConf = nic.ipConfigurations?.find((c) => c.primary) ?? nic.ipConfigurations?.[0];
       const pipRef = parseResourceId(ipConf?.publicIPAddress?.id ?? '', 'Microsoft.Network/publicIPAddresses');
       const pip = pipRef ? await this.network.publicIPAddresses.get(pipRef.resourceGroup, pipRef.name, { abortSignal: this.abortSignal }) : null;
       return { privateIp: ipConf?.privateIPAddress ?? null, publicIp: pip?.ipAddress ?? null };
-    } catch (err) {
-      if (isNotFound(err)) return none;
-      throw await this.error(err);
-    }
+    }, () => none);
   }
 
   /** virtualMachines.delete (the NIC, public IP and OS disk go with it: deleteOption Delete); a VM ARM does not know is already what a delete wants. */
   async terminate(instanceId: string): Promise<void> {
     const { resourceGroup, name } = this.ref(instanceId);
-    try {
-      await this.compute.virtualMachines.delete(resourceGroup, name, { abortSignal: this.abortSignal }).submitted();
-    } catch (err) {
-      if (!isNotFound(err)) throw await this.error(err);
-    }
+    await this.call(
+      () => this.compute.virtualMachines.delete(resourceGroup, name, { abortSignal: this.abortSignal }).submitted(),
+      () => undefined,
+    );
   }
 
   close(): void {

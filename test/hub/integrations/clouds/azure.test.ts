@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,22 @@ describe('Azure VMs through @azure/arm-compute + @azure/identity against a fake 
     const closed = await refusal(client({}, { endpoint: `https://127.0.0.1:${port}`, authorityHost: `https://127.0.0.1:${port}` }).validate());
     expect(closed).toMatchObject({ code: 'Unreachable', kind: 'unreachable' });
     expect(closed.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('a host that accepts the connection but never answers is unreachable after the configured timeout', async () => {
+    const silent = createHttpsServer({ cert: cert.cert, key: cert.key }, () => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const c = new AzureVirtualMachines(credential(), 'eastus', { endpoint: url, authorityHost: url, resourceGroup: RG, timeoutMs: 500, ca: cert.cert });
+      clients.push(c);
+      const err = await refusal(c.validate());
+      expect(err).toMatchObject({ code: 'Unreachable', kind: 'unreachable' });
+      expect(err.message).toMatch(/^no answer within/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('launch answers pending at once; describe follows the deployment to running with its addresses', async () => {
