@@ -80,8 +80,8 @@ function fakeProc(cgroups: Record<number, string>): string {
  * ipmi_sim BMC and a fake RAPL tree. Resolves once every agent is online
  * and the hub holds GPU samples of each.
  */
-export async function startFleet(machines: FakeMachine[], opts: { timeoutMs?: number; bmcPortOffset?: number } = {}): Promise<TestFleet> {
-  const api = await startApiHub();
+export async function startFleet(machines: FakeMachine[], opts: { timeoutMs?: number; bmcPortOffset?: number; hub?: Record<string, unknown> } = {}): Promise<TestFleet> {
+  const api = await startApiHub(opts.hub);
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-fleet-'));
   const running: RunningMachine[] = [];
   const tickers: NodeJS.Timeout[] = [];
