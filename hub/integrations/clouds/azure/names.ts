@@ -3,10 +3,11 @@ import { CloudProviderError } from '../provider-error.js';
 /**
  * The Azure name of a hub VM, from the VM's id: a PUT of the same name is an
  * update of the same VM, so a retried launch creates nothing twice. Azure VM
- * names allow 1-64 letters, digits, `-`, `_`, `.`; the display name, which
+ * names allow 1-64 letters, digits, `-`, `_`, `.`, not ending in `-` or `.`; the display name, which
  * need not fit, goes in the `Name` tag.
  */
-export const vmName = (clientToken: string) => `kcloud-${clientToken.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 64);
+export const vmName = (clientToken: string) =>
+  `kcloud-${clientToken.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 64).replace(/-+$/, '');
 
 export interface VmRef {
   subscriptionId: string;

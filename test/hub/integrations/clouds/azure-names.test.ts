@@ -31,9 +31,13 @@ describe('Azure VM states in the hub words', () => {
 describe('Azure names', () => {
   it('a VM name is made from the client token alone, within Azure name rules', () => {
     expect(vmName('0F9b6c1e-3a57-4c0e-9a0e-6f0b1d2c3e4f')).toBe('kcloud-0f9b6c1e-3a57-4c0e-9a0e-6f0b1d2c3e4f');
-    const odd = vmName('x'.repeat(100) + '/..');
-    expect(odd).toMatch(/^[a-z0-9-]{1,64}$/);
-    expect(vmName('x'.repeat(100) + '/..')).toBe(odd);
+    for (const token of ['x'.repeat(100) + '/..', 'A/B.C_D', 'y'.repeat(56) + '/..zz']) {
+      const name = vmName(token);
+      expect(name).toMatch(/^kcloud-[a-z0-9-]{0,57}$/);
+      expect(name).not.toMatch(/-$/);
+      expect(vmName(token)).toBe(name);
+    }
+    expect(vmName('A/B.C_D')).toBe('kcloud-a-b-c-d');
   });
 
   it('an image URN is publisher:offer:sku:version; anything else is refused naming the form', () => {
