@@ -3,7 +3,6 @@ import type { AgentConfig } from '../../config.js';
 import type { LineProcess } from '../line-process.js';
 import type { CollectorDeps } from '../registry.js';
 import type { Collector, CollectorSink } from '../types.js';
-import { KmsgReader } from '../kmsg/reader.js';
 import { queryFields, rowToSamples } from './fields.js';
 import { dmonPcieUnsupported, pcieStream } from './dmon-source.js';
 import { InventoryRefresher } from './inventory-refresh.js';
@@ -11,7 +10,7 @@ import { NvlinkPoller } from './nvlink-source.js';
 import type { GpuInventory } from './inventory.js';
 import { pcieSamples } from './pcie-fields.js';
 import { checkFields, detectNvidiaSmi, gpuStream, supportedFields } from './source.js';
-import { XidTracker, type XidFacts } from './xid.js';
+import { KernelLogXids } from './xid-source.js';
 
 /** Besides start and a change of GPUs, the inventory (processes, MIG memory, PCIe replays) is re-read this often. */
 // Below the 5-minute staleness of /metrics (agent/metrics/render.ts), so series only this read carries (MIG memory, PCIe replays) stay exported.
@@ -37,8 +36,7 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
   let inventory: InventoryRefresher | undefined;
   /** GPU index -> UUID from the query stream, to label dmon's rows (which carry only the index). */
   const uuidByIndex = new Map<string, string>();
-  let kmsg: KmsgReader | undefined;
-  let kmsgStarting: Promise<void> | undefined;
+  let xids: KernelLogXids | undefined;
   let nvlink: NvlinkPoller | undefined;
   let nvlinkStarting: Promise<void> | undefined;
   return {
@@ -46,51 +44,36 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
     detect: () => detectNvidiaSmi(nvidiaSmi),
     async start(sink) {
       stopped = false;
-      const xid = new XidTracker();
       // One inventory section for the collector: the refresher's `gpus` plus what XIDs can be read (`gpuXid`).
       let gpuFacts: Record<string, unknown> | undefined;
-      let xidFacts: XidFacts | undefined;
       // Nothing before the first GPU read: an inventory with `gpuXid` but no `gpus` would tell the hub the GPUs are gone.
-      const publishFacts = () => gpuFacts && sink.inventory({ ...gpuFacts, ...(xidFacts ? { gpuXid: xidFacts } : {}) });
-      const publishXids = () => {
-        const samples = xidFacts?.available ? xid.samples(Date.now()) : [];
-        if (samples.length > 0) sink.samples(samples);
+      const publishFacts = () => {
+        const gpuXid = xids?.facts();
+        if (gpuFacts) sink.inventory({ ...gpuFacts, ...(gpuXid ? { gpuXid } : {}) });
       };
+      xids =
+        kernelLog === ''
+          ? undefined
+          : new KernelLogXids({
+              path: kernelLog,
+              pollMs: intervalMs,
+              log: deps.log,
+              onSamples: (samples) => sink.samples(samples),
+              onFacts: publishFacts,
+              onError: (err) => sink.error(err),
+            });
       const inventorySink: CollectorSink = {
         samples: (samples) => sink.samples(samples),
         error: (err) => sink.error(err),
         inventory(facts) {
           gpuFacts = facts;
-          if (Array.isArray(facts.gpus)) xid.setGpus(facts.gpus as GpuInventory[]);
           publishFacts();
-          // Re-sent with each inventory read, as the PCIe replay counter, so the series stay under /metrics' staleness.
-          publishXids();
+          if (Array.isArray(facts.gpus)) xids?.setGpus(facts.gpus as GpuInventory[]);
         },
       };
       inventory = new InventoryRefresher({ nvidiaSmi, sink: inventorySink, log: deps.log, everyMs: INVENTORY_EVERY_MS });
       inventory.start();
-      if (kernelLog !== '') {
-        kmsg = new KmsgReader({
-          path: kernelLog,
-          pollMs: intervalMs,
-          onRecords(records) {
-            if (xid.add(records)) publishXids();
-          },
-          onError(err) {
-            xidFacts = { source: 'kernel-log', path: kernelLog, available: false, reason: err.message };
-            publishFacts();
-            sink.error(err);
-          },
-        });
-        // Read beside the stream: the backlog since boot can take a moment.
-        kmsgStarting = kmsg.start().then((why) => {
-          if (stopped) return;
-          if (why !== null) deps.log.warn({ reason: why }, 'kernel log unreadable; no XIDs without DCGM');
-          xidFacts = why === null ? { source: 'kernel-log', path: kernelLog, available: true } : { source: 'kernel-log', path: kernelLog, available: false, reason: why };
-          publishFacts();
-          publishXids();
-        });
-      }
+      xids?.start();
       const wanted = queryFields(await supportedFields(nvidiaSmi));
       const fields = await checkFields(nvidiaSmi, wanted, deps.log).catch((err: Error) => {
         sink.error(err);
@@ -139,8 +122,7 @@ export function createGpuCollector(config: AgentConfig, deps: CollectorDeps): Co
       await stream?.stop();
       await pcieStarting;
       await pcie?.stop();
-      await kmsgStarting;
-      await kmsg?.stop();
+      await xids?.stop();
       await nvlink?.stop();
       await nvlinkStarting;
     },
