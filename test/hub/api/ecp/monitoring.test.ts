@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import { simulatedValue } from '../../../../hub/integrations/kubernetes/tenant-monitoring-demo.js';
 import { FakeApiServer } from '../../../fakes/kubernetes/apiserver.js';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
@@ -263,6 +264,18 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
     expect(got).toMatchObject({ total_tenants: 3, demo_tenants: 2 });
     expect(got.unavailable.total_resources).toMatch(/gone down/);
     expect(got.unavailable.storage).toEqual(expect.any(String));
+  });
+
+  it('/ws/deployment follows a real tenant applied to the cluster (the cluster deployer\'s steps) to completed, then closes with 1000', async () => {
+    const created = await (await req('/tenants', { method: 'POST', headers: headers(false), body: tenantBody('real-two', { chatbot: 20 }) })).json();
+    const frames: { status: string; progress: number }[] = [];
+    const socket = new WebSocket(`${hub.api.replace(/^http/, 'ws')}/ws/deployment/${created.deployment_id}`, { headers: { authorization: `Basic ${Buffer.from('admin:test-admin-password').toString('base64')}` } });
+    socket.on('message', (raw) => frames.push(JSON.parse(raw.toString())));
+    const closed = await new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    expect(closed).toBe(1000);
+    expect(frames.at(-1)).toMatchObject({ deployment_id: created.deployment_id, tenant_id: 'real-two', status: 'completed', progress: 100 });
+    expect(frames.map((f) => f.progress)).toEqual([...frames.map((f) => f.progress)].sort((a, b) => a - b));
+    expect(fake.get('namespaces', '', 'ecp-ai-real-two')).toBeDefined();
   });
 
   it('X-Debug: true adds the debug detail for admins only; ignored for others', async () => {
