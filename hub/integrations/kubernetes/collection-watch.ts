@@ -97,9 +97,15 @@ export class CollectionWatch<T extends KubernetesObject, F> {
   private makeInformer(): Informer<T> & ObjectCache<T> {
     const { opts } = this;
     const informer = makeInformer<T>(this.kc, opts.path, async () => {
+      // Listed again while synced: the watch's resourceVersion expired (410 Gone) and what is held may be stale until the list is in.
+      if (this.status.state === 'synced') this.setState('connecting', `${opts.what} being listed again (the watch's resourceVersion expired)`);
       // One more than the bound: getting it (or a continue token) says the collection is too large to hold.
       const list = await opts.list(opts.max + 1);
       if (list.items.length > opts.max || list.metadata?._continue) throw new TooMany(`more than ${opts.max} ${opts.what} in the cluster`);
+      // The informer applies the list as soon as this returns, before any other task runs: current from then on.
+      setImmediate(() => {
+        if (current() && this.status.state === 'connecting') this.setState('synced', null);
+      });
       return list;
     });
     // Callbacks of an informer given up (too many objects) may still come while its request is aborted.

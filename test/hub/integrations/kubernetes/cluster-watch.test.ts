@@ -201,8 +201,16 @@ describe('cluster watch: pods, nodes and ReplicaSets held by client-node informe
     fake.putObject('pods', { metadata: { name: 'q2', namespace: 'ml', uid: 'uid-q2' }, spec: { containers: [{ name: 'c' }] } });
     fake.compact();
     const requestsBefore = fake.requests.length;
+    const states: string[] = [];
+    w.pods.onChange(() => {
+      const s = w.pods.state;
+      if (states.at(-1) !== `${s.state} ${s.reason}`) states.push(`${s.state} ${s.reason}`);
+    });
     await fake.start();
     await until(w, () => synced(w) && w.pod('uid-q2').facts !== null && w.pod('uid-q1').facts === null);
+    // While it lists again, what it held is not presented as current.
+    expect(states).toContain("connecting pods being listed again (the watch's resourceVersion expired)");
+    expect(states.at(-1)).toBe('synced null');
     const podRequests = fake.requests.slice(requestsBefore).filter((r) => r.path === '/api/v1/pods');
     // The watch from the old resourceVersion (answered by 410), then a fresh list.
     expect(podRequests.map((r) => (new URLSearchParams(r.query).get('watch') === 'true' ? 'watch' : 'list')).slice(0, 2)).toEqual(['watch', 'list']);
