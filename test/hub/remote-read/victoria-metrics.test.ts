@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roundWatts } from '../../../hub/fleet/power.js';
+import { keyring, SecretStore } from '../../../hub/identity/secrets.js';
+import type { Sample } from '../../../shared/schema/message.js';
+import { startApiHub, type ApiHub } from '../../helpers/api.js';
+import { runHubCli } from '../../helpers/hub.js';
+import { startVictoriaMetrics, type Engine } from '../remote-write/engines.js';
+
+const STEP = 60_000;
+const MIN = 60_000;
+const VM_AUTH: [string, string] = ['kcloud', 'vm-read-pass'];
+const NODE = 'rr-node';
+const CLUSTER = 'lab';
+
+type Points = [number, number][];
+/** gpu -> raw samples [ts, value], oldest first. */
+type Samples = Map<string, Points>;
+
+/** Samples every 10 s in [from, to) for GPUs 0 and 1; values are multiples of 0.25 so every sum is exact in binary. */
+function samples(from: number, to: number, value: (i: number, gpu: number) => number): Samples {
+  const out: Samples = new Map();
+  for (const gpu of [0, 1]) {
+    const pts: Points = [];
+    for (let t = from, i = 0; t < to; t += 10_000, i++) pts.push([t, value(i, gpu)]);
+    out.set(String(gpu), pts);
+  }
+  return out;
+}
+
+/** The reference answer: per GPU, the average of the samples of each step [t, t + STEP) of the range, steps without samples left out. */
+function averages(start: number, end: number, ...parts: Samples[]): Map<string, Points> {
+  const out = new Map<string, Points>();
+  for (const gpu of ['0', '1']) {
+    const all = parts.flatMap((p) => p.get(gpu) ?? []).sort((a, b) => a[0] - b[0]);
+    const points: Points = [];
+    for (let t = start; t < end; t += STEP) {
+      const inStep = all.filter(([ts]) => ts >= t && ts < t + STEP).map(([, v]) => v);
+      if (inStep.length) points.push([t, inStep.reduce((a, b) => a + b, 0) / inStep.length]);
+    }
+    out.set(gpu, points);
+  }
+  return out;
+}
+
+interface QueryAnswer {
+  data: { series: { labels: Record<string, string>; points: Points }[] };
+  metadata: { sources: string[]; warnings?: string[] };
+}
+
+const byGpu = (a: QueryAnswer['data']) => new Map(a.series.map((s) => [s.labels.gpu!, s.points]));
+
+describe('range reads beyond local retention from a real VictoriaMetrics', () => {
+  let vm: Engine;
+  let vmUrl: string;
+  const now = Date.now();
+  const base = Math.floor(now / STEP) * STEP;
+  const start = base - 3 * 60 * MIN;
+  const end = now;
+  // Older than the hub's 1 h retention: only VictoriaMetrics has it.
+  const old = samples(start, base - 70 * MIN, (i, gpu) => (i % 37) + gpu * 100 + 0.5);
+  // The recent samples: the hub's own, and the remote store's copy made different on purpose, so an answer shows which store served it.
+  const recent = samples(base - 50 * MIN, base - 5 * MIN, (i, gpu) => (i % 23) + gpu * 100 + 0.25);
+  const remoteRecent = samples(base - 50 * MIN, base - 5 * MIN, (i, gpu) => (i % 23) + gpu * 100 + 1000.25);
+
+  async function importRows(rows: Samples): Promise<void> {
+    const headers = { authorization: `Basic ${Buffer.from(VM_AUTH.join(':')).toString('base64')}` };
+    const body = [...rows].map(([gpu, pts]) => JSON.stringify({ metric: { __name__: 'gpu_power_watts', node: NODE, cluster: CLUSTER, gpu }, values: pts.map((p) => p[1]), timestamps: pts.map((p) => p[0]) })).join('\n');
+    const res = await fetch(`${vmUrl}/api/v1/import`, { method: 'POST', headers, body });
+    expect(res.status).toBe(204);
+    await fetch(`${vmUrl}/internal/force_flush`, { headers });
+  }
+
+  async function feed(hub: ApiHub): Promise<void> {
+    const node = await hub.addNode(NODE, CLUSTER);
+    const all: Sample[] = [...recent].flatMap(([gpu, pts]) => pts.map(([ts, value]) => ({ metric: 'gpu_power_watts', labels: { gpu }, value, ts })));
+    for (let i = 0; i < all.length; i += 200) await hub.publishTelemetry(node, all.slice(i, i + 200));
+  }
+
+  const queryPath = () => `/api/v1/monitoring/query?${new URLSearchParams({ selector: `gpu_power_watts{node="${NODE}"}`, start: String(start), end: String(end), step: '1m', agg: 'avg' })}`;
+
+  let hub: ApiHub;
+  beforeAll(async () => {
+    vm = await startVictoriaMetrics({ basicAuth: VM_AUTH });
+    vmUrl = vm.writeUrl.replace(/\/api\/v1\/write$/, '');
+    await importRows(old);
+    await importRows(remoteRecent);
+    hub = await hubWithSecret('beyond-retention');
+    await feed(hub);
+  }, 120_000);
+  afterAll(async () => {
+    await hub?.close();
+    await vm?.stop();
+  });
+
+  /** A hub keeping 1 h locally and reading VictoriaMetrics in `mode`. The secret must be in hub.db before the hub starts (it reads it at start): a first hub creates the dataDir, a second one on it reads the secret. */
+  async function hubWithSecret(mode: 'beyond-retention' | 'always', dataDir?: string): Promise<ApiHub> {
+    if (!dataDir) {
+      const first = await startApiHub({ retention: { raw: '1h', minute: '1h', hour: '1h' } });
+      new SecretStore(first.db, keyring(first.dataDir, {})).put('vm-read', VM_AUTH[1]);
+      await first.close();
+      dataDir = first.dataDir;
+    }
+    return startApiHub({ dataDir, retention: { raw: '1h', minute: '1h', hour: '1h' }, storage: { remoteRead: { url: vmUrl, mode, basicAuth: { username: VM_AUTH[0], passwordSecret: 'vm-read' } } } });
+  }
+
+  it('answers a range spanning both stores with the old steps from VictoriaMetrics and the recent ones from the hub, exactly, and says so', { timeout: 60_000 }, async () => {
+    const answer = await hub.json<QueryAnswer>(queryPath());
+    expect(answer.metadata.sources).toEqual(['remote', 'local']);
+    expect(answer.metadata.warnings).toBeUndefined();
+    const want = averages(start, end, old, recent);
+    expect(byGpu(answer.data)).toEqual(want);
+    // Both parts are there: steps 3 h ago and 10 min ago.
+    expect(want.get('0')![0]![0]).toBe(start);
+    expect(want.get('0')!.at(-1)![0]).toBe(base - 6 * MIN);
+  });
+
+  it('sums the GPUs of both stores in the power time series, with the sources in its metadata', { timeout: 60_000 }, async () => {
+    const q = new URLSearchParams({ start_time: new Date(start).toISOString(), end_time: new Date(end).toISOString(), step: '1m', cluster: CLUSTER });
+    const answer = await hub.json<{ data: { timestamp: string; gpu_power_watts: number | null }[]; metadata: { sources: string[] } }>(`/api/v1/monitoring/timeseries/power?${q}`);
+    expect(answer.metadata.sources).toEqual(['remote', 'local']);
+    const want = averages(start, end, old, recent);
+    const gpu1 = new Map(want.get('1')!);
+    expect(answer.data.map((p) => [Date.parse(p.timestamp), p.gpu_power_watts])).toEqual(want.get('0')!.map(([t, v]) => [t, roundWatts(v + gpu1.get(t)!)]));
+  });
+
+  it('reads `kcloud-hub query` beyond retention from the remote store too, and names both stores on stderr', { timeout: 60_000 }, async () => {
+    const cli = await runHubCli(['query', `gpu_power_watts{node="${NODE}"}`, '--config', hub.configFile, '--start', String(start), '--end', String(end), '--step', '1m', '--format', 'json']);
+    expect(cli.stderr).toBe('kcloud-hub: served by remote + local store\n');
+    expect(cli.code).toBe(0);
+    const out = JSON.parse(cli.stdout) as QueryAnswer['data'];
+    expect(byGpu(out)).toEqual(averages(start, end, old, recent));
+  });
+
+  it('with the remote store down answers the local part with a warning, not an error, and no values of its own', { timeout: 120_000 }, async () => {
+    await vm.stop();
+    try {
+      const res = await hub.request(queryPath());
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as QueryAnswer;
+      expect(answer.metadata.sources).toEqual(['local']);
+      expect(answer.metadata.warnings).toHaveLength(1);
+      expect(answer.metadata.warnings![0]).toMatch(/^remote store not read \(.*unreachable \(ECONNREFUSED\)\): steps before \d{4}-\d\d-\d\dT.* hold only what the local store still has$/);
+      expect(answer.metadata.warnings![0]).not.toContain(VM_AUTH[1]);
+      expect(byGpu(answer.data)).toEqual(averages(start, end, recent));
+    } finally {
+      await vm.start();
+    }
+  });
+
+  it('in mode always reads the whole range from the remote store', { timeout: 120_000 }, async () => {
+    const dataDir = hub.dataDir;
+    await hub.close();
+    hub = await hubWithSecret('always', dataDir);
+    const answer = await hub.json<QueryAnswer>(queryPath());
+    expect(answer.metadata.sources).toEqual(['remote']);
+    expect(byGpu(answer.data)).toEqual(averages(start, end, old, remoteRecent));
+  });
+});
