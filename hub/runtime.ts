@@ -168,15 +168,33 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
       ...(remoteWrite ? { remoteWrite: remoteWrite.status() } : {}),
   });
   const writeState = async () => writeHubState(config.dataDir, await hubState());
-  await writeState();
-  if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
-  // Watches (not polling) on each cluster's pods and nodes: GPU processes' pod UIDs get names, nodes their roles.
-  kubernetes?.start();
-  const api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, logins, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt, kubernetes, remoteRead: remoteRead ?? undefined });
-  const http = api ? await listenApi(api, { config }) : null;
-  const localAgent = config.localAgent.enabled
-    ? await startLocalAgent({ nodes, dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })
-    : null;
+  let api: Awaited<ReturnType<typeof buildApiServer>> | null = null;
+  let http: Awaited<ReturnType<typeof listenApi>> | null = null;
+  let localAgent: Awaited<ReturnType<typeof startLocalAgent>> | null = null;
+  try {
+    await writeState();
+    if (config.localAgent.enabled && !embedded) throw new Error('localAgent needs the embedded broker (broker.mode: embedded)');
+    // Watches (not polling) on each cluster's pods and nodes: GPU processes' pod UIDs get names, nodes their roles.
+    kubernetes?.start();
+    api = config.http.port < 0 ? null : await buildApiServer({ config, log: log.child({ part: 'api' }), db, tsdb, bus, fleet, registry, counters, audit: new AuditLog(db), authenticator: auth, logins, users, nodes, workspaces: new WorkspaceStore(db), notifications, hubState, startedAt, kubernetes, remoteRead: remoteRead ?? undefined });
+    http = api ? await listenApi(api, { config }) : null;
+    localAgent = config.localAgent.enabled
+      ? await startLocalAgent({ nodes, dataDir: config.dataDir, mqttPort: embedded!.ports.mqtt, agentConfig: config.localAgent.config, log: log.child({ part: 'local-agent' }) })
+      : null;
+  } catch (err) {
+    // A start that fails half way (a port in use, a bad integration setting) leaves nothing running behind it: in-process callers (tests, embedders) go on.
+    if (http) await http.close();
+    else await api?.close();
+    await kubernetes?.stop();
+    await embedded?.close();
+    await subscriber?.close();
+    notifications.stop();
+    await remoteWrite?.stop();
+    fleet.close();
+    tsdb.close();
+    db.close();
+    throw err;
+  }
   const timers = [
     setInterval(() => void maintain(), MAINTENANCE_EVERY_MS),
     setInterval(() => writeState().catch((err: Error) => log.warn({ err: err.message }, 'cannot write status.json')), STATE_EVERY_MS),

@@ -113,23 +113,27 @@ export async function listenApi(app: ApiServer, deps: Pick<ApiDeps, 'config'>): 
   const ports = [(app.server.address() as AddressInfo).port];
   const extra: Server[] = [];
   const tls = http.tls.cert && http.tls.key ? { cert: readFileSync(http.tls.cert), key: readFileSync(http.tls.key) } : null;
-  for (const port of http.extraPorts) {
-    const handler = (req: Parameters<typeof app.routing>[0], res: Parameters<typeof app.routing>[1]) => app.routing(req, res);
-    const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
-    server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, http.host, () => resolve());
-    });
-    extra.push(server);
-    ports.push((server.address() as AddressInfo).port);
-  }
-  return {
-    ports,
-    async close() {
-      for (const s of extra) s.closeAllConnections();
-      await Promise.all(extra.map((s) => new Promise((r) => s.close(r))));
-      await app.close();
-    },
+  const close = async () => {
+    for (const s of extra) s.closeAllConnections();
+    await Promise.all(extra.map((s) => new Promise((r) => s.close(r))));
+    await app.close();
   };
+  try {
+    for (const port of http.extraPorts) {
+      const handler = (req: Parameters<typeof app.routing>[0], res: Parameters<typeof app.routing>[1]) => app.routing(req, res);
+      const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+      server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, http.host, () => resolve());
+      });
+      extra.push(server);
+      ports.push((server.address() as AddressInfo).port);
+    }
+  } catch (err) {
+    // An extra port in use: the ports already open are closed, not left serving.
+    await close();
+    throw err;
+  }
+  return { ports, close };
 }
