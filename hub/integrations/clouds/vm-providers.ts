@@ -1,5 +1,6 @@
 import { parseDuration } from '../../../shared/duration.js';
 import { AwsEc2 } from './aws/ec2.js';
+import { azureVms } from './azure/provider.js';
 import type { CloudsConfig } from './config.js';
 import type { AwsCredential, GcpCredential } from './credential-data.js';
 import { GceInstances } from './gcp/instances.js';
@@ -22,5 +23,6 @@ export function vmProviders(cfg: CloudsConfig): VmProviderFactories {
       return new AwsEc2(c, region ?? c.region, { endpoint: cfg.aws.endpoint, timeoutMs });
     },
     gcp: (data, zone) => new GceInstances(data as GcpCredential, zone ?? null, { endpoint: cfg.gcp.endpoint, tokenUrl: cfg.gcp.tokenUrl, timeoutMs }),
+    azure: azureVms(cfg.azure, timeoutMs),
   };
 }

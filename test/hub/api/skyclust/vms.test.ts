@@ -172,12 +172,10 @@ describe('skyclust VMs on aws', () => {
     expect((await h.request(`/api/v1/credentials/${credId}`, { method: 'DELETE', user: ann })).status).toBe(409);
   });
 
-  it('refuses azure VMs as not implemented, and bad input naming the field', async () => {
+  it('refuses a VM whose provider is not its credential\'s, and bad input naming the field', async () => {
     const azure = await createVm({ provider: 'azure' });
     expect(azure.status).toBe(400);
-    const a = await azure.json();
-    expect(a.data.parameter).toBe('provider');
-    expect(a.error).toContain('VMs for provider azure: not implemented');
+    expect((await azure.json()).data.parameter).toBe('credential_id');
     const bad = await createVm({ instance_type: 't3.micro; rm -rf /' });
     expect((await bad.json()).data.parameter).toBe('instance_type');
     expect((await h.request('/api/v1/vms?limit=0', { user: ann })).status).toBe(400);
