@@ -9,6 +9,7 @@ import type { RouteModule } from '../types.js';
 import { envelope, type DataSource } from './envelope.js';
 import { CommonQuery, NameSchema, paginate, resolveRange } from './params.js';
 import { GpuDetailResponse, GpuListResponse, GpuMetricsResponse, GpuPowerResponse, GpuSummaryResponse, NpuListResponse } from './schemas/accelerators.js';
+import { localPlan, planMetadata } from '../../remote-read/remote-read.js';
 
 const TAGS = ['accelerators'];
 const ACCESS = { access: 'metrics:read' } as const;
@@ -263,7 +264,11 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
       // Steps start on multiples of the step, as dashboards expect (12:05, 12:10, ...).
       const start = Math.floor(range.start / range.step) * range.step;
       const r = g.readings;
-      const rows = gpuTimeseries(deps.tsdb, TIMESERIES, gpuMatchers(g.node, g.uuid), start, range.end, range.step);
+      const matchers = gpuMatchers(g.node, g.uuid);
+      // Steps beyond local retention (or all, per storage.remoteRead.mode) come from the remote store.
+      const requests = Object.values(TIMESERIES).map((metric) => ({ metric, matchers, agg: 'avg' as const }));
+      const plan = deps.remoteRead ? await deps.remoteRead.plan(deps.tsdb, requests, { start, end: range.end, step: range.step }) : localPlan(deps.tsdb);
+      const rows = gpuTimeseries(plan.source, TIMESERIES, matchers, start, range.end, range.step);
       return one(
         request,
         deps,
@@ -298,7 +303,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
             memory_used_mb: mib(v.memory_used_bytes),
           })),
         },
-        { query: { period: range.period, step: range.stepText, start_time: iso(start), end_time: iso(range.end) } },
+        { query: { period: range.period, step: range.stepText, start_time: iso(start), end_time: iso(range.end) }, ...planMetadata(plan) },
       );
     },
   );

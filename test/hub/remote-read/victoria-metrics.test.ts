@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundWatts } from '../../../hub/fleet/power.js';
 import { keyring, SecretStore } from '../../../hub/identity/secrets.js';
 import type { Sample } from '../../../shared/schema/message.js';
-import { startApiHub, type ApiHub } from '../../helpers/api.js';
+import { startApiHub, type ApiHub, type TestNode } from '../../helpers/api.js';
 import { runHubCli } from '../../helpers/hub.js';
 import { startVictoriaMetrics, type Engine } from '../remote-write/engines.js';
 
@@ -27,20 +27,23 @@ function samples(from: number, to: number, value: (i: number, gpu: number) => nu
   return out;
 }
 
-/** The reference answer: per GPU, the average of the samples of each step [t, t + STEP) of the range, steps without samples left out. */
-function averages(start: number, end: number, ...parts: Samples[]): Map<string, Points> {
+/** The reference answer: per GPU, the average of the samples of each step [t, t + step) of the range, steps without samples left out. */
+function averagesBy(step: number, start: number, end: number, ...parts: Samples[]): Map<string, Points> {
   const out = new Map<string, Points>();
   for (const gpu of ['0', '1']) {
     const all = parts.flatMap((p) => p.get(gpu) ?? []).sort((a, b) => a[0] - b[0]);
     const points: Points = [];
-    for (let t = start; t < end; t += STEP) {
-      const inStep = all.filter(([ts]) => ts >= t && ts < t + STEP).map(([, v]) => v);
+    for (let t = start; t < end; t += step) {
+      const inStep = all.filter(([ts]) => ts >= t && ts < t + step).map(([, v]) => v);
       if (inStep.length) points.push([t, inStep.reduce((a, b) => a + b, 0) / inStep.length]);
     }
     out.set(gpu, points);
   }
   return out;
 }
+
+const averages = (start: number, end: number, ...parts: Samples[]) => averagesBy(STEP, start, end, ...parts);
+const uuidOf = (gpu: string) => `GPU-rr-${gpu}`;
 
 interface QueryAnswer {
   data: { series: { labels: Record<string, string>; points: Points }[] };
@@ -55,7 +58,8 @@ describe('range reads beyond local retention from a real VictoriaMetrics', () =>
   const now = Date.now();
   const base = Math.floor(now / STEP) * STEP;
   const start = base - 3 * 60 * MIN;
-  const end = now;
+  // On a minute: the store's 1 m rollups hold whole minutes, so a later sample in the minute of an unaligned end would count.
+  const end = base;
   // Older than the hub's 1 h retention: only VictoriaMetrics has it.
   const old = samples(start, base - 70 * MIN, (i, gpu) => (i % 37) + gpu * 100 + 0.5);
   // The recent samples: the hub's own, and the remote store's copy made different on purpose, so an answer shows which store served it.
@@ -64,15 +68,16 @@ describe('range reads beyond local retention from a real VictoriaMetrics', () =>
 
   async function importRows(rows: Samples): Promise<void> {
     const headers = { authorization: `Basic ${Buffer.from(VM_AUTH.join(':')).toString('base64')}` };
-    const body = [...rows].map(([gpu, pts]) => JSON.stringify({ metric: { __name__: 'gpu_power_watts', node: NODE, cluster: CLUSTER, gpu }, values: pts.map((p) => p[1]), timestamps: pts.map((p) => p[0]) })).join('\n');
+    const body = [...rows].map(([gpu, pts]) => JSON.stringify({ metric: { __name__: 'gpu_power_watts', node: NODE, cluster: CLUSTER, gpu, uuid: uuidOf(gpu) }, values: pts.map((p) => p[1]), timestamps: pts.map((p) => p[0]) })).join('\n');
     const res = await fetch(`${vmUrl}/api/v1/import`, { method: 'POST', headers, body });
     expect(res.status).toBe(204);
     await fetch(`${vmUrl}/internal/force_flush`, { headers });
   }
 
+  let node: TestNode;
   async function feed(hub: ApiHub): Promise<void> {
-    const node = await hub.addNode(NODE, CLUSTER);
-    const all: Sample[] = [...recent].flatMap(([gpu, pts]) => pts.map(([ts, value]) => ({ metric: 'gpu_power_watts', labels: { gpu }, value, ts })));
+    node = await hub.addNode(NODE, CLUSTER);
+    const all: Sample[] = [...recent].flatMap(([gpu, pts]) => pts.map(([ts, value]) => ({ metric: 'gpu_power_watts', labels: { gpu, uuid: uuidOf(gpu) }, value, ts })));
     for (let i = 0; i < all.length; i += 200) await hub.publishTelemetry(node, all.slice(i, i + 200));
   }
 
@@ -121,6 +126,17 @@ describe('range reads beyond local retention from a real VictoriaMetrics', () =>
     const want = averages(start, end, old, recent);
     const gpu1 = new Map(want.get('1')!);
     expect(answer.data.map((p) => [Date.parse(p.timestamp), p.gpu_power_watts])).toEqual(want.get('0')!.map(([t, v]) => [t, roundWatts(v + gpu1.get(t)!)]));
+  });
+
+  it('reads a GPU\'s metrics time series from both stores, with the sources in its metadata', { timeout: 60_000 }, async () => {
+    // The GPU must be current to be found (api.staleAfter): one sample now, after the range's end.
+    await hub.publishTelemetry(node, [{ metric: 'gpu_power_watts', labels: { gpu: '1', uuid: uuidOf('1') }, value: 1, ts: Date.now() }]);
+    const q = new URLSearchParams({ node: NODE, start_time: new Date(start).toISOString(), end_time: new Date(end).toISOString(), step: '5m' });
+    const answer = await hub.json<{ data: { timeseries: { timestamp: string; power_watts: number | null }[] }; metadata: { sources: string[] } }>(`/api/v1/accelerators/gpus/${uuidOf('1')}/metrics?${q}`);
+    expect(answer.metadata.sources).toEqual(['remote', 'local']);
+    // The endpoint starts its steps on multiples of the step.
+    const want = averagesBy(5 * MIN, Math.floor(start / (5 * MIN)) * 5 * MIN, end, old, recent).get('1')!;
+    expect(answer.data.timeseries.map((p) => [Date.parse(p.timestamp), p.power_watts])).toEqual(want.map(([t, v]) => [t, Math.round(v * 1000) / 1000]));
   });
 
   it('reads `kcloud-hub query` beyond retention from the remote store too, and names both stores on stderr', { timeout: 60_000 }, async () => {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Count, Envelope, Nullable, NullableEnum, PageMetadata, PeriodEcho, RangeEcho, StringEnum, Timestamp, withErrors } from './common.js';
+import { StoreMetadata } from '../../../remote-read/schema.js';
 
 const Num = Nullable(Type.Number());
 const Str = Nullable(Type.String());
@@ -123,7 +124,7 @@ export const GpuMetricsResponse = withErrors(
       ),
     }),
     {},
-    { query: RangeEcho },
+    { query: RangeEcho, ...StoreMetadata },
   ),
 );
 
