@@ -4,8 +4,10 @@ import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject
 export interface WatchState {
   /** `synced`: listed and watching; `connecting`: not listed yet; `down`: the last list or watch failed (retrying). */
   state: 'connecting' | 'synced' | 'down';
-  /** Why it is not synced; null while it is. */
+  /** Why it is not synced, fit for API readers (no address, no credentials); null while it is. */
   reason: string | null;
+  /** The whole error, for the hub's log only; null when there is none. */
+  detail: string | null;
   /** When this state began (ms). */
   since: number;
 }
@@ -60,7 +62,7 @@ export class CollectionWatch<T extends KubernetesObject, F> {
     private readonly opts: CollectionWatchOptions<T, F>,
   ) {
     this.now = opts.now ?? Date.now;
-    this.status = { state: 'connecting', reason: `${opts.what} not listed yet`, since: this.now() };
+    this.status = { state: 'connecting', reason: `${opts.what} not listed yet`, detail: null, since: this.now() };
   }
 
   get state(): WatchState {
@@ -89,8 +91,8 @@ export class CollectionWatch<T extends KubernetesObject, F> {
     for (const cb of this.listeners) cb();
   }
 
-  private setState(state: WatchState['state'], reason: string | null) {
-    this.status = { state, reason, since: this.now() };
+  private setState(state: WatchState['state'], reason: string | null, detail: string | null = null) {
+    this.status = { state, reason, detail, since: this.now() };
     this.changed();
   }
 
@@ -161,7 +163,8 @@ export class CollectionWatch<T extends KubernetesObject, F> {
     this.errors++;
     if (err instanceof TooMany) return this.overflow(err);
     this.failures++;
-    this.setState('down', `${this.opts.what}: ${describe(err)}`);
+    const { reason, detail } = describe(err);
+    this.setState('down', `${this.opts.what}: ${reason}`, detail);
     this.retryIn(this.delay());
   }
 
@@ -189,18 +192,27 @@ export class CollectionWatch<T extends KubernetesObject, F> {
   }
 }
 
-/** An error as one line: the apiserver's Status message when it sent one, else the connection error. */
-function describe(err: unknown): string {
+/**
+ * An error as a reason API readers may see: the HTTP status and the
+ * apiserver's Status reason, or the connection error's code — never the
+ * apiserver's address or the message (which can name the identity the hub
+ * uses); `detail` (for the hub's log only) has the whole message.
+ */
+function describe(err: unknown): { reason: string; detail: string } {
   const e = err as { statusCode?: number; code?: number | string; body?: unknown; message?: string } | undefined;
   const status = e?.statusCode ?? (typeof e?.code === 'number' ? e.code : undefined);
-  if (typeof e?.body === 'string') {
+  if (status !== undefined) {
+    // client-node's ApiException carries the apiserver's Status as its body (a string or already parsed).
+    let body: { reason?: string; message?: string } = {};
     try {
-      const body = JSON.parse(e.body) as { message?: string };
-      if (body.message) return `HTTP ${status}: ${body.message}`;
+      body = (typeof e?.body === 'string' ? JSON.parse(e.body) : (e?.body ?? {})) as typeof body;
     } catch {
-      // not a Status: the code and message below say enough
+      // not a Status: the code says enough
     }
+    const reason = `HTTP ${status}${body.reason ? ` ${body.reason}` : ''}`;
+    return { reason, detail: body.message ? `${reason}: ${body.message}` : (e?.message ?? reason) };
   }
-  const message = e?.message ?? String(err);
-  return status ? `HTTP ${status}: ${message}` : message;
+  const detail = e?.message ?? String(err);
+  if (typeof e?.code === 'string') return { reason: `connection failed (${e.code})`, detail };
+  return { reason: 'request failed', detail };
 }

@@ -38,10 +38,10 @@ export class KubernetesDirectory {
         // One line when a watch goes down or comes back, not one per retry.
         let last = w.state.state;
         w.onChange(() => {
-          const { state, reason } = w.state;
+          const { state, reason, detail } = w.state;
           if (state === last) return;
           last = state;
-          if (state === 'down') this.log?.warn({ cluster: c.name, what, reason }, 'Kubernetes watch failed: its facts are unavailable until it reconnects');
+          if (state === 'down') this.log?.warn({ cluster: c.name, what, reason, detail }, 'Kubernetes watch failed: its facts are unavailable until it reconnects');
           else if (state === 'synced') this.log?.info({ cluster: c.name, what }, 'Kubernetes watch synced');
         });
       }

@@ -85,6 +85,8 @@ export class FakeApiServer {
   readonly requests: LoggedRequest[] = [];
   /** UIDs the next pods the Deployment controller makes take, in order (then random ones). */
   readonly nextPodUids: string[] = [];
+  /** Plurals whose list and watch are refused with 403 Forbidden, as RBAC refuses an identity without those verbs. */
+  readonly forbidden = new Set<string>();
   /** The node the controller's pods are bound to; empty: the first node, else none (Pending). */
   scheduleOn = '';
   /** Watches from a resourceVersion at or below this get 410 Gone (compact()). */
@@ -373,6 +375,10 @@ export class FakeApiServer {
     const key = `${plural}/${ns}/${name}`;
 
     if (req.method === 'GET' && name === undefined) {
+      if (this.forbidden.has(plural!)) {
+        const verb = url.searchParams.get('watch') === 'true' ? 'watch' : 'list';
+        return this.status(res, 403, 'Forbidden', `${plural} is forbidden: User "fake" cannot ${verb} resource "${plural}" in API group "${group}" at the cluster scope`);
+      }
       const prefix = `${plural}/${namespace === undefined ? '' : `${ns}/`}`;
       const watch = url.searchParams.get('watch');
       if (watch === 'true' || watch === '1') return this.watch(req, res, prefix, url.searchParams.get('resourceVersion'));

@@ -172,8 +172,9 @@ describe('cluster watch: pods, nodes and ReplicaSets held by client-node informe
     await until(w, () => w.pods.state.state === 'down');
     const down = w.pod('uid-p1');
     expect(down.facts).toBeNull();
-    // The open watch ends (Premature close), then reconnecting is refused: either is the reason, with the time it began.
-    expect(down.reason).toMatch(/^cluster fake: pods: (.*ECONNREFUSED.*|Premature close) \(unavailable since \d{4}-\d\d-\d\dT/);
+    // The open watch ends (premature close), then reconnecting is refused: either is the reason, with the time it began, never the address.
+    expect(down.reason).toMatch(/^cluster fake: pods: connection failed \((ECONNREFUSED|ERR_STREAM_PREMATURE_CLOSE)\) \(unavailable since \d{4}-\d\d-\d\dT/);
+    expect(down.reason).not.toContain('127.0.0.1');
     expect(w.node('gpu-a').facts).toBeNull();
     expect(w.node('gpu-a').reason).toMatch(/^cluster fake: /);
 
@@ -230,8 +231,24 @@ describe('cluster watch: pods, nodes and ReplicaSets held by client-node informe
     const w = watch(file);
     expect(w.pod('uid-anything').reason).toBe('cluster fake: pods not listed yet');
     await until(w, () => w.pods.state.state === 'down' && w.nodes.state.state === 'down');
-    expect(w.pod('uid-anything')).toEqual({ facts: null, reason: expect.stringMatching(/^cluster fake: pods: .*ECONNREFUSED/) });
-    expect(w.node('gpu-a')).toEqual({ facts: null, reason: expect.stringMatching(/^cluster fake: nodes: .*ECONNREFUSED/) });
+    expect(w.pod('uid-anything')).toEqual({ facts: null, reason: expect.stringMatching(/^cluster fake: pods: connection failed \(ECONNREFUSED\) \(unavailable since /) });
+    expect(w.node('gpu-a')).toEqual({ facts: null, reason: expect.stringMatching(/^cluster fake: nodes: connection failed \(ECONNREFUSED\)/) });
+    // The whole error, with the address, is for the hub's log only.
+    expect(w.pods.state.detail).toContain(`127.0.0.1:${closed}`);
+  });
+
+  it('a refused list (RBAC 403) is a reason naming the HTTP status; once allowed, the retry lists and syncs', async () => {
+    fake.forbidden.add('nodes');
+    const w = watch(kubeconfigOf(fake));
+    try {
+      await until(w, () => w.nodes.state.state === 'down');
+      expect(w.node('gpu-a')).toEqual({ facts: null, reason: expect.stringMatching(/^cluster fake: nodes: HTTP 403 Forbidden \(unavailable since /) });
+      expect(w.nodes.state.detail).toBe('HTTP 403 Forbidden: nodes is forbidden: User "fake" cannot list resource "nodes" in API group "" at the cluster scope');
+    } finally {
+      fake.forbidden.delete('nodes');
+    }
+    await until(w, () => synced(w));
+    expect(w.node('gpu-a').facts?.roles).toEqual(['worker']);
   });
 
   it('bounded: a cluster with more pods than kubernetes.watch.maxPods holds none and says so', async () => {
