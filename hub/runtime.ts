@@ -32,6 +32,7 @@ import { Ingest } from './ingest/pipeline.js';
 import { openTsdb } from './tsdb/store.js';
 import { remoteReaderFor, type RemoteReader } from './remote-read/remote-read.js';
 import { startRemoteWrite, type RemoteWrite } from './remote-write/remote-write.js';
+import { gpuFactsOf, type GpuFacts } from './remote-write/series-names.js';
 
 export interface RunningHub {
   bus: HubBus;
@@ -72,9 +73,10 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const rawRetentionMs = parseDuration(config.retention.raw);
   // Set just below, before any maintenance can run: head-log records its queues have not sent outlive their seal.
   let remoteWrite: RemoteWrite | null = null;
-  let remoteRead: RemoteReader | null = null;
+  let remoteRead: RemoteReader | null;
   const tsdb = openTsdb(files.tsdb, { ...tsdbOptions(config), logHold: (w) => remoteWrite?.hold(w) ?? Infinity });
   const registry = new Registry();
+  let fleetGpus: (() => GpuFacts) | null = null;
   try {
     remoteRead = remoteReaderFor(config, new SecretStore(db, keyring(config.dataDir, env)));
     remoteWrite = startRemoteWrite(config.storage.remoteWrite, {
@@ -82,6 +84,9 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
       secrets: new SecretStore(db, keyring(config.dataDir, env)),
       registry,
       logger: limitRepeats(log.child({ part: 'remote-write' })),
+      // dcgm-exporter labels of GPU series (names: dcgm|both): facts of the fleet opened below; its queues wait until then.
+      gpus: () => fleetGpus?.() ?? null,
+      exposition: config.metrics,
     });
   } catch (err) {
     tsdb.close();
@@ -113,6 +118,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const users = new UserStore(db);
   const auth = new Authenticator(nodes, users, parseDuration(config.broker.authCacheTtl), Date.now, { checker: logins.guard, nodeKey: logins.nodeKey });
   const fleet = openFleet(db, tsdb, bus, parseDuration(config.api.staleAfter));
+  fleetGpus = () => gpuFactsOf(fleet.nodes.list().map((n) => n.inventory));
   // Listening before the broker starts: the first statuses set the baselines (hub/notifications/generator.ts).
   const notifications = new NotificationService(db, bus, log.child({ part: 'notifications' }), {
     repeatAfterMs: parseDuration(config.notifications.repeatAfter),
