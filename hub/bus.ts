@@ -31,6 +31,8 @@ export interface ClusterHealthEvent {
 /** A cloud VM the hub created changed status (hub/integrations/clouds/reconciler.ts); `terminated` once it is gone. */
 export interface VmStatusEvent {
   vmId: string;
+  /** The VM's name as its creator gave it: the record is gone by the time `terminated` is emitted. */
+  name: string;
   workspaceId: string;
   status: 'pending' | 'running' | 'stopping' | 'stopped' | 'terminating' | 'terminated' | 'failed';
   previous: string | null;
@@ -70,7 +72,7 @@ export interface BusEvents {
   'threshold-exceeded': [ThresholdEvent];
   /** A registered Proxmox cluster's health changed; notifications listen. */
   'cluster-health': [ClusterHealthEvent];
-  /** A cloud VM's status changed; /ws forwards it as vm_status_changed to the workspace's members. */
+  /** A cloud VM's status changed; /ws forwards it as vm_status_changed to the workspace's members, notifications store it for them and the admins. */
   'vm-status-changed': [VmStatusEvent];
   /** An ECP-AI deployment task took a step. */
   'ecp-deployment': [EcpDeploymentEvent];

@@ -1,6 +1,6 @@
 import type { StatusMessage } from '../../shared/schema/message.js';
 import { safeText } from '../../shared/schema/safe-text.js';
-import type { ClusterHealthEvent, ThresholdEvent } from '../bus.js';
+import type { ClusterHealthEvent, ThresholdEvent, VmStatusEvent } from '../bus.js';
 import type { RefusedSamples, SampleRefusalReason } from '../ingest/refusals.js';
 import type { NodeRef, SampleRow } from '../ingest/types.js';
 import type { NotificationDraft, Priority } from './notification-store.js';
@@ -11,6 +11,19 @@ const SENSOR_STATE_NAMES: Readonly<Record<number, string>> = { 2: 'critical', 3:
 /** Longest node-supplied name (sensor, collector) and free text (a collector's reason) a notification carries. */
 const NAME_MAX = 64;
 const TEXT_MAX = 300;
+/** Longest VM name (the creator's free text) a notification carries. */
+const VM_NAME_MAX = 128;
+
+/** How each VM status reads to the workspace: failures stand out, the rest is information. */
+const VM_STATUS_LOOK: Readonly<Record<VmStatusEvent['status'], Pick<NotificationDraft, 'type' | 'priority'>>> = {
+  pending: { type: 'info', priority: 'low' },
+  running: { type: 'success', priority: 'low' },
+  stopping: { type: 'info', priority: 'low' },
+  stopped: { type: 'info', priority: 'low' },
+  terminating: { type: 'info', priority: 'low' },
+  terminated: { type: 'info', priority: 'low' },
+  failed: { type: 'error', priority: 'high' },
+};
 
 /** What each refusal means to an operator, and the config key that sets it. */
 const REFUSAL_TEXT: Readonly<Record<SampleRefusalReason, string>> = {
@@ -144,6 +157,28 @@ export class NotificationGenerator {
         cluster: e.name,
         subject: e.status,
         data: { cluster_id: e.id, status: e.status, previous_status: e.previous, reason: e.reason },
+      },
+    ];
+  }
+
+  /**
+   * A cloud VM's transition (bus `vm-status-changed`). `scope` keeps the
+   * limiter's counts per VM and `subject` is the status, so a status the
+   * create call and the reconciler both report is notified once.
+   */
+  fromVmStatus(e: VmStatusEvent): NotificationDraft[] {
+    const name = safeText(e.name, VM_NAME_MAX);
+    return [
+      {
+        ...VM_STATUS_LOOK[e.status],
+        category: 'vm_status',
+        title: `VM ${name} is ${e.status}`,
+        message: e.previous ? `The VM ${name} went from ${e.previous} to ${e.status}.` : `The VM ${name} is ${e.status}.`,
+        node: null,
+        cluster: null,
+        scope: `VM ${name} (${e.vmId})`,
+        subject: e.status,
+        data: { vm_id: e.vmId, vm_name: name, workspace_id: e.workspaceId, status: e.status, previous_status: e.previous },
       },
     ];
   }

@@ -20,7 +20,7 @@ const MAX_KEYS = 10_000;
  * current window; the first draft over that budget becomes one
  * `notifications_suppressed` notification saying so, the rest of the window
  * is dropped and counted in `suppressed`. Fleet and cluster drafts are keyed
- * by their cluster (or none).
+ * by their cluster (or none), VM drafts by their `scope` (the VM).
  */
 export class NotificationLimiter {
   private readonly lastSent = new Map<string, number>();
@@ -38,7 +38,7 @@ export class NotificationLimiter {
     const out: NotificationDraft[] = [];
     const t = this.now();
     for (const d of drafts) {
-      const scope = d.node ?? d.cluster ?? '';
+      const scope = d.node ?? d.cluster ?? d.scope ?? '';
       const key = `${scope}\0${d.category}\0${d.subject ?? ''}`;
       const last = this.lastSent.get(key);
       if (last !== undefined && t - last < this.limits.repeatAfterMs) {
@@ -71,7 +71,7 @@ function bound(map: Map<string, unknown>): void {
 }
 
 function summary(d: NotificationDraft, until: Date): NotificationDraft {
-  const about = d.node ? `node ${d.node}` : d.cluster ? `cluster ${d.cluster}` : 'the fleet';
+  const about = d.node ? `node ${d.node}` : d.cluster ? `cluster ${d.cluster}` : (d.scope ?? 'the fleet');
   return {
     type: 'warning',
     priority: 'medium',
@@ -80,6 +80,7 @@ function summary(d: NotificationDraft, until: Date): NotificationDraft {
     message: `${about} produced more ${d.category} notifications than notifications.perNodeAndKind allows; further ones are dropped until ${until.toISOString()}.`,
     node: d.node,
     cluster: d.cluster,
+    scope: d.scope,
     data: { category: d.category, until: until.toISOString() },
   };
 }

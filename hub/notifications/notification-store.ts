@@ -7,7 +7,7 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 /** What produced a notification (hub/notifications/generator.ts). */
-export const CATEGORIES = ['node_offline', 'node_online', 'collector_error', 'threshold_exceeded', 'bmc_sensor_critical', 'ingest_refused', 'notifications_suppressed', 'cluster_health', 'server_lifecycle'] as const;
+export const CATEGORIES = ['node_offline', 'node_online', 'collector_error', 'threshold_exceeded', 'bmc_sensor_critical', 'ingest_refused', 'notifications_suppressed', 'cluster_health', 'server_lifecycle', 'vm_status'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** A notification before it is addressed to anyone. */
@@ -22,6 +22,8 @@ export interface NotificationDraft {
   data: Record<string, unknown>;
   /** What it is about within its node and category (a sensor, a collector), for deduplication; not stored. */
   subject?: string;
+  /** What the limiter counts it under when it is about neither a node nor a cluster (`VM <name>`); not stored. */
+  scope?: string;
 }
 
 /** One user's copy of a notification. */

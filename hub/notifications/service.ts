@@ -13,7 +13,8 @@ const THRESHOLD_REPEAT_MS = 15 * 60_000;
  * Turns bus events into stored notifications and emits each one
  * (`notification`) for /ws. Recipients are the enabled admins: nodes
  * belong to no workspace yet, and admins are who can act on a node
- * (docs: skyclust notifications). Runs inside ingest's emit, so every
+ * (docs: skyclust notifications). A cloud VM's transitions go to its
+ * workspace's members as well, never to another workspace's. Runs inside ingest's emit, so every
  * failure is caught and logged here, never thrown back into ingest. Drafts
  * pass the limiter (deduplicated and rate-limited per node, category and
  * subject) before anything is stored.
@@ -28,6 +29,7 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     'cluster-health': (e) => this.deliver(() => this.generator.fromClusterHealth(e)),
     samples: ({ node, rows }) => this.deliver(() => this.generator.fromSamples(node, rows)),
     'samples-refused': (r) => this.deliver(() => this.generator.fromRefusal(r)),
+    'vm-status-changed': (e) => this.deliver(() => this.generator.fromVmStatus(e), () => this.workspaceRecipients(e.workspaceId)),
   };
 
   constructor(
@@ -60,16 +62,27 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     this.deliver(() => [draft]);
   }
 
-  private recipients(): number[] {
+  private admins(): number[] {
     return (this.db.prepare("SELECT id FROM users WHERE role = 'admin' AND disabled = 0 ORDER BY id").all() as { id: number }[]).map((r) => r.id);
   }
 
-  private deliver(make: () => NotificationDraft[]): void {
+  /** The enabled members of one workspace and the enabled admins: a workspace's resources concern no other workspace's users. */
+  private workspaceRecipients(workspaceId: string): number[] {
+    const rows = this.db
+      .prepare(
+        "SELECT id FROM users WHERE disabled = 0 AND (role = 'admin' OR id IN (SELECT user_id FROM workspace_members WHERE workspace_id = ?)) ORDER BY id",
+      )
+      .all(workspaceId) as { id: number }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Stores the drafts that pass the limiter, one copy per recipient (by default the admins). */
+  private deliver(make: () => NotificationDraft[], recipients: () => number[] = () => this.admins()): void {
     try {
       const drafts = this.limiter.filter(make());
       if (drafts.length === 0) return;
-      const users = this.recipients();
-      for (const { subject: _about, ...draft } of drafts) {
+      const users = recipients();
+      for (const { subject: _about, scope: _counted, ...draft } of drafts) {
         for (const n of this.store.insert(draft, users)) this.emit('notification', n);
         this.log.info({ category: draft.category, node: draft.node, recipients: users.length }, draft.title);
       }

@@ -64,9 +64,9 @@ export class Clouds {
     }
   }
 
-  private emit(vm: Pick<CloudVm, 'id' | 'workspaceId'>, status: VmStatusEvent['status'], previous: string | null): void {
+  private emit(vm: Pick<CloudVm, 'id' | 'name' | 'workspaceId'>, status: VmStatusEvent['status'], previous: string | null): void {
     if (status === previous) return;
-    this.o.bus.emit('vm-status-changed', { vmId: vm.id, workspaceId: vm.workspaceId, status, previous, ts: Date.now() });
+    this.o.bus.emit('vm-status-changed', { vmId: vm.id, name: vm.name, workspaceId: vm.workspaceId, status, previous, ts: Date.now() });
   }
 
   /** Throws NotImplementedError for a provider whose VMs this hub does not manage. */

@@ -40,7 +40,7 @@ describe('skyclust VMs across a hub restart', () => {
       second!.hub.bus.on('vm-status-changed', on);
       // Already followed before the listener was added: read the record.
       const row = second!.db.prepare('SELECT status FROM cloud_vms WHERE id = ?').get(vm.id) as { status: string };
-      if (row.status === 'running') resolve({ vmId: vm.id, workspaceId: ws, status: 'running', previous: 'pending', ts: Date.now() });
+      if (row.status === 'running') resolve({ vmId: vm.id, name: vm.name, workspaceId: ws, status: 'running', previous: 'pending', ts: Date.now() });
     });
     expect(running.previous).toBe('pending');
     const got = (await (await second.request(`/api/v1/vms/${vm.id}`, { user: ann })).json()).data;
