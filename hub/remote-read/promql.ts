@@ -37,8 +37,17 @@ export function overTime(field: RemoteField, selector: string, step: number): st
   return `${field}_over_time(${selector}[${step}ms] offset 1ms)`;
 }
 
-/** The query_range evaluation times for the steps t = start, start + step, ... < end: T = t + step. */
-export function evaluationRange(start: number, end: number, step: number): { first: number; last: number } {
+/** Steps one query_range asks for at most: Prometheus refuses more than 11 000 points per series. */
+export const MAX_STEPS_PER_QUERY = 10_000;
+
+/**
+ * The query_range calls for the steps t = start, start + step, ... < end,
+ * each evaluated at T = t + step, in pieces of at most `maxSteps` steps
+ * (`kcloud-hub query` allows 100 000): [first T, last T] of each.
+ */
+export function evaluationRanges(start: number, end: number, step: number, maxSteps = MAX_STEPS_PER_QUERY): { first: number; last: number }[] {
   const steps = Math.ceil((end - start) / step);
-  return { first: start + step, last: start + steps * step };
+  const out: { first: number; last: number }[] = [];
+  for (let k = 0; k < steps; k += maxSteps) out.push({ first: start + (k + 1) * step, last: start + Math.min(k + maxSteps, steps) * step });
+  return out;
 }

@@ -6,7 +6,7 @@ import type { SecretStore } from '../identity/secrets.js';
 import { PrometheusClient } from '../prometheus/client.js';
 import { resolveOptions, type Tier } from '../tsdb/options.js';
 import type { RemoteReadConfig } from './config.js';
-import { evaluationRange, FIELDS_FOR, overTime, selectorText, type RemoteField } from './promql.js';
+import { evaluationRanges, FIELDS_FOR, overTime, selectorText, type RemoteField } from './promql.js';
 import { addField, type RemoteSeries } from './remote-buckets.js';
 import { SplitSource } from './source.js';
 import { splitPoint } from './split.js';
@@ -31,6 +31,8 @@ export interface ReadPlan {
 
 /** More series than this in one remote answer is refused (the answer is the local part and a warning), as MAX_QUERY_SERIES is for local ones. */
 export const MAX_REMOTE_SERIES = 5_000;
+/** More points than this in one plan's remote answers is refused the same way: what a request may make the hub hold (about 100 bytes a point). */
+export const MAX_REMOTE_POINTS = 2_000_000;
 
 /** The Authorization header from the secrets the config names; a clear error naming the key when one is missing. */
 export function remoteReadAuthorization(config: RemoteReadConfig, secrets: Pick<SecretStore, 'get'>): string | null {
@@ -62,6 +64,9 @@ export class RemoteReader {
     private readonly retention: Record<Tier, number>,
     private readonly now: () => number = Date.now,
   ) {
+    const url = new URL(config.url);
+    // fetch() refuses them, quoting the url in its error, which would put the password in answers' warnings.
+    if (url.username || url.password) throw new Error('storage.remoteRead.url: no credentials in the url; name a secret in basicAuth.passwordSecret or bearerTokenSecret');
     this.client = new PrometheusClient({ url: config.url, timeoutMs: parseDuration(config.timeout), authorization, cluster: 'remote store' });
   }
 
@@ -69,18 +74,26 @@ export class RemoteReader {
     const cut = splitPoint(range, this.retention, this.now(), this.config.mode);
     if (cut <= range.start) return localPlan(local);
     const remote = new Map<string, Map<string, RemoteSeries>>();
-    const { first, last } = evaluationRange(range.start, cut, range.step);
+    const pieces = evaluationRanges(range.start, cut, range.step);
     try {
       // Each distinct (selector, function) once: power asks rapl_power_watts twice with other matchers, and the same fields.
       const queries = new Map<string, { metric: string; field: RemoteField }>();
       for (const r of requests) for (const field of FIELDS_FOR[r.agg]) queries.set(overTime(field, selectorText(r.metric, r.matchers), range.step), { metric: r.metric, field });
-      const answers = await Promise.all([...queries].map(async ([promql, q]) => ({ ...q, answer: await this.client.queryRange(promql, first, last, range.step) })));
-      for (const { metric, field, answer } of answers) {
-        if (answer.length > MAX_REMOTE_SERIES) throw new Error(`${answer.length} series for ${metric}, at most ${MAX_REMOTE_SERIES}: narrow the selector`);
-        let series = remote.get(metric);
-        if (!series) remote.set(metric, (series = new Map()));
-        addField(series, field, answer, range.step);
-      }
+      let points = 0;
+      // The queries in parallel, the pieces of a long range one after the other (a bounded load on the remote store and on the hub's memory).
+      await Promise.all(
+        [...queries].map(async ([promql, { metric, field }]) => {
+          for (const { first, last } of pieces) {
+            const answer = await this.client.queryRange(promql, first, last, range.step);
+            if (answer.length > MAX_REMOTE_SERIES) throw new Error(`${answer.length} series for ${metric}, at most ${MAX_REMOTE_SERIES}: narrow the selector`);
+            points += answer.reduce((n, s) => n + s.points.length, 0);
+            if (points > MAX_REMOTE_POINTS) throw new Error(`over ${MAX_REMOTE_POINTS} points: narrow the selector or use a larger step`);
+            let series = remote.get(metric);
+            if (!series) remote.set(metric, (series = new Map()));
+            addField(series, field, answer, range.step);
+          }
+        }),
+      );
     } catch (err) {
       return {
         source: local,

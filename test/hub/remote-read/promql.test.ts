@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluationRange, FIELDS_FOR, overTime, selectorText } from '../../../hub/remote-read/promql.js';
+import { evaluationRanges, FIELDS_FOR, MAX_STEPS_PER_QUERY, overTime, selectorText } from '../../../hub/remote-read/promql.js';
 import { AGGREGATIONS } from '../../../shared/query/types.js';
 
 describe('PromQL of a remote read', () => {
@@ -17,9 +17,21 @@ describe('PromQL of a remote read', () => {
 
   it('aggregates a step with *_over_time over [t, t+step): window of one step, shifted by 1 ms, evaluated at the step end', () => {
     expect(overTime('sum', 'm{a="b"}', 60_000)).toBe('sum_over_time(m{a="b"}[60000ms] offset 1ms)');
-    expect(evaluationRange(1_000_000, 1_180_000, 60_000)).toEqual({ first: 1_060_000, last: 1_180_000 });
+    expect(evaluationRanges(1_000_000, 1_180_000, 60_000)).toEqual([{ first: 1_060_000, last: 1_180_000 }]);
     // A last, partial step is asked for too.
-    expect(evaluationRange(1_000_000, 1_150_000, 60_000)).toEqual({ first: 1_060_000, last: 1_180_000 });
+    expect(evaluationRanges(1_000_000, 1_150_000, 60_000)).toEqual([{ first: 1_060_000, last: 1_180_000 }]);
+  });
+
+  it('asks for a long range in pieces of at most MAX_STEPS_PER_QUERY steps, every step once', () => {
+    expect(evaluationRanges(0, 7 * 1000, 1000, 3)).toEqual([
+      { first: 1000, last: 3000 },
+      { first: 4000, last: 6000 },
+      { first: 7000, last: 7000 },
+    ]);
+    const pieces = evaluationRanges(0, 100_000 * 60_000, 60_000);
+    expect(pieces).toHaveLength(Math.ceil(100_000 / MAX_STEPS_PER_QUERY));
+    for (const p of pieces) expect((p.last - p.first) / 60_000 + 1).toBeLessThanOrEqual(MAX_STEPS_PER_QUERY);
+    expect(pieces.reduce((n, p) => n + (p.last - p.first) / 60_000 + 1, 0)).toBe(100_000);
   });
 
   it('asks for what each aggregation reads', () => {
