@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { parseDuration } from '../../../shared/duration.js';
+import { readClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import { ClusterDeployer } from '../../integrations/kubernetes/cluster-deployer.js';
 import { DemoDeployer } from '../../integrations/kubernetes/demo-deployer.js';
 import { KubeCluster } from '../../integrations/kubernetes/kube-cluster.js';
@@ -39,8 +40,11 @@ export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { 
   });
   const cluster = kubeClusterFor(deps);
   const service = new TenantService(deps.db, config, cluster?.name ?? null);
-  tenantRoutes(app, service, config, stepMs);
-  manifestRoutes(app, service, config);
+  const capacityTimeoutMs = parseDuration(config.monitoring.capacityTimeout);
+  // One live node list of the tenants' cluster per call (validate-manifest warnings, create's INSUFFICIENT_RESOURCES).
+  const readCapacity = async () => (cluster ? readClusterCapacity(cluster, capacityTimeoutMs) : null);
+  tenantRoutes(app, service, config, stepMs, readCapacity);
+  manifestRoutes(app, service, config, readCapacity);
   monitoringRoutes(app, deps, service, deps.config.kubernetes.clusters.map((c) => (cluster && c.name === cluster.name ? cluster : new KubeCluster(c.name, c.kubeconfig))));
   const deployer = new DemoDeployer(deps.db, deps.bus, stepMs);
   const applier = cluster ? new ClusterDeployer(deps.db, deps.bus, cluster, parseDuration(deps.config.kubernetes.stepInterval)) : null;

@@ -3,7 +3,10 @@ import { stringify } from 'yaml';
 import { checkManifest, ManifestUnreadable, parseManifest } from '../../integrations/kubernetes/manifest-check.js';
 import type { EcpConfig } from '../../integrations/kubernetes/ecp-config.js';
 import { deploymentTime, monthlyCost, PRESETS, quantity, type Preset } from '../../integrations/kubernetes/sizing.js';
+import { capacityWarnings } from '../../integrations/kubernetes/capacity-check.js';
+import type { ClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import type { Api } from '../types.js';
+import { isDemoRequest } from './headers.js';
 import { EcpError } from './errors.js';
 import { EcpErrors, ManifestQuery, TenantParams, ValidateAnswer, ValidateManifestBody } from './schemas.js';
 import { manifestOf } from '../../integrations/kubernetes/tenant-manifest.js';
@@ -12,7 +15,7 @@ import type { TenantService } from './tenant-service.js';
 const tags = ['ecp: manifests'];
 
 /** The seed's manifest API: a tenant's objects, and the check of a manifest a client brings. */
-export function manifestRoutes(app: Api, service: TenantService, config: EcpConfig) {
+export function manifestRoutes(app: Api, service: TenantService, config: EcpConfig, readCapacity: () => Promise<ClusterCapacity | null>) {
   app.get(
     '/tenants/:tenantId/manifest',
     {
@@ -55,10 +58,15 @@ export function manifestRoutes(app: Api, service: TenantService, config: EcpConf
       const label = (PRESETS as readonly string[]).includes(check.presetLabel ?? '') ? (check.presetLabel as Preset) : null;
       const preset: Preset = tenant?.preset ?? label ?? 'small';
       const memoryMi = Math.ceil(s.total_memory_bytes / 1024 ** 2);
+      // The live nodes of the tenants' cluster; a demo request contacts no cluster (nothing of a demo runs on one).
+      const demand = { cpuMilli: s.total_cpu_milli, memoryBytes: s.total_memory_bytes, gpu: s.total_gpu };
+      const capacityNotes = isDemoRequest(request)
+        ? ['cluster capacity not checked: demo mode (X-Demo-Mode: true) contacts no cluster']
+        : capacityWarnings(demand, await readCapacity(), service.heldByOthers(request.body.tenant_id));
       const cost = monthlyCost({ cpuMilli: s.total_cpu_milli, memoryMi, gpu: s.total_gpu, storageGi: 0 }, s.total_gpu > 0 ? config.gpuTypeByPreset[preset] : null, config.prices);
       return {
         valid: check.errors.length === 0,
-        warnings: check.warnings,
+        warnings: [...check.warnings, ...capacityNotes],
         errors: check.errors,
         resource_summary: {
           namespaces: s.namespaces,

@@ -165,6 +165,8 @@ export const CreateAnswer = Type.Object({
   estimated_cost: Type.String(),
   deployment_time: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
+  /** A real tenant whose cluster's capacity could not be read: why (the deployment goes on and retries). */
+  warnings: Type.Optional(Type.Array(Type.String())),
 });
 
 export const DeleteAnswer = Type.Object({ message: Type.String(), deletion_id: Type.String(), estimated_time: Type.String() });

@@ -6,6 +6,8 @@ import { tenantNamespace, type KubeObject } from '../../integrations/kubernetes/
 import { manifestOf, sizingOf } from '../../integrations/kubernetes/tenant-manifest.js';
 import { PRESET_BANDS, PRESETS, parseAvailability, parseResponseTime, presetFor, type Preset, type Requirements, type Sla, type Sizing } from '../../integrations/kubernetes/sizing.js';
 import { TenantStore, type Tenant } from '../../integrations/kubernetes/tenant-store.js';
+import { shortageOf } from '../../integrations/kubernetes/capacity-check.js';
+import type { Capacity, ClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import { EcpError, tenantNotFound, validationError } from './errors.js';
 import type { CreateTenantBody, SlaTarget, UpdateTenantBody } from './schemas.js';
 
@@ -107,7 +109,41 @@ export class TenantService {
     };
   }
 
-  create(body: Static<typeof CreateTenantBody>, isDemo: boolean, userId: number | null): { tenant: Tenant; task: DeploymentTask; sizing: Sizing } {
+  /** What the real tenants other than `except` hold on the cluster: their sizing's requests (demo tenants hold nothing). */
+  heldByOthers(except?: string): Capacity {
+    const held: Capacity = { cpuMilli: 0, memoryBytes: 0, gpu: 0 };
+    for (const t of this.tenants.list({ skip: 0, limit: this.config.maxTenants }).tenants) {
+      if (t.isDemo || t.tenantId === except) continue;
+      const s = sizingOf(t);
+      held.cpuMilli += s.cpuMilli;
+      held.memoryBytes += s.memoryMi * 1024 ** 2;
+      held.gpu += s.gpu;
+    }
+    return held;
+  }
+
+  /**
+   * A real tenant's requests against the cluster's live capacity (read by
+   * the caller, null: none configured) beside the other real tenants'
+   * quotas: 409 INSUFFICIENT_RESOURCES when they do not fit; the reason as
+   * a warning when the cluster could not be read (the deployment retries).
+   */
+  private capacityWarnings(tenant: Tenant, capacity: ClusterCapacity | null | undefined): string[] {
+    if (tenant.isDemo || capacity === undefined) return [];
+    const s = sizingOf(tenant);
+    const found = shortageOf({ cpuMilli: s.cpuMilli, memoryBytes: s.memoryMi * 1024 ** 2, gpu: s.gpu }, capacity, this.heldByOthers(tenant.tenantId));
+    if (found === null) return [];
+    if ('unchecked' in found) return [found.unchecked];
+    const x = found.shortage;
+    throw new EcpError(409, 'INSUFFICIENT_RESOURCES', `tenant ${tenant.tenantId} requests ${x.requested} ${x.resource}; cluster ${this.cluster} has ${x.free} free (${x.allocatable} allocatable, ${x.held} held by other tenants)`, {
+      tenant_id: tenant.tenantId,
+      cluster: this.cluster,
+      ...x,
+    });
+  }
+
+  /** `capacity`: the tenant's cluster read live for a real tenant (create answers INSUFFICIENT_RESOURCES when it does not fit); undefined: not checked. */
+  create(body: Static<typeof CreateTenantBody>, isDemo: boolean, userId: number | null, capacity?: ClusterCapacity | null): { tenant: Tenant; task: DeploymentTask; sizing: Sizing; warnings: string[] } {
     const requirements = requirementsOf(body.service_requirements as Requirements);
     const preset = presetOf(body.preset, totalChannels(requirements));
     const { availability, responseTime } = parseSla(body.sla_target);
@@ -132,15 +168,19 @@ export class TenantService {
       updatedAt: now,
     };
     const task = this.task(tenant, 'create', manifestOf(tenant), now);
+    let warnings: string[] = [];
     this.db.transaction(() => {
       if (this.tenants.count() >= this.config.maxTenants) {
         throw new EcpError(409, 'TENANT_LIMIT_REACHED', `this hub keeps at most ${this.config.maxTenants} tenants (ecp.maxTenants)`, { max_tenants: this.config.maxTenants });
       }
+      // In the transaction: two creates cannot both count the same free capacity.
+      warnings = this.capacityWarnings(tenant, capacity);
+      for (const w of warnings) task.logs.push({ timestamp: new Date(now).toISOString(), level: 'warning', message: w });
       // A concurrent create of the same id lost the race between the check above and here.
       if (!this.tenants.insert(tenant)) throw conflict(this.tenants.get(tenant.tenantId) ?? tenant);
       this.tasks.insert(task);
     }).immediate();
-    return { tenant, task, sizing: sizingOf(tenant) };
+    return { tenant, task, sizing: sizingOf(tenant), warnings };
   }
 
   /** Changes what was given; a change of the sizing cancels an open deployment and starts a re-size (re-apply). */

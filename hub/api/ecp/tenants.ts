@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EcpConfig } from '../../integrations/kubernetes/ecp-config.js';
 import { alternatives, deploymentTime, gpuTypeOf, monthlyCost, quantity, sizeTenant, type Requirements } from '../../integrations/kubernetes/sizing.js';
+import type { ClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import type { Api } from '../types.js';
 import { validationError } from './errors.js';
 import { isDemoRequest } from './headers.js';
@@ -28,7 +29,7 @@ const tags = ['ecp: tenants'];
 const userIdOf = (request: FastifyRequest) => request.principal?.userId ?? null;
 
 /** The seed's tenant routes (ecp-ai-orchestrator-api.md, "테넌트 관리 API") and the deployment status. */
-export function tenantRoutes(app: Api, service: TenantService, config: EcpConfig, stepMs: number) {
+export function tenantRoutes(app: Api, service: TenantService, config: EcpConfig, stepMs: number, readCapacity: () => Promise<ClusterCapacity | null>) {
   const list = async (request: FastifyRequest<{ Querystring: { skip: number; limit: number; preset?: string; status?: 'pending' | 'running' | 'failed' | 'deleting' } }>) => {
     const q = request.query;
     const preset = q.preset === undefined ? undefined : parsePreset(q.preset);
@@ -47,7 +48,10 @@ export function tenantRoutes(app: Api, service: TenantService, config: EcpConfig
   app.get('/tenants/', { config: { access: 'metrics:read' }, schema: { ...listSchema, hide: true } }, list);
 
   const create = async (request: FastifyRequest<{ Body: typeof CreateTenantBody.static }>, reply: FastifyReply) => {
-    const { tenant, task, sizing } = service.create(request.body, isDemoRequest(request), userIdOf(request));
+    const demo = isDemoRequest(request);
+    // Real tenants only: a demo never contacts the cluster.
+    const capacity = demo ? undefined : await readCapacity();
+    const { tenant, task, sizing, warnings } = service.create(request.body, demo, userIdOf(request), capacity);
     const gpuType = gpuTypeOf(sizing, config);
     return reply.status(201).send({
       tenant_id: tenant.tenantId,
@@ -58,6 +62,7 @@ export function tenantRoutes(app: Api, service: TenantService, config: EcpConfig
       estimated_cost: monthlyCost(sizing, gpuType, config.prices).text,
       deployment_time: deploymentTime(sizing.pods),
       created_at: new Date(tenant.createdAt).toISOString(),
+      ...(warnings.length > 0 ? { warnings } : {}),
     });
   };
   const createSchema = { tags, summary: 'Create a tenant (demo: simulated deployment)', body: CreateTenantBody, response: { 201: CreateAnswer, ...EcpErrors } };

@@ -42,6 +42,11 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
 
   beforeAll(async () => {
     await fake.start();
+    // The nodes real tenants are checked against at create (INSUFFICIENT_RESOURCES) and /monitoring/system sums.
+    for (const n of [nodeObject('n1', { cpu: '32', memory: '128Gi', 'nvidia.com/gpu': '4' }), nodeObject('n2', { cpu: '15500m', memory: '64Gi', 'nvidia.com/gpu': '2' }), nodeObject('n3', { cpu: '64', memory: '256Gi', 'nvidia.com/gpu': '8' }, false)]) {
+      const res = await fetch(`${fake.url}/api/v1/nodes/${n.metadata.name}?fieldManager=test`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(n) });
+      expect(res.ok).toBe(true);
+    }
     const dir = mkdtempSync(join(tmpdir(), 'kcloud-ecp-mon-'));
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, fake.kubeconfig(), { mode: 0o600 });
@@ -244,13 +249,6 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
   });
 
   it("GET /monitoring/system: the live nodes' allocatable summed, the real tenants' quotas, the cluster that does not answer reported down (not zero)", async () => {
-    const apply = async (obj: ReturnType<typeof nodeObject>) => {
-      const res = await fetch(`${fake.url}/api/v1/nodes/${obj.metadata.name}?fieldManager=test`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(obj) });
-      expect(res.ok).toBe(true);
-    };
-    await apply(nodeObject('n1', { cpu: '32', memory: '128Gi', 'nvidia.com/gpu': '4' }));
-    await apply(nodeObject('n2', { cpu: '15500m', memory: '64Gi', 'nvidia.com/gpu': '2' }));
-    await apply(nodeObject('n3', { cpu: '64', memory: '256Gi', 'nvidia.com/gpu': '8' }, false));
     const got = await (await req('/monitoring/system')).json();
     expect(got.cluster_status).toBe('degraded');
     expect(got.clusters).toEqual([

@@ -40,6 +40,9 @@ describe('real ECP tenants on a cluster (fake apiserver, @kubernetes/client-node
 
   beforeAll(async () => {
     await fake.start();
+    // A Ready node with room for every tenant here: create checks real tenants against the live nodes (INSUFFICIENT_RESOURCES).
+    const allocatable = { cpu: '512', memory: '2Ti', 'nvidia.com/gpu': '64' };
+    fake.putObject('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'big' }, status: { allocatable, capacity: allocatable, conditions: [{ type: 'Ready', status: 'True' }] } });
     dir = mkdtempSync(join(tmpdir(), 'kcloud-kube-'));
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, fake.kubeconfig(), { mode: 0o600 });
