@@ -3,7 +3,7 @@ import { roundWatts } from '../../../hub/fleet/power.js';
 import { keyring, SecretStore } from '../../../hub/identity/secrets.js';
 import type { Sample } from '../../../shared/schema/message.js';
 import { startApiHub, type ApiHub, type TestNode } from '../../helpers/api.js';
-import { runHubCli } from '../../helpers/hub.js';
+import { ADMIN_PASSWORD, runHubCli } from '../../helpers/hub.js';
 import { startVictoriaMetrics, type Engine } from '../remote-write/engines.js';
 
 const STEP = 60_000;
@@ -145,6 +145,11 @@ describe('range reads beyond local retention from a real VictoriaMetrics', () =>
     expect(cli.code).toBe(0);
     const out = JSON.parse(cli.stdout) as QueryAnswer['data'];
     expect(byGpu(out)).toEqual(averages(start, end, old, recent));
+    // Through the hub's API: the same numbers, and the stores the hub named.
+    const viaServer = await runHubCli(['query', `gpu_power_watts{node="${NODE}"}`, '--server', hub.api, '--user', 'admin', '--start', String(start), '--end', String(end), '--step', '1m', '--format', 'json'], { KCLOUD_PASSWORD: ADMIN_PASSWORD });
+    expect(viaServer.stderr).toBe('kcloud-hub: served by remote + local store\n');
+    expect(viaServer.code).toBe(0);
+    expect(viaServer.stdout).toBe(cli.stdout);
   });
 
   it('with the remote store down answers the local part with a warning, not an error, and no values of its own', { timeout: 120_000 }, async () => {
@@ -163,12 +168,22 @@ describe('range reads beyond local retention from a real VictoriaMetrics', () =>
     }
   });
 
-  it('in mode always reads the whole range from the remote store', { timeout: 120_000 }, async () => {
+  it('in mode always reads the whole range from the remote store, and the local store\'s part when it is down', { timeout: 120_000 }, async () => {
     const dataDir = hub.dataDir;
     await hub.close();
     hub = await hubWithSecret('always', dataDir);
     const answer = await hub.json<QueryAnswer>(queryPath());
     expect(answer.metadata.sources).toEqual(['remote']);
     expect(byGpu(answer.data)).toEqual(averages(start, end, old, remoteRecent));
+    // Remote down: what the local store has, said so.
+    await vm.stop();
+    try {
+      const local = await hub.json<QueryAnswer>(queryPath());
+      expect(local.metadata.sources).toEqual(['local']);
+      expect(local.metadata.warnings![0]).toMatch(/^remote store not read \(.*ECONNREFUSED/);
+      expect(byGpu(local.data)).toEqual(averages(start, end, recent));
+    } finally {
+      await vm.start();
+    }
   });
 });
