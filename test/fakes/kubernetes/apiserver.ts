@@ -89,8 +89,10 @@ export class FakeApiServer {
   readonly forbidden = new Set<string>();
   /** The node the controller's pods are bound to; empty: the first node, else none (Pending). */
   scheduleOn = '';
-  /** Watches from a resourceVersion at or below this get 410 Gone (compact()). */
+  /** Watches from a resourceVersion below this get 410 Gone (compact()): the changes after them are gone. */
   private compactedRv = 0;
+  /** Watches answered 410 Gone so far. */
+  expiredWatches = 0;
   private port = 0;
   /** key: `${plural}/${namespace}/${name}` */
   readonly objects = new Map<string, Obj>();
@@ -218,7 +220,8 @@ export class FakeApiServer {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     const write = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
-    if (resourceVersion && resourceVersion !== '0' && Number(resourceVersion) <= this.compactedRv) {
+    if (resourceVersion && resourceVersion !== '0' && Number(resourceVersion) < this.compactedRv) {
+      this.expiredWatches++;
       // What the apiserver's watch cache answers for a resourceVersion it no longer has: an ERROR event with a 410 Status, then the end.
       const message = `too old resource version: ${resourceVersion} (${this.compactedRv + 1})`;
       res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 } })}\n`);

@@ -212,6 +212,11 @@ describe('cluster watch: pods, nodes and ReplicaSets held by client-node informe
     // While it lists again, what it held is not presented as current.
     expect(states).toContain("connecting pods being listed again (the watch's resourceVersion expired)");
     expect(states.at(-1)).toBe('synced null');
+    // A change after the re-list arrives through the watch from the list's resourceVersion, which is not expired: one 410 per collection, no list loop.
+    fake.putObject('pods', { metadata: { name: 'q3', namespace: 'ml', uid: 'uid-q3' }, spec: { containers: [{ name: 'c' }] } });
+    await until(w, () => w.pod('uid-q3').facts !== null);
+    expect(fake.expiredWatches).toBe(3);
+    fake.deleteObject('pods', 'ml', 'q3');
     const podRequests = fake.requests.slice(requestsBefore).filter((r) => r.path === '/api/v1/pods');
     // The watch from the old resourceVersion (answered by 410), then a fresh list.
     expect(podRequests.map((r) => (new URLSearchParams(r.query).get('watch') === 'true' ? 'watch' : 'list')).slice(0, 2)).toEqual(['watch', 'list']);
