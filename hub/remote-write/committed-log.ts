@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { PromLabel } from './prompb.js';
+import type { StoredSeries } from './series-names.js';
 
 /** One head-log record past a queue's cursor: the samples of one tsdb write in one window. */
 export interface LogRecord {
@@ -30,7 +30,7 @@ const BYTES_PER_SAMPLE = 24;
  */
 export class CommittedLog {
   private readonly db: Database.Database;
-  private readonly labelCache = new Map<number, PromLabel[]>();
+  private readonly seriesStmt: Database.Statement;
   readonly chunkWindow: number;
 
   constructor(
@@ -40,6 +40,7 @@ export class CommittedLog {
     this.db = new Database(file);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS remote_write_cursor (queue TEXT NOT NULL, window INTEGER NOT NULL, last_id INTEGER NOT NULL, PRIMARY KEY (queue, window))');
+    this.seriesStmt = this.db.prepare('SELECT metric, labels FROM series WHERE id = ?');
     this.chunkWindow = Number(this.db.prepare("SELECT value FROM meta WHERE key = 'chunk_window_ms'").pluck().get());
   }
 
@@ -112,19 +113,11 @@ export class CommittedLog {
     return min;
   }
 
-  /** A series' labels as remote write wants them: `__name__` plus the stored labels (cluster and node among them), sorted by name. */
-  labels(seriesId: number): PromLabel[] {
-    let labels = this.labelCache.get(seriesId);
-    if (!labels) {
-      const row = this.db.prepare('SELECT metric, labels FROM series WHERE id = ?').get(seriesId) as { metric: string; labels: string } | undefined;
-      if (!row) throw new Error(`remote write: series ${seriesId} is not in the tsdb`);
-      const stored = JSON.parse(row.labels) as Record<string, string>;
-      labels = [{ name: '__name__', value: row.metric }, ...Object.entries(stored).map(([name, value]) => ({ name, value }))].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-      );
-      this.labelCache.set(seriesId, labels);
-    }
-    return labels;
+  /** A series as the tsdb stores it (its name, and labels with cluster and node); remote write names it (series-names.ts) and keeps that. */
+  series(seriesId: number): StoredSeries {
+    const row = this.seriesStmt.get(seriesId) as { metric: string; labels: string } | undefined;
+    if (!row) throw new Error(`remote write: series ${seriesId} is not in the tsdb`);
+    return { metric: row.metric, labels: JSON.parse(row.labels) as Record<string, string> };
   }
 
   close(): void {

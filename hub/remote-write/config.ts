@@ -31,6 +31,13 @@ export const RemoteWriteTargetSchema = Type.Object(
     ),
     /** Extra HTTP headers (X-Scope-OrgID for Mimir, THANOS-TENANT...); the protocol's own cannot be overridden. */
     headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String({ maxLength: 1024 }), { default: {} }),
+    /**
+     * Names of the GPU series on the receiver: `kcloud` (the stored names and
+     * labels), `dcgm` (dcgm-exporter's names, labels and units, as the hub's
+     * /metrics: dashboards made for dcgm-exporter work), or `both`. Other
+     * series keep kcloud's names whatever this says.
+     */
+    names: Type.Union([Type.Literal('kcloud'), Type.Literal('dcgm'), Type.Literal('both')], { default: 'kcloud' }),
     /** One request's time limit. */
     timeout: Type.String({ ...Duration, default: '30s' }),
     queue: Type.Object(

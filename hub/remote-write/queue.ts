@@ -8,6 +8,7 @@ import { withoutCredentials } from '../core/url-credentials.js';
 import type { CommittedLog, LogRecord } from './committed-log.js';
 import type { RemoteWriteTarget } from './config.js';
 import { encodeWriteRequest, type PromSeries } from './prompb.js';
+import type { OutSeries, SeriesNames } from './series-names.js';
 
 /** What became of one request. */
 export type SendOutcome = { kind: 'sent' } | { kind: 'retry'; cause: string } | { kind: 'refused'; cause: string };
@@ -88,9 +89,14 @@ export function httpSender(target: RemoteWriteTarget, credentials: { authorizati
     });
 }
 
-/** The remote-write series of some records; samples older than `oldest` are left out and counted in `tooOld`. */
-export function toSeries(records: readonly LogRecord[], labels: (seriesId: number) => PromSeries['labels'], oldest: number): { series: PromSeries[]; samples: number; tooOld: number } {
-  const bySeries = new Map<number, PromSeries>();
+/**
+ * The remote-write series of some records, each stored series under the
+ * names `names` gives it (one, or two with `names: both`), its values times
+ * their scale; samples older than `oldest` are left out and counted in
+ * `tooOld`. `samples` counts committed samples, not written ones.
+ */
+export function toSeries(records: readonly LogRecord[], names: (seriesId: number) => readonly OutSeries[], oldest: number): { series: PromSeries[]; samples: number; tooOld: number } {
+  const bySeries = new Map<number, { out: PromSeries; scale: number }[]>();
   let samples = 0;
   let tooOld = 0;
   for (const r of records) {
@@ -102,13 +108,15 @@ export function toSeries(records: readonly LogRecord[], labels: (seriesId: numbe
         tooOld++;
         continue;
       }
-      let s = bySeries.get(id);
-      if (!s) bySeries.set(id, (s = { labels: labels(id), samples: [] }));
-      s.samples.push({ value: t[i + 2]!, timestamp });
+      let outs = bySeries.get(id);
+      if (!outs) bySeries.set(id, (outs = names(id).map((n) => ({ out: { labels: n.labels, samples: [] }, scale: n.scale }))));
+      const value = t[i + 2]!;
+      // As the hub's /metrics converts them; a scale of 1 leaves the value as committed (x * 1 is x, exactly).
+      for (const o of outs) o.out.samples.push({ value: value * o.scale, timestamp });
       samples++;
     }
   }
-  const series = [...bySeries.values()];
+  const series = [...bySeries.values()].flatMap((outs) => outs.map((o) => o.out));
   // Within a series the protocol wants time order; records are in commit order, a late batch may be older (stable sort).
   for (const s of series) s.samples.sort((a, b) => a.timestamp - b.timestamp);
   return { series, samples, tooOld };
@@ -116,6 +124,8 @@ export function toSeries(records: readonly LogRecord[], labels: (seriesId: numbe
 
 export interface QueueDeps {
   log: CommittedLog;
+  /** What the queue's series are called on the receiver (`names` of its target). */
+  names: SeriesNames;
   send: Sender;
   logger: Logger;
   now?: () => number;
@@ -222,7 +232,13 @@ export class RemoteWriteQueue {
         await this.sleep(this.deps.pollMs ?? 500);
         continue;
       }
-      const { series, samples, tooOld } = toSeries(records, (id) => log.labels(id), this.now() - this.maxAge);
+      const names = this.deps.names.forRequest();
+      if (names === null) {
+        // dcgm-exporter labels need the fleet's GPU facts: the hub is still opening them.
+        await this.sleep(this.deps.pollMs ?? 500);
+        continue;
+      }
+      const { series, samples, tooOld } = toSeries(records, names, this.now() - this.maxAge);
       const outcome: SendOutcome = series.length === 0 ? { kind: 'sent' } : await this.deps.send(encodeWriteRequest(series));
       if (outcome.kind === 'retry') {
         this.counts.failed++;

@@ -1,10 +1,12 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ExpositionOptions } from '../../agent/metrics/families.js';
 import type { Logger } from '../../shared/log.js';
 import { withoutCredentials } from '../core/url-credentials.js';
 import type { SecretStore } from '../identity/secrets.js';
 import { CommittedLog } from './committed-log.js';
 import type { RemoteWriteTarget } from './config.js';
 import { httpSender, RemoteWriteQueue, type QueueStatus, type Sender } from './queue.js';
+import { SeriesNames, type GpuFacts } from './series-names.js';
 
 export interface RemoteWrite {
   /** For the tsdb's logHold: head-log records of `window` above this id are not sent yet. */
@@ -19,6 +21,14 @@ export interface RemoteWriteDeps {
   secrets: Pick<SecretStore, 'get'>;
   registry: Registry;
   logger: Logger;
+  /**
+   * The fleet's GPU facts (model, PCI bus id, driver) for dcgm-exporter's
+   * labels (`names: dcgm|both`); null until the hub knows them (starting),
+   * and such queues wait. Absent: no facts (those labels left out).
+   */
+  gpus?: () => GpuFacts | null;
+  /** `metrics.legacyHostnameLabel` and the like: dcgm-named series are labelled as on the hub's /metrics. */
+  exposition?: ExpositionOptions;
   /** Tests: a sender other than HTTP. */
   sender?: (target: RemoteWriteTarget) => Sender;
 }
@@ -47,7 +57,10 @@ export function startRemoteWrite(targets: readonly RemoteWriteTarget[], deps: Re
   if (new Set(names).size !== names.length) throw new Error('storage.remoteWrite: two targets have the same name (or url)');
   const senders = targets.map((t, i) => deps.sender?.(t) ?? httpSender(t, { authorization: authorization(t, i, deps.secrets) }));
   const log = new CommittedLog(deps.tsdbFile, names);
-  const queues = targets.map((t, i) => new RemoteWriteQueue(names[i]!, t, { log, send: senders[i]!, logger: deps.logger }));
+  const gpus = deps.gpus ?? (() => new Map());
+  const queues = targets.map(
+    (t, i) => new RemoteWriteQueue(names[i]!, t, { log, names: new SeriesNames(t.names, (id) => log.series(id), gpus, deps.exposition), send: senders[i]!, logger: deps.logger }),
+  );
   registerMetrics(deps.registry, () => queues.map((q) => q.status()));
   for (const q of queues) q.start();
   let stopped = false;

@@ -63,7 +63,7 @@ async function runEngine(bin: string, args: string[], readyUrl: string): Promise
  * deduplicated, as a cluster with replication would be set up. With
  * `basicAuth`, every endpoint wants it (-httpAuth.*), the write one included.
  */
-export async function startVictoriaMetrics(opts: { basicAuth?: [string, string] } = {}): Promise<Engine> {
+export async function startVictoriaMetrics(opts: { basicAuth?: [string, string] } = {}): Promise<Engine & { query(promql: string, time: number): Promise<StoredSeries[]> }> {
   const bin = requireBin(VICTORIA_METRICS_BIN, 'victoria-metrics');
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-vm-'));
   const port = await freePort();
@@ -91,6 +91,14 @@ export async function startVictoriaMetrics(opts: { basicAuth?: [string, string] 
           const samples = row.timestamps.map((ts, i): [number, number] => [ts, row.values[i]!]).sort((a, b) => a[0] - b[0]);
           return { labels: row.metric, samples };
         });
+    },
+    /** A PromQL instant query through /api/v1/query; a range selector (`m[1h]`) answers with the raw samples of its window. */
+    async query(promql, time) {
+      await fetch(`${url}/internal/force_flush`, { headers });
+      const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql, time: String(time / 1000) })}`, { headers });
+      const body = (await res.json()) as { status: string; error?: string; data: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] } };
+      if (body.status !== 'success' || body.data.resultType !== 'matrix') throw new Error(`query ${promql}: ${res.status} ${body.error ?? body.data.resultType}`);
+      return body.data.result.map((r) => ({ labels: r.metric, samples: r.values.map(([t, v]): [number, number] => [Math.round(t * 1000), Number(v)]) }));
     },
   };
 }

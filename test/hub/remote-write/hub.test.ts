@@ -11,9 +11,10 @@ import { NodeStore } from '../../../hub/identity/nodes.js';
 import { keyring, SecretStore } from '../../../hub/identity/secrets.js';
 import type { Sample } from '../../../shared/schema/message.js';
 import { connectMqtt, connectWhenUp, exited, runHubCli, spawnHub, startTestHub, telemetry, writeHubConfig } from '../../helpers/hub.js';
+import { startApiHub } from '../../helpers/api.js';
 import { freePort } from '../../helpers/mosquitto.js';
 import { waitFor } from '../../helpers/spawn-agent.js';
-import { startVictoriaMetrics, type Engine } from './engines.js';
+import { startVictoriaMetrics, type Engine, type StoredSeries } from './engines.js';
 
 const GPUS = 8;
 const batchOf = (seq: number, t0: number): Sample[] =>
@@ -126,6 +127,96 @@ describe('remote write from a real hub to a real VictoriaMetrics', () => {
     } finally {
       hub.kill('SIGTERM');
       await exited(hub);
+    }
+  });
+});
+
+describe('dcgm-exporter names on the remote store (storage.remoteWrite[].names), real hub and VictoriaMetrics', () => {
+  const MIB = 1024 * 1024;
+  const GPU_FACTS = [0, 1].map((g) => ({ index: g, uuid: `GPU-${g}`, name: 'NVIDIA H100 80GB HBM3', pciBusId: `00000000:1${g}:00.0`, driverVersion: '590.48.01' }));
+  /** One agent batch: two GPUs' power, energy and memory, and a host series. */
+  const agentBatch = (seq: number, ts: number): Sample[] => [
+    ...[0, 1].flatMap((g): Sample[] => {
+      const labels = { gpu: String(g), uuid: `GPU-${g}` };
+      return [
+        { metric: 'gpu_power_watts', labels, value: seq * 100 + g + 0.25, ts },
+        { metric: 'gpu_energy_joules', labels, value: seq * 1000.5 + g, ts },
+        { metric: 'gpu_memory_used_bytes', labels, value: (seq * 1024 + g) * MIB + MIB / 2, ts },
+      ];
+    }),
+    { metric: 'host_cpu_utilization_percent', value: seq * 10 + 0.5, ts },
+  ];
+  /** Per GPU index, [ts, value * scale] of `metric` in the batches, oldest first. */
+  const sent = (batches: Sample[][], metric: string, scale = 1) => {
+    const out = new Map<string, [number, number][]>();
+    for (const s of batches.flat().filter((x) => x.metric === metric)) out.set(s.labels?.gpu ?? '', [...(out.get(s.labels?.gpu ?? '') ?? []), [s.ts!, s.value * scale]]);
+    return out;
+  };
+  const byGpu = (series: StoredSeries[], label: string) => new Map(series.map((s) => [s.labels[label] ?? '', s.samples]));
+
+  let both: Awaited<ReturnType<typeof startVictoriaMetrics>>;
+  let dcgm: Awaited<ReturnType<typeof startVictoriaMetrics>>;
+  beforeAll(async () => {
+    [both, dcgm] = await Promise.all([startVictoriaMetrics(), startVictoriaMetrics()]);
+  });
+  afterAll(async () => {
+    await Promise.all([both?.stop(), dcgm?.stop()]);
+  });
+
+  it('names: both writes GPU series under kcloud and dcgm-exporter names; names: dcgm only the latter, host series kcloud-named in both', { timeout: 120_000 }, async () => {
+    const api = await startApiHub({
+      storage: {
+        remoteWrite: [
+          { url: both.writeUrl, name: 'both', names: 'both' },
+          { url: dcgm.writeUrl, name: 'dcgm', names: 'dcgm' },
+        ],
+      },
+    });
+    try {
+      const node = await api.addNode('gpu-01', 'lab');
+      await api.publishInventory(node, { gpus: GPU_FACTS });
+      const t0 = Date.now() - 60_000;
+      const batches = [1, 2, 3].map((seq) => agentBatch(seq, t0 + seq * 1000));
+      for (const b of batches) await api.publishTelemetry(node, b);
+      const committed = batches.flat().length;
+      await waitFor(
+        () => api.hub.registry.metrics().then((t) => t.includes(`kcloud_hub_remote_write_sent_samples_total{remote="both"} ${committed}`) && t.includes(`kcloud_hub_remote_write_sent_samples_total{remote="dcgm"} ${committed}`)),
+        60_000,
+        'both queues sent every committed sample',
+      );
+      const at = Date.now();
+
+      for (const vm of [both, dcgm]) {
+        const power = await vm.query('DCGM_FI_DEV_POWER_USAGE{Hostname="gpu-01"}[1h]', at);
+        expect(byGpu(power, 'gpu')).toEqual(sent(batches, 'gpu_power_watts'));
+        expect(power.find((s) => s.labels.gpu === '1')!.labels).toEqual({
+          __name__: 'DCGM_FI_DEV_POWER_USAGE',
+          gpu: '1',
+          UUID: 'GPU-1',
+          device: 'nvidia1',
+          modelName: 'NVIDIA H100 80GB HBM3',
+          pci_bus_id: '00000000:11:00.0',
+          DCGM_FI_DRIVER_VERSION: '590.48.01',
+          Hostname: 'gpu-01',
+          hostname: 'gpu-01',
+          cluster: 'lab',
+        });
+        // dcgm-exporter's units, as the hub's /metrics converts them: mJ and MiB.
+        expect(byGpu(await vm.query('DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{hostname="gpu-01"}[1h]', at), 'gpu')).toEqual(sent(batches, 'gpu_energy_joules', 1000));
+        expect(byGpu(await vm.query('DCGM_FI_DEV_FB_USED{Hostname="gpu-01"}[1h]', at), 'gpu')).toEqual(sent(batches, 'gpu_memory_used_bytes', 1 / MIB));
+        const host = await vm.query('host_cpu_utilization_percent{node="gpu-01",cluster="lab"}[1h]', at);
+        expect(host.map((s) => s.samples)).toEqual([[...sent(batches, 'host_cpu_utilization_percent').values()][0]]);
+      }
+
+      expect(byGpu(await both.query('gpu_power_watts{node="gpu-01"}[1h]', at), 'gpu')).toEqual(sent(batches, 'gpu_power_watts'));
+      expect(byGpu(await both.query('gpu_memory_used_bytes{node="gpu-01"}[1h]', at), 'gpu')).toEqual(sent(batches, 'gpu_memory_used_bytes'));
+      const [kcloudNamed] = await both.query('gpu_energy_joules{node="gpu-01",gpu="0"}[1h]', at);
+      expect(kcloudNamed!.labels).toEqual({ __name__: 'gpu_energy_joules', cluster: 'lab', node: 'gpu-01', gpu: '0', uuid: 'GPU-0' });
+      // names: dcgm: no kcloud-named GPU series at all.
+      expect(await dcgm.series('{__name__=~"gpu_.+"}')).toEqual([]);
+      expect((await dcgm.series('{node="gpu-01"}')).map((s) => s.labels.__name__)).toEqual(['host_cpu_utilization_percent']);
+    } finally {
+      await api.close();
     }
   });
 });

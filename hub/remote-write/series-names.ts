@@ -1,0 +1,139 @@
+import { DEFAULT_EXPOSITION, familyOf, type ExpositionOptions, type Family } from '../../agent/metrics/families.js';
+import { gpuInfoOf, type GpuInfo } from '../../agent/metrics/gpu-info.js';
+import { METRICS } from '../../shared/metrics/index.js';
+import type { PromLabel } from './prompb.js';
+
+/** `storage.remoteWrite[].names`: kcloud's names, dcgm-exporter's for the GPU metrics it has, or both. */
+export type SeriesNaming = 'kcloud' | 'dcgm' | 'both';
+
+/** A series as the tsdb stores it: catalogue name, labels with `node` and `cluster`. */
+export interface StoredSeries {
+  metric: string;
+  labels: Record<string, string>;
+}
+
+/** One series written for a stored one: its labels (`__name__` among them, sorted by name) and the factor its values are multiplied by. */
+export interface OutSeries {
+  labels: PromLabel[];
+  scale: number;
+}
+
+/** GPU UUID -> model, PCI bus id and driver version, as the hub's /metrics labels them. */
+export type GpuFacts = ReadonlyMap<string, GpuInfo>;
+
+const NO_GPUS: GpuFacts = new Map();
+
+function sorted(labels: Record<string, string>): PromLabel[] {
+  // Empty values are left out: to Prometheus an empty label is no label, and receivers refuse or drop it.
+  return Object.entries(labels)
+    .filter(([, value]) => value !== '')
+    .map(([name, value]) => ({ name, value }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** kcloud's name and the stored labels, as the hub's API answers with them. */
+function kcloudSeries(s: StoredSeries): OutSeries {
+  return { labels: sorted({ ...s.labels, __name__: s.metric }), scale: 1 };
+}
+
+/**
+ * dcgm-exporter's name, labels and unit for a GPU series: the mapping of the
+ * hub's /metrics (agent/metrics/families.ts: `gpu`, `UUID`, `pci_bus_id`,
+ * `device`, `modelName`, `Hostname`/`hostname`, `DCGM_FI_DRIVER_VERSION`,
+ * MIG labels; MiB and mJ where dcgm-exporter uses them) plus `cluster`.
+ */
+function dcgmSeries(s: StoredSeries, family: Family, gpus: GpuFacts): OutSeries {
+  const labels = family.labels(s.labels, s.labels.node ?? '', gpus);
+  return { labels: sorted({ ...labels, cluster: s.labels.cluster ?? '', __name__: family.name }), scale: family.scale };
+}
+
+/**
+ * The series remote write sends for one stored series. `kcloud`: the stored
+ * name and labels. `dcgm`: a GPU metric dcgm-exporter has goes out under
+ * dcgm-exporter's name instead; every other series (host, BMC, RAPL, GPU
+ * metrics dcgm-exporter lacks) keeps kcloud's. `both`: a GPU series goes
+ * out under both names.
+ */
+export function namesOf(s: StoredSeries, naming: SeriesNaming, gpus: GpuFacts, dcgmFamilies: ReadonlyMap<string, Family>): OutSeries[] {
+  const family = naming === 'kcloud' ? undefined : dcgmFamilies.get(s.metric);
+  if (!family) return [kcloudSeries(s)];
+  const dcgm = dcgmSeries(s, family, gpus);
+  return naming === 'both' ? [kcloudSeries(s), dcgm] : [dcgm];
+}
+
+/** Catalogue metric -> its /metrics family, for the metrics dcgm-exporter has a name for. */
+export function dcgmFamilies(exposition: ExpositionOptions = DEFAULT_EXPOSITION): Map<string, Family> {
+  return new Map(METRICS.filter((m) => m.dcgm).map((m) => [m.name, familyOf(m, exposition)]));
+}
+
+/**
+ * Series kept named at once. A request holds at most maxSamplesPerSend
+ * series (5 000 by default); a miss costs one point read of tsdb.db's
+ * `series` table, so the cache only has to cover the fleet's active series,
+ * and its bound keeps a fleet with churning series (pods, pids) from
+ * growing the hub without limit.
+ */
+export const MAX_CACHED_SERIES = 100_000;
+
+interface Cached {
+  out: OutSeries[];
+  /** The GPU facts its dcgm labels were made from: other facts (an inventory came) make them again. */
+  uuid: string;
+  facts: GpuInfo | undefined;
+}
+
+const sameFacts = (a: GpuInfo | undefined, b: GpuInfo | undefined) =>
+  a === b || (a !== undefined && b !== undefined && a.modelName === b.modelName && a.pciBusId === b.pciBusId && a.driverVersion === b.driverVersion);
+
+/**
+ * Names of series ids for one queue, each made once and kept (least
+ * recently used dropped past `maxEntries`). The GPU facts are read once per
+ * request; a dcgm-named series whose GPU's facts changed since is named
+ * again, so a late inventory fills `modelName` from the next request on.
+ */
+export class SeriesNames {
+  private readonly cache = new Map<number, Cached>();
+  private readonly families: ReadonlyMap<string, Family>;
+
+  constructor(
+    private readonly naming: SeriesNaming,
+    private readonly stored: (seriesId: number) => StoredSeries,
+    /** null while the hub does not know its fleet's GPUs yet (starting): dcgm names wait for them. */
+    private readonly gpus: () => GpuFacts | null,
+    exposition: ExpositionOptions = DEFAULT_EXPOSITION,
+    private readonly maxEntries = MAX_CACHED_SERIES,
+  ) {
+    this.families = naming === 'kcloud' ? new Map() : dcgmFamilies(exposition);
+  }
+
+  /** The naming of one request, or null while dcgm names need GPU facts the hub does not have yet. */
+  forRequest(): ((seriesId: number) => OutSeries[]) | null {
+    const gpus = this.naming === 'kcloud' ? NO_GPUS : this.gpus();
+    if (gpus === null) return null;
+    return (id) => this.lookup(id, gpus);
+  }
+
+  private lookup(id: number, gpus: GpuFacts): OutSeries[] {
+    const hit = this.cache.get(id);
+    if (hit) {
+      this.cache.delete(id);
+      if (hit.uuid === '' || sameFacts(hit.facts, gpus.get(hit.uuid))) {
+        this.cache.set(id, hit);
+        return hit.out;
+      }
+    }
+    const s = this.stored(id);
+    const dcgm = this.families.has(s.metric);
+    const entry: Cached = { out: namesOf(s, this.naming, gpus, this.families), uuid: dcgm ? (s.labels.uuid ?? '') : '', facts: dcgm ? gpus.get(s.labels.uuid ?? '') : undefined };
+    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(id, entry);
+    return entry.out;
+  }
+}
+
+/** The fleet's GPU facts from its nodes' inventories (nvidia-smi's or DCGM's), as the hub's /metrics gathers them. */
+export function gpuFactsOf(inventories: Iterable<Record<string, unknown>>): Map<string, GpuInfo> {
+  const out = new Map<string, GpuInfo>();
+  for (const inventory of inventories) for (const [uuid, info] of gpuInfoOf(inventory)) out.set(uuid, info);
+  return out;
+}
