@@ -10,6 +10,7 @@ import { ecpErrorHandler, requestIdOf } from './errors.js';
 import { requireDemoMode } from './headers.js';
 import { manifestRoutes } from './manifests.js';
 import { monitoringRoutes } from './monitoring.js';
+import { tenantEnergy } from './tenant-energy.js';
 import { TenantService } from './tenant-service.js';
 import { tenantRoutes } from './tenants.js';
 
@@ -43,7 +44,7 @@ export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { 
   const capacityTimeoutMs = parseDuration(config.monitoring.capacityTimeout);
   // One live node list of the tenants' cluster per call (validate-manifest warnings, create's INSUFFICIENT_RESOURCES).
   const readCapacity = async () => (cluster ? readClusterCapacity(cluster, capacityTimeoutMs) : null);
-  tenantRoutes(app, service, config, stepMs, readCapacity);
+  tenantRoutes(app, service, config, stepMs, readCapacity, (tenant) => tenantEnergy(deps, tenant, Date.now()));
   manifestRoutes(app, service, config, readCapacity);
   monitoringRoutes(app, deps, service, deps.config.kubernetes.clusters.map((c) => (cluster && c.name === cluster.name ? cluster : new KubeCluster(c.name, c.kubeconfig))));
   const deployer = new DemoDeployer(deps.db, deps.bus, stepMs);

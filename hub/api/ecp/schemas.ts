@@ -82,7 +82,8 @@ export const ListQuery = Type.Object(
 
 export const DeleteQuery = Type.Object({ force: Type.Boolean({ default: false }) }, strict);
 
-export const CalculateBody = Type.Object({ service_requirements: ServiceRequirements, sla_target: Type.Optional(SlaTarget) }, strict);
+/** `tenant_id` (not in the seed): a running tenant whose measured GPU energy is added to the cost (docs/ecp.md, "Energy in the cost"). */
+export const CalculateBody = Type.Object({ service_requirements: ServiceRequirements, sla_target: Type.Optional(SlaTarget), tenant_id: Type.Optional(TenantId) }, strict);
 
 export const ManifestQuery = Type.Object(
   {
@@ -179,6 +180,23 @@ export const CalculateAnswer = Type.Object({
   deployment_time: Type.String(),
   services: Type.Array(Type.Object({ service: Type.String(), channels: Type.Integer(), replicas: Type.Integer(), cpu_request: Type.String(), memory_request: Type.String(), gpu: Type.Integer() })),
   alternatives: Type.Array(Alternative),
+  /** With `tenant_id`: its measured GPU energy over the last month and its monthly price (in estimated_cost); null with `unavailable.energy` when none was measured. */
+  energy: Type.Optional(
+    Type.Union([
+      Type.Object({
+        tenant_id: Type.String(),
+        window_hours: Type.Number(),
+        hours_measured: Type.Number(),
+        measured_kwh: Type.Number(),
+        average_power_watts: Type.Number(),
+        monthly_kwh: Type.Number(),
+        price_per_kwh: Type.Number(),
+        monthly_cost: Type.String(),
+      }),
+      Type.Null(),
+    ]),
+  ),
+  unavailable: Type.Optional(Type.Object({ energy: Type.String() })),
 });
 
 export const ValidateAnswer = Type.Object({

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EcpConfig } from '../../integrations/kubernetes/ecp-config.js';
-import { alternatives, deploymentTime, gpuTypeOf, monthlyCost, quantity, sizeTenant, type Requirements } from '../../integrations/kubernetes/sizing.js';
+import { alternatives, deploymentTime, gpuTypeOf, HOURS_PER_MONTH, monthlyCost, quantity, sizeTenant, type Requirements } from '../../integrations/kubernetes/sizing.js';
+import type { Tenant } from '../../integrations/kubernetes/tenant-store.js';
 import type { ClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import type { Api } from '../types.js';
 import { validationError } from './errors.js';
@@ -21,6 +22,8 @@ import {
   UpdateTenantBody,
 } from './schemas.js';
 import { sizingOf } from '../../integrations/kubernetes/tenant-manifest.js';
+import { requireTenantAccess } from './tenant-access.js';
+import type { tenantEnergy } from './tenant-energy.js';
 import { parsePreset, parseSla, type TenantService } from './tenant-service.js';
 import { deploymentStatus, resourcesOf, tenantDetail, tenantSummary } from './views.js';
 
@@ -29,7 +32,14 @@ const tags = ['ecp: tenants'];
 const userIdOf = (request: FastifyRequest) => request.principal?.userId ?? null;
 
 /** The seed's tenant routes (ecp-ai-orchestrator-api.md, "테넌트 관리 API") and the deployment status. */
-export function tenantRoutes(app: Api, service: TenantService, config: EcpConfig, stepMs: number, readCapacity: () => Promise<ClusterCapacity | null>) {
+export function tenantRoutes(
+  app: Api,
+  service: TenantService,
+  config: EcpConfig,
+  stepMs: number,
+  readCapacity: () => Promise<ClusterCapacity | null>,
+  measuredEnergy: (tenant: Tenant) => ReturnType<typeof tenantEnergy>,
+) {
   const list = async (request: FastifyRequest<{ Querystring: { skip: number; limit: number; preset?: string; status?: 'pending' | 'running' | 'failed' | 'deleting' } }>) => {
     const q = request.query;
     const preset = q.preset === undefined ? undefined : parsePreset(q.preset);
@@ -79,11 +89,32 @@ export function tenantRoutes(app: Api, service: TenantService, config: EcpConfig
       const sized = sizeTenant(requirements, sla);
       if (sized.totalChannels === 0) throw validationError('service_requirements', 'at least one service needs channels');
       const gpuType = gpuTypeOf(sized, config);
+      // A running tenant's measured energy (its own or, for admins, any: the same rule as its monitoring).
+      const tenant = request.body.tenant_id === undefined ? null : service.get(request.body.tenant_id);
+      if (tenant) requireTenantAccess(request.principal!, tenant);
+      const measured = tenant ? measuredEnergy(tenant) : null;
+      const e = measured?.energy ?? null;
+      const p = config.prices;
       return {
         recommended_preset: sized.preset,
         resources: resourcesOf(sized),
         gpu_type: gpuType,
-        estimated_cost: monthlyCost(sized, gpuType, config.prices).text,
+        estimated_cost: monthlyCost(sized, gpuType, p, e?.monthlyCost ?? 0).text,
+        ...(tenant
+          ? {
+              energy: e && {
+                tenant_id: tenant.tenantId,
+                window_hours: HOURS_PER_MONTH,
+                hours_measured: e.hoursMeasured,
+                measured_kwh: e.measuredKWh,
+                average_power_watts: e.averageWatts,
+                monthly_kwh: e.monthlyKWh,
+                price_per_kwh: p.electricityKWh,
+                monthly_cost: `${p.currency}${e.monthlyCost.toFixed(2)}/month`,
+              },
+            }
+          : {}),
+        ...(measured?.reason ? { unavailable: { energy: measured.reason } } : {}),
         deployment_time: deploymentTime(sized.pods),
         services: sized.services.map((s) => ({
           service: s.service,

@@ -22,6 +22,8 @@ export const EcpConfigSchema = Type.Object(
         cpuCoreHour: Type.Number({ ...Price, default: 0.02 }),
         memoryGiBHour: Type.Number({ ...Price, default: 0.003 }),
         storageTBMonth: Type.Number({ ...Price, default: 20 }),
+        /** Price of a kWh: a running tenant's measured GPU energy is added to its cost estimate at this price (0: energy shown, not priced). */
+        electricityKWh: Type.Number({ ...Price, default: 0.15 }),
         /** GPU-hour price by GPU type; every type named in `gpuTypeByPreset` needs one. */
         gpuHour: Type.Record(GpuType, Price, { default: { t4: 0.35, v100: 1.2, a100: 2.5 } }),
       },

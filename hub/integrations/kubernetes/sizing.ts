@@ -154,11 +154,15 @@ export interface Cost {
   text: string;
 }
 
-/** Monthly cost of the requests: cores, GiB and GPUs for 730 h at the configured prices, plus storage per TB-month. */
-export function monthlyCost(s: Pick<Sizing, 'cpuMilli' | 'memoryMi' | 'gpu' | 'storageGi'>, gpuType: string | null, prices: EcpConfig['prices']): Cost {
+/**
+ * Monthly cost of the requests: cores, GiB and GPUs for 730 h at the
+ * configured prices, plus storage per TB-month, plus `energyMonthly` (a
+ * running tenant's measured GPU energy priced per kWh, energy-cost.ts).
+ */
+export function monthlyCost(s: Pick<Sizing, 'cpuMilli' | 'memoryMi' | 'gpu' | 'storageGi'>, gpuType: string | null, prices: EcpConfig['prices'], energyMonthly = 0): Cost {
   const gpuHour = gpuType === null ? 0 : (prices.gpuHour[gpuType] ?? 0);
   const hourly = (s.cpuMilli / 1000) * prices.cpuCoreHour + (s.memoryMi / 1024) * prices.memoryGiBHour + s.gpu * gpuHour;
-  const monthly = Math.round(hourly * HOURS_PER_MONTH + (s.storageGi / 1024) * prices.storageTBMonth);
+  const monthly = Math.round(hourly * HOURS_PER_MONTH + (s.storageGi / 1024) * prices.storageTBMonth + energyMonthly);
   return { monthly, text: `${prices.currency}${monthly}/month` };
 }
 

@@ -55,7 +55,7 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
     writeFileSync(down, fake.kubeconfig().replace(fake.url, 'http://127.0.0.1:1'), { mode: 0o600 });
     hub = await startApiHub({
       kubernetes: { clusters: [{ name: 'fake', kubeconfig }, { name: 'gone', kubeconfig: down }], stepInterval: '20ms' },
-      ecp: { cluster: 'fake', demoStepInterval: '1h' },
+      ecp: { cluster: 'fake', demoStepInterval: '1h', prices: { electricityKWh: 0.2 } },
     });
     await hub.addUser('uma', 'user', 'uma-password');
     await hub.addUser('ned', 'user', 'ned-password');
@@ -274,6 +274,35 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
     expect(frames.at(-1)).toMatchObject({ deployment_id: created.deployment_id, tenant_id: 'real-two', status: 'completed', progress: 100 });
     expect(frames.map((f) => f.progress)).toEqual([...frames.map((f) => f.progress)].sort((a, b) => a - b));
     expect(fake.get('namespaces', '', 'ecp-ai-real-two')).toBeDefined();
+  });
+
+  it("calculate-resources with a running tenant's id adds its measured GPU energy of the last month x ecp.prices.electricityKWh to the cost", async () => {
+    expect((await req('/tenants', { method: 'POST', headers: headers(false), body: tenantBody('energetic', { chatbot: 10 }) })).status).toBe(201);
+    const node = await hub.addNode('gpu-3', 'lab');
+    const step = 5 * MINUTE;
+    const t1 = Math.floor(Date.now() / step) * step - 4 * step;
+    const proc = (pid: string) => ({ gpu: '0', uuid: 'GPU-3', pid, namespace: 'ecp-ai-energetic', pod: `energetic-${pid}`, container: 'c' });
+    // Step 1: two processes, 120 + 80 W; step 3: one, 100 W. 25 Wh over 10 measured minutes, 150 W on average.
+    await hub.publishTelemetry(node, [{ metric: 'gpu_process_power_watts', labels: proc('31'), value: 120, ts: t1 }, { metric: 'gpu_process_power_watts', labels: proc('32'), value: 80, ts: t1 }], t1);
+    await hub.publishTelemetry(node, [{ metric: 'gpu_process_power_watts', labels: proc('31'), value: 100, ts: t1 + 2 * step }], t1 + 2 * step);
+    const calc = (body: Record<string, unknown>, user?: [string, string]) =>
+      req('/tenants/calculate-resources', { method: 'POST', body: JSON.stringify({ service_requirements: { chatbot: 10 }, ...body }), ...(user ? { user } : {}) });
+    const plain = await (await calc({})).json();
+    // chatbot 10 at 99.5 %: 2 replicas, 2000m and 4Gi: 0.052/h x 730 + 120 GiB of storage = 40.30.
+    expect(plain.estimated_cost).toBe('$40/month');
+    expect(plain.energy).toBeUndefined();
+    const got = await (await calc({ tenant_id: 'energetic' })).json();
+    expect(got.energy).toEqual({ tenant_id: 'energetic', window_hours: 730, hours_measured: 0.167, measured_kwh: 0.025, average_power_watts: 150, monthly_kwh: 109.5, price_per_kwh: 0.2, monthly_cost: '$21.90/month' });
+    expect(got.estimated_cost).toBe('$62/month');
+    expect(got.unavailable).toBeUndefined();
+    // A demo tenant runs nowhere: no energy, the reason, the cost unchanged.
+    const demo = await (await calc({ tenant_id: 'uma-demo' })).json();
+    expect(demo).toMatchObject({ energy: null, estimated_cost: '$40/month', unavailable: { energy: expect.stringMatching(/^demo tenant/) } });
+    // Another user's tenant: its measured energy is its monitoring (403); unknown: 404.
+    const other = await calc({ tenant_id: 'energetic' }, ned);
+    expect(other.status).toBe(403);
+    expect((await other.json()).error.code).toBe('FORBIDDEN');
+    expect((await calc({ tenant_id: 'no-such' })).status).toBe(404);
   });
 
   it('X-Debug: true adds the debug detail for admins only; ignored for others', async () => {
