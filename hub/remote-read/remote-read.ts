@@ -29,6 +29,10 @@ export interface ReadPlan {
   warning?: string;
 }
 
+/** The client's errors start `Prometheus of cluster "<name>": `; the warning keeps what follows. */
+const CLIENT_NAME = 'remote store';
+const CLIENT_PREFIX = `Prometheus of cluster "${CLIENT_NAME}": `;
+
 /** More series than this in one remote answer is refused (the answer is the local part and a warning), as MAX_QUERY_SERIES is for local ones. */
 export const MAX_REMOTE_SERIES = 5_000;
 /** More points than this in one plan's remote answers is refused the same way: what a request may make the hub hold (about 100 bytes a point). */
@@ -67,7 +71,7 @@ export class RemoteReader {
     const url = new URL(config.url);
     // fetch() refuses them, quoting the url in its error, which would put the password in answers' warnings.
     if (url.username || url.password) throw new Error('storage.remoteRead.url: no credentials in the url; name a secret in basicAuth.passwordSecret or bearerTokenSecret');
-    this.client = new PrometheusClient({ url: config.url, timeoutMs: parseDuration(config.timeout), authorization, cluster: 'remote store' });
+    this.client = new PrometheusClient({ url: config.url, timeoutMs: parseDuration(config.timeout), authorization, cluster: CLIENT_NAME });
   }
 
   async plan(local: SeriesSource, requests: readonly SeriesRequest[], range: { start: number; end: number; step: number }): Promise<ReadPlan> {
@@ -80,10 +84,13 @@ export class RemoteReader {
       const queries = new Map<string, { metric: string; field: RemoteField }>();
       for (const r of requests) for (const field of FIELDS_FOR[r.agg]) queries.set(overTime(field, selectorText(r.metric, r.matchers), range.step), { metric: r.metric, field });
       let points = 0;
+      let failed = false;
       // The queries in parallel, the pieces of a long range one after the other (a bounded load on the remote store and on the hub's memory).
       await Promise.all(
         [...queries].map(async ([promql, { metric, field }]) => {
           for (const { first, last } of pieces) {
+            // Once one query failed the answer is the local one: the others stop asking.
+            if (failed) return;
             const answer = await this.client.queryRange(promql, first, last, range.step);
             if (answer.length > MAX_REMOTE_SERIES) throw new Error(`${answer.length} series for ${metric}, at most ${MAX_REMOTE_SERIES}: narrow the selector`);
             points += answer.reduce((n, s) => n + s.points.length, 0);
@@ -92,13 +99,18 @@ export class RemoteReader {
             if (!series) remote.set(metric, (series = new Map()));
             addField(series, field, answer, range.step);
           }
-        }),
+        }).map((p) =>
+          p.catch((err: unknown) => {
+            failed = true;
+            throw err;
+          }),
+        ),
       );
     } catch (err) {
       return {
         source: local,
         sources: ['local'],
-        warning: `remote store not read (${(err as Error).message}): steps before ${new Date(cut).toISOString()} hold only what the local store still has`,
+        warning: `remote store not read (${(err as Error).message.replace(CLIENT_PREFIX, '')}): steps before ${new Date(cut).toISOString()} hold only what the local store still has`,
       };
     }
     return { source: new SplitSource(local, remote, cut), sources: cut < range.end ? ['remote', 'local'] : ['remote'] };
