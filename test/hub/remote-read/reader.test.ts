@@ -9,6 +9,7 @@ import { MAX_REMOTE_SERIES, remoteReadAuthorization, RemoteReader, remoteReaderF
 import { rawBucket } from '../../../shared/query/bucket.js';
 import { runQuery } from '../../../shared/query/engine.js';
 import type { SeriesSource } from '../../../shared/query/types.js';
+import { startTestHub } from '../../helpers/hub.js';
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -48,6 +49,14 @@ describe('storage.remoteRead configuration', () => {
     expect(() => new RemoteReader({ ...base, url: 'http://kcloud:hunter2@vm:8428' }, null, { raw: 1, '1m': 1, '1h': 1 })).toThrow(/^storage\.remoteRead\.url: no credentials in the url; name a secret/);
     expect(() => new RemoteReader({ ...base, url: 'http://kcloud:hunter2@vm:8428' }, null, { raw: 1, '1m': 1, '1h': 1 })).not.toThrow(/hunter2/);
     expect(() => remoteReadAuthorization({ ...base, bearerTokenSecret: 'tok', basicAuth: { username: 'u', passwordSecret: 'pw' } }, secrets({ tok: 'a', pw: 'b' }))).toThrow(/exclude each other/);
+  });
+});
+
+describe('a hub with storage.remoteRead', () => {
+  it('does not start when the secret the config names is missing, and says which key names it', { timeout: 60_000 }, async () => {
+    await expect(startTestHub({ storage: { remoteRead: { url: 'http://127.0.0.1:9/', bearerTokenSecret: 'vm-token' } } })).rejects.toThrow(
+      'storage.remoteRead.bearerTokenSecret: no secret named "vm-token" in hub.db',
+    );
   });
 });
 
