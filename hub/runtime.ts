@@ -19,6 +19,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { buildApiServer, listenApi } from './api/server.js';
 import { openFleet } from './fleet/fleet.js';
 import { KubernetesDirectory } from './integrations/kubernetes/kube-directory.js';
+import { fileClusters } from './integrations/kubernetes/kubeconfig-source.js';
 import { startLocalAgent } from './local-agent.js';
 import { NodeStore } from './identity/nodes.js';
 import { revocationsOf } from './identity/revocations.js';
@@ -32,7 +33,7 @@ import { Ingest } from './ingest/pipeline.js';
 import { openTsdb } from './tsdb/store.js';
 import { remoteReaderFor, type RemoteReader } from './remote-read/remote-read.js';
 import { startRemoteWrite, type RemoteWrite } from './remote-write/remote-write.js';
-import { gpuFactsOf, type GpuFacts } from './remote-write/series-names.js';
+import { fleetGpuFacts, type GpuFacts } from './remote-write/series-names.js';
 
 export interface RunningHub {
   bus: HubBus;
@@ -58,7 +59,9 @@ const MAINTENANCE_EVERY_MS = 60_000;
 export async function startHub(config: HubConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningHub> {
   const startedAt = Date.now();
   // Kubeconfigs are read first: a bad one stops the hub before anything is opened.
-  const kubernetes = config.kubernetes.clusters.length > 0 ? new KubernetesDirectory(config.kubernetes, log.child({ part: 'kubernetes' })) : undefined;
+  // The watches load kubeconfig files; clusters whose kubeconfig is in the secrets box are not watched yet (docs/ecp.md).
+  const watched = fileClusters(config.kubernetes);
+  const kubernetes = watched.clusters.length > 0 ? new KubernetesDirectory(watched, log.child({ part: 'kubernetes' })) : undefined;
   prepareDataDir(config.dataDir, (message) => log.warn({ dataDir: config.dataDir }, message));
   const files = hubFiles(config.dataDir);
   const db = openHubDb(files.db);
@@ -118,7 +121,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const users = new UserStore(db);
   const auth = new Authenticator(nodes, users, parseDuration(config.broker.authCacheTtl), Date.now, { checker: logins.guard, nodeKey: logins.nodeKey });
   const fleet = openFleet(db, tsdb, bus, parseDuration(config.api.staleAfter));
-  fleetGpus = () => gpuFactsOf(fleet.nodes.list().map((n) => n.inventory));
+  fleetGpus = fleetGpuFacts(() => fleet.nodes.list());
   // Listening before the broker starts: the first statuses set the baselines (hub/notifications/generator.ts).
   const notifications = new NotificationService(db, bus, log.child({ part: 'notifications' }), {
     repeatAfterMs: parseDuration(config.notifications.repeatAfter),

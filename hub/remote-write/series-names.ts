@@ -137,3 +137,22 @@ export function gpuFactsOf(inventories: Iterable<Record<string, unknown>>): Map<
   for (const inventory of inventories) for (const [uuid, info] of gpuInfoOf(inventory)) out.set(uuid, info);
   return out;
 }
+
+/**
+ * gpuFactsOf of a node list, made again only when an inventory object
+ * changed: a queue asks once per request, and 1 000 nodes of 8 GPUs take
+ * about 3 ms to gather (the node directory replaces its objects on a new
+ * inventory and on its periodic reload).
+ */
+export function fleetGpuFacts(nodes: () => readonly { inventory: Record<string, unknown> }[]): () => GpuFacts {
+  let seen: Record<string, unknown>[] = [];
+  let facts: GpuFacts = NO_GPUS;
+  return () => {
+    const inventories = nodes().map((n) => n.inventory);
+    if (inventories.length !== seen.length || inventories.some((inv, i) => inv !== seen[i])) {
+      facts = gpuFactsOf(inventories);
+      seen = inventories;
+    }
+    return facts;
+  };
+}

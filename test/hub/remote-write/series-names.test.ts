@@ -5,7 +5,7 @@ import { renderFleet } from '../../../hub/prometheus/fleet-exporter.js';
 import type { LogRecord } from '../../../hub/remote-write/committed-log.js';
 import type { PromLabel } from '../../../hub/remote-write/prompb.js';
 import { toSeries } from '../../../hub/remote-write/queue.js';
-import { dcgmFamilies, gpuFactsOf, namesOf, SeriesNames, type GpuFacts, type StoredSeries } from '../../../hub/remote-write/series-names.js';
+import { dcgmFamilies, fleetGpuFacts, gpuFactsOf, namesOf, SeriesNames, type GpuFacts, type StoredSeries } from '../../../hub/remote-write/series-names.js';
 import { METRICS } from '../../../shared/metrics/index.js';
 
 const H100: GpuInfo = { modelName: 'NVIDIA H100 80GB HBM3', pciBusId: '00000000:19:00.0', driverVersion: '590.48.01' };
@@ -192,5 +192,18 @@ describe('SeriesNames (per-series cache)', () => {
       ['GPU-a', { modelName: 'A100', pciBusId: '00000000:01:00.0', driverVersion: '550.1' }],
       ['GPU-b', { modelName: 'H100', pciBusId: '00000000:02:00.0', driverVersion: '' }],
     ]);
+  });
+
+  it('gathers the fleet GPU facts again only when a node or an inventory object changed', () => {
+    const a = { inventory: { gpus: [{ uuid: 'GPU-a', name: 'A100' }] } };
+    let nodes = [a];
+    const facts = fleetGpuFacts(() => nodes);
+    const first = facts();
+    expect(first.get('GPU-a')?.modelName).toBe('A100');
+    expect(facts()).toBe(first);
+    nodes = [{ inventory: { gpus: [{ uuid: 'GPU-a', name: 'A100 80GB' }] } }];
+    expect(facts().get('GPU-a')?.modelName).toBe('A100 80GB');
+    nodes = [...nodes, { inventory: { gpus: [{ uuid: 'GPU-c', name: 'L4' }] } }];
+    expect([...facts().keys()]).toEqual(['GPU-a', 'GPU-c']);
   });
 });
