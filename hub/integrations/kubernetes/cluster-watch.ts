@@ -36,13 +36,17 @@ export class ClusterWatch {
   /** `namespace/name` -> the ReplicaSet's own controller (its Deployment). */
   readonly replicaSets: CollectionWatch<V1ReplicaSet, Owner | null>;
 
+  /** `kubeconfig`: a file path, or a config already loaded and checked (a secrets-box one, kubeconfig-source.ts). */
   constructor(
     readonly name: string,
-    kubeconfigFile: string,
+    kubeconfig: string | KubeConfig,
     opts: ClusterWatchOptions,
   ) {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigFile);
+    let kc = kubeconfig;
+    if (typeof kc === 'string') {
+      kc = new KubeConfig();
+      kc.loadFromFile(kubeconfig as string);
+    }
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
     this.pods = new CollectionWatch(kc, {

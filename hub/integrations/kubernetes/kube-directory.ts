@@ -1,7 +1,14 @@
 import { parseDuration } from '../../../shared/duration.js';
 import type { Logger } from '../../../shared/log.js';
 import { ClusterWatch, type KubeNode, type KubePod, type Lookup } from './cluster-watch.js';
-import type { KubernetesConfig } from './config.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubernetesSettings } from './config.js';
+
+/** What the watches take: the bounds and delays of `kubernetes.watch`, and per cluster a kubeconfig file or one already loaded. */
+export interface WatchedClusters {
+  watch: KubernetesSettings['watch'];
+  clusters: { name: string; kubeconfig: string | KubeConfig }[];
+}
 
 /**
  * The watched pods and nodes of every cluster in `kubernetes.clusters`,
@@ -14,7 +21,7 @@ export class KubernetesDirectory {
 
   /** Loads every kubeconfig (a bad one throws, naming the cluster); nothing is contacted before start(). */
   constructor(
-    config: KubernetesConfig,
+    config: WatchedClusters,
     private readonly log?: Logger,
   ) {
     const opts = {
@@ -26,7 +33,8 @@ export class KubernetesDirectory {
       try {
         this.clusters.set(c.name, new ClusterWatch(c.name, c.kubeconfig, opts));
       } catch (err) {
-        throw new Error(`kubernetes.clusters ${c.name}: cannot load kubeconfig ${c.kubeconfig}: ${(err as Error).message}`, { cause: err });
+        const what = typeof c.kubeconfig === 'string' ? ` ${c.kubeconfig}` : '';
+        throw new Error(`kubernetes.clusters ${c.name}: cannot load kubeconfig${what}: ${(err as Error).message}`, { cause: err });
       }
     }
   }
