@@ -1,12 +1,13 @@
 import { parseDuration } from '../../../shared/duration.js';
 import type { Logger } from '../../../shared/log.js';
 import { ClusterWatch, type KubeNode, type KubePod, type Lookup } from './cluster-watch.js';
+import type { Static } from '@sinclair/typebox';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubernetesSettings } from './config.js';
+import type { KubernetesConfigSchema } from './config.js';
 
 /** What the watches take: the bounds and delays of `kubernetes.watch`, and per cluster a kubeconfig file or one already loaded. */
 export interface WatchedClusters {
-  watch: KubernetesSettings['watch'];
+  watch: Static<typeof KubernetesConfigSchema>['watch'];
   clusters: { name: string; kubeconfig: string | KubeConfig }[];
 }
 
