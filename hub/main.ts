@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   query: async () => (await import('./cli/query.js')).registerQueryCommand,
   status: async () => (await import('./cli/status.js')).registerStatusCommand,
   secrets: async () => (await import('./cli/secrets.js')).registerSecretsCommand,
+  kubeconfig: async () => (await import('./cli/kubeconfig.js')).registerKubeconfigCommand,
 };
 
 const program = new Command('kcloud-hub')

@@ -5,7 +5,7 @@ import { keyring, rotateSecrets, SecretError, SecretStore } from '../identity/se
 import { configOrExit, CONFIG_HELP, formatOrExit, usageError, withHubDb } from './options.js';
 
 /** The value to store: the file's content, else stdin's (never an argument: ps and shell history show those); one trailing newline dropped. */
-async function readValue(file: string | undefined): Promise<string> {
+export async function readValue(file: string | undefined): Promise<string> {
   let bytes: Buffer;
   if (file) bytes = readFileSync(file);
   else {

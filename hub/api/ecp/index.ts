@@ -4,6 +4,8 @@ import { readClusterCapacity } from '../../integrations/kubernetes/cluster-capac
 import { ClusterDeployer } from '../../integrations/kubernetes/cluster-deployer.js';
 import { DemoDeployer } from '../../integrations/kubernetes/demo-deployer.js';
 import { KubeCluster } from '../../integrations/kubernetes/kube-cluster.js';
+import { loadClusterKubeconfig } from '../../integrations/kubernetes/kubeconfig-source.js';
+import { keyring, SecretStore } from '../../identity/secrets.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
 import { ecpErrorHandler, requestIdOf } from './errors.js';
@@ -14,13 +16,19 @@ import { tenantEnergy } from './tenant-energy.js';
 import { TenantService } from './tenant-service.js';
 import { tenantRoutes } from './tenants.js';
 
-/** The cluster real tenants are applied to: `ecp.cluster`, else the first of `kubernetes.clusters`; null when none is configured. */
-function kubeClusterFor(deps: ApiDeps): KubeCluster | null {
+/**
+ * A connection per `kubernetes.clusters` entry (a kubeconfig file or one in
+ * the secrets box; one that would run a command stops the start), and the
+ * cluster real tenants are applied to: `ecp.cluster`, else the first; null
+ * when none is configured.
+ */
+function kubeClustersFor(deps: ApiDeps): { all: KubeCluster[]; tenants: KubeCluster | null } {
   const { clusters } = deps.config.kubernetes;
   const wanted = deps.config.ecp.cluster;
-  const entry = wanted ? clusters.find((c) => c.name === wanted) : clusters[0];
-  if (wanted && !entry) throw new Error(`ecp.cluster: no cluster "${wanted}" in kubernetes.clusters`);
-  return entry ? new KubeCluster(entry.name, entry.kubeconfig) : null;
+  if (wanted && !clusters.some((c) => c.name === wanted)) throw new Error(`ecp.cluster: no cluster "${wanted}" in kubernetes.clusters`);
+  const secrets = new SecretStore(deps.db, keyring(deps.config.dataDir));
+  const all = clusters.map((c) => new KubeCluster(c.name, loadClusterKubeconfig(c, secrets)));
+  return { all, tenants: (wanted ? all.find((c) => c.name === wanted) : all[0]) ?? null };
 }
 
 /**
@@ -39,14 +47,14 @@ export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { 
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-ID', requestIdOf(request));
   });
-  const cluster = kubeClusterFor(deps);
+  const { all: clusters, tenants: cluster } = kubeClustersFor(deps);
   const service = new TenantService(deps.db, config, cluster?.name ?? null);
   const capacityTimeoutMs = parseDuration(config.monitoring.capacityTimeout);
   // One live node list of the tenants' cluster per call (validate-manifest warnings, create's INSUFFICIENT_RESOURCES).
   const readCapacity = async () => (cluster ? readClusterCapacity(cluster, capacityTimeoutMs) : null);
   tenantRoutes(app, service, config, stepMs, readCapacity, (tenant) => tenantEnergy(deps, tenant, Date.now()));
   manifestRoutes(app, service, config, readCapacity);
-  monitoringRoutes(app, deps, service, deps.config.kubernetes.clusters.map((c) => (cluster && c.name === cluster.name ? cluster : new KubeCluster(c.name, c.kubeconfig))));
+  monitoringRoutes(app, deps, service, clusters);
   const deployer = new DemoDeployer(deps.db, deps.bus, stepMs);
   const applier = cluster ? new ClusterDeployer(deps.db, deps.bus, cluster, parseDuration(deps.config.kubernetes.stepInterval)) : null;
   app.addHook('onReady', async () => {

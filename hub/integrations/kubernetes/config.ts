@@ -5,9 +5,17 @@ const Duration = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w|y)$' });
 /** `kubernetes:` in hub.yaml: the clusters the hub may apply to (docs/ecp.md, "Real tenants"). */
 export const KubernetesConfigSchema = Type.Object(
   {
-    /** One connection per cluster: a kubeconfig file (its current context), readable only by the hub. */
+    /**
+     * One connection per cluster (its current context): a kubeconfig file readable only by the hub, or
+     * `kubeconfigSecret`, the secrets-box row `kcloud-hub kubeconfig set <cluster>` wrote; exactly one of
+     * them (checked at start, kubeconfig-source.ts).
+     */
     clusters: Type.Array(
-      Type.Object({ name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), kubeconfig: Type.String({ minLength: 1 }) }),
+      Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+        kubeconfig: Type.Optional(Type.String({ minLength: 1 })),
+        kubeconfigSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      }),
       { default: [], maxItems: 64 },
     ),
     /**
@@ -30,4 +38,8 @@ export const KubernetesConfigSchema = Type.Object(
   { default: {} },
 );
 
-export type KubernetesConfig = Static<typeof KubernetesConfigSchema>;
+/** `kubernetes:` as hub.yaml gives it. */
+export type KubernetesSettings = Static<typeof KubernetesConfigSchema>;
+
+/** What the pod and node watches take (kube-directory.ts): the clusters with a kubeconfig file (kubeconfig-source.ts, fileClusters). */
+export type KubernetesConfig = Omit<KubernetesSettings, 'clusters'> & { clusters: { name: string; kubeconfig: string }[] };

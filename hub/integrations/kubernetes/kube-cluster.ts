@@ -36,19 +36,23 @@ function kubeError(err: unknown): KubeError {
 }
 
 /**
- * One cluster's connection, from a kubeconfig file (its current context),
+ * One cluster's connection, from a kubeconfig (its current context),
  * with @kubernetes/client-node 1.4 (2.x does not run on Node 20).
  */
 export class KubeCluster {
   private readonly objects: KubernetesObjectApi;
   private readonly core: CoreV1Api;
 
+  /** `kubeconfig`: a file path, or a config already loaded and checked (kubeconfig-source.ts). */
   constructor(
     readonly name: string,
-    kubeconfigFile: string,
+    kubeconfig: string | KubeConfig,
   ) {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigFile);
+    let kc = kubeconfig;
+    if (typeof kc === 'string') {
+      kc = new KubeConfig();
+      kc.loadFromFile(kubeconfig as string);
+    }
     this.objects = KubernetesObjectApi.makeApiClient(kc);
     this.core = kc.makeApiClient(CoreV1Api);
   }
