@@ -39,6 +39,20 @@ export interface VmStatusEvent {
   ts: number;
 }
 
+/** A refreshed provider cost answer changed the total of an account a workspace uses (hub/integrations/clouds/costs.ts); /ws sends cost_updated. */
+export interface CostUpdatedEvent {
+  workspaceId: string;
+  provider: 'aws' | 'azure';
+  /** The query's days: `start` inclusive, `end` exclusive (YYYY-MM-DD). */
+  start: string;
+  end: string;
+  /** The account's total over those days, before and after the refresh. */
+  total: number;
+  previous: number;
+  currency: string | null;
+  ts: number;
+}
+
 /** An ECP-AI tenant's deployment or deletion task took a step (hub/integrations/kubernetes); /ws/deployment/{id} forwards it. */
 export interface EcpDeploymentEvent {
   deploymentId: string;
@@ -74,6 +88,8 @@ export interface BusEvents {
   'cluster-health': [ClusterHealthEvent];
   /** A cloud VM's status changed; /ws forwards it as vm_status_changed to the workspace's members, notifications store it for them and the admins. */
   'vm-status-changed': [VmStatusEvent];
+  /** A refresh changed a workspace's cloud cost; /ws forwards it as cost_updated to the workspace's members. */
+  'cost-updated': [CostUpdatedEvent];
   /** An ECP-AI deployment task took a step. */
   'ecp-deployment': [EcpDeploymentEvent];
   /** An ECP-AI tenant's posted metrics were stored. */

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AuditRecord } from '../../audit/audit-log.js';
-import type { VmStatusEvent } from '../../bus.js';
+import type { CostUpdatedEvent, VmStatusEvent } from '../../bus.js';
+import { cents } from '../../integrations/clouds/cost-analysis.js';
 import { revocationsOf } from '../../identity/revocations.js';
 import type { Notification } from '../../notifications/notification-store.js';
 import { closeReason, LiveAuthorization, wsCloseCode } from '../../streams/live-authorization.js';
@@ -116,6 +117,15 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
       };
       deps.bus.on('vm-status-changed', onVm);
       cleanup.push(() => deps.bus.off('vm-status-changed', onVm));
+      // A workspace's cloud cost changed at its provider: the same audience as its VMs.
+      const onCost = (e: CostUpdatedEvent) => {
+        if (who.role !== 'admin' && deps.workspaces.roleOf(e.workspaceId, who.userId) === null) return;
+        live.deliver(() =>
+          send(event('cost_updated', { workspace_id: e.workspaceId, provider: e.provider, start_date: e.start, end_date: e.end, total_cost: cents(e.total), previous_total_cost: cents(e.previous), currency: e.currency })),
+        );
+      };
+      deps.bus.on('cost-updated', onCost);
+      cleanup.push(() => deps.bus.off('cost-updated', onCost));
       if (audits) {
         const onAudit = (r: AuditRecord) => live.deliver(() => send(event('audit_log_created', renderAuditRecord(r))));
         deps.audit.on('record', onAudit);

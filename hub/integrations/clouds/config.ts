@@ -43,6 +43,16 @@ export const CloudsConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    /** Provider cost answers (Cost Explorer, Cost Management) kept per query (provider, account, days). */
+    costCache: Type.Object(
+      {
+        /** An answer is served again this long; the next query asks the provider (a changed total is cost_updated on /ws). 0: always ask. */
+        ttl: Type.String({ ...Duration, default: '1h' }),
+        /** Answers kept at most (least recently used out first). */
+        maxEntries: Type.Integer({ default: 1000, minimum: 1, maximum: 100_000 }),
+      },
+      { default: {} },
+    ),
     /** Cost of the on-prem fleet: measured energy x this price. */
     onprem: Type.Object(
       {

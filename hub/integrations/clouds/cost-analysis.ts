@@ -32,7 +32,8 @@ export function periodRange(period: CostPeriod, now: number): DateRange & { days
   return { start: days[0]!, end: isoDate(today + DAY_MS), days };
 }
 
-const cents = (v: number) => Math.round(v * 100) / 100;
+/** Costs are answered rounded to cents. */
+export const cents = (v: number) => Math.round(v * 100) / 100;
 const percent = (part: number, total: number) => (total > 0 ? Math.round((part / total) * 1000) / 10 : 0);
 
 /** GET /cost-analysis's data: total, breakdown per provider with percentages, daily trend (every day of the period, 0 when nothing). */

@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { SeriesSource } from '../../../shared/query/types.js';
+import type { CostUpdatedEvent, HubBus } from '../../bus.js';
 import { awsDailyCosts } from './aws/cost-explorer.js';
-import type { CloudCredentialStore, Viewer } from './credential-store.js';
+import { azureDailyCosts } from './azure/cost-management.js';
+import type { AzureCredential, AzureOptions } from './azure/virtual-machines.js';
+import { CostCache, type ProviderCosts } from './cost-cache.js';
+import type { CloudCredential, CloudCredentialStore, Viewer } from './credential-store.js';
 import type { AwsCredential } from './credential-data.js';
 import type { CostItem, CostProvider, DateRange } from './cost-analysis.js';
 import { gceEstimatedCosts } from './gcp/estimated-cost.js';
@@ -11,14 +16,29 @@ import type { CloudVm, CloudVmStore } from './vm-store.js';
 export interface CloudCostsOptions {
   credentials: CloudCredentialStore;
   vms: CloudVmStore;
+  bus: HubBus;
   source: SeriesSource;
   aws: { endpoint: string };
   gcp: { prices: Record<string, number>; currency: string };
+  azure: Omit<AzureOptions, 'resourceGroup'>;
+  cache: { ttlMs: number; maxEntries: number };
   timeoutMs: number;
   onprem: { electricityPrice: number; currency: string };
 }
 
 const PAGE = 500;
+/** Providers whose costs are billed answers of the provider, cached per query. */
+type BilledProvider = CostUpdatedEvent['provider'];
+/** Every credential of one provider, for the workspaces that share an account. */
+const ALL: Viewer = { userId: 0, admin: true };
+const sum = (items: readonly CostItem[]) => items.reduce((a, i) => a + i.cost, 0);
+
+/** Which account a credential's data reaches (AWS: the key and the role it assumes; Azure: the tenant, principal and subscription), as a digest: cache keys hold no key material. */
+function account(provider: BilledProvider, data: unknown): string {
+  const d = data as Record<string, string | undefined>;
+  const parts = provider === 'aws' ? [d.access_key, d.role_arn ?? ''] : [d.tenant_id, d.client_id, d.subscription_id];
+  return createHash('sha256').update(JSON.stringify([provider, ...parts])).digest('hex');
+}
 
 /** Costs in two currencies cannot be added; the caller filters by provider then. */
 export class MixedCurrencyError extends Error {
@@ -26,14 +46,20 @@ export class MixedCurrencyError extends Error {
 }
 
 /**
- * Cost per provider, day and service: AWS from Cost Explorer with each AWS
- * credential the caller may use (one query per access key), the on-prem
- * fleet from its measured energy x the configured price, GCP estimated from
- * the hub's GCE VMs x the configured list prices (`clouds.gcp.prices`).
- * Azure costs are not implemented and refused when asked for by name.
+ * Cost per provider, day and service: AWS from Cost Explorer and Azure
+ * from Cost Management with each credential the caller may use (one query
+ * per account), cached per query (cost-cache.ts); the on-prem fleet from
+ * its measured energy x the configured price, GCP estimated from the hub's
+ * GCE VMs x the configured list prices (`clouds.gcp.prices`). A cached
+ * answer refreshed with another total is a `cost-updated` bus event for
+ * every workspace that has a credential of that account.
  */
 export class CloudCosts {
-  constructor(private readonly o: CloudCostsOptions) {}
+  private readonly cache: CostCache;
+
+  constructor(private readonly o: CloudCostsOptions) {
+    this.cache = new CostCache(o.cache);
+  }
 
   get onpremConfigured(): boolean {
     return this.o.onprem.electricityPrice > 0;
@@ -46,21 +72,21 @@ export class CloudCosts {
 
   async items(who: Viewer, opts: { providers: readonly CostProvider[] | null; workspaceId: string | null; range: DateRange; now: number }): Promise<{ items: CostItem[]; currency: string }> {
     const wants = (p: CostProvider) => opts.providers === null || opts.providers.includes(p);
-    if (opts.providers?.includes('azure')) throw new NotImplementedError('cost analysis for provider azure: not implemented in this hub (aws, gcp and onprem are)');
     if (opts.providers?.includes('gcp') && !this.gcpPriced) throw new NotImplementedError('cost analysis for provider gcp needs clouds.gcp.prices (machine type -> hourly list price) in the hub configuration');
     if (opts.providers?.includes('onprem') && !this.onpremConfigured) throw new NotImplementedError('cost analysis for provider onprem needs clouds.onprem.electricityPrice in the hub configuration');
     const items: CostItem[] = [];
     const currencies = new Set<string>();
-    if (wants('aws')) {
-      const { credentials } = this.o.credentials.list(who, { providers: ['aws'], limit: 100, offset: 0 });
+    for (const provider of ['aws', 'azure'] as const) {
+      if (!wants(provider)) continue;
       const seen = new Set<string>();
-      for (const c of credentials) {
+      for (const c of this.credentialsOf(who, provider)) {
         if (!c.isActive || (opts.workspaceId !== null && c.workspaceId !== opts.workspaceId)) continue;
-        const data = this.o.credentials.data<AwsCredential>(c.id);
-        // Two credentials with one access key are one account: counted once.
-        if (seen.has(data.access_key)) continue;
-        seen.add(data.access_key);
-        const got = await awsDailyCosts(data, opts.range, { endpoint: this.o.aws.endpoint, timeoutMs: this.o.timeoutMs });
+        const data = this.o.credentials.data(c.id);
+        const acct = account(provider, data);
+        // Two credentials of one account are counted once.
+        if (seen.has(acct)) continue;
+        seen.add(acct);
+        const got = await this.billed(provider, acct, data, opts.range);
         items.push(...got.items);
         if (got.currency) currencies.add(got.currency);
       }
@@ -79,6 +105,36 @@ export class CloudCosts {
     }
     if (currencies.size > 1) throw new MixedCurrencyError(`costs are in ${[...currencies].join(' and ')}; filter by provider`);
     return { items, currency: [...currencies][0] ?? this.o.onprem.currency };
+  }
+
+  private credentialsOf(who: Viewer, provider: BilledProvider): CloudCredential[] {
+    const all: CloudCredential[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      const { credentials } = this.o.credentials.list(who, { providers: [provider], limit: PAGE, offset });
+      all.push(...credentials);
+      if (credentials.length < PAGE) return all;
+    }
+  }
+
+  /** One account's billed costs over the range, from the cache or the provider. */
+  private billed(provider: BilledProvider, acct: string, data: unknown, range: DateRange): Promise<ProviderCosts> {
+    const fetch =
+      provider === 'aws'
+        ? () => awsDailyCosts(data as AwsCredential, range, { endpoint: this.o.aws.endpoint, timeoutMs: this.o.timeoutMs })
+        : () => azureDailyCosts(data as AzureCredential, range, this.o.azure);
+    return this.cache.get(`${provider}\0${acct}\0${range.start}\0${range.end}`, fetch, (before, after) => this.changed(provider, acct, range, before, after));
+  }
+
+  /** Tells every workspace with an active credential of the account that its total over the range changed. */
+  private changed(provider: BilledProvider, acct: string, range: DateRange, before: ProviderCosts, after: ProviderCosts): void {
+    const workspaces = new Set<string>();
+    for (const c of this.credentialsOf(ALL, provider)) {
+      if (c.isActive && c.workspaceId !== null && account(provider, this.o.credentials.data(c.id)) === acct) workspaces.add(c.workspaceId);
+    }
+    const ts = Date.now();
+    for (const workspaceId of workspaces) {
+      this.o.bus.emit('cost-updated', { workspaceId, provider, start: range.start, end: range.end, total: sum(after.items), previous: sum(before.items), currency: after.currency ?? before.currency, ts });
+    }
   }
 
   /** Every GCE VM of the caller's workspaces (or of the one asked for). */

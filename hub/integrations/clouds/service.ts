@@ -4,6 +4,7 @@ import type { HubDb } from '../../core/db.js';
 import type { SecretStore } from '../../identity/secrets.js';
 import type { Logger } from '../../../shared/log.js';
 import { parseDuration } from '../../../shared/duration.js';
+import { azureOptions } from './azure/provider.js';
 import { Clouds } from './clouds.js';
 import { CloudCredentialStore } from './credential-store.js';
 import { CloudCosts } from './costs.js';
@@ -27,6 +28,18 @@ export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig;
   const credentials = new CloudCredentialStore(deps.db, secrets);
   const vms = new CloudVmStore(deps.db);
   const clouds = new Clouds({ credentials, vms, bus: deps.bus, log, providers: vmProviders(cfg) });
-  const costs = new CloudCosts({ credentials, vms, source: deps.tsdb, aws: cfg.aws, gcp: cfg.gcp, timeoutMs: parseDuration(cfg.timeout), onprem: cfg.onprem });
+  const timeoutMs = parseDuration(cfg.timeout);
+  const costs = new CloudCosts({
+    credentials,
+    vms,
+    bus: deps.bus,
+    source: deps.tsdb,
+    aws: cfg.aws,
+    gcp: cfg.gcp,
+    azure: azureOptions(cfg.azure, timeoutMs),
+    cache: { ttlMs: parseDuration(cfg.costCache.ttl), maxEntries: cfg.costCache.maxEntries },
+    timeoutMs,
+    onprem: cfg.onprem,
+  });
   return { credentials, vms, clouds, reconciler: new CloudReconciler(clouds, parseDuration(cfg.reconcileInterval), log), costs };
 }

@@ -40,13 +40,25 @@ import type { AddressInfo } from 'node:net';
  * - `GET .../providers/Microsoft.Network/networkInterfaces/{nic}` and
  *   `.../publicIPAddresses/{ip}`: the NIC and public IP a VM created from
  *   its `networkInterfaceConfigurations`.
+ * - `POST /subscriptions/{s}/providers/Microsoft.CostManagement/query`
+ *   (Cost Management Query - Usage): `type` ActualCost|AmortizedCost|Usage,
+ *   `timeframe` Custom with `timePeriod.from`/`to` (others answer `400
+ *   BadRequest`), `dataset.granularity` Daily, `dataset.aggregation` of one
+ *   Sum, `dataset.grouping` by the dimension ServiceName (or none). Answers
+ *   the `QueryResult` shape: `properties.columns` (the aggregation's name,
+ *   `UsageDate` as a Number yyyymmdd, `ServiceName`, `Currency`) and `rows`,
+ *   `costPageSize` rows a page with `properties.nextLink` (same path,
+ *   `$skiptoken`) to POST the same body to for the rest. The rows are the
+ *   `costs` given per subscription, summed per day and service, in the
+ *   period. A principal with `costReader: false` is refused as Cost
+ *   Management refuses one without a cost role: `401 RBACAccessDenied`.
  *
  * Progress is driven by looks, not by time, so that tests do not depend on
  * timing: each get of a VM (or of its operation) moves it one step:
  * Creating -> Succeeded with PowerState/starting -> PowerState/running; a
  * VM whose size is in `unavailableSizes` ends Failed with AllocationFailed
  * instead (in its instance view and its operation); a deleting VM answers
- * Deleting once, then is gone with its NIC and public IP. Not done: paging,
+ * Deleting once, then is gone with its NIC and public IP. Not done: paging (but for cost queries),
  * updates that change a VM, resource groups and networks as resources (they
  * are given), extensions, disks.
  */
@@ -56,6 +68,17 @@ export interface ServicePrincipal {
   clientSecret: string;
   /** Subscriptions this principal may use. */
   subscriptions: string[];
+  /** Whether it has a Cost Management role (Cost Management Reader) on them; default true. */
+  costReader?: boolean;
+}
+
+/** One billed charge: a subscription's cost of one service on one day. */
+export interface CostRow {
+  /** YYYY-MM-DD (UTC). */
+  date: string;
+  service: string;
+  cost: number;
+  currency: string;
 }
 
 export interface FakeAzureOptions {
@@ -74,6 +97,10 @@ export interface FakeAzureOptions {
   sshPublicKeys?: Record<string, string>;
   /** VM sizes the region has no capacity for: the create ends Failed with AllocationFailed. */
   unavailableSizes?: string[];
+  /** Charges per subscription id, for the Cost Management query (tests may change them while the fake runs). */
+  costs?: Record<string, CostRow[]>;
+  /** Rows per Cost Management answer page; default 1000. */
+  costPageSize?: number;
 }
 
 interface Vm {
@@ -129,6 +156,7 @@ const VM_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/
 const VM_LIST_PATH = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines$/i;
 const OP_PATH = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 const SSH_KEY_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/sshPublicKeys\/([^/]+)$/i;
+const COST_QUERY_PATH = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.CostManagement\/query$/i;
 const NET_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(networkInterfaces|publicIPAddresses)\/([^/]+)$/i;
 /** ARM's VM name rule (Linux): 1-64 letters, digits, `-`, `_`, `.`; not ending in `.` or `-`. */
 const VM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$|^[A-Za-z0-9_]$/;
@@ -145,9 +173,15 @@ export class FakeAzure {
   readonly grants: string[] = [];
   /** VMs created (not updated) by a PUT. */
   creates = 0;
+  /** Cost Management query pages answered (each POST, first page or nextLink). */
+  costQueries = 0;
+  /** Charges per subscription (from the options; a test may replace them). */
+  costs: Record<string, CostRow[]>;
   endpoint = '';
 
-  constructor(private readonly o: FakeAzureOptions) {}
+  constructor(private readonly o: FakeAzureOptions) {
+    this.costs = o.costs ?? {};
+  }
 
   async start(): Promise<this> {
     this.server = createServer({ cert: this.o.cert, key: this.o.key }, (req, res) => void this.handle(req, res));
@@ -257,12 +291,19 @@ export class FakeAzure {
     const sub = /^\/subscriptions\/([^/]+)/i.exec(url.pathname)?.[1];
     if (!sub) throw new ArmError(404, 'InvalidResourceType', `The resource type could not be found for the request '${url.pathname}'.`);
     const principal = this.o.principals.find((p) => p.clientId === clientId)!;
+    const costQuery = COST_QUERY_PATH.test(url.pathname);
     if (!principal.subscriptions.includes(sub)) {
-      throw new ArmError(403, 'AuthorizationFailed', `The client '${clientId}' with object id '${clientId}' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/${method === 'GET' ? 'read' : 'write'}' over scope '/subscriptions/${sub}' or the scope is invalid.`);
+      const action = costQuery ? 'Microsoft.CostManagement/query/action' : `Microsoft.Compute/virtualMachines/${method === 'GET' ? 'read' : 'write'}`;
+      throw new ArmError(403, 'AuthorizationFailed', `The client '${clientId}' with object id '${clientId}' does not have authorization to perform action '${action}' over scope '/subscriptions/${sub}' or the scope is invalid.`);
     }
     const only = (m: string) => {
       if (method !== m) throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
     };
+    if (costQuery) {
+      only('POST');
+      if (principal.costReader === false) throw new ArmError(401, 'RBACAccessDenied', 'The client does not have authorization to perform action.');
+      return { status: 200, body: this.costQuery(url, sub, body, apiVersion) };
+    }
     if (VM_LIST_PATH.test(url.pathname)) {
       only('GET');
       return { status: 200, body: { value: [...this.vms.values()].filter((v) => v.subscription === sub).map((v) => this.render(v, false)) } };
@@ -295,6 +336,64 @@ export class FakeAzure {
     only('GET');
     if (!existing) throw this.notFound(rg, name);
     return { status: 200, body: this.look(existing, url.searchParams.get('$expand')?.toLowerCase() === 'instanceview') };
+  }
+
+  /** Cost Management Query - Usage over the given charges: one page of `QueryResult`. */
+  private costQuery(url: URL, sub: string, body: string, apiVersion: string): unknown {
+    let q: { type?: string; timeframe?: string; timePeriod?: { from?: string; to?: string }; dataset?: { granularity?: string; aggregation?: Record<string, { name?: string; function?: string }>; grouping?: { type?: string; name?: string }[] } };
+    try {
+      q = JSON.parse(body || '{}') as typeof q;
+    } catch {
+      throw new ArmError(400, 'BadRequest', 'Invalid query definition: the request body could not be read as JSON.');
+    }
+    if (!['ActualCost', 'AmortizedCost', 'Usage'].includes(q.type ?? '')) throw new ArmError(400, 'BadRequest', `Invalid query definition: type '${q.type ?? ''}' is not supported.`);
+    if (q.timeframe !== 'Custom') throw new ArmError(400, 'BadRequest', 'Invalid query definition: this fake answers only the Custom timeframe.');
+    const from = Date.parse(q.timePeriod?.from ?? '');
+    const to = Date.parse(q.timePeriod?.to ?? '');
+    if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) throw new ArmError(400, 'BadRequest', 'Invalid query definition: timePeriod needs from and to, from before to.');
+    if (q.dataset?.granularity !== 'Daily') throw new ArmError(400, 'BadRequest', `Invalid query definition: granularity '${q.dataset?.granularity ?? ''}' is not supported by this fake.`);
+    const aggregations = Object.values(q.dataset.aggregation ?? {});
+    if (aggregations.length !== 1 || aggregations[0]!.function !== 'Sum' || !aggregations[0]!.name) throw new ArmError(400, 'BadRequest', 'Invalid query definition: one Sum aggregation is expected.');
+    const grouping = q.dataset.grouping ?? [];
+    if (grouping.some((g) => g.type !== 'Dimension' || g.name !== 'ServiceName')) throw new ArmError(400, 'BadRequest', 'Invalid query definition: this fake groups by the ServiceName dimension only.');
+    const byService = grouping.length > 0;
+    const sums = new Map<string, { date: string; service: string; cost: number; currency: string }>();
+    for (const c of this.costs[sub] ?? []) {
+      const t = Date.parse(`${c.date}T00:00:00Z`);
+      if (t < Math.floor(from / 86_400_000) * 86_400_000 || t > to) continue;
+      const key = `${c.date}\0${byService ? c.service : ''}\0${c.currency}`;
+      const s = sums.get(key) ?? { date: c.date, service: c.service, cost: 0, currency: c.currency };
+      s.cost += c.cost;
+      sums.set(key, s);
+    }
+    const rows = [...sums.values()]
+      .sort((a, b) => a.date.localeCompare(b.date) || a.service.localeCompare(b.service))
+      .map((s) => [s.cost, Number(s.date.replaceAll('-', '')), ...(byService ? [s.service] : []), s.currency]);
+    const size = this.o.costPageSize ?? 1000;
+    const skip = Number(url.searchParams.get('$skiptoken') ? Buffer.from(url.searchParams.get('$skiptoken')!, 'base64url').toString() : '0');
+    this.costQueries++;
+    const page = rows.slice(skip, skip + size);
+    const nextLink = skip + size < rows.length ? `${this.endpoint}${url.pathname}?api-version=${apiVersion}&$skiptoken=${Buffer.from(String(skip + size)).toString('base64url')}` : null;
+    const id = randomUUID();
+    return {
+      id: `subscriptions/${sub}/providers/Microsoft.CostManagement/query/${id}`,
+      name: id,
+      type: 'Microsoft.CostManagement/query',
+      location: null,
+      sku: null,
+      eTag: null,
+      tags: null,
+      properties: {
+        nextLink,
+        columns: [
+          { name: aggregations[0]!.name, type: 'Number' },
+          { name: 'UsageDate', type: 'Number' },
+          ...(byService ? [{ name: 'ServiceName', type: 'String' }] : []),
+          { name: 'Currency', type: 'String' },
+        ],
+        rows: page,
+      },
+    };
   }
 
   private notFound(rg: string, name: string): ArmError {

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { CloudsConfig } from '../config.js';
 import type { VmProviderFactory } from '../vm-providers.js';
-import { AzureVirtualMachines, type AzureCredential } from './virtual-machines.js';
+import { AzureVirtualMachines, type AzureCredential, type AzureOptions } from './virtual-machines.js';
+
+/** `clouds.azure` as the Azure clients take it, with the CA file's text (read here, so a missing file stops the hub at start). */
+export function azureOptions(cfg: CloudsConfig['azure'], timeoutMs: number): AzureOptions {
+  const ca = cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined;
+  return { endpoint: cfg.endpoint, authorityHost: cfg.authorityHost, resourceGroup: cfg.resourceGroup, timeoutMs, ...(ca ? { ca } : {}) };
+}
 
 /**
  * The azure entry of the hub's VM providers: one client per credential and
@@ -10,7 +16,6 @@ import { AzureVirtualMachines, type AzureCredential } from './virtual-machines.j
  * hub at start, not at the first VM).
  */
 export function azureVms(cfg: CloudsConfig['azure'], timeoutMs: number): VmProviderFactory {
-  const ca = cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined;
-  const opts = { endpoint: cfg.endpoint, authorityHost: cfg.authorityHost, resourceGroup: cfg.resourceGroup, timeoutMs, ...(ca ? { ca } : {}) };
+  const opts = azureOptions(cfg, timeoutMs);
   return (data, location) => new AzureVirtualMachines(data as AzureCredential, location ?? null, opts);
 }

@@ -111,13 +111,14 @@ describe('skyclust cost analysis', () => {
     ]);
   });
 
-  it('shows another user nothing of a workspace they are not in, and refuses providers it does not implement', async () => {
+  it('shows another user nothing of a workspace they are not in, and refuses providers it has no figures for', async () => {
     expect((await get(`/api/v1/cost-analysis?workspace_id=${wsA}`, ben)).status).toBe(404);
     const own = await get('/api/v1/cost-analysis?period=7d&provider=aws', ben);
     expect(own.body.data).toMatchObject({ total_cost: 0, breakdown: [] });
-    const azure = await get('/api/v1/cost-analysis?provider=azure', ann);
-    expect(azure.status).toBe(400);
-    expect(azure.body.error).toContain('not implemented');
+    // Azure is asked with the caller's azure credentials: ann has none, so there is no azure cost (cost-analysis-azure.test.ts has some).
+    const azure = await get('/api/v1/cost-analysis?period=7d&provider=azure', ann);
+    expect(azure.status).toBe(200);
+    expect(azure.body.data).toMatchObject({ total_cost: 0, breakdown: [] });
     // No clouds.gcp.prices in this hub: no GCP figure to give.
     const gcp = await get('/api/v1/cost-analysis?provider=gcp', ann);
     expect(gcp.status).toBe(400);
