@@ -22,3 +22,13 @@ export const isDemoRequest = (request: FastifyRequest): boolean => demo.get(requ
 /** `X-Debug: true` from an admin: the answer adds its debug detail; from anyone else the header is ignored. */
 export const debugWanted = (request: FastifyRequest): boolean =>
   request.principal?.role === 'admin' && typeof request.headers['x-debug'] === 'string' && request.headers['x-debug'].trim().toLowerCase() === 'true';
+
+const debugDetails = new WeakMap<FastifyRequest, Record<string, unknown>>();
+
+/** A route's own debug detail (e.g. the cluster capacity it read), kept only when the request asked for it (debugWanted). */
+export function addDebug(request: FastifyRequest, fields: Record<string, unknown>): void {
+  if (debugWanted(request)) debugDetails.set(request, { ...debugDetails.get(request), ...fields });
+}
+
+/** What routes added with addDebug. */
+export const debugDetailOf = (request: FastifyRequest): Record<string, unknown> => debugDetails.get(request) ?? {};

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../../shared/duration.js';
 import { readClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import { ClusterDeployer } from '../../integrations/kubernetes/cluster-deployer.js';
@@ -9,7 +9,7 @@ import { keyring, SecretStore } from '../../identity/secrets.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
 import { ecpErrorHandler, requestIdOf } from './errors.js';
-import { requireDemoMode } from './headers.js';
+import { debugDetailOf, debugWanted, isDemoRequest, requireDemoMode } from './headers.js';
 import { manifestRoutes } from './manifests.js';
 import { monitoringRoutes } from './monitoring.js';
 import { tenantEnergy } from './tenant-energy.js';
@@ -32,6 +32,35 @@ function kubeClustersFor(deps: ApiDeps): { all: KubeCluster[]; tenants: KubeClus
 }
 
 /**
+ * `X-Debug: true` from an admin on any ECP route (docs/ecp.md, "Headers"):
+ * a JSON object answer (errors too) gets `debug` — the request id, route,
+ * time taken, mode, the tenants' cluster, and what the route added
+ * (addDebug); a route's own `debug` fields (monitoring) are kept. Other
+ * answers (the YAML manifest) carry it in the `X-Debug-Info` header.
+ */
+function withDebug(request: FastifyRequest, reply: FastifyReply, payload: unknown, cluster: string | null): unknown {
+  const debug = {
+    request_id: requestIdOf(request),
+    method: request.method,
+    route: request.routeOptions.url ?? null,
+    status: reply.statusCode,
+    duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+    demo_mode: isDemoRequest(request),
+    tenants_cluster: cluster,
+    ...debugDetailOf(request),
+  };
+  if (typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json')) {
+    const body: unknown = JSON.parse(payload);
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+      const own = (body as { debug?: Record<string, unknown> }).debug;
+      return JSON.stringify({ ...body, debug: { ...debug, ...own } });
+    }
+  }
+  reply.header('X-Debug-Info', JSON.stringify(debug));
+  return payload;
+}
+
+/**
  * The ECP-AI orchestrator API (../shared/seeds/ecp-ai-orchestrator-api.md),
  * mounted at /api/v1 with its error body: every request needs
  * `X-Demo-Mode` and gets its `X-Request-ID` back. Demo tenants' deployments
@@ -44,8 +73,9 @@ export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { 
   const stepMs = parseDuration(config.demoStepInterval);
   app.setErrorHandler(ecpErrorHandler);
   app.addHook('onRequest', requireDemoMode);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Request-ID', requestIdOf(request));
+    return debugWanted(request) ? withDebug(request, reply, payload, cluster?.name ?? null) : payload;
   });
   const { all: clusters, tenants: cluster } = kubeClustersFor(deps);
   const service = new TenantService(deps.db, config, cluster?.name ?? null);

@@ -6,7 +6,7 @@ import { deploymentTime, monthlyCost, PRESETS, quantity, type Preset } from '../
 import { capacityWarnings } from '../../integrations/kubernetes/capacity-check.js';
 import type { ClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import type { Api } from '../types.js';
-import { isDemoRequest } from './headers.js';
+import { addDebug, isDemoRequest } from './headers.js';
 import { EcpError } from './errors.js';
 import { EcpErrors, ManifestQuery, TenantParams, ValidateAnswer, ValidateManifestBody } from './schemas.js';
 import { manifestOf } from '../../integrations/kubernetes/tenant-manifest.js';
@@ -60,9 +60,13 @@ export function manifestRoutes(app: Api, service: TenantService, config: EcpConf
       const memoryMi = Math.ceil(s.total_memory_bytes / 1024 ** 2);
       // The live nodes of the tenants' cluster; a demo request contacts no cluster (nothing of a demo runs on one).
       const demand = { cpuMilli: s.total_cpu_milli, memoryBytes: s.total_memory_bytes, gpu: s.total_gpu };
-      const capacityNotes = isDemoRequest(request)
-        ? ['cluster capacity not checked: demo mode (X-Demo-Mode: true) contacts no cluster']
-        : capacityWarnings(demand, await readCapacity(), service.heldByOthers(request.body.tenant_id));
+      let capacityNotes = ['cluster capacity not checked: demo mode (X-Demo-Mode: true) contacts no cluster'];
+      if (!isDemoRequest(request)) {
+        const capacity = await readCapacity();
+        const held = service.heldByOthers(request.body.tenant_id);
+        addDebug(request, { capacity, held });
+        capacityNotes = capacityWarnings(demand, capacity, held);
+      }
       const cost = monthlyCost({ cpuMilli: s.total_cpu_milli, memoryMi, gpu: s.total_gpu, storageGi: 0 }, s.total_gpu > 0 ? config.gpuTypeByPreset[preset] : null, config.prices);
       return {
         valid: check.errors.length === 0,

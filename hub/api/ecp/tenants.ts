@@ -5,7 +5,7 @@ import type { Tenant } from '../../integrations/kubernetes/tenant-store.js';
 import type { ClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import type { Api } from '../types.js';
 import { validationError } from './errors.js';
-import { isDemoRequest } from './headers.js';
+import { addDebug, isDemoRequest } from './headers.js';
 import {
   CalculateAnswer,
   CalculateBody,
@@ -61,6 +61,7 @@ export function tenantRoutes(
     const demo = isDemoRequest(request);
     // Real tenants only: a demo never contacts the cluster.
     const capacity = demo ? undefined : await readCapacity();
+    addDebug(request, { capacity: capacity ?? null });
     const { tenant, task, sizing, warnings } = service.create(request.body, demo, userIdOf(request), capacity);
     const gpuType = gpuTypeOf(sizing, config);
     return reply.status(201).send({

@@ -104,6 +104,31 @@ describe('ECP capacity: validate-manifest warnings and create INSUFFICIENT_RESOU
     expect(nodeLists()).toBe(before + 1);
   });
 
+  it('X-Debug: true from an admin adds debug to every ECP route (JSON body, errors too; the YAML manifest in X-Debug-Info); ignored for others', async () => {
+    await hub.addUser('vic', 'user', 'vic-password');
+    const dbg = { ...headers(false), 'x-debug': 'true', 'x-request-id': 'dbg-42' };
+    const list = await (await hub.request('/api/v1/tenants', { headers: dbg })).json();
+    expect(list.debug).toMatchObject({ request_id: 'dbg-42', method: 'GET', route: '/api/v1/tenants', status: 200, demo_mode: false, tenants_cluster: 'fake', duration_ms: expect.any(Number) });
+    expect(list.total_count).toEqual(expect.any(Number));
+    const check = await (await hub.request('/api/v1/tenants/validate-manifest', { method: 'POST', headers: dbg, body: JSON.stringify({ manifest_content: gpuManifest(1, 1) }) })).json();
+    expect(check.debug).toMatchObject({ route: '/api/v1/tenants/validate-manifest', capacity: { name: 'fake', status: 'up', readyNodes: 2, allocatable: { gpu: 6 } }, held: { gpu: expect.any(Number) } });
+    const missing = await hub.request('/api/v1/tenants/no-such-tenant', { headers: dbg });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'TENANT_NOT_FOUND', request_id: 'dbg-42' }, debug: { status: 404, route: '/api/v1/tenants/:tenantId' } });
+    const yaml = await hub.request('/api/v1/tenants/fits/manifest', { headers: dbg });
+    expect(yaml.headers.get('content-type')).toMatch(/^application\/yaml/);
+    expect(JSON.parse(yaml.headers.get('x-debug-info')!)).toMatchObject({ request_id: 'dbg-42', route: '/api/v1/tenants/:tenantId/manifest', status: 200 });
+    expect(await yaml.text()).not.toContain('dbg-42');
+    // A user's X-Debug, an admin's X-Debug: false, and no header at all: the answers are the plain ones.
+    for (const [h, user] of [[dbg, ['vic', 'vic-password']], [{ ...dbg, 'x-debug': 'false' }, undefined], [headers(false), undefined]] as const) {
+      const res = await hub.request('/api/v1/tenants', { headers: h, ...(user ? { user: [...user] as [string, string] } : {}) });
+      expect(res.status).toBe(200);
+      expect((await res.json()).debug).toBeUndefined();
+      const m = await hub.request('/api/v1/tenants/fits/manifest', { headers: h, ...(user ? { user: [...user] as [string, string] } : {}) });
+      expect(m.headers.get('x-debug-info')).toBeNull();
+    }
+  });
+
   it('a cluster that is down: validate-manifest and create say capacity could not be checked, never a silent pass', async () => {
     const check = await (await req(downHub, '/tenants/validate-manifest', false, JSON.stringify({ manifest_content: gpuManifest(1000, 1) }))).json();
     expect(check.warnings).toContainEqual(expect.stringMatching(/^cluster capacity could not be checked: cluster gone: listing nodes failed: /));
