@@ -10,6 +10,8 @@ export interface ExportFile {
   prefix: string;
   from: number;
   to: number;
+  /** Extra response headers, e.g. the stores the export read (export-stores.ts storeHeaders). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -29,6 +31,7 @@ export function sendExport(reply: FastifyReply, log: Logger, file: ExportFile, w
     out.destroy(err instanceof Error ? err : new Error(String(err)));
   });
   return reply
+    .headers(file.headers ?? {})
     .header('content-type', FORMAT_INFO[file.format].contentType)
     .header('content-disposition', contentDisposition(file.prefix, file.from, file.to, file.format))
     .send(out);

@@ -1,6 +1,7 @@
 import { runQuery } from '../../shared/query/engine.js';
 import type { Aggregation, Matcher, SeriesSource } from '../../shared/query/types.js';
 import type { EnergyMethod } from '../energy/energy.js';
+import type { SeriesRequest } from '../remote-read/remote-read.js';
 
 const MINUTE = 60_000;
 
@@ -17,6 +18,17 @@ function points(source: SeriesSource, metric: string, matchers: Matcher[], start
   return runQuery(source, { metric, matchers, start, end, step, agg, groupBy: [] })[0]?.points ?? [];
 }
 
+/** The minute steps rangeStats and energyUsed read for [start, end): from the minute that holds `start`. */
+export function minuteRange(start: number, end: number): { start: number; end: number; step: number } {
+  return { start: Math.floor(start / MINUTE) * MINUTE, end, step: MINUTE };
+}
+
+/** What rangeStats('gpu_power_watts') and energyUsed read of one GPU: for a remote read of the same minutes (RemoteReader.plan). */
+export function gpuPowerRequests(matchers: readonly Matcher[]): SeriesRequest[] {
+  const aggs: Aggregation[] = ['avg', 'min', 'max', 'sum', 'count'];
+  return [...aggs.map((agg) => ({ metric: 'gpu_power_watts', matchers, agg })), { metric: 'gpu_energy_joules', matchers, agg: 'increase' as const }];
+}
+
 export interface RangeStats {
   avg: number | null;
   min: number | null;
@@ -29,7 +41,7 @@ export interface RangeStats {
  * starts on the minute that holds `start`, so the first rollup is not lost.
  */
 export function rangeStats(source: SeriesSource, metric: string, matchers: Matcher[], start: number, end: number): RangeStats {
-  const from = Math.floor(start / MINUTE) * MINUTE;
+  const from = minuteRange(start, end).start;
   const sums = points(source, metric, matchers, from, end, MINUTE, 'sum');
   const counts = points(source, metric, matchers, from, end, MINUTE, 'count');
   const n = counts.reduce((a, [, c]) => a + c, 0);
@@ -58,7 +70,7 @@ export interface EnergyUsed {
  * that minute at each end of a gap.
  */
 export function energyUsed(source: SeriesSource, matchers: Matcher[], start: number, end: number): EnergyUsed {
-  const from = Math.floor(start / MINUTE) * MINUTE;
+  const from = minuteRange(start, end).start;
   if (source.findSeries('gpu_energy_joules', matchers).length > 0) {
     const inc = points(source, 'gpu_energy_joules', matchers, from, end, MINUTE, 'increase');
     return { joules: inc.length ? inc.reduce((a, [, v]) => a + v, 0) : null, method: 'counter' };

@@ -27,6 +27,16 @@ export interface ReadPlan {
   sources: StoreName[];
   /** Set when the remote store was needed and failed: the answer holds what the local store has. */
   warning?: string;
+  /** Why the remote store was not read (the warning's reason); `tooLarge` when it answered more than a request may make the hub hold. */
+  failure?: { reason: string; tooLarge: boolean };
+}
+
+/** A remote answer over MAX_REMOTE_SERIES or MAX_REMOTE_POINTS: the remote store works, the request asks too much of the hub. */
+export class RemoteTooLargeError extends Error {}
+
+/** The warning of an answer whose remote part was not read: what is missing, from when. */
+export function remoteWarning(reason: string, cut: number): string {
+  return `remote store not read (${reason}): steps before ${new Date(cut).toISOString()} hold only what the local store still has`;
 }
 
 /** The client's errors start `Prometheus of cluster "<name>": `; the warning keeps what follows. */
@@ -74,8 +84,13 @@ export class RemoteReader {
     this.client = new PrometheusClient({ url: config.url, timeoutMs: parseDuration(config.timeout), authorization, cluster: CLIENT_NAME });
   }
 
+  /** Where `range` passes from the remote store to the local one now (split.ts); `range.start` when nothing is remote. */
+  cut(range: { start: number; end: number; step: number }): number {
+    return splitPoint(range, this.retention, this.now(), this.config.mode);
+  }
+
   async plan(local: SeriesSource, requests: readonly SeriesRequest[], range: { start: number; end: number; step: number }): Promise<ReadPlan> {
-    const cut = splitPoint(range, this.retention, this.now(), this.config.mode);
+    const cut = this.cut(range);
     if (cut <= range.start) return localPlan(local);
     const remote = new Map<string, Map<string, RemoteSeries>>();
     const pieces = evaluationRanges(range.start, cut, range.step);
@@ -92,9 +107,9 @@ export class RemoteReader {
             // Once one query failed the answer is the local one: the others stop asking.
             if (failed) return;
             const answer = await this.client.queryRange(promql, first, last, range.step);
-            if (answer.length > MAX_REMOTE_SERIES) throw new Error(`${answer.length} series for ${metric}, at most ${MAX_REMOTE_SERIES}: narrow the selector`);
+            if (answer.length > MAX_REMOTE_SERIES) throw new RemoteTooLargeError(`${answer.length} series for ${metric}, at most ${MAX_REMOTE_SERIES}: narrow the selector`);
             points += answer.reduce((n, s) => n + s.points.length, 0);
-            if (points > MAX_REMOTE_POINTS) throw new Error(`over ${MAX_REMOTE_POINTS} points: narrow the selector or use a larger step`);
+            if (points > MAX_REMOTE_POINTS) throw new RemoteTooLargeError(`over ${MAX_REMOTE_POINTS} points: narrow the selector or use a larger step`);
             let series = remote.get(metric);
             if (!series) remote.set(metric, (series = new Map()));
             addField(series, field, answer, range.step);
@@ -107,11 +122,8 @@ export class RemoteReader {
         ),
       );
     } catch (err) {
-      return {
-        source: local,
-        sources: ['local'],
-        warning: `remote store not read (${(err as Error).message.replace(CLIENT_PREFIX, '')}): steps before ${new Date(cut).toISOString()} hold only what the local store still has`,
-      };
+      const reason = (err as Error).message.replace(CLIENT_PREFIX, '');
+      return { source: local, sources: ['local'], warning: remoteWarning(reason, cut), failure: { reason, tooLarge: err instanceof RemoteTooLargeError } };
     }
     return { source: new SplitSource(local, remote, cut), sources: cut < range.end ? ['remote', 'local'] : ['remote'] };
   }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { energyUsed, gpuMatchers, gpuTimeseries, rangeStats } from '../../fleet/gpu-history.js';
+import { energyUsed, gpuMatchers, gpuPowerRequests, gpuTimeseries, minuteRange, rangeStats } from '../../fleet/gpu-history.js';
 import { findGpu, listGpus, migDevices, type GpuView } from '../../fleet/gpus.js';
 import type { NodeView } from '../../fleet/node-directory.js';
 import type { ApiDeps } from '../deps.js';
@@ -328,8 +328,10 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
       const g = resolveGpu(deps, request.params.gpu_id, request.query.node);
       const range = resolveRange(request.query, { period: '1h', step: '1m' });
       const matchers = gpuMatchers(g.node, g.uuid);
-      const stats = rangeStats(deps.tsdb, 'gpu_power_watts', matchers, range.start, range.end);
-      const energy = energyUsed(deps.tsdb, matchers, range.start, range.end);
+      // The minutes beyond local retention (or all, per storage.remoteRead.mode) come from the remote store.
+      const plan = deps.remoteRead ? await deps.remoteRead.plan(deps.tsdb, gpuPowerRequests(matchers), minuteRange(range.start, range.end)) : localPlan(deps.tsdb);
+      const stats = rangeStats(plan.source, 'gpu_power_watts', matchers, range.start, range.end);
+      const energy = energyUsed(plan.source, matchers, range.start, range.end);
       const current = g.readings.powerWatts;
       const limit = g.readings.powerLimitWatts ?? g.inventory?.powerLimits?.enforcedWatts ?? null;
       return one(request, deps, 'gpu_power', g, {
@@ -348,7 +350,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
         period: range.period,
         start_time: iso(range.start),
         end_time: iso(range.end),
-      });
+      }, planMetadata(plan));
     },
   );
 

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../../../shared/log.js';
 import { ExportSlots, type ReleaseSlot } from '../../export/export-slots.js';
+import { ExportStores, storeHeaders } from '../../export/export-stores.js';
 import { EXPORT_FORMATS } from '../../export/formats.js';
 import { metricsTable, RESOURCE_TYPES, type ResourceType } from '../../export/metrics-table.js';
 import type { PdfMeta } from '../../export/pdf-document.js';
@@ -69,15 +70,26 @@ async function inExportSlot(slots: ExportSlots, reply: Reply, start: (release: R
 }
 
 /** Streams a table export as an attachment, logging progress every 50,000 rows or 5 s. */
-async function sendTable(reply: Reply, log: FastifyBaseLogger, table: ExportTable, range: ResolvedRange, q: CommonQueryValues & { format?: (typeof EXPORT_FORMATS)[number] }, prefix: string, release: ReleaseSlot) {
+async function sendTable(
+  reply: Reply,
+  log: FastifyBaseLogger,
+  stores: ExportStores,
+  table: ExportTable,
+  range: ResolvedRange,
+  q: CommonQueryValues & { format?: (typeof EXPORT_FORMATS)[number] },
+  prefix: string,
+  release: ReleaseSlot,
+) {
   const format = q.format ?? 'json';
   const progress = new ExportProgress(log as Logger, { export: prefix, format });
   const rows = counted(await prefetch(table.rows), progress);
+  // The first window is read (its remote part included): which stores served it goes in the headers.
+  const headers = storeHeaders(stores.note());
   const meta: PdfMeta = { title: `kcloud ${prefix.replaceAll('_', ' ')} export`, from: range.start, to: range.end, step: range.step, stepText: range.stepText, cluster: q.cluster };
   return sendExport(
     reply,
     log as Logger,
-    { format, prefix, from: range.start, to: range.end },
+    { format, prefix, from: range.start, to: range.end, headers },
     async (out) => {
       await TABLE_WRITERS[format]({ ...table, rows }, out, meta);
       progress.done();
@@ -98,8 +110,9 @@ export const exportRoutes: RouteModule = (app, deps) => {
     async (request, reply) => {
       const q: Static<typeof PowerExportQuery> = request.query;
       const range = exportRange(q);
-      const table = powerTable(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, (q.breakdown_by ?? 'node') as PowerBreakdown);
-      return inExportSlot(slots, reply, (release) => sendTable(reply, request.log, table, range, q, 'power', release));
+      const stores = new ExportStores(deps.tsdb, deps.remoteRead ?? null, range);
+      const table = powerTable(stores, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, (q.breakdown_by ?? 'node') as PowerBreakdown);
+      return inExportSlot(slots, reply, (release) => sendTable(reply, request.log, stores, table, range, q, 'power', release));
     },
   );
 
@@ -113,8 +126,9 @@ export const exportRoutes: RouteModule = (app, deps) => {
       const q: Static<typeof MetricsExportQuery> = request.query;
       const range = exportRange(q);
       const resource = q.resource_type as ResourceType;
-      const table = metricsTable(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, resource);
-      return inExportSlot(slots, reply, (release) => sendTable(reply, request.log, table, range, q, `${resource}_metrics`, release));
+      const stores = new ExportStores(deps.tsdb, deps.remoteRead ?? null, range);
+      const table = metricsTable(stores, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, resource);
+      return inExportSlot(slots, reply, (release) => sendTable(reply, request.log, stores, table, range, q, `${resource}_metrics`, release));
     },
   );
 
@@ -140,12 +154,13 @@ export const exportRoutes: RouteModule = (app, deps) => {
       return inExportSlot(slots, reply, async (release) => {
         const progress = new ExportProgress(request.log as Logger, { export: prefix, format });
         // The report is a summary (rows per node and GPU, points per step): read whole before the reply starts, so store errors are plain 500s.
-        const report = await buildReport(deps.tsdb, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, () => progress.row());
+        const stores = new ExportStores(deps.tsdb, deps.remoteRead ?? null, range);
+        const report = await buildReport(stores, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, () => progress.row());
         const meta: PdfMeta = { title: `kcloud ${template} report`, from: range.start, to: range.end, step: range.step, stepText: range.stepText, cluster: q.cluster };
         return sendExport(
           reply,
           request.log as Logger,
-          { format, prefix, from: range.start, to: range.end },
+          { format, prefix, from: range.start, to: range.end, headers: storeHeaders(stores.note()) },
           async (out) => {
             await (format === 'pdf' ? writeReportPdf(report, out, meta) : writeReportExcel(report, out));
             progress.done();

@@ -1,49 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundWatts } from '../../../hub/fleet/power.js';
-import { keyring, SecretStore } from '../../../hub/identity/secrets.js';
-import type { Sample } from '../../../shared/schema/message.js';
-import { startApiHub, type ApiHub, type TestNode } from '../../helpers/api.js';
+import type { ApiHub, TestNode } from '../../helpers/api.js';
 import { ADMIN_PASSWORD, runHubCli } from '../../helpers/hub.js';
 import { startVictoriaMetrics, type Engine } from '../remote-write/engines.js';
+import { averagesBy, CLUSTER, feed, hubWithSecret as hubReading, importRows, MIN, NODE, samples, uuidOf, VM_AUTH, type Points, type Samples } from './vm-fixture.js';
 
 const STEP = 60_000;
-const MIN = 60_000;
-const VM_AUTH: [string, string] = ['kcloud', 'vm-read-pass'];
-const NODE = 'rr-node';
-const CLUSTER = 'lab';
-
-type Points = [number, number][];
-/** gpu -> raw samples [ts, value], oldest first. */
-type Samples = Map<string, Points>;
-
-/** Samples every 10 s in [from, to) for GPUs 0 and 1; values are multiples of 0.25 so every sum is exact in binary. */
-function samples(from: number, to: number, value: (i: number, gpu: number) => number): Samples {
-  const out: Samples = new Map();
-  for (const gpu of [0, 1]) {
-    const pts: Points = [];
-    for (let t = from, i = 0; t < to; t += 10_000, i++) pts.push([t, value(i, gpu)]);
-    out.set(String(gpu), pts);
-  }
-  return out;
-}
-
-/** The reference answer: per GPU, the average of the samples of each step [t, t + step) of the range, steps without samples left out. */
-function averagesBy(step: number, start: number, end: number, ...parts: Samples[]): Map<string, Points> {
-  const out = new Map<string, Points>();
-  for (const gpu of ['0', '1']) {
-    const all = parts.flatMap((p) => p.get(gpu) ?? []).sort((a, b) => a[0] - b[0]);
-    const points: Points = [];
-    for (let t = start; t < end; t += step) {
-      const inStep = all.filter(([ts]) => ts >= t && ts < t + step).map(([, v]) => v);
-      if (inStep.length) points.push([t, inStep.reduce((a, b) => a + b, 0) / inStep.length]);
-    }
-    out.set(gpu, points);
-  }
-  return out;
-}
 
 const averages = (start: number, end: number, ...parts: Samples[]) => averagesBy(STEP, start, end, ...parts);
-const uuidOf = (gpu: string) => `GPU-rr-${gpu}`;
 
 interface QueryAnswer {
   data: { series: { labels: Record<string, string>; points: Points }[] };
@@ -66,20 +30,7 @@ describe('range reads beyond local retention from a real VictoriaMetrics', () =>
   const recent = samples(base - 50 * MIN, base - 5 * MIN, (i, gpu) => (i % 23) + gpu * 100 + 0.25);
   const remoteRecent = samples(base - 50 * MIN, base - 5 * MIN, (i, gpu) => (i % 23) + gpu * 100 + 1000.25);
 
-  async function importRows(rows: Samples): Promise<void> {
-    const headers = { authorization: `Basic ${Buffer.from(VM_AUTH.join(':')).toString('base64')}` };
-    const body = [...rows].map(([gpu, pts]) => JSON.stringify({ metric: { __name__: 'gpu_power_watts', node: NODE, cluster: CLUSTER, gpu, uuid: uuidOf(gpu) }, values: pts.map((p) => p[1]), timestamps: pts.map((p) => p[0]) })).join('\n');
-    const res = await fetch(`${vmUrl}/api/v1/import`, { method: 'POST', headers, body });
-    expect(res.status).toBe(204);
-    await fetch(`${vmUrl}/internal/force_flush`, { headers });
-  }
-
   let node: TestNode;
-  async function feed(hub: ApiHub): Promise<void> {
-    node = await hub.addNode(NODE, CLUSTER);
-    const all: Sample[] = [...recent].flatMap(([gpu, pts]) => pts.map(([ts, value]) => ({ metric: 'gpu_power_watts', labels: { gpu, uuid: uuidOf(gpu) }, value, ts })));
-    for (let i = 0; i < all.length; i += 200) await hub.publishTelemetry(node, all.slice(i, i + 200));
-  }
 
   const queryPath = () => `/api/v1/monitoring/query?${new URLSearchParams({ selector: `gpu_power_watts{node="${NODE}"}`, start: String(start), end: String(end), step: '1m', agg: 'avg' })}`;
 
@@ -87,26 +38,17 @@ describe('range reads beyond local retention from a real VictoriaMetrics', () =>
   beforeAll(async () => {
     vm = await startVictoriaMetrics({ basicAuth: VM_AUTH });
     vmUrl = vm.writeUrl.replace(/\/api\/v1\/write$/, '');
-    await importRows(old);
-    await importRows(remoteRecent);
+    await importRows(vmUrl, old);
+    await importRows(vmUrl, remoteRecent);
     hub = await hubWithSecret('beyond-retention');
-    await feed(hub);
+    node = await feed(hub, recent);
   }, 120_000);
   afterAll(async () => {
     await hub?.close();
     await vm?.stop();
   });
 
-  /** A hub keeping 1 h locally and reading VictoriaMetrics in `mode`. The secret must be in hub.db before the hub starts (it reads it at start): a first hub creates the dataDir, a second one on it reads the secret. */
-  async function hubWithSecret(mode: 'beyond-retention' | 'always', dataDir?: string): Promise<ApiHub> {
-    if (!dataDir) {
-      const first = await startApiHub({ retention: { raw: '1h', minute: '1h', hour: '1h' } });
-      new SecretStore(first.db, keyring(first.dataDir, {})).put('vm-read', VM_AUTH[1]);
-      await first.close();
-      dataDir = first.dataDir;
-    }
-    return startApiHub({ dataDir, retention: { raw: '1h', minute: '1h', hour: '1h' }, storage: { remoteRead: { url: vmUrl, mode, basicAuth: { username: VM_AUTH[0], passwordSecret: 'vm-read' } } } });
-  }
+  const hubWithSecret = (mode: 'beyond-retention' | 'always', dataDir?: string) => hubReading(vmUrl, mode, dataDir);
 
   it('answers a range spanning both stores with the old steps from VictoriaMetrics and the recent ones from the hub, exactly, and says so', { timeout: 60_000 }, async () => {
     const answer = await hub.json<QueryAnswer>(queryPath());

@@ -148,6 +148,8 @@ export const GpuPowerResponse = withErrors(
       start_time: Nullable(Timestamp),
       end_time: Nullable(Timestamp),
     }),
+    {},
+    StoreMetadata,
   ),
 );
 
