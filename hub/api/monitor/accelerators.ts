@@ -316,7 +316,7 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
         tags: TAGS,
         summary: 'GPU power',
         description:
-          'Current power (null when older than api.staleAfter), average/min/max over the period (default 1h) from the store, the enforced limit and energy used. ' +
+          'Current power (null when older than api.staleAfter), average/min/max over the period (default 1h) from the store (the minutes beyond local retention from storage.remoteRead: metadata.sources), the enforced limit and energy used. ' +
           'energy_method `counter`: increase of the gpu_energy_joules counter (DCGM); `power_integral`: Σ per-minute average power × 60 s (nvidia-smi has no energy counter). ' +
           `efficiency_gflops_per_watt is null: FLOPS are not measured. gpu_id: ${GPU_ID_DESCRIPTION}`,
         params: GpuIdParams,
