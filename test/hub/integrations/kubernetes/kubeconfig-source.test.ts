@@ -89,7 +89,8 @@ describe('kcloud-hub kubeconfig set (CLI as a child process) and a hub using the
     } finally {
       db.close();
     }
-  });
+    // Three CLI processes (each compiles the CLI on start): slow on a loaded 2-core machine.
+  }, 120_000);
 
   it('a hub with kubeconfigSecret reaches the cluster (nodes in /monitoring/system, a real tenant applied); one that would run a command stops the start', async () => {
     const allocatable = { cpu: '8', memory: '32Gi', 'nvidia.com/gpu': '1' };
@@ -111,5 +112,6 @@ describe('kcloud-hub kubeconfig set (CLI as a child process) and a hub using the
       await hub.close();
     }
     await expect(startApiHub({ dataDir, kubernetes: { clusters: [{ name: 'evil', kubeconfigSecret: 'kubeconfig.evil' }] } })).rejects.toThrow('kubernetes.clusters evil: secret kubeconfig.evil: user "u" has an exec credential plugin');
-  });
+    // Two hub starts.
+  }, 120_000);
 });
