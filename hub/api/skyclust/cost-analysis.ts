@@ -57,7 +57,7 @@ export function costAnalysisRoutes(app: Api, costs: CloudCosts, workspaces: Work
       config: { access: 'metrics:read' },
       schema: {
         tags,
-        summary: 'One provider\'s cost per service (on-prem: per node, with energy per cluster)',
+        summary: 'One provider\'s cost per service (on-prem: per node, with energy per cluster and GPU energy per Kubernetes namespace)',
         querystring: Type.Object({ provider: oneOf(COST_PROVIDERS), service: multiValue(Type.String({ minLength: 1, maxLength: 200 })), period: Type.Optional(oneOf(COST_PERIODS)) }),
         response: { 200: Ok(CostBreakdownView), ...SkyErrors },
       },
@@ -70,7 +70,7 @@ export function costAnalysisRoutes(app: Api, costs: CloudCosts, workspaces: Work
       const range = periodRange(period, now);
       const { items, currency } = await costsOrError(() => costs.items(viewerOf(principal(request)), { providers: [provider], workspaceId: null, range, now }));
       const wanted = q.service ? items.filter((i) => q.service!.includes(i.service)) : items;
-      const clusters = provider === 'onprem' ? { clusters: await costs.onpremClusters(range, now) } : {};
+      const clusters = provider === 'onprem' ? { clusters: await costs.onpremClusters(range, now), namespaces: await costs.onpremNamespaces(range, now) } : {};
       return ok(request, { provider, period, currency, ...serviceBreakdown(wanted), ...clusters });
     },
   );

@@ -53,11 +53,13 @@ export const CloudsConfigSchema = Type.Object(
       },
       { default: {} },
     ),
-    /** Cost of the on-prem fleet: measured energy x this price. */
+    /** Cost of the on-prem fleet: measured energy x the electricity price, plus GPU-hours x the amortisation. */
     onprem: Type.Object(
       {
         /** Price of one kWh in `currency`; 0 leaves the on-prem fleet out of cost analysis. */
         electricityPrice: Type.Number({ default: 0, minimum: 0, maximum: 1000 }),
+        /** Amortised cost of one GPU for one hour in `currency` (purchase over its service life), added per hour each GPU reported power; 0: none. */
+        gpuHourCost: Type.Number({ default: 0, minimum: 0, maximum: 10000 }),
         currency: Type.String({ default: 'USD', pattern: '^[A-Z]{3}$' }),
       },
       { default: {} },

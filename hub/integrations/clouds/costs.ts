@@ -9,7 +9,8 @@ import type { CloudCredential, CloudCredentialStore, Viewer } from './credential
 import type { AwsCredential } from './credential-data.js';
 import type { CostItem, CostProvider, DateRange } from './cost-analysis.js';
 import { gceEstimatedCosts } from './gcp/estimated-cost.js';
-import { clusterCosts, fleetEnergy, onpremCostItems } from './onprem-cost.js';
+import type { PodLookup } from '../kubernetes/pod-labels.js';
+import { clusterCosts, fleetEnergy, fleetGpuHours, gpuHourCostItems, namespaceCosts, namespaceEnergy, onpremCostItems } from './onprem-cost.js';
 import { NotImplementedError } from './provider-error.js';
 import type { CloudVm, CloudVmStore } from './vm-store.js';
 
@@ -23,7 +24,9 @@ export interface CloudCostsOptions {
   azure: Omit<AzureOptions, 'resourceGroup'>;
   cache: { ttlMs: number; maxEntries: number };
   timeoutMs: number;
-  onprem: { electricityPrice: number; currency: string };
+  onprem: { electricityPrice: number; gpuHourCost: number; currency: string };
+  /** The hub's pod directory (a pod's namespace by its UID), when kubernetes.clusters are watched. */
+  pods: PodLookup | null;
 }
 
 const PAGE = 500;
@@ -62,7 +65,7 @@ export class CloudCosts {
   }
 
   get onpremConfigured(): boolean {
-    return this.o.onprem.electricityPrice > 0;
+    return this.o.onprem.electricityPrice > 0 || this.o.onprem.gpuHourCost > 0;
   }
 
   /** GCP's billing export is out of reach: without a price table there is no GCP figure to give. */
@@ -73,7 +76,7 @@ export class CloudCosts {
   async items(who: Viewer, opts: { providers: readonly CostProvider[] | null; workspaceId: string | null; range: DateRange; now: number }): Promise<{ items: CostItem[]; currency: string }> {
     const wants = (p: CostProvider) => opts.providers === null || opts.providers.includes(p);
     if (opts.providers?.includes('gcp') && !this.gcpPriced) throw new NotImplementedError('cost analysis for provider gcp needs clouds.gcp.prices (machine type -> hourly list price) in the hub configuration');
-    if (opts.providers?.includes('onprem') && !this.onpremConfigured) throw new NotImplementedError('cost analysis for provider onprem needs clouds.onprem.electricityPrice in the hub configuration');
+    if (opts.providers?.includes('onprem') && !this.onpremConfigured) throw new NotImplementedError('cost analysis for provider onprem needs clouds.onprem.electricityPrice or clouds.onprem.gpuHourCost in the hub configuration');
     const items: CostItem[] = [];
     const currencies = new Set<string>();
     for (const provider of ['aws', 'azure'] as const) {
@@ -100,7 +103,8 @@ export class CloudCosts {
     }
     // The fleet is the hub's, not a workspace's: counted when no workspace is asked for.
     if (wants('onprem') && this.onpremConfigured && opts.workspaceId === null) {
-      items.push(...onpremCostItems(await fleetEnergy(this.o.source, opts.range, opts.now), this.o.onprem.electricityPrice));
+      if (this.o.onprem.electricityPrice > 0) items.push(...onpremCostItems(await fleetEnergy(this.o.source, opts.range, opts.now), this.o.onprem.electricityPrice));
+      if (this.o.onprem.gpuHourCost > 0) items.push(...gpuHourCostItems(await fleetGpuHours(this.o.source, opts.range, opts.now), this.o.onprem.gpuHourCost));
       currencies.add(this.o.onprem.currency);
     }
     if (currencies.size > 1) throw new MixedCurrencyError(`costs are in ${[...currencies].join(' and ')}; filter by provider`);
@@ -150,5 +154,10 @@ export class CloudCosts {
   /** The on-prem breakdown by cluster (energy and cost). */
   async onpremClusters(range: DateRange, now: number) {
     return clusterCosts(await fleetEnergy(this.o.source, range, now), this.o.onprem.electricityPrice);
+  }
+
+  /** The on-prem GPU energy and its cost by cluster and Kubernetes namespace. */
+  async onpremNamespaces(range: DateRange, now: number) {
+    return namespaceCosts(await namespaceEnergy(this.o.source, range, now, this.o.pods), this.o.onprem.electricityPrice);
   }
 }

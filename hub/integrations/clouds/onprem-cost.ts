@@ -1,8 +1,29 @@
-import type { SeriesSource } from '../../../shared/query/types.js';
+import type { ResultSeries, SeriesSource } from '../../../shared/query/types.js';
 import { powerRows } from '../../export/power-table.js';
+import { runQuery } from '../../../shared/query/engine.js';
+import type { LatestSample } from '../../fleet/latest-values.js';
+import { attributeGpuPower, type AttributionKind } from '../../streams/gpu-attribution.js';
+import { withPodLabels, type PodLookup } from '../kubernetes/pod-labels.js';
 import type { CostItem, DateRange } from './cost-analysis.js';
 
 const HOUR_MS = 3_600_000;
+const HOURS_PER_STEP = HOUR_MS / 3_600_000;
+
+/** The hourly steps of the range up to `now` (nothing when the range has not begun). */
+function hourlyRange(range: DateRange, now: number): { start: number; end: number; step: number } | null {
+  const start = Date.parse(`${range.start}T00:00:00Z`);
+  const end = Math.min(Date.parse(`${range.end}T00:00:00Z`), now);
+  return end > start ? { start, end, step: HOUR_MS } : null;
+}
+
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** One average-per-hour query a day at a time (memory holds one day of series), as [day's series] per day. */
+function* byDay(source: SeriesSource, metric: string, hours: { start: number; end: number; step: number }): Generator<ResultSeries[]> {
+  for (let start = hours.start; start < hours.end; start += 24 * HOUR_MS) {
+    yield runQuery(source, { metric, matchers: [], start, end: Math.min(start + 24 * HOUR_MS, hours.end), step: hours.step, agg: 'avg' });
+  }
+}
 
 /** Energy of one node on one day. */
 export interface NodeDayEnergy {
@@ -19,11 +40,10 @@ export interface NodeDayEnergy {
  * node has a BMC), in hourly steps up to `now`.
  */
 export async function fleetEnergy(source: SeriesSource, range: DateRange, now: number): Promise<NodeDayEnergy[]> {
-  const start = Date.parse(`${range.start}T00:00:00Z`);
-  const end = Math.min(Date.parse(`${range.end}T00:00:00Z`), now);
+  const hours = hourlyRange(range, now);
   const sums = new Map<string, NodeDayEnergy>();
-  if (end <= start) return [];
-  for await (const row of powerRows(source, { start, end, step: HOUR_MS })) {
+  if (!hours) return [];
+  for await (const row of powerRows(source, hours)) {
     if (row.energy_kwh === null || row.node === null) continue;
     const date = new Date(row.timestamp).toISOString().slice(0, 10);
     const key = `${date}\u0000${row.cluster}\u0000${row.node}`;
@@ -44,4 +64,113 @@ export function clusterCosts(energy: readonly NodeDayEnergy[], pricePerKwh: numb
   const byCluster = new Map<string, number>();
   for (const e of energy) byCluster.set(e.cluster, (byCluster.get(e.cluster) ?? 0) + e.kwh);
   return [...byCluster].sort((a, b) => b[1] - a[1]).map(([cluster, kwh]) => ({ cluster, energy_kwh: Math.round(kwh * 1000) / 1000, cost: Math.round(kwh * pricePerKwh * 100) / 100 }));
+}
+
+/** GPU-hours of one node on one day: each GPU counts each hour it reported its power in. */
+export interface NodeDayGpuHours {
+  date: string;
+  cluster: string;
+  node: string;
+  gpuHours: number;
+}
+
+/** Every node's GPU-hours per day over the range (gpu_power_watts series with a sample in the hour). */
+export async function fleetGpuHours(source: SeriesSource, range: DateRange, now: number): Promise<NodeDayGpuHours[]> {
+  const hours = hourlyRange(range, now);
+  if (!hours) return [];
+  const sums = new Map<string, NodeDayGpuHours>();
+  for (const day of byDay(source, 'gpu_power_watts', hours)) {
+    for (const series of day) {
+      for (const [t] of series.points) {
+        const date = isoDate(t);
+        const cluster = series.labels.cluster ?? '';
+        const node = series.labels.node ?? '';
+        const key = `${date}\u0000${cluster}\u0000${node}`;
+        const sum = sums.get(key) ?? { date, cluster, node, gpuHours: 0 };
+        sum.gpuHours += HOURS_PER_STEP;
+        sums.set(key, sum);
+      }
+    }
+  }
+  return [...sums.values()];
+}
+
+/** Per-GPU-hour amortisation: one item per node and day (service `<cluster>/<node> GPU hours`). */
+export function gpuHourCostItems(hours: readonly NodeDayGpuHours[], pricePerGpuHour: number): CostItem[] {
+  return hours.map((h) => ({ provider: 'onprem', date: h.date, service: `${h.cluster}/${h.node} GPU hours`, cost: h.gpuHours * pricePerGpuHour, estimated: true }));
+}
+
+/** GPU energy of one Kubernetes namespace (or of what no namespace holds) in one cluster. */
+export interface NamespaceEnergy {
+  cluster: string;
+  /** `pod`: a namespace's pods; `host`: processes outside pods; `idle`: power no process drew; `unattributed`: GPUs whose agent sends no per-process split. */
+  kind: AttributionKind;
+  /** The namespace for `pod`; empty when neither the agent nor the hub's pod directory knows the pod's namespace. Null for the other kinds. */
+  namespace: string | null;
+  kwh: number;
+}
+
+/** One hourly step's samples of a query, as latest-value samples (what the attribution takes). */
+function stepSamples(series: readonly ResultSeries[], t: number): LatestSample[] {
+  const out: LatestSample[] = [];
+  for (const s of series) {
+    const point = s.points.find(([at]) => at === t);
+    if (point) out.push({ metric: s.metric, labels: s.labels, ts: t, value: point[1] });
+  }
+  return out;
+}
+
+/**
+ * A process sample with its pod's namespace: the agent's when it resolved
+ * the pod, else the directory's for a pod that exists now; a process in a
+ * pod neither can name keeps its `pod_uid` as pod name, so it counts as a
+ * pod of an unknown (empty) namespace rather than as a host process.
+ */
+function inPod(p: LatestSample, lookup: PodLookup | null): LatestSample {
+  if (!p.labels.pod_uid || p.labels.namespace) return p;
+  const named = lookup ? withPodLabels([p], lookup)[0]! : p;
+  return named.labels.pod ? named : { ...named, labels: { ...named.labels, pod: p.labels.pod_uid } };
+}
+
+/**
+ * The fleet's GPU energy per cluster and Kubernetes namespace over the
+ * range: each hour, each GPU's average power split by its processes'
+ * shares (gpu_process_power_watts, as /monitor/power splits current power:
+ * hub/streams/gpu-attribution.ts), x 1 h. A process's namespace is the one
+ * its series carries (the agent's resolver), else the hub's pod directory
+ * by `pod_uid` (`lookup`; only pods that exist now); a pod neither knows
+ * has an empty namespace. Only GPU energy: a node's CPU, memory and the
+ * rest of its power belong to no namespace.
+ */
+export async function namespaceEnergy(source: SeriesSource, range: DateRange, now: number, lookup: PodLookup | null): Promise<NamespaceEnergy[]> {
+  const hours = hourlyRange(range, now);
+  if (!hours) return [];
+  const sums = new Map<string, NamespaceEnergy>();
+  const add = (b: NamespaceEnergy) => {
+    const key = `${b.cluster}\u0000${b.kind}\u0000${b.namespace ?? ''}`;
+    const sum = sums.get(key) ?? { ...b, kwh: 0 };
+    sum.kwh += b.kwh;
+    sums.set(key, sum);
+  };
+  const processDays = byDay(source, 'gpu_process_power_watts', hours);
+  for (const gpus of byDay(source, 'gpu_power_watts', hours)) {
+    const processes = processDays.next().value ?? [];
+    for (const t of new Set(gpus.flatMap((s) => s.points.map(([at]) => at)))) {
+      const gpuNow = stepSamples(gpus, t);
+      const named = stepSamples(processes, t).map((p) => inPod(p, lookup));
+      for (const cluster of new Set(gpuNow.map((g) => g.labels.cluster ?? ''))) {
+        const inCluster = (x: LatestSample) => (x.labels.cluster ?? '') === cluster;
+        for (const b of attributeGpuPower(gpuNow.filter(inCluster), named.filter(inCluster), 'namespace')) {
+          add({ cluster, kind: b.kind, namespace: b.namespace, kwh: (b.watts * HOURS_PER_STEP) / 1000 });
+        }
+      }
+    }
+  }
+  // Largest first; ties in a fixed order (cluster, kind, namespace).
+  return [...sums.values()].sort((a, b) => b.kwh - a.kwh || a.cluster.localeCompare(b.cluster) || a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? ''));
+}
+
+/** Energy and cost per cluster and namespace for the on-prem breakdown. */
+export function namespaceCosts(energy: readonly NamespaceEnergy[], pricePerKwh: number) {
+  return energy.map((e) => ({ cluster: e.cluster, kind: e.kind, namespace: e.namespace, energy_kwh: Math.round(e.kwh * 1000) / 1000, cost: Math.round(e.kwh * pricePerKwh * 100) / 100 }));
 }

@@ -4,6 +4,7 @@ import type { HubDb } from '../../core/db.js';
 import type { SecretStore } from '../../identity/secrets.js';
 import type { Logger } from '../../../shared/log.js';
 import { parseDuration } from '../../../shared/duration.js';
+import type { KubernetesDirectory } from '../kubernetes/kube-directory.js';
 import { azureOptions } from './azure/provider.js';
 import { Clouds } from './clouds.js';
 import { CloudCredentialStore } from './credential-store.js';
@@ -22,7 +23,7 @@ export interface CloudServices {
 }
 
 /** The clouds area's parts, built once per API server; the caller starts and stops the reconciler with the server. */
-export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig; log: Logger; tsdb: SeriesSource }, secrets: SecretStore): CloudServices {
+export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig; log: Logger; tsdb: SeriesSource; kubernetes?: KubernetesDirectory }, secrets: SecretStore): CloudServices {
   const { clouds: cfg } = deps.config;
   const log = deps.log.child({ part: 'clouds' });
   const credentials = new CloudCredentialStore(deps.db, secrets);
@@ -40,6 +41,7 @@ export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig;
     cache: { ttlMs: parseDuration(cfg.costCache.ttl), maxEntries: cfg.costCache.maxEntries },
     timeoutMs,
     onprem: cfg.onprem,
+    pods: deps.kubernetes?.currentPod ?? null,
   });
   return { credentials, vms, clouds, reconciler: new CloudReconciler(clouds, parseDuration(cfg.reconcileInterval), log), costs };
 }

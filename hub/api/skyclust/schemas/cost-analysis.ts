@@ -10,7 +10,7 @@ export const CostAnalysisView = Type.Object({
   estimated: Type.Boolean(),
 });
 
-/** GET /cost-analysis/breakdown; on-prem answers add energy per cluster (its services are `<cluster>/<node>`). */
+/** GET /cost-analysis/breakdown; on-prem answers add energy per cluster and GPU energy per Kubernetes namespace (its services are `<cluster>/<node>` and `<cluster>/<node> GPU hours`). */
 export const CostBreakdownView = Type.Object({
   provider: Type.String(),
   period: Type.String(),
@@ -18,4 +18,15 @@ export const CostBreakdownView = Type.Object({
   total_cost: Type.Number(),
   services: Type.Array(Type.Object({ service: Type.String(), cost: Type.Number(), percentage: Type.Number() })),
   clusters: Type.Optional(Type.Array(Type.Object({ cluster: Type.String(), energy_kwh: Type.Number(), cost: Type.Number() }))),
+  namespaces: Type.Optional(
+    Type.Array(
+      Type.Object({
+        cluster: Type.String(),
+        kind: Type.Union([Type.Literal('pod'), Type.Literal('host'), Type.Literal('idle'), Type.Literal('unattributed')]),
+        namespace: Type.Union([Type.String(), Type.Null()]),
+        energy_kwh: Type.Number(),
+        cost: Type.Number(),
+      }),
+    ),
+  ),
 });

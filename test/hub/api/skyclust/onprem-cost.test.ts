@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+
+const PRICE = 0.5; // per kWh
+const GPU_HOUR = 2;
+
+/** On-prem cost through the real hub and store: GPU energy per Kubernetes namespace from the per-process split, and per-GPU-hour amortisation. */
+describe('skyclust on-prem cost per namespace and GPU-hour', () => {
+  let h: ApiHub;
+  let ann: [string, string];
+  const get = async (path: string) => {
+    const res = await h.request(path, { user: ann });
+    return { status: res.status, body: await res.json() };
+  };
+
+  beforeAll(async () => {
+    h = await startApiHub({ clouds: { onprem: { electricityPrice: PRICE, gpuHourCost: GPU_HOUR, currency: 'USD' } } });
+    ann = await h.addUser('ann', 'user');
+    // One reading per GPU, one second ago: each falls in one hourly step, whose energy is its power x 1 h.
+    const at = Date.now() - 1000;
+    const gpu = { gpu: '0', uuid: 'GPU-a' };
+    const proc = (pid: string, pod: Record<string, string>, value: number) => ({
+      metric: 'gpu_process_power_watts',
+      labels: { ...gpu, pid, container_id: '', pod_uid: '', namespace: '', pod: '', container: '', ...pod },
+      value,
+      ts: at,
+    });
+    const n1 = await h.addNode('n1', 'rack1');
+    await h.publishTelemetry(
+      n1,
+      [
+        { metric: 'gpu_power_watts', labels: gpu, value: 1000, ts: at },
+        proc('101', { pod_uid: 'uid-trainer', namespace: 'team-a', pod: 'trainer-0', container: 'main' }, 500),
+        // A pod the agent could not name (and no pod directory here): a pod of an unknown namespace, not a host process.
+        proc('102', { pod_uid: 'uid-unknown' }, 100),
+        proc('202', {}, 100),
+        proc('idle', {}, 300),
+      ],
+      at,
+    );
+    // A GPU whose agent sends no per-process split.
+    const n2 = await h.addNode('n2', 'rack1');
+    await h.publishTelemetry(n2, [{ metric: 'gpu_power_watts', labels: { gpu: '0', uuid: 'GPU-b' }, value: 200, ts: at }], at);
+  }, 180_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('splits the GPU energy by namespace (host, idle and unattributed apart) and prices it', async () => {
+    const { status, body } = await get('/api/v1/cost-analysis/breakdown?provider=onprem&period=7d');
+    expect(status).toBe(200);
+    expect(body.data.namespaces).toEqual([
+      { cluster: 'rack1', kind: 'pod', namespace: 'team-a', energy_kwh: 0.5, cost: 0.25 },
+      { cluster: 'rack1', kind: 'idle', namespace: null, energy_kwh: 0.3, cost: 0.15 },
+      { cluster: 'rack1', kind: 'unattributed', namespace: null, energy_kwh: 0.2, cost: 0.1 },
+      { cluster: 'rack1', kind: 'host', namespace: null, energy_kwh: 0.1, cost: 0.05 },
+      { cluster: 'rack1', kind: 'pod', namespace: '', energy_kwh: 0.1, cost: 0.05 },
+    ]);
+  });
+
+  it('adds each GPU\'s hours x clouds.onprem.gpuHourCost next to the energy cost', async () => {
+    const { body } = await get('/api/v1/cost-analysis/breakdown?provider=onprem&period=7d');
+    const services = Object.fromEntries(body.data.services.map((s: { service: string; cost: number }) => [s.service, s.cost]));
+    expect(services).toEqual({ 'rack1/n1': 0.5, 'rack1/n2': 0.1, 'rack1/n1 GPU hours': 2, 'rack1/n2 GPU hours': 2 });
+    expect(body.data.total_cost).toBe(4.6);
+    const all = await get('/api/v1/cost-analysis?period=7d&provider=onprem');
+    expect(all.body.data).toMatchObject({ total_cost: 4.6, estimated: true, breakdown: [{ provider: 'onprem', cost: 4.6, percentage: 100 }] });
+  });
+});
