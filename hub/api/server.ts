@@ -25,6 +25,7 @@ import { ecpApi } from './ecp/index.js';
 import { ecpWebSockets } from './ecp/ws.js';
 import { monitorApi } from './monitor/index.js';
 import { monitorErrorHandler } from './monitor/errors.js';
+import { isPveManagerUrl, pveManagerErrorHandler } from './pve-manager/errors.js';
 import { pveManagerApi } from './pve-manager/index.js';
 import { rootHealthRoute } from './proxmoxer/health.js';
 import { proxmoxerApi } from './proxmoxer/index.js';
@@ -48,8 +49,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
     ajv: { onCreate: representableDateTimes },
-    // The router's refusals (a path parameter over 100 characters, bad percent-encoding) in the hub's error body, not Fastify's own.
-    frameworkErrors: monitorErrorHandler,
+    // The router's refusals (a path parameter over 100 characters, bad percent-encoding) in the area's error body (the Proxmox manager's under /api), not Fastify's own.
+    frameworkErrors: (err, request, reply) => (isPveManagerUrl(request.url) ? pveManagerErrorHandler : monitorErrorHandler)(err, request, reply),
     trustProxy: http.trustProxy,
     ...(tls ? { https: tls } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -98,7 +99,9 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   // The ECP-AI orchestrator's WebSockets, at the root as its seed documents them (ws://host:8001/ws/monitoring/{tenant_id}, docs/ecp.md).
   await app.register(ecpWebSockets, { deps });
 
-  app.setNotFoundHandler((request, reply) => monitorErrorHandler(new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    (isPveManagerUrl(request.url) ? pveManagerErrorHandler : monitorErrorHandler)(new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
   return app;
 }
 

@@ -47,6 +47,8 @@ export const PveManagerConfigSchema = Type.Object(
     taskPollInterval: Type.String({ ...Duration, default: '1s' }),
     /** Creates of one bulk request running at once. */
     bulkParallelism: Type.Integer({ default: 3, minimum: 1, maximum: 32 }),
+    /** Finished tasks kept for GET /api/tasks/{id}, newest first; older ones are removed as others finish (pending and running ones always stay). */
+    keepFinishedTasks: Type.Integer({ default: 10_000, minimum: 1, maximum: 1_000_000 }),
     /**
      * /api/vault and the servers' SSH key (vault path secret/ssh) on a
      * HashiCorp Vault / OpenBao KV v2 mount instead of the hub's secrets box.

@@ -72,7 +72,7 @@ export class PveManager {
 
   constructor(private readonly deps: PveManagerDeps) {
     this.servers = new ServerStore(deps.db);
-    this.tasks = new TaskStore(deps.db);
+    this.tasks = new TaskStore(deps.db, deps.config.keepFinishedTasks);
     this.runner = new TaskRunner(this.tasks, deps.log, parseDuration(deps.config.taskPollInterval));
   }
 
@@ -292,6 +292,8 @@ export class PveManager {
     const target = this.idle(targetId, 'target_server_id');
     const exists = target.vmid !== null && (await client.clusterResources({ type: 'vm' })).some((r) => r.vmid === target.vmid);
     if (exists && !overwrite) throw new ApiError('CONFLICT', `server ${targetId} has a VM (${target.vmid}): restoring over it needs "overwrite": true`, { field: 'overwrite' });
+    // While PVE answered, another request may have started a task on the target (a delete): checked again with nothing awaited before the task is written.
+    this.idle(targetId, 'target_server_id');
     const task = this.tasks.create('restore', 'pending', { serverId: targetId, input: { volid: backup.volid, node: backup.node, overwrite } });
     this.launch(task);
     return task;

@@ -61,8 +61,14 @@ export type TaskUpdate = Partial<Pick<ManagerTask, 'status' | 'progress' | 'mess
 
 /** The server manager's persisted tasks (pve_tasks): what GET /api/tasks/{id} answers and what a restarted hub resumes. */
 export class TaskStore {
+  /**
+   * @param keepFinished finished tasks kept (pveManager.keepFinishedTasks): every
+   *   power change or backup a client asks for is a row, so past this the oldest
+   *   finished ones go as others finish.
+   */
   constructor(
     private readonly db: HubDb,
+    private readonly keepFinished: number,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -73,6 +79,19 @@ export class TaskStore {
       .prepare('INSERT INTO pve_tasks (id, kind, server_id, parent_id, status, message, input, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(id, kind, opts.serverId ?? null, opts.parentId ?? null, 'pending', message, JSON.stringify(opts.input ?? {}), now, now);
     return this.get(id)!;
+  }
+
+  /** Removes the finished tasks past the newest `keepFinished`; a finished child of a bulk task still running stays (its parent counts it). */
+  private prune(): void {
+    this.db
+      .prepare(
+        `DELETE FROM pve_tasks WHERE id IN (
+           SELECT id FROM pve_tasks
+           WHERE status IN ('completed', 'failed')
+             AND (parent_id IS NULL OR parent_id NOT IN (SELECT id FROM pve_tasks WHERE status IN ('pending', 'running')))
+           ORDER BY finished_at DESC, created_at DESC, id DESC LIMIT -1 OFFSET ?)`,
+      )
+      .run(this.keepFinished);
   }
 
   get(id: string): ManagerTask | null {
@@ -101,5 +120,6 @@ export class TaskStore {
     const sql = `UPDATE pve_tasks SET ${set.map(([k]) => `${k} = ?`).join(', ')}${set.length ? ', ' : ''}updated_at = ?${finished ? ', finished_at = ?' : ''} WHERE id = ?`;
     const now = this.now();
     this.db.prepare(sql).run(...set.map(([, v]) => v), now, ...(finished ? [now] : []), id);
+    if (finished) this.prune();
   }
 }

@@ -4,7 +4,8 @@ import type { RouteModule } from '../types.js';
 import { PveErrors } from './schemas.js';
 
 const tags = ['pve-manager: vault'];
-const PathParams = Type.Object({ '*': Type.String({ maxLength: 200 }) });
+// No maxLength here: a refusal would name Fastify's '*', not the seed's {path}; checkVaultPath (at most 200 characters) names it.
+const PathParams = Type.Object({ '*': Type.String({ description: 'the seed\'s {path}: segments of letters, digits, _ . - (at most 200 characters)' }) });
 
 const VaultStatusAnswer = Type.Object({
   status: Type.String(),

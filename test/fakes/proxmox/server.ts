@@ -174,6 +174,25 @@ export class FakePve {
     this.nodes.find((n) => n.name === name)!.online = online;
   }
 
+  private readonly gates: { match: (r: RecordedRequest) => boolean; arrive: () => void; released: Promise<void> }[] = [];
+
+  /** Requests matching `match` wait, from now on, until `release()` (then answer as usual): a slow PVE at one call, to open a race. */
+  hold(match: (r: RecordedRequest) => boolean): { arrived: Promise<void>; release(): void } {
+    let arrive!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((r) => (arrive = r));
+    const released = new Promise<void>((r) => (release = r));
+    const gate = { match, arrive, released };
+    this.gates.push(gate);
+    return {
+      arrived,
+      release: () => {
+        this.gates.splice(this.gates.indexOf(gate), 1);
+        release();
+      },
+    };
+  }
+
   /** Resolves when the next request arrives while stalled. */
   nextStalledRequest(): Promise<void> {
     return new Promise((resolve) => this.stallWaiters.push(resolve));
@@ -218,7 +237,12 @@ export class FakePve {
       const params = { ...Object.fromEntries(url.searchParams), ...(await readBody(req)) };
       const method = req.method ?? 'GET';
       const principal = path === '/access/ticket' && method === 'POST' ? null : this.authenticate(req, method);
-      this.requests.push({ method, path, auth: principal?.via ?? 'none', params });
+      const recorded: RecordedRequest = { method, path, auth: principal?.via ?? 'none', params };
+      this.requests.push(recorded);
+      for (const gate of this.gates.filter((g) => g.match(recorded))) {
+        gate.arrive();
+        await gate.released;
+      }
       const data = await this.route(method, path, params, principal?.user ?? null);
       send(res, 200, 'OK', { data });
     } catch (err) {
