@@ -97,6 +97,23 @@ describe('exports and GPU power beyond local retention from a real VictoriaMetri
     expect(lines).toHaveLength(expectedGpuRows(start, end, old, recent).length + 1);
   });
 
+  it('exports per-node power from both stores too, and a report names the stores it read', { timeout: 120_000 }, async () => {
+    const q = new URLSearchParams({ format: 'json', cluster: CLUSTER, start_time: new Date(start).toISOString(), end_time: new Date(end).toISOString(), step: '1m' });
+    const res = await hub.request(`/api/v1/export/power?${q}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-kcloud-sources')).toBe('remote, local');
+    const rows = (await res.json()) as { timestamp: string; node: string; gpu_power_watts: number | null }[];
+    const want = averagesBy(STEP, start, end, old, recent);
+    const gpu1 = new Map(want.get('1')!);
+    expect(rows.map((r) => [r.timestamp, r.node, r.gpu_power_watts])).toEqual(want.get('0')!.map(([t, v]) => [new Date(t).toISOString(), NODE, round3(v + gpu1.get(t)!)]));
+
+    const report = await hub.request(`/api/v1/export/report?${new URLSearchParams({ template: 'daily', format: 'excel', cluster: CLUSTER })}`);
+    expect(report.status).toBe(200);
+    expect(report.headers.get('x-kcloud-sources')).toBe('remote, local');
+    expect(report.headers.get('x-kcloud-warnings')).toBeNull();
+    expect((await report.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  });
+
   it('answers a GPU\'s power average and energy over a range spanning both stores from the imported and the recent samples, with the sources', { timeout: 60_000 }, async () => {
     // The GPU must be current to be found (api.staleAfter): one sample now, after the range's end.
     await hub.publishTelemetry(node, [{ metric: 'gpu_power_watts', labels: { gpu: '1', uuid: uuidOf('1') }, value: 1, ts: Date.now() }]);
