@@ -155,6 +155,8 @@ export const TenantDetail = Type.Object({
   deployment_id: Type.Optional(Type.String()),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
+  /** PUT of a real tenant's re-size whose cluster's capacity could not be read: why (the deployment goes on). */
+  warnings: Type.Optional(Type.Array(Type.String())),
 });
 
 export const CreateAnswer = Type.Object({

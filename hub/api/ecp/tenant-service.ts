@@ -184,7 +184,8 @@ export class TenantService {
   }
 
   /** Changes what was given; a change of the sizing cancels an open deployment and starts a re-size (re-apply). */
-  update(tenantId: string, body: Static<typeof UpdateTenantBody>, isDemo: boolean): { tenant: Tenant; task: DeploymentTask | null } {
+  /** `capacity` as for create: a re-size that no longer fits is INSUFFICIENT_RESOURCES (a rename is not checked). */
+  update(tenantId: string, body: Static<typeof UpdateTenantBody>, isDemo: boolean, capacity?: ClusterCapacity | null): { tenant: Tenant; task: DeploymentTask | null; warnings: string[] } {
     const current = this.forMode(tenantId, isDemo);
     if (current.status === 'deleting') throw new EcpError(409, 'TENANT_DELETING', `tenant ${tenantId} is being deleted`, { tenant_id: tenantId });
     const merged = { ...current.requirements, ...(body.service_requirements ?? {}) } as Requirements;
@@ -210,12 +211,17 @@ export class TenantService {
       tenant.status = 'pending';
       task = this.task(tenant, 'update', manifestOf(tenant), now);
     }
+    let warnings: string[] = [];
     this.db.transaction(() => {
+      if (task) {
+        warnings = this.capacityWarnings(tenant, capacity);
+        for (const w of warnings) task.logs.push({ timestamp: new Date(now).toISOString(), level: 'warning', message: w });
+      }
       if (task) this.tasks.cancelOpen(tenantId, now);
       this.tenants.update(tenant);
       if (task) this.tasks.insert(task);
     }).immediate();
-    return { tenant, task };
+    return { tenant, task, warnings };
   }
 
   /** Starts the deletion; a tenant already being deleted answers its deletion. An open deployment needs `force` (it is cancelled). */

@@ -143,8 +143,11 @@ export function tenantRoutes(
       schema: { tags, summary: 'Change a tenant; a new sizing is re-applied', params: TenantParams, body: UpdateTenantBody, response: { 200: TenantDetail, ...EcpErrors } },
     },
     async (request) => {
-      const { tenant, task } = service.update(request.params.tenantId, request.body, isDemoRequest(request));
-      return tenantDetail(tenant, config, task?.id);
+      const demo = isDemoRequest(request);
+      const capacity = demo ? undefined : await readCapacity();
+      addDebug(request, { capacity: capacity ?? null });
+      const { tenant, task, warnings } = service.update(request.params.tenantId, request.body, demo, capacity);
+      return { ...tenantDetail(tenant, config, task?.id), ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );
 

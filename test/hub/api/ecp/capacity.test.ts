@@ -86,6 +86,14 @@ describe('ECP capacity: validate-manifest warnings and create INSUFFICIENT_RESOU
     });
     expect((await hub.request('/api/v1/tenants/too-big', { headers: headers(true) })).status).toBe(404);
     expect(fake.get('namespaces', '', 'ecp-ai-too-big')).toBeUndefined();
+    // A re-size is checked the same way, its own quota left out: callbot 150 (6 GPUs) fits the 6 alone, 175 (7) does not.
+    const put = (requirements: Record<string, number>) => hub.request('/api/v1/tenants/fits', { method: 'PUT', headers: headers(false), body: JSON.stringify({ preset: 'medium', service_requirements: requirements }) });
+    const grown = await put({ callbot: 175 });
+    expect(grown.status).toBe(409);
+    expect((await grown.json()).error).toMatchObject({ code: 'INSUFFICIENT_RESOURCES', details: { resource: 'nvidia.com/gpu', requested: '7', free: '6', held: '0' } });
+    expect((await (await hub.request('/api/v1/tenants/fits', { headers: headers(false) })).json()).service_requirements).toEqual({ callbot: 30, chatbot: 50 });
+    expect((await put({ callbot: 150 })).status).toBe(200);
+    expect((await put({ callbot: 30 })).status).toBe(200);
     // The other tenants' quota counts in validate-manifest too: 5 GPUs beside 2 held.
     const check = await (await req(hub, '/tenants/validate-manifest', false, JSON.stringify({ manifest_content: gpuManifest(5, 1) }))).json();
     expect(check.warnings).toContain("nvidia.com/gpu: the manifest requests 5, more than cluster fake has free (4 of 6; other tenants' quotas hold 2)");
@@ -137,6 +145,9 @@ describe('ECP capacity: validate-manifest warnings and create INSUFFICIENT_RESOU
     expect(created.status).toBe(201);
     const body = await created.json();
     expect(body.warnings).toEqual([expect.stringMatching(/^cluster capacity could not be checked: cluster gone: /)]);
+    const resized = await downHub.request('/api/v1/tenants/while-down', { method: 'PUT', headers: headers(false), body: JSON.stringify({ preset: 'medium', service_requirements: { chatbot: 300 } }) });
+    expect(resized.status).toBe(200);
+    expect((await resized.json()).warnings).toEqual([expect.stringMatching(/^cluster capacity could not be checked: cluster gone: /)]);
     const status = await (await downHub.request('/api/v1/tenants/while-down/deployment-status', { headers: headers(false) })).json();
     expect(status.logs).toContainEqual(expect.objectContaining({ level: 'warning', message: body.warnings[0] }));
   });
