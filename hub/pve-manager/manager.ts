@@ -290,7 +290,9 @@ export class PveManager {
     const { client } = this.cluster();
     const { backup } = await this.backup(backupId);
     const target = this.idle(targetId, 'target_server_id');
-    const exists = target.vmid !== null && (await client.clusterResources({ type: 'vm' })).some((r) => r.vmid === target.vmid);
+    // The restore writes the archive to the target's VMID: a server whose create failed before allocating one has none to restore onto.
+    if (target.vmid === null) throw new ApiError('CONFLICT', `server ${targetId} has no VMID (its creation failed before one was allocated): delete it and create it again`, { field: 'target_server_id' });
+    const exists = (await client.clusterResources({ type: 'vm' })).some((r) => r.vmid === target.vmid);
     if (exists && !overwrite) throw new ApiError('CONFLICT', `server ${targetId} has a VM (${target.vmid}): restoring over it needs "overwrite": true`, { field: 'overwrite' });
     // While PVE answered, another request may have started a task on the target (a delete): checked again with nothing awaited before the task is written.
     this.idle(targetId, 'target_server_id');

@@ -85,4 +85,22 @@ describe('server manager: racing requests on one server (real hub, fake PVE)', (
     expect((await waitTask(hub, task_id)).at(-1)!.status).toBe('completed');
     expect((await done(deleting)).status).toBe('completed');
   });
+
+  it('restore onto a server whose create failed before it had a VMID: 409 naming target_server_id, no task, PVE not asked to restore', async () => {
+    const src = await done(await post('/api/servers/create', webServer('restore-src', '192.168.0.150')));
+    expect((await done(await post('/api/backups/create', { server_id: src.server_id }))).status).toBe('completed');
+    const [backup] = (await hub.json('/api/backups')).backups.filter((b: { server_id: number }) => b.server_id === src.server_id);
+    for (const node of ['pve1', 'pve2']) fake.setNodeOnline(node, false);
+    const failed = await done(await post('/api/servers/create', webServer('no-vmid', '192.168.0.151')));
+    for (const node of ['pve1', 'pve2']) fake.setNodeOnline(node, true);
+    expect([failed.status, failed.step]).toEqual(['failed', 'allocate']);
+    const tasks = () => (hub.db.prepare('SELECT COUNT(*) AS n FROM pve_tasks WHERE server_id = ?').get(failed.server_id) as { n: number }).n;
+    const before = tasks();
+    for (const overwrite of [false, true]) {
+      const [status, body] = await answer(await post(`/api/backups/${backup.backup_id}/restore`, { target_server_id: failed.server_id, overwrite }));
+      expect([status, body.error?.code, body.error?.details.field]).toEqual([409, 'CONFLICT', 'target_server_id']);
+    }
+    expect(tasks()).toBe(before);
+    expect(fake.calls('POST', /\/qemu$/).filter((c) => c.params.archive === backup.volid)).toHaveLength(0);
+  });
 });
