@@ -51,7 +51,8 @@ import type { AddressInfo } from 'node:net';
  *   `$skiptoken`) to POST the same body to for the rest. The rows are the
  *   `costs` given per subscription, summed per day and service, in the
  *   period. A principal with `costReader: false` is refused as Cost
- *   Management refuses one without a cost role: `401 RBACAccessDenied`.
+ *   Management refuses one without a cost role: `401 RBACAccessDenied`;
+ *   `costFailure` makes every query answer a given error (429, 5xx).
  *
  * Progress is driven by looks, not by time, so that tests do not depend on
  * timing: each get of a VM (or of its operation) moves it one step:
@@ -177,6 +178,8 @@ export class FakeAzure {
   costQueries = 0;
   /** Charges per subscription (from the options; a test may replace them). */
   costs: Record<string, CostRow[]>;
+  /** When set, every cost query is answered with this ARM error (a test's throttling or outage). */
+  costFailure: { status: number; code: string; message: string } | null = null;
   endpoint = '';
 
   constructor(private readonly o: FakeAzureOptions) {
@@ -302,6 +305,7 @@ export class FakeAzure {
     if (costQuery) {
       only('POST');
       if (principal.costReader === false) throw new ArmError(401, 'RBACAccessDenied', 'The client does not have authorization to perform action.');
+      if (this.costFailure) throw new ArmError(this.costFailure.status, this.costFailure.code, this.costFailure.message);
       return { status: 200, body: this.costQuery(url, sub, body, apiVersion) };
     }
     if (VM_LIST_PATH.test(url.pathname)) {

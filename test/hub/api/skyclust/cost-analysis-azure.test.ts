@@ -157,7 +157,7 @@ describe('skyclust cost analysis on azure', () => {
       expect(fake.costQueries - before).toBe(2);
     });
 
-    it('maps Cost Management\'s refusal to the error envelope with its code and message, and keeps nothing of it', async () => {
+    it('maps Cost Management\'s refusal (400) and throttling (503) to the error envelope with its code and message, and keeps nothing of them', async () => {
       for (let i = 0; i < 2; i++) {
         const before = fake.costQueries;
         const { status, body } = await get(h, `/api/v1/cost-analysis?period=7d&workspace_id=${bob.ws}&provider=azure`, bob.user);
@@ -171,6 +171,15 @@ describe('skyclust cost analysis on azure', () => {
         // A refusal is not cached: the next query asks again (the fake counts only the pages it answers).
         expect(fake.requests.filter((r) => r.startsWith('POST') && r.includes(SUB_NO_COST)).length).toBe(i + 1);
         expect(fake.costQueries).toBe(before);
+      }
+      // Throttled (429) is Azure not answering now: 503, with Azure's code and message.
+      fake.costFailure = { status: 429, code: '429', message: 'Too many requests. Please retry.' };
+      try {
+        const throttled = await get(h, `/api/v1/cost-analysis?period=1d&workspace_id=${ann.ws}&provider=azure`, ann.user);
+        expect(throttled.status).toBe(503);
+        expect(throttled.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', data: { provider: 'azure', provider_code: '429', provider_message: 'Too many requests. Please retry.' } });
+      } finally {
+        fake.costFailure = null;
       }
       // Bob does not see ann's workspace's costs.
       expect((await get(h, `/api/v1/cost-analysis?workspace_id=${ann.ws}`, bob.user)).status).toBe(404);
