@@ -6,6 +6,8 @@ import { SSH_KEY_PATH, vaultSecretName } from './vault-names.js';
 const VAULT_PATH = /^(?=.{1,200}$)[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/;
 const MAX_KEYS = 64;
 const MAX_VALUE = 64 * 1024;
+/** Vault paths the secrets box holds at most: the seed has no delete, so what an admin writes would otherwise only grow. */
+export const MAX_BOX_PATHS = 1000;
 
 export type SecretData = Record<string, string>;
 
@@ -69,7 +71,10 @@ export function checkSecretData(data: unknown): SecretData {
  * strings.
  */
 export class BoxSecrets implements SecretsBackend {
-  constructor(private readonly secrets: SecretStore) {}
+  constructor(
+    private readonly secrets: SecretStore,
+    private readonly maxPaths = MAX_BOX_PATHS,
+  ) {}
 
   async status(): Promise<VaultStatus> {
     return { status: 'running', backend: 'secrets_box', sealed: false, secrets: this.count() };
@@ -85,7 +90,11 @@ export class BoxSecrets implements SecretsBackend {
   /** Replaces the path's data (KV v2 writes a whole new version); answers the key names. */
   async write(path: string, data: unknown): Promise<SecretWrite> {
     const valid = checkSecretData(data);
-    this.secrets.put(vaultSecretName(checkVaultPath(path)), JSON.stringify(valid));
+    const name = vaultSecretName(checkVaultPath(path));
+    if (this.secrets.get(name) === null && this.count() >= this.maxPaths) {
+      throw new ApiError('CONFLICT', `the secrets box holds ${this.maxPaths} vault paths, the most it keeps: write to one of those instead`, { field: 'path' });
+    }
+    this.secrets.put(name, JSON.stringify(valid));
     return { keys: Object.keys(valid) };
   }
 

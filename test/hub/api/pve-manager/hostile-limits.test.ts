@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakePve } from '../../../fakes/proxmox/server.js';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+import { keyring, SecretStore } from '../../../../hub/identity/secrets.js';
+import { BoxSecrets } from '../../../../hub/pve-manager/vault.js';
 import { json, managerConfig, waitTask, webServer } from './pve-helpers.js';
 
-describe('server manager: what a client can make the hub hold (pveManager.keepFinishedTasks)', () => {
+describe('server manager: what a client can make the hub hold (tasks, vault paths)', () => {
   let fake: FakePve;
   let hub: ApiHub;
   const put = (path: string, body: unknown) => hub.request(path, { method: 'PUT', headers: json, body: JSON.stringify(body) });
@@ -53,5 +55,17 @@ describe('server manager: what a client can make the hub hold (pveManager.keepFi
 
   it('refuses a keepFinishedTasks under 1 at start, naming the key', async () => {
     await expect(startApiHub({ ...managerConfig, pveManager: { ...managerConfig.pveManager, keepFinishedTasks: 0 } })).rejects.toThrow(/keepFinishedTasks/);
+  });
+
+  it('the secrets box keeps at most so many vault paths: a new one past it is 409 naming path and nothing is stored; existing ones can still be written', async () => {
+    // The hub's own box (real SQLite, its key) with a small bound, so the test need not write a thousand paths.
+    const store = new SecretStore(hub.db, keyring(hub.dataDir));
+    const box = new BoxSecrets(store, 3);
+    for (const path of ['secret/a', 'secret/b', 'secret/c']) await box.write(path, { v: path });
+    const names = store.names();
+    await expect(box.write('secret/d', { v: 'd' })).rejects.toMatchObject({ statusCode: 409, code: 'CONFLICT', details: { field: 'path' } });
+    expect(store.names()).toEqual(names);
+    expect(await box.write('secret/a', { v: 'again' })).toEqual({ keys: ['v'] });
+    expect((await box.read('secret/a')).data).toEqual({ v: 'again' });
   });
 });
