@@ -32,3 +32,9 @@ export function addDebug(request: FastifyRequest, fields: Record<string, unknown
 
 /** What routes added with addDebug. */
 export const debugDetailOf = (request: FastifyRequest): Record<string, unknown> => debugDetails.get(request) ?? {};
+
+const headerOnly = new WeakSet<FastifyRequest>();
+
+/** The answer is a document of its own (a manifest, YAML or a JSON List): debug goes in the X-Debug-Info header, never into it. */
+export const debugInHeader = (request: FastifyRequest): void => void headerOnly.add(request);
+export const debugOnlyInHeader = (request: FastifyRequest): boolean => headerOnly.has(request);

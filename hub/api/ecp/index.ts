@@ -9,7 +9,7 @@ import { keyring, SecretStore } from '../../identity/secrets.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
 import { ecpErrorHandler, requestIdOf } from './errors.js';
-import { debugDetailOf, debugWanted, isDemoRequest, requireDemoMode } from './headers.js';
+import { debugDetailOf, debugOnlyInHeader, debugWanted, isDemoRequest, requireDemoMode } from './headers.js';
 import { manifestRoutes } from './manifests.js';
 import { monitoringRoutes } from './monitoring.js';
 import { tenantEnergy } from './tenant-energy.js';
@@ -36,7 +36,8 @@ function kubeClustersFor(deps: ApiDeps): { all: KubeCluster[]; tenants: KubeClus
  * a JSON object answer (errors too) gets `debug` — the request id, route,
  * time taken, mode, the tenants' cluster, and what the route added
  * (addDebug); a route's own `debug` fields (monitoring) are kept. Other
- * answers (the YAML manifest) carry it in the `X-Debug-Info` header.
+ * answers, and the manifest in either format (a document a client applies),
+ * carry it in the `X-Debug-Info` header.
  */
 function withDebug(request: FastifyRequest, reply: FastifyReply, payload: unknown, cluster: string | null): unknown {
   const debug = {
@@ -49,7 +50,7 @@ function withDebug(request: FastifyRequest, reply: FastifyReply, payload: unknow
     tenants_cluster: cluster,
     ...debugDetailOf(request),
   };
-  if (typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json')) {
+  if (!debugOnlyInHeader(request) && typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('application/json')) {
     const body: unknown = JSON.parse(payload);
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
       const own = (body as { debug?: Record<string, unknown> }).debug;

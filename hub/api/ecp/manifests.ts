@@ -6,7 +6,7 @@ import { deploymentTime, monthlyCost, PRESETS, quantity, type Preset } from '../
 import { capacityWarnings } from '../../integrations/kubernetes/capacity-check.js';
 import type { ClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import type { Api } from '../types.js';
-import { addDebug, isDemoRequest } from './headers.js';
+import { addDebug, debugInHeader, isDemoRequest } from './headers.js';
 import { EcpError } from './errors.js';
 import { EcpErrors, ManifestQuery, TenantParams, ValidateAnswer, ValidateManifestBody } from './schemas.js';
 import { manifestOf } from '../../integrations/kubernetes/tenant-manifest.js';
@@ -31,6 +31,7 @@ export function manifestRoutes(app: Api, service: TenantService, config: EcpConf
     },
     async (request, reply) => {
       const q = request.query;
+      debugInHeader(request);
       const objects = manifestOf(service.get(request.params.tenantId), { namespace: q.namespace, includeMonitoring: q.include_monitoring, includeIngress: q.include_ingress });
       if (q.format === 'json') return reply.type('application/json; charset=utf-8').send(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
       return reply.type('application/yaml; charset=utf-8').send(objects.map((o) => stringify(o, { aliasDuplicateObjects: false })).join('---\n'));

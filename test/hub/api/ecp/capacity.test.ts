@@ -127,6 +127,10 @@ describe('ECP capacity: validate-manifest warnings and create INSUFFICIENT_RESOU
     expect(yaml.headers.get('content-type')).toMatch(/^application\/yaml/);
     expect(JSON.parse(yaml.headers.get('x-debug-info')!)).toMatchObject({ request_id: 'dbg-42', route: '/api/v1/tenants/:tenantId/manifest', status: 200 });
     expect(await yaml.text()).not.toContain('dbg-42');
+    // The JSON manifest is a v1 List a client applies: debug stays out of it too.
+    const jsonList = await hub.request('/api/v1/tenants/fits/manifest?format=json', { headers: dbg });
+    expect(JSON.parse(jsonList.headers.get('x-debug-info')!)).toMatchObject({ request_id: 'dbg-42' });
+    expect(Object.keys(await jsonList.json()).sort()).toEqual(['apiVersion', 'items', 'kind']);
     // A user's X-Debug, an admin's X-Debug: false, and no header at all: the answers are the plain ones.
     for (const [h, user] of [[dbg, ['vic', 'vic-password']], [{ ...dbg, 'x-debug': 'false' }, undefined], [headers(false), undefined]] as const) {
       const res = await hub.request('/api/v1/tenants', { headers: h, ...(user ? { user: [...user] as [string, string] } : {}) });
