@@ -10,7 +10,7 @@ import { SERVER_ROLES, type PveManagerConfig, type ServerRole } from './config.j
 import { BACKUP_ID, backupPlan, listBackups, restorePlan, type Backup } from './backups.js';
 import { createPlan } from './create-plan.js';
 import { deletePlan, powerPlan, type PowerState } from './lifecycle-plans.js';
-import { expandRange, HOSTNAME, isPlainIpv4, prefixLength, sameSubnet } from './network.js';
+import { expandRange, HOSTNAME, isHostAddress, isPlainIpv4, prefixLength, sameSubnet } from './network.js';
 import { forEachLimited, KeyedSerial } from './serial.js';
 import { adoptionCandidates, staticAddress } from './adoption.js';
 import { ServerStore, type ManagedServer, type NewServer } from './server-store.js';
@@ -173,6 +173,7 @@ export class PveManager {
     if (!isPlainIpv4(net.gateway)) throw invalidParameter(f('network_config.gateway'), 'must be an IPv4 address');
     if (!sameSubnet(ip, net.gateway, prefixLen)) throw invalidParameter(f('network_config.gateway'), `is not in ${ip}/${prefixLen}`);
     if (ip === net.gateway) throw invalidParameter(f('network_config.ip_address'), 'is the gateway');
+    if (!isHostAddress(ip, prefixLen)) throw invalidParameter(f('network_config.ip_address'), `is the network or broadcast address of ${ip}/${prefixLen}`);
     if (this.servers.ipsInUse().has(ip) || taken.ips.has(ip)) throw invalidParameter(f('network_config.ip_address'), `${ip} is in use by a managed server`);
     return { name: req.name, role: req.role as ServerRole, ipAddress: ip, subnet: prefixLen, gateway: net.gateway, cpu: req.cpu, memory: req.memory, diskSize: req.disk_size };
   }
@@ -201,8 +202,13 @@ export class PveManager {
     const net = req.network_config;
     const range = expandRange(net.ip_range, MAX_RANGE);
     if (!range) throw invalidParameter('network_config.ip_range', `must be "a.b.c.d-a.b.c.e", first to last, at most ${MAX_RANGE} addresses`);
+    const prefix = prefixLength(net.subnet);
+    if (prefix !== null && isPlainIpv4(net.gateway) && !range.every((ip) => sameSubnet(ip, net.gateway, prefix))) {
+      throw invalidParameter('network_config.ip_range', `must lie in the gateway's subnet ${net.gateway}/${prefix}`);
+    }
     const inUse = this.servers.ipsInUse();
-    const free = range.filter((ip) => !inUse.has(ip) && ip !== net.gateway);
+    // A bad subnet or gateway is named by validate() below; the network and broadcast addresses are nobody's.
+    const free = range.filter((ip) => !inUse.has(ip) && ip !== net.gateway && (prefix === null || isHostAddress(ip, prefix)));
     if (free.length < req.servers.length) throw invalidParameter('network_config.ip_range', `has ${free.length} free addresses for ${req.servers.length} servers`);
     const taken = { names: new Set<string>(), ips: new Set<string>() };
     const valid = req.servers.map((s, i) => {

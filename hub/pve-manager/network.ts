@@ -30,6 +30,13 @@ export function sameSubnet(a: string, b: string, prefix: number): boolean {
   return ((ipToInt(a) & mask) >>> 0) === ((ipToInt(b) & mask) >>> 0);
 }
 
+/** Whether `ip` can be a host's address in its /prefix: not the network's nor the broadcast address (both usable only in /31 and /32). */
+export function isHostAddress(ip: string, prefix: number): boolean {
+  if (prefix >= 31) return true;
+  const hostBits = ipToInt(ip) % 2 ** (32 - prefix);
+  return hostBits !== 0 && hostBits !== 2 ** (32 - prefix) - 1;
+}
+
 /** "a.b.c.d-a.b.c.e" as the addresses in it, first to last; null when not such a range (or over `max` addresses). */
 export function expandRange(range: unknown, max: number): string[] | null {
   if (typeof range !== 'string') return null;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakePve } from '../../../fakes/proxmox/server.js';
 import type { ApiHub } from '../../../helpers/api.js';
 import { ADMIN_PASSWORD } from '../../../helpers/hub.js';
-import { json, startManagerHub, webServer } from './pve-helpers.js';
+import { json, startManagerHub, waitTask, webServer } from './pve-helpers.js';
 
 /** The seed's 400 body naming `field`. */
 const invalid = (field: string) => ({ error: { code: 'INVALID_REQUEST', message: expect.any(String), details: { field, reason: expect.any(String) } } });
@@ -58,6 +58,8 @@ describe('server manager: hostile input is refused in the seed\'s body and store
     ['role unknown', { role: '../../etc' }, 'role'],
     ['ip_address with a port', { network_config: { ip_address: '192.168.0.5:22', subnet: '24', gateway: '192.168.0.1' } }, 'network_config.ip_address'],
     ['ip_address with leading zeros', { network_config: { ip_address: '192.168.000.5', subnet: '24', gateway: '192.168.0.1' } }, 'network_config.ip_address'],
+    ['ip_address the subnet\'s network address', { network_config: { ip_address: '192.168.0.0', subnet: '24', gateway: '192.168.0.1' } }, 'network_config.ip_address'],
+    ['ip_address the subnet\'s broadcast address', { network_config: { ip_address: '192.168.0.255', subnet: '255.255.255.0', gateway: '192.168.0.1' } }, 'network_config.ip_address'],
     ['subnet 0', { network_config: { ip_address: '192.168.0.5', subnet: 0, gateway: '192.168.0.1' } }, 'network_config.subnet'],
     ['subnet 1e308', { network_config: { ip_address: '192.168.0.5', subnet: 1e308, gateway: '192.168.0.1' } }, 'network_config.subnet'],
   ])('create with %s: 400 naming the field, nothing stored', async (_, change, field) => {
@@ -98,6 +100,22 @@ describe('server manager: hostile input is refused in the seed\'s body and store
     expect(stored()).toEqual(before);
   });
 
+  it('bulk-create: a range leaving the gateway\'s subnet is 400 naming ip_range; its network and broadcast addresses are never given out', async () => {
+    const before = stored();
+    const servers = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${prefix}-${i}`, role: 'web', cpu: 1, memory: 1024, disk_size: 20 }));
+    const crossing = { servers: servers('cross', 2), network_config: { ip_range: '192.168.5.254-192.168.6.1', subnet: 24, gateway: '192.168.5.1' } };
+    expect(await answer(await post('/api/servers/bulk-create', crossing))).toEqual([400, invalid('network_config.ip_range')]);
+    // .0 (network), .1 (gateway) and .255 (broadcast) are not addresses for servers: of .0-.3 two are free.
+    const edges = { servers: servers('edge', 3), network_config: { ip_range: '192.168.7.0-192.168.7.3', subnet: 24, gateway: '192.168.7.1' } };
+    expect(await answer(await post('/api/servers/bulk-create', edges))).toEqual([400, invalid('network_config.ip_range')]);
+    expect(stored()).toEqual(before);
+    const [status, body] = await answer(await post('/api/servers/bulk-create', { ...edges, servers: servers('edge', 2) }));
+    expect(status).toBe(200);
+    expect(body.servers.map((s: { ip_address: string }) => s.ip_address)).toEqual(['192.168.7.2', '192.168.7.3']);
+    // Done before the next tests count PVE calls.
+    expect((await waitTask(hub, body.task_id)).at(-1)!.status).toBe('completed');
+  });
+
   it('bulk-create naming one server twice in different case: 400 naming the second, nothing stored', async () => {
     const before = stored();
     const twice = { servers: ['Case-1', 'case-1'].map((name) => ({ name, role: 'web', cpu: 1, memory: 1024, disk_size: 20 })), network_config: { ip_range: '192.168.2.10-192.168.2.20', subnet: 24, gateway: '192.168.2.1' } };
@@ -126,7 +144,8 @@ describe('server manager: hostile input is refused in the seed\'s body and store
     ['..%2F..%2Fetc%2Fpasswd', 'backup_id'],
     ['%2e%2e', 'backup_id'],
   ])('backup id %s: 400 naming %s, PVE not asked to delete or restore', async (id, field) => {
-    const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
+    // Archive deletes and restores (servers other tests made keep PVE busy meanwhile).
+    const writes = () => fake.calls('DELETE', /\/content\//).length + fake.calls('POST', /\/qemu$/).filter((c) => c.params.archive).length;
     const before = writes();
     expect(await raw('DELETE', `/api/backups/${id}`)).toEqual([400, invalid(field)]);
     expect(await raw('POST', `/api/backups/${id}/restore`, JSON.stringify({ target_server_id: 1, overwrite: true }))).toEqual([400, invalid(field)]);
