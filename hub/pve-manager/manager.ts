@@ -67,6 +67,8 @@ export class PveManager {
   readonly tasks: TaskStore;
   private readonly runner: TaskRunner;
   private readonly serial = new KeyedSerial();
+  /** Archives (volid) a DELETE /backups/{id} is removing now: a restore of one is refused meanwhile. */
+  private readonly backupsDeleting = new Set<string>();
   /** Adoption refusals already logged, so a list does not log them again. */
   private readonly adoptionRefusals = new Set<string>();
 
@@ -300,19 +302,27 @@ export class PveManager {
     if (target.vmid === null) throw new ApiError('CONFLICT', `server ${targetId} has no VMID (its creation failed before one was allocated): delete it and create it again`, { field: 'target_server_id' });
     const exists = (await client.clusterResources({ type: 'vm' })).some((r) => r.vmid === target.vmid);
     if (exists && !overwrite) throw new ApiError('CONFLICT', `server ${targetId} has a VM (${target.vmid}): restoring over it needs "overwrite": true`, { field: 'overwrite' });
-    // While PVE answered, another request may have started a task on the target (a delete): checked again with nothing awaited before the task is written.
+    // While PVE answered, another request may have started a task on the target (a delete) or a delete of the archive: checked again with nothing awaited before the task is written.
     this.idle(targetId, 'target_server_id');
+    if (this.backupsDeleting.has(backup.volid)) throw new ApiError('CONFLICT', `backup ${backupId} is being deleted`, { field: 'backup_id' });
     const task = this.tasks.create('restore', 'pending', { serverId: targetId, input: { volid: backup.volid, node: backup.node, overwrite } });
     this.launch(task);
     return task;
   }
 
-  /** DELETE /backups/{id}: removes the archive from its storage. */
+  /** DELETE /backups/{id}: removes the archive from its storage; 409 while a restore of it runs or another delete of it does. */
   async deleteBackup(backupId: string): Promise<void> {
     const { client } = this.cluster();
     const { backup } = await this.backup(backupId);
-    const upid = await client.storageContentDelete(backup.node, this.deps.config.backupStorage, backup.volid);
-    if (upid) await client.waitForTask(upid, { intervalMs: parseDuration(this.deps.config.taskPollInterval) });
+    const restoring = this.tasks.unfinished().some((t) => t.kind === 'restore' && t.input.volid === backup.volid);
+    if (restoring || this.backupsDeleting.has(backup.volid)) throw new ApiError('CONFLICT', `backup ${backupId} is being ${restoring ? 'restored' : 'deleted'}`, { field: 'backup_id' });
+    this.backupsDeleting.add(backup.volid);
+    try {
+      const upid = await client.storageContentDelete(backup.node, this.deps.config.backupStorage, backup.volid);
+      if (upid) await client.waitForTask(upid, { intervalMs: parseDuration(this.deps.config.taskPollInterval) });
+    } finally {
+      this.backupsDeleting.delete(backup.volid);
+    }
   }
 
   /** The configured cluster's nodes from `cluster/status`, with their cluster IP when PVE gives one (monitoring targets). */

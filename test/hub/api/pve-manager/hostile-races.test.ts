@@ -103,4 +103,32 @@ describe('server manager: racing requests on one server (real hub, fake PVE)', (
     expect(tasks()).toBe(before);
     expect(fake.calls('POST', /\/qemu$/).filter((c) => c.params.archive === backup.volid)).toHaveLength(0);
   });
+
+  it('a backup being restored cannot be deleted, and one being deleted cannot be restored: 409 naming backup_id', async () => {
+    const src = await done(await post('/api/servers/create', webServer('restore-del', '192.168.0.160')));
+    expect((await done(await post('/api/backups/create', { server_id: src.server_id }))).status).toBe('completed');
+    const [backup] = (await hub.json('/api/backups')).backups.filter((b: { server_id: number }) => b.server_id === src.server_id);
+    const removes = () => fake.calls('DELETE', /\/content\//).filter((c) => c.path.endsWith(encodeURIComponent(backup.volid)) || c.path.endsWith(backup.volid)).length;
+
+    fake.holdTasks = true;
+    const restoring = await post(`/api/backups/${backup.backup_id}/restore`, { target_server_id: src.server_id, overwrite: true });
+    expect(restoring.status).toBe(200);
+    const { task_id } = await restoring.json();
+    await waitTask(hub, task_id, (t) => t.status === 'running');
+    const [status, body] = await answer(await hub.request(`/api/backups/${backup.backup_id}`, { method: 'DELETE' }));
+    expect([status, body.error?.code, body.error?.details.field]).toEqual([409, 'CONFLICT', 'backup_id']);
+    expect(removes()).toBe(0);
+    fake.releaseTasks();
+    expect((await waitTask(hub, task_id)).at(-1)!.status).toBe('completed');
+
+    // The delete waits for PVE; a restore of that archive meanwhile is refused.
+    const slow = fake.hold((r) => r.method === 'DELETE' && r.path.includes('/content/'));
+    const deleting = hub.request(`/api/backups/${backup.backup_id}`, { method: 'DELETE' });
+    await slow.arrived;
+    const [rs, rb] = await answer(await post(`/api/backups/${backup.backup_id}/restore`, { target_server_id: src.server_id, overwrite: true }));
+    expect([rs, rb.error?.code, rb.error?.details.field]).toEqual([409, 'CONFLICT', 'backup_id']);
+    slow.release();
+    expect((await deleting).status).toBe(200);
+    expect(fake.calls('POST', /\/qemu$/).filter((c) => c.params.archive === backup.volid)).toHaveLength(1);
+  });
 });
