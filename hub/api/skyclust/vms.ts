@@ -1,13 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Clouds } from '../../integrations/clouds/clouds.js';
+import type { Clouds, ImportResult } from '../../integrations/clouds/clouds.js';
 import type { CloudCredential, CloudCredentialStore } from '../../integrations/clouds/credential-store.js';
 import { CLOUD_PROVIDERS, type CloudProvider } from '../../integrations/clouds/provider-error.js';
 import { VM_SORT, VM_STATUSES, type CloudVm, type CloudVmStore } from '../../integrations/clouds/vm-store.js';
 import type { WorkspaceStore } from '../../workspaces/workspace-store.js';
 import type { ApiPrincipal } from '../auth/principal.js';
-import { invalidParameter, notFound } from '../errors.js';
+import { ApiError, invalidParameter, notFound } from '../errors.js';
 import { listQueryProps, multiValue, orderBy, pageOf, pagination, parseSort } from '../list-query.js';
 import type { Api } from '../types.js';
 import { cloudApiError } from './cloud-errors.js';
@@ -19,6 +19,8 @@ import { VmList, VmView } from './schemas/vms.js';
 const tags = ['skyclust: vms'];
 const Word = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' });
 const IdParams = Type.Object({ id: Uuid });
+const VmName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f]+$' });
+const Region = Type.String({ minLength: 1, maxLength: 40, pattern: '^[a-z0-9-]+$' });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const render = (v: CloudVm) => ({
@@ -65,7 +67,12 @@ function credentialFor(store: CloudCredentialStore, who: ApiPrincipal, provider:
   return usable[0]!;
 }
 
-/** skyclust-api's VMs (GET/POST /vms, GET/DELETE /vms/{id}): workspace-scoped, created and deleted at the provider, followed by the reconciler. */
+/** A workspace of the caller's (admins: any); another, or none, is 404 as if it did not exist. */
+function assertMember(workspaces: WorkspaceStore, who: ApiPrincipal, workspaceId: string): void {
+  if (!workspaces.get(workspaceId) || (who.role !== 'admin' && workspaces.roleOf(workspaceId, who.userId) === null)) throw notFound('workspace');
+}
+
+/** skyclust-api's VMs (GET/POST /vms, POST /vms/import, GET/DELETE /vms/{id}): workspace-scoped, created and deleted at the provider, followed by the reconciler. */
 export function vmsRoutes(app: Api, vms: CloudVmStore, credentials: CloudCredentialStore, clouds: Clouds, workspaces: WorkspaceStore): void {
   app.get(
     '/vms',
@@ -106,10 +113,10 @@ export function vmsRoutes(app: Api, vms: CloudVmStore, credentials: CloudCredent
         summary: 'Create a VM: answers at once with status pending; vm_status_changed follows',
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f]+$' }),
+            name: VmName,
             provider: oneOf(CLOUD_PROVIDERS),
             instance_type: Word(64),
-            region: Type.String({ minLength: 1, maxLength: 40, pattern: '^[a-z0-9-]+$' }),
+            region: Region,
             workspace_id: Uuid,
             image_id: Word(256),
             key_pair: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' })),
@@ -124,7 +131,7 @@ export function vmsRoutes(app: Api, vms: CloudVmStore, credentials: CloudCredent
     async (request, reply) => {
       const who = principal(request);
       const b = request.body;
-      if (!workspaces.get(b.workspace_id) || (who.role !== 'admin' && workspaces.roleOf(b.workspace_id, who.userId) === null)) throw notFound('workspace');
+      assertMember(workspaces, who, b.workspace_id);
       const provider = b.provider as CloudProvider;
       try {
         clouds.assertVmProvider(provider);
@@ -155,6 +162,74 @@ export function vmsRoutes(app: Api, vms: CloudVmStore, credentials: CloudCredent
       }
       request.auditNote = { resourceId: result.vm.id, details: { provider, workspace_id: b.workspace_id, instance_type: b.instance_type, region: b.region } };
       return reply.status(result.created ? 202 : 200).send(ok(request, render(result.vm), result.created ? 'VM creation started' : 'VM already created with this client_request_id'));
+    },
+  );
+
+  app.post(
+    '/vms/import',
+    {
+      config: { access: 'infra:manage', audit: { action: 'import', resource: 'vm' } },
+      schema: {
+        tags,
+        summary: 'Import an instance the hub did not create: recorded with what the provider says of it, then followed like any VM',
+        body: Type.Object(
+          {
+            workspace_id: Uuid,
+            provider: oneOf(CLOUD_PROVIDERS),
+            credential_id: Type.Optional(Uuid),
+            region: Region,
+            // EC2 ids, GCE names and ARM resource ids (`/subscriptions/.../virtualMachines/<name>`; resource group names may hold parentheses).
+            instance_id: Type.String({ minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9/][A-Za-z0-9._()/-]*$' }),
+            name: Type.Optional(VmName),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Ok(VmView), ...SkyErrors },
+      },
+    },
+    async (request, reply) => {
+      const who = principal(request);
+      const b = request.body;
+      assertMember(workspaces, who, b.workspace_id);
+      const provider = b.provider as CloudProvider;
+      try {
+        clouds.assertVmProvider(provider);
+      } catch (err) {
+        throw cloudApiError(err, 'provider');
+      }
+      const credential = credentialFor(credentials, who, provider, b.workspace_id, b.credential_id);
+      const id = randomUUID();
+      let result: ImportResult;
+      try {
+        result = await clouds.importVm({
+          id,
+          // Default: the instance's own name (the last segment of an ARM id; an EC2 id or GCE name as it is).
+          name: b.name ?? (b.instance_id.slice(b.instance_id.lastIndexOf('/') + 1) || b.instance_id).slice(0, 128),
+          provider,
+          workspaceId: b.workspace_id,
+          credentialId: credential.id,
+          createdBy: who.userId,
+          region: b.region,
+          instanceId: b.instance_id,
+          clientRequestId: id,
+          createdAt: Date.now(),
+        });
+      } catch (err) {
+        throw cloudApiError(err, 'instance_id');
+      }
+      switch (result.outcome) {
+        case 'unknown':
+          throw new ApiError('NOT_FOUND', `instance_id: ${provider} knows no instance ${b.instance_id} in ${b.region} (with credential ${credential.id})`, { parameter: 'instance_id' });
+        case 'terminated':
+          throw invalidParameter('instance_id', `the instance is terminated${result.reason ? ` (${result.reason})` : ''}: there is nothing to manage`);
+        case 'managed': {
+          // The managing VM's id only to those who may see it: another workspace's VM stays unnamed.
+          const mine = vms.visible(result.vm.id, viewerOf(who));
+          throw new ApiError('CONFLICT', `instance_id: ${b.instance_id} is already managed by the hub${mine ? ` as VM ${mine.id}` : ' (in a workspace you are not a member of)'}`, { parameter: 'instance_id', ...(mine ? { vm_id: mine.id } : {}) });
+        }
+      }
+      request.auditNote = { resourceId: result.vm.id, details: { provider, workspace_id: b.workspace_id, region: b.region, instance_id: result.vm.instanceId } };
+      return reply.status(201).send(ok(request, render(result.vm), 'VM imported'));
     },
   );
 

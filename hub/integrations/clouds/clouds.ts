@@ -6,6 +6,12 @@ import type { InstanceState, VmProviderClient } from './vm-provider.js';
 import type { VmProviderFactories } from './vm-providers.js';
 import type { CloudVm, CloudVmStore, NewVm, VmObservation } from './vm-store.js';
 
+/** An import: a VM record for an instance the hub did not create; its facts come from the provider. */
+export type ImportRequest = Omit<NewVm, 'instanceType' | 'imageId' | 'keyPair' | 'zone'> & { instanceId: string };
+
+/** What an import did: recorded the instance, or why not (a VM already manages it; the provider does not know it, or it is gone). */
+export type ImportResult = { outcome: 'imported'; vm: CloudVm } | { outcome: 'managed'; vm: CloudVm } | { outcome: 'unknown' } | { outcome: 'terminated'; reason: string | null };
+
 export interface CloudsOptions {
   credentials: CloudCredentialStore;
   vms: CloudVmStore;
@@ -99,6 +105,27 @@ export class Clouds {
       this.launching.delete(stored.id);
     }
     return { vm: this.o.vms.get(stored.id)!, created };
+  }
+
+  /**
+   * Records an instance the hub did not create, with what the provider's
+   * describe says of it (status, addresses, zone, type, image), after which
+   * the reconciler follows it like any other VM. One VM per instance: a
+   * second import, in any workspace, answers the VM that manages it.
+   */
+  async importVm(req: ImportRequest): Promise<ImportResult> {
+    this.assertVmProvider(req.provider);
+    const managed = this.o.vms.managing(req);
+    if (managed) return { outcome: 'managed', vm: managed };
+    const state = await this.withClient(req, (c) => c.describe(req.instanceId));
+    if (!state) return { outcome: 'unknown' };
+    if (state.status === 'terminated') return { outcome: 'terminated', reason: state.reason };
+    // The column is required; a provider that does not say (GCE for the image) leaves it empty.
+    const facts = { instanceId: state.instanceId, instanceType: state.instanceType ?? '', imageId: state.imageId ?? '', keyPair: null };
+    const { vm, created } = this.o.vms.insertImported({ ...req, ...facts, ...observation(state) });
+    if (!created) return { outcome: 'managed', vm };
+    this.emit(vm, vm.status, null);
+    return { outcome: 'imported', vm };
   }
 
   private async launch(vm: CloudVm): Promise<void> {

@@ -13,6 +13,10 @@ export interface InstanceState {
   publicIp: string | null;
   privateIp: string | null;
   zone: string | null;
+  /** What the instance was made as (EC2 instance type, GCE machine type, Azure VM size): an import records it; absent or null where the answer does not say. */
+  instanceType?: string | null;
+  /** The image it boots (AMI, Azure image URN); null where the provider's instance does not name it (GCE keeps it on the boot disk). */
+  imageId?: string | null;
 }
 
 export interface LaunchRequest {

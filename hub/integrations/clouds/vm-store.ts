@@ -75,6 +75,17 @@ const IN_WORKSPACE_OF_VIEWER = `(@admin = 1 OR v.workspace_id IN (SELECT workspa
 
 export type NewVm = Omit<CloudVm, 'instanceId' | 'status' | 'statusReason' | 'publicIp' | 'privateIp' | 'zone' | 'updatedAt'> & { zone: string | null; createdBy: number };
 
+/** A VM the hub did not create, recorded with what the provider said of its instance. */
+export type ImportedVm = NewVm & VmObservation & { instanceId: string };
+
+/**
+ * The VM managing one provider instance: EC2 ids and ARM ids are unique to
+ * the provider (ARM ids case-insensitively), GCE names only within a zone
+ * (the VM's region). Two projects' same-named instances in one zone count
+ * as one: the second import is refused rather than an instance managed twice.
+ */
+const MANAGING = `SELECT * FROM cloud_vms WHERE provider = @provider AND instance_id = @instanceId COLLATE NOCASE AND (provider <> 'gcp' OR region = @region) LIMIT 1`;
+
 /** What the provider said of a VM at one look: the reconciler writes it. */
 export interface VmObservation {
   status: VmStatus;
@@ -84,7 +95,7 @@ export interface VmObservation {
   zone: string | null;
 }
 
-/** The VMs the hub created, in `cloud_vms`; reads are limited to the workspaces a viewer belongs to (all for admins). */
+/** The VMs the hub created or imported, in `cloud_vms`; reads are limited to the workspaces a viewer belongs to (all for admins). */
 export class CloudVmStore {
   constructor(
     private readonly db: HubDb,
@@ -102,6 +113,27 @@ export class CloudVmStore {
       .run(vm);
     const row = this.db.prepare('SELECT * FROM cloud_vms WHERE workspace_id = ? AND client_request_id = ?').get(vm.workspaceId, vm.clientRequestId) as Row;
     return { vm: toVm(row), created: done.changes > 0 };
+  }
+
+  /** Inserts an imported VM unless a VM already manages its instance (one transaction): returns the new record, or the one that manages it. */
+  insertImported(vm: ImportedVm): { vm: CloudVm; created: boolean } {
+    return this.db.transaction(() => {
+      const existing = this.managing(vm);
+      if (existing) return { vm: existing, created: false };
+      this.db
+        .prepare(
+          `INSERT INTO cloud_vms (id, name, provider, workspace_id, credential_id, created_by, instance_type, region, zone, image_id, key_pair, instance_id, status, status_reason, public_ip, private_ip, client_request_id, created_at, updated_at)
+           VALUES (@id, @name, @provider, @workspaceId, @credentialId, @createdBy, @instanceType, @region, @zone, @imageId, @keyPair, @instanceId, @status, @statusReason, @publicIp, @privateIp, @clientRequestId, @createdAt, @createdAt)`,
+        )
+        .run(vm);
+      return { vm: this.get(vm.id)!, created: true };
+    })();
+  }
+
+  /** The VM (in any workspace) that manages this provider instance, if one does. */
+  managing(instance: { provider: CloudProvider; region: string; instanceId: string }): CloudVm | null {
+    const row = this.db.prepare(MANAGING).get({ provider: instance.provider, region: instance.region, instanceId: instance.instanceId }) as Row | undefined;
+    return row ? toVm(row) : null;
   }
 
   get(id: string): CloudVm | null {

@@ -21,6 +21,8 @@ const stateOf = (i: Instance): InstanceState => ({
   publicIp: i.PublicIpAddress ?? null,
   privateIp: i.PrivateIpAddress ?? null,
   zone: i.Placement?.AvailabilityZone ?? null,
+  instanceType: i.InstanceType ?? null,
+  imageId: i.ImageId ?? null,
 });
 
 /** EC2 through the official SDK, one client per credential and region; every error as a CloudProviderError. */

@@ -52,3 +52,13 @@ export function imageReference(imageId: string): ImageReference {
   const [publisher, offer, sku, version] = parts as [string, string, string, string];
   return { publisher, offer, sku, version };
 }
+
+/**
+ * The image a VM reports, in the form `image_id` takes: a platform image as
+ * its URN (the inverse of imageReference), a custom or gallery image as its
+ * resource id; null when the VM names neither.
+ */
+export function imageUrn(ref: Partial<ImageReference> & { id?: string } | undefined): string | null {
+  if (ref?.publisher && ref.offer && ref.sku && ref.version) return `${ref.publisher}:${ref.offer}:${ref.sku}:${ref.version}`;
+  return ref?.id || null;
+}

@@ -8,7 +8,7 @@ import { CloudProviderError } from '../provider-error.js';
 import type { InstanceState, LaunchRequest, VmProviderClient } from '../vm-provider.js';
 import { authorityRefusal, PUBLIC_AUTHORITY } from './authority.js';
 import { azureError } from './errors.js';
-import { imageReference, parseResourceId, vmName, vmResourceId, type VmRef } from './names.js';
+import { imageReference, imageUrn, parseResourceId, vmName, vmResourceId, type VmRef } from './names.js';
 
 export interface AzureOptions {
   /** Resource Manager base URL; empty: Azure's public cloud (https://management.azure.com). */
@@ -216,7 +216,7 @@ export class AzureVirtualMachines implements VmProviderClient {
     if (!vm) return null;
     const status = statusOf(vm);
     const ips = status.status === 'running' ? await this.addresses(vm) : { publicIp: null, privateIp: null };
-    return { instanceId, ...status, ...ips, zone: vm.zones?.[0] ?? null };
+    return { instanceId, ...status, ...ips, zone: vm.zones?.[0] ?? null, instanceType: vm.hardwareProfile?.vmSize ?? null, imageId: imageUrn(vm.storageProfile?.imageReference) };
   }
 
   /** The primary NIC's private address and its public IP's address (a NIC or IP already gone is no address). */

@@ -41,6 +41,9 @@ const stateOf = (i: Instance): InstanceState => {
     publicIp: nic?.accessConfigs?.[0]?.natIP || null,
     privateIp: nic?.networkIP || null,
     zone: lastSegment(i.zone),
+    instanceType: lastSegment(i.machineType),
+    // GCE names the image on the boot disk resource, not on the instance: one more call per look for nothing the hub follows.
+    imageId: null,
   };
 };
 

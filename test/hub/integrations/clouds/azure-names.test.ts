@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { CloudsConfigSchema } from '../../../../hub/integrations/clouds/config.js';
-import { imageReference, parseResourceId, vmName } from '../../../../hub/integrations/clouds/azure/names.js';
+import { imageReference, imageUrn, parseResourceId, vmName } from '../../../../hub/integrations/clouds/azure/names.js';
 import { statusOf } from '../../../../hub/integrations/clouds/azure/virtual-machines.js';
 import { CloudProviderError } from '../../../../hub/integrations/clouds/provider-error.js';
 
@@ -46,6 +46,15 @@ describe('Azure names', () => {
       expect(() => imageReference(bad)).toThrow(CloudProviderError);
       expect(() => imageReference(bad)).toThrow(/publisher:offer:sku:version/);
     }
+  });
+
+  it("a VM's reported image is its URN (imageReference read back), a custom image its resource id, else null", () => {
+    const urn = 'Canonical:ubuntu-24_04-lts:server:latest';
+    expect(imageUrn(imageReference(urn))).toBe(urn);
+    const gallery = '/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/gpu/versions/1.0.0';
+    expect(imageUrn({ id: gallery })).toBe(gallery);
+    expect(imageUrn({ publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server' })).toBeNull();
+    expect(imageUrn(undefined)).toBeNull();
   });
 
   it('resource ids parse case-insensitively by type; another type or shape is null', () => {

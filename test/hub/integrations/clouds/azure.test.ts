@@ -160,7 +160,7 @@ describe('Azure VMs through @azure/arm-compute + @azure/identity against a fake 
     const seen = await follow(c, launched.instanceId, 'pending');
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.slice(0, -1).every((s) => s?.status === 'pending')).toBe(true);
-    expect(seen.at(-1)).toEqual({ instanceId: launched.instanceId, status: 'running', reason: null, privateIp: vm.privateIp, publicIp: vm.publicIp, zone: null });
+    expect(seen.at(-1)).toEqual({ instanceId: launched.instanceId, status: 'running', reason: null, privateIp: vm.privateIp, publicIp: vm.publicIp, zone: null, instanceType: 'Standard_B2s', imageId: IMAGE });
   });
 
   it('a launch retried with the same client token creates one VM', async () => {

@@ -61,7 +61,7 @@ describe('GceInstances', () => {
     expect(await c.describe(first.instanceId)).toMatchObject({ status: 'pending' });
     expect(await c.describe(first.instanceId)).toMatchObject({ status: 'pending' });
     const running = await c.describe(first.instanceId);
-    expect(running).toEqual({ instanceId: first.instanceId, status: 'running', reason: null, publicIp: stored.natIP, privateIp: stored.networkIP, zone: ZONE });
+    expect(running).toEqual({ instanceId: first.instanceId, status: 'running', reason: null, publicIp: stored.natIP, privateIp: stored.networkIP, zone: ZONE, instanceType: 'e2-small', imageId: null });
 
     await c.terminate(first.instanceId);
     expect(await c.describe(first.instanceId)).toMatchObject({ status: 'stopping' });
