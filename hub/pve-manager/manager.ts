@@ -174,6 +174,7 @@ export class PveManager {
     if (prefixLen === null || prefixLen > 30) throw invalidParameter(f('network_config.subnet'), 'must be a prefix length (8-30) or a netmask');
     if (!isPlainIpv4(net.gateway)) throw invalidParameter(f('network_config.gateway'), 'must be an IPv4 address');
     if (!sameSubnet(ip, net.gateway, prefixLen)) throw invalidParameter(f('network_config.gateway'), `is not in ${ip}/${prefixLen}`);
+    if (!isHostAddress(net.gateway, prefixLen)) throw invalidParameter(f('network_config.gateway'), `is the network or broadcast address of ${ip}/${prefixLen}`);
     if (ip === net.gateway) throw invalidParameter(f('network_config.ip_address'), 'is the gateway');
     if (!isHostAddress(ip, prefixLen)) throw invalidParameter(f('network_config.ip_address'), `is the network or broadcast address of ${ip}/${prefixLen}`);
     if (this.servers.ipsInUse().has(ip) || taken.ips.has(ip)) throw invalidParameter(f('network_config.ip_address'), `${ip} is in use by a managed server`);

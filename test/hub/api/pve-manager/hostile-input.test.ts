@@ -60,6 +60,7 @@ describe('server manager: hostile input is refused in the seed\'s body and store
     ['ip_address with leading zeros', { network_config: { ip_address: '192.168.000.5', subnet: '24', gateway: '192.168.0.1' } }, 'network_config.ip_address'],
     ['ip_address the subnet\'s network address', { network_config: { ip_address: '192.168.0.0', subnet: '24', gateway: '192.168.0.1' } }, 'network_config.ip_address'],
     ['ip_address the subnet\'s broadcast address', { network_config: { ip_address: '192.168.0.255', subnet: '255.255.255.0', gateway: '192.168.0.1' } }, 'network_config.ip_address'],
+    ['gateway the subnet\'s broadcast address', { network_config: { ip_address: '192.168.0.5', subnet: 24, gateway: '192.168.0.255' } }, 'network_config.gateway'],
     ['subnet 0', { network_config: { ip_address: '192.168.0.5', subnet: 0, gateway: '192.168.0.1' } }, 'network_config.subnet'],
     ['subnet 1e308', { network_config: { ip_address: '192.168.0.5', subnet: 1e308, gateway: '192.168.0.1' } }, 'network_config.subnet'],
   ])('create with %s: 400 naming the field, nothing stored', async (_, change, field) => {
