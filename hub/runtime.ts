@@ -19,7 +19,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { buildApiServer, listenApi } from './api/server.js';
 import { openFleet } from './fleet/fleet.js';
 import { KubernetesDirectory } from './integrations/kubernetes/kube-directory.js';
-import { fileClusters } from './integrations/kubernetes/kubeconfig-source.js';
+import { watchedClusters } from './integrations/kubernetes/kubeconfig-source.js';
 import { startLocalAgent } from './local-agent.js';
 import { NodeStore } from './identity/nodes.js';
 import { revocationsOf } from './identity/revocations.js';
@@ -58,13 +58,17 @@ const MAINTENANCE_EVERY_MS = 60_000;
 /** Starts the hub: stores, admin bootstrap, ingest, broker, periodic seal/retention and status.json. */
 export async function startHub(config: HubConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningHub> {
   const startedAt = Date.now();
-  // Kubeconfigs are read first: a bad one stops the hub before anything is opened.
-  // The watches load kubeconfig files; clusters whose kubeconfig is in the secrets box are not watched yet (docs/ecp.md).
-  const watched = fileClusters(config.kubernetes);
-  const kubernetes = watched.clusters.length > 0 ? new KubernetesDirectory(watched, log.child({ part: 'kubernetes' })) : undefined;
   prepareDataDir(config.dataDir, (message) => log.warn({ dataDir: config.dataDir }, message));
   const files = hubFiles(config.dataDir);
   const db = openHubDb(files.db);
+  // Kubeconfigs (files, or rows of the secrets box) are read next: a bad one stops the hub before anything else is opened.
+  let kubernetes: KubernetesDirectory | undefined;
+  try {
+    kubernetes = config.kubernetes.clusters.length > 0 ? new KubernetesDirectory(watchedClusters(config.kubernetes, new SecretStore(db, keyring(config.dataDir, env))), log.child({ part: 'kubernetes' })) : undefined;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const admin = await ensureAdmin(db, config.dataDir, env);
   if (admin?.generated) {
     // Printed once, to the terminal or journal of the first start; never logged by pino.

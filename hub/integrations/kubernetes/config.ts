@@ -41,5 +41,3 @@ export const KubernetesConfigSchema = Type.Object(
 /** `kubernetes:` as hub.yaml gives it. */
 export type KubernetesSettings = Static<typeof KubernetesConfigSchema>;
 
-/** What the pod and node watches take (kube-directory.ts): the clusters with a kubeconfig file (kubeconfig-source.ts, fileClusters). */
-export type KubernetesConfig = Omit<KubernetesSettings, 'clusters'> & { clusters: { name: string; kubeconfig: string }[] };

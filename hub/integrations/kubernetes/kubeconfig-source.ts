@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KubernetesConfig, KubernetesSettings } from './config.js';
+import type { KubernetesSettings } from './config.js';
+import type { WatchedClusters } from './kube-directory.js';
 
 /** A cluster's entry in `kubernetes.clusters`: a kubeconfig file, or the name of a secrets-box row holding one. */
 export interface ClusterEntry {
@@ -79,11 +80,10 @@ export function loadClusterKubeconfig(entry: ClusterEntry, secrets: { get(name: 
 }
 
 /**
- * The clusters with a kubeconfig file, as the pod and node watches
- * (kube-directory.ts, cluster-watch.ts) load them: those take a file path,
- * so a cluster whose kubeconfig is in the secrets box has no watch yet
- * (docs/ecp.md, "What is not done").
+ * Every cluster's kubeconfig loaded for the pod and node watches
+ * (kube-directory.ts), from its file or its secrets-box row alike; the
+ * first refused one throws, naming its cluster.
  */
-export function fileClusters(k: KubernetesSettings): KubernetesConfig {
-  return { ...k, clusters: k.clusters.flatMap((c) => (c.kubeconfig !== undefined ? [{ name: c.name, kubeconfig: c.kubeconfig }] : [])) };
+export function watchedClusters(k: KubernetesSettings, secrets: { get(name: string): string | null }): WatchedClusters {
+  return { watch: k.watch, clusters: k.clusters.map((c) => ({ name: c.name, kubeconfig: loadClusterKubeconfig(c, secrets) })) };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHubDb } from '../../../../hub/core/db.js';
 import { hubFiles } from '../../../../hub/core/paths.js';
 import { keyring, SecretStore } from '../../../../hub/identity/secrets.js';
-import { fileClusters, loadClusterKubeconfig, parseKubeconfig } from '../../../../hub/integrations/kubernetes/kubeconfig-source.js';
+import { loadClusterKubeconfig, parseKubeconfig, watchedClusters } from '../../../../hub/integrations/kubernetes/kubeconfig-source.js';
 import { FakeApiServer } from '../../../fakes/kubernetes/apiserver.js';
 import { startApiHub } from '../../../helpers/api.js';
 import { runHubCli, writeHubConfig } from '../../../helpers/hub.js';
@@ -56,9 +56,18 @@ describe('kubeconfigs from a file or the secrets box; ones that would run a comm
     expect(() => loadClusterKubeconfig({ name: 'f', kubeconfig: file }, get)).toThrow(`kubernetes.clusters f: kubeconfig ${file}: user "u" has an exec credential plugin`);
   });
 
-  it('the watches get the clusters with a kubeconfig file only', () => {
-    const k = { clusters: [{ name: 'a', kubeconfig: '/a' }, { name: 'b', kubeconfigSecret: 'kubeconfig.b' }], watch: { maxPods: 1, maxNodes: 1, retryMin: '1s', retryMax: '2s' }, stepInterval: '1s' };
-    expect(fileClusters(k).clusters).toEqual([{ name: 'a', kubeconfig: '/a' }]);
+  it('the watches get every cluster, from its file or its secret alike; a refused one stops them naming it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kcloud-kc-')), 'a.yaml');
+    writeFileSync(file, kubeconfig(TOKEN_USER, 'https://10.0.0.1:6443'), { mode: 0o600 });
+    const secrets = new Map([['kubeconfig.b', kubeconfig(TOKEN_USER, 'https://10.0.0.2:6443')], ['kubeconfig.bad', kubeconfig(EXEC_USER)]]);
+    const get = { get: (n: string) => secrets.get(n) ?? null };
+    const watch = { maxPods: 1, maxNodes: 1, retryMin: '1s', retryMax: '2s' };
+    const w = watchedClusters({ clusters: [{ name: 'a', kubeconfig: file }, { name: 'b', kubeconfigSecret: 'kubeconfig.b' }], watch, stepInterval: '1s' }, get);
+    expect(w.clusters.map((c) => [c.name, typeof c.kubeconfig === 'string' ? c.kubeconfig : c.kubeconfig.getCurrentCluster()?.server])).toEqual([
+      ['a', 'https://10.0.0.1:6443'],
+      ['b', 'https://10.0.0.2:6443'],
+    ]);
+    expect(() => watchedClusters({ clusters: [{ name: 'bad', kubeconfigSecret: 'kubeconfig.bad' }], watch, stepInterval: '1s' }, get)).toThrow('kubernetes.clusters bad: secret kubeconfig.bad');
   });
 });
 
@@ -92,7 +101,7 @@ describe('kcloud-hub kubeconfig set (CLI as a child process) and a hub using the
     // Three CLI processes (each compiles the CLI on start): slow on a loaded 2-core machine.
   }, 120_000);
 
-  it('a hub with kubeconfigSecret reaches the cluster (nodes in /monitoring/system, a real tenant applied); one that would run a command stops the start', async () => {
+  it('a hub with kubeconfigSecret reaches the cluster (nodes in /monitoring/system, a real tenant applied, pods watched); one that would run a command stops the start', async () => {
     const allocatable = { cpu: '8', memory: '32Gi', 'nvidia.com/gpu': '1' };
     fake.putObject('nodes', { metadata: { name: 'kc-node' }, status: { allocatable, capacity: allocatable, conditions: [{ type: 'Ready', status: 'True' }] } });
     const dataDir = mkdtempSync(join(tmpdir(), 'kcloud-kc-hub-'));
@@ -108,6 +117,8 @@ describe('kcloud-hub kubeconfig set (CLI as a child process) and a hub using the
       const created = await hub.request('/api/v1/tenants', { method: 'POST', headers, body: JSON.stringify({ tenant_id: 'via-secret', name: 'x', service_requirements: { chatbot: 10 } }) });
       expect(created.status).toBe(201);
       await expect.poll(() => fake.get('namespaces', '', 'ecp-ai-via-secret')).toBeDefined();
+      // The pod and node watches use the stored kubeconfig too.
+      await expect.poll(() => fake.requests.some((r) => r.path === '/api/v1/pods' && /[?&]watch=(true|1)/.test(r.query))).toBe(true);
     } finally {
       await hub.close();
     }
