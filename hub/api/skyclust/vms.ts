@@ -221,7 +221,7 @@ export function vmsRoutes(app: Api, vms: CloudVmStore, credentials: CloudCredent
         case 'unknown':
           throw new ApiError('NOT_FOUND', `instance_id: ${provider} knows no instance ${b.instance_id} in ${b.region} (with credential ${credential.id})`, { parameter: 'instance_id' });
         case 'terminated':
-          throw invalidParameter('instance_id', `the instance is terminated${result.reason ? ` (${result.reason})` : ''}: there is nothing to manage`);
+          throw invalidParameter('instance_id', `the instance is terminated or being terminated${result.reason ? ` (${result.reason})` : ''}: there is nothing to manage`);
         case 'managed': {
           // The managing VM's id only to those who may see it: another workspace's VM stays unnamed.
           const mine = vms.visible(result.vm.id, viewerOf(who));

@@ -9,7 +9,7 @@ import type { CloudVm, CloudVmStore, NewVm, VmObservation } from './vm-store.js'
 /** An import: a VM record for an instance the hub did not create; its facts come from the provider. */
 export type ImportRequest = Omit<NewVm, 'instanceType' | 'imageId' | 'keyPair' | 'zone'> & { instanceId: string };
 
-/** What an import did: recorded the instance, or why not (a VM already manages it; the provider does not know it, or it is gone). */
+/** What an import did: recorded the instance, or why not (a VM already manages it; the provider does not know it; it is gone or going). */
 export type ImportResult = { outcome: 'imported'; vm: CloudVm } | { outcome: 'managed'; vm: CloudVm } | { outcome: 'unknown' } | { outcome: 'terminated'; reason: string | null };
 
 export interface CloudsOptions {
@@ -119,7 +119,8 @@ export class Clouds {
     if (managed) return { outcome: 'managed', vm: managed };
     const state = await this.withClient(req, (c) => c.describe(req.instanceId));
     if (!state) return { outcome: 'unknown' };
-    if (state.status === 'terminated') return { outcome: 'terminated', reason: state.reason };
+    // One being terminated would only be followed until it is gone.
+    if (state.status === 'terminated' || state.status === 'terminating') return { outcome: 'terminated', reason: state.reason };
     // The column is required; a provider that does not say (GCE for the image) leaves it empty.
     const facts = { instanceId: state.instanceId, instanceType: state.instanceType ?? '', imageId: state.imageId ?? '', keyPair: null };
     const { vm, created } = this.o.vms.insertImported({ ...req, ...facts, ...observation(state) });
