@@ -1,3 +1,5 @@
+import { writeFailureReason } from '../identity/db-write-health.js';
+
 /** Error codes the hub's APIs answer with; each area renders them in its own documented body. */
 export const ERROR_STATUS = {
   INVALID_PARAMETER: 400,
@@ -46,8 +48,10 @@ interface FastifyValidationItem {
  * Any error thrown while serving a request, as an ApiError: Fastify's schema
  * validation failures become INVALID_PARAMETER naming the field, body parse
  * failures INVALID_PARAMETER on `body`, a URL the router cannot take
- * INVALID_PARAMETER on `path`, and anything unexpected INTERNAL_ERROR
- * (its message stays in the log, not in the response).
+ * INVALID_PARAMETER on `path`, a write hub.db cannot take (read-only, disk
+ * full, locked) SERVICE_UNAVAILABLE with the store's state, as a login
+ * answers then, and anything unexpected INTERNAL_ERROR (its message stays in
+ * the log, not in the response).
  */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -70,5 +74,7 @@ export function toApiError(err: unknown): ApiError {
   if (e.statusCode === 429) return new ApiError('RATE_LIMITED', e.message ?? 'too many requests');
   if (e.statusCode === 404) return new ApiError('NOT_FOUND', e.message ?? 'not found');
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return invalidParameter('body', e.message ?? 'bad request');
+  const storeFailure = writeFailureReason(err);
+  if (storeFailure !== null) return new ApiError('SERVICE_UNAVAILABLE', `the hub's store takes no writes (${storeFailure}); try again later`, { store: 'degraded', reason: storeFailure });
   return new ApiError('INTERNAL_ERROR', 'internal error');
 }

@@ -45,7 +45,7 @@ function fromApiError(err: unknown): EcpError {
     return validation ? new EcpError(422, 'VALIDATION_ERROR', e.message.replace(/must NOT be valid$/, 'unknown field'), { field }) : new EcpError(400, 'BAD_REQUEST', e.message, { field });
   }
   const sqlite = (err as { code?: unknown }).code;
-  if (e.code === 'INTERNAL_ERROR' && typeof sqlite === 'string' && sqlite.startsWith('SQLITE_')) {
+  if ((e.code === 'INTERNAL_ERROR' || e.code === 'SERVICE_UNAVAILABLE') && typeof sqlite === 'string' && sqlite.startsWith('SQLITE_')) {
     return new EcpError(sqlite.startsWith('SQLITE_BUSY') || sqlite.startsWith('SQLITE_FULL') || sqlite.startsWith('SQLITE_READONLY') ? 503 : 500, 'DATABASE_ERROR', 'hub.db could not be written or read');
   }
   return new EcpError(e.statusCode, e.code, e.message, e.details ?? {});

@@ -67,6 +67,25 @@ describe('logins while hub.db takes no writes (fail closed)', () => {
     const healthy = await (await hub.request('/api/v1/health/db', { user: null })).json();
     expect(healthy.data).toMatchObject({ status: 'healthy', store: { writable: true, reason: null } });
   }, 90_000);
+
+  it('answers 503 with the store state, not 500, to any other write it cannot take (password change, a workspace)', async () => {
+    const token = (await login(hub, '127.0.1.3', 'admin', ADMIN_PASSWORD)).body.data.token as string;
+    const send = (method: string, path: string, body: unknown) =>
+      httpFrom('127.0.1.3', `${hub.api}/api/v1${path}`, { method, body, headers: { authorization: `Bearer ${token}` } });
+    hub.db.exec('BEGIN IMMEDIATE');
+    try {
+      const password = await send('PUT', '/users/me/password', { current_password: ADMIN_PASSWORD, new_password: 'another-long-password' });
+      expect([password.status, password.body.code, password.body.data]).toEqual([503, 'SERVICE_UNAVAILABLE', { store: 'degraded', reason: 'write failed' }]);
+      const workspace = await send('POST', '/workspaces', { name: 'while-locked' });
+      expect([workspace.status, workspace.body.code, workspace.body.data]).toEqual([503, 'SERVICE_UNAVAILABLE', { store: 'degraded', reason: 'write failed' }]);
+    } finally {
+      hub.db.exec('ROLLBACK');
+    }
+    // Nothing half-written: the old password still logs in, and no workspace was made.
+    expect((await login(hub, '127.0.1.4', 'admin', ADMIN_PASSWORD)).status).toBe(200);
+    const names = (await (await hub.request('/api/v1/workspaces')).json()).data.workspaces.map((w: { name: string }) => w.name);
+    expect(names).not.toContain('while-locked');
+  }, 90_000);
 });
 
 describe('HTTP Basic and unknown names', () => {
