@@ -23,13 +23,15 @@ import type { AddressInfo } from 'node:net';
  * Resource Manager (every call: `Authorization: Bearer` with a token of this
  * fake, else `401 InvalidAuthenticationToken`; `api-version`, else `400
  * MissingApiVersionParameter`; the principal must have the subscription,
- * else `403 AuthorizationFailed`). Errors in ARM's body
+ * else `403 AuthorizationFailed`, as is a PUT or DELETE by a principal with
+ * only the Reader role). Errors in ARM's body
  * `{"error":{"code","message","target"?}}`:
  * - `GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines`: the list.
  * - `PUT|GET|DELETE /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name}`
  *   (`$expand=instanceView` adds the statuses). PUT checks what ARM checks
  *   first (location, size, a known platform image, an admin user with an SSH
- *   key or a password, an existing subnet) and answers `201` with
+ *   key or a password, an existing subnet; a size over the cores quota is
+ *   `409 OperationNotAllowed`) and answers `201` with
  *   `provisioningState: Creating` and an `Azure-AsyncOperation` header; a PUT
  *   of an existing VM is an update (`200`, nothing created twice). DELETE
  *   answers `202` with `Azure-AsyncOperation` and `Location`, `204` when there
@@ -71,6 +73,8 @@ export interface ServicePrincipal {
   subscriptions: string[];
   /** Whether it has a Cost Management role (Cost Management Reader) on them; default true. */
   costReader?: boolean;
+  /** Its role on them: Contributor (default) may read, create and delete VMs; Reader only read (a PUT or DELETE is `403 AuthorizationFailed`). */
+  role?: 'Contributor' | 'Reader';
 }
 
 /** One billed charge: a subscription's cost of one service on one day. */
@@ -98,6 +102,8 @@ export interface FakeAzureOptions {
   sshPublicKeys?: Record<string, string>;
   /** VM sizes the region has no capacity for: the create ends Failed with AllocationFailed. */
   unavailableSizes?: string[];
+  /** VM sizes whose cores exceed the subscription's quota: the PUT itself is refused, `409 OperationNotAllowed`. */
+  overQuotaSizes?: string[];
   /** Charges per subscription id, for the Cost Management query (tests may change them while the fake runs). */
   costs?: Record<string, CostRow[]>;
   /** Rows per Cost Management answer page; default 1000. */
@@ -299,6 +305,10 @@ export class FakeAzure {
       const action = costQuery ? 'Microsoft.CostManagement/query/action' : `Microsoft.Compute/virtualMachines/${method === 'GET' ? 'read' : 'write'}`;
       throw new ArmError(403, 'AuthorizationFailed', `The client '${clientId}' with object id '${clientId}' does not have authorization to perform action '${action}' over scope '/subscriptions/${sub}' or the scope is invalid.`);
     }
+    // A Reader may look, not change (ARM checks the role before the resource).
+    if (principal.role === 'Reader' && method !== 'GET' && !costQuery) {
+      throw new ArmError(403, 'AuthorizationFailed', `The client '${clientId}' with object id '${clientId}' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/${method === 'DELETE' ? 'delete' : 'write'}' over scope '${url.pathname}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+    }
     const only = (m: string) => {
       if (method !== m) throw new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
     };
@@ -436,6 +446,9 @@ export class FakeAzure {
     };
     const size = p.hardwareProfile?.vmSize;
     if (!size) throw new ArmError(400, 'InvalidParameter', 'Required parameter \'hardwareProfile.vmSize\' is missing (null).', 'vmSize');
+    if (this.o.overQuotaSizes?.includes(size)) {
+      throw new ArmError(409, 'OperationNotAllowed', `Operation could not be completed as it results in exceeding approved Total Regional Cores quota. Additional details - Deployment Model: Resource Manager, Location: ${String(r.location)}, Current Limit: 10, Current Usage: 0, Additional Required: 96, (Minimum) New Limit Required: 96.`);
+    }
     const img = p.storageProfile?.imageReference;
     const urn = `${img?.publisher ?? ''}:${img?.offer ?? ''}:${img?.sku ?? ''}`;
     if (!this.o.images.some((i) => i.toLowerCase() === urn.toLowerCase()) || !img?.version) {

@@ -13,6 +13,10 @@ const TENANT = randomUUID();
 const SUB = randomUUID();
 const CLIENT_ID = randomUUID();
 const SECRET = 'Hub~azure.s3cret-' + randomUUID();
+/** A principal with only the Reader role on the subscription: it may list and read VMs, not create them. */
+const READER_ID = randomUUID();
+const READER_SECRET = 'Reader~azure.s3cret-' + randomUUID();
+const OVER_QUOTA = 'Standard_ND96amsr_A100_v4';
 const RG = 'kcloud-test';
 const IMAGE = 'Canonical:ubuntu-24_04-lts:server:latest';
 
@@ -64,12 +68,16 @@ describe('skyclust on azure', () => {
       cert: cert.cert,
       key: cert.key,
       tenantId: TENANT,
-      principals: [{ clientId: CLIENT_ID, clientSecret: SECRET, subscriptions: [SUB] }],
+      principals: [
+        { clientId: CLIENT_ID, clientSecret: SECRET, subscriptions: [SUB] },
+        { clientId: READER_ID, clientSecret: READER_SECRET, subscriptions: [SUB], role: 'Reader' },
+      ],
       resourceGroups: [RG],
       subnets: [subnetId(SUB, RG, 'eastus')],
       images: ['Canonical:ubuntu-24_04-lts:server'],
       sshPublicKeys: { [`${RG}/ann-key`]: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKcloudAzureHubKey ann@example' },
       unavailableSizes: ['Standard_ND96asr_v4'],
+      overQuotaSizes: [OVER_QUOTA],
     }).start();
     h = await startApiHub({ clouds: { azure: { endpoint: fake.endpoint, authorityHost: fake.endpoint, resourceGroup: RG, caFile }, reconcileInterval: '100ms' } });
     events = new VmEvents(h);
@@ -149,6 +157,40 @@ describe('skyclust on azure', () => {
     const again = await createVm({ name: 'idem', client_request_id: 'req-azure-1' });
     expect([first.status, again.status]).toEqual([202, 200]);
     expect((await again.json()).data.id).toBe((await first.json()).data.id);
+    expect(fake.creates - creates).toBe(1);
+  });
+
+  it("refuses a size over the cores quota and a principal without write permission with ARM's code and message, keeping no record", async () => {
+    const before = h.db.prepare("SELECT count(*) AS n FROM cloud_vms WHERE provider = 'azure'").get();
+    const quota = await createVm({ name: 'too-many-cores', instance_type: OVER_QUOTA });
+    expect(quota.status).toBe(400);
+    const quotaBody = await quota.json();
+    expect(quotaBody).toMatchObject({ code: 'VALIDATION_ERROR', data: { parameter: 'image_id', provider: 'azure', provider_code: 'OperationNotAllowed' } });
+    expect(quotaBody.data.provider_message).toContain('exceeding approved Total Regional Cores quota');
+
+    // The admin's own workspace and the Reader's credential: Entra ID and a VM list accept it, a PUT of a VM does not.
+    const admin = (method: string, path: string, body: unknown) => h.request(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const wsR = (await (await admin('POST', '/api/v1/workspaces', { name: 'readers' })).json()).data.id;
+    const reader = await admin('POST', '/api/v1/credentials', { name: 'reader', provider: 'azure', data: data({ client_id: READER_ID, client_secret: READER_SECRET }), workspace_id: wsR });
+    expect(reader.status).toBe(201);
+    const denied = await admin('POST', '/api/v1/vms', { name: 'not-allowed', provider: 'azure', instance_type: 'Standard_B2s', region: 'eastus', workspace_id: wsR, image_id: IMAGE, key_pair: 'ann-key', credential_id: (await reader.json()).data.id });
+    expect(denied.status).toBe(400);
+    const deniedBody = await denied.json();
+    expect(deniedBody).toMatchObject({ code: 'VALIDATION_ERROR', data: { parameter: 'image_id', provider: 'azure', provider_code: 'AuthorizationFailed' } });
+    expect(deniedBody.data.provider_message).toContain("does not have authorization to perform action 'Microsoft.Compute/virtualMachines/write'");
+    expect(h.db.prepare("SELECT count(*) AS n FROM cloud_vms WHERE provider = 'azure'").get()).toEqual(before);
+    expect(JSON.stringify([quotaBody, deniedBody])).not.toContain(READER_SECRET);
+  });
+
+  it('validates a changed secret before storing it: a wrong one is 400 with Entra ID\'s answer and the stored one keeps working', async () => {
+    const cred = (await get('/api/v1/credentials?provider=azure')).body.data.credentials.find((c: { name: string }) => c.name === 'azure-a');
+    const res = await send('PUT', `/api/v1/credentials/${cred.id}`, { name: 'renamed', data: data({ client_secret: 'not-it-either' }) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'VALIDATION_ERROR', data: { parameter: 'data', provider: 'azure', provider_code: 'invalid_client' } });
+    expect((await get(`/api/v1/credentials/${cred.id}`)).body.data).toMatchObject({ name: 'azure-a', updated_at: cred.updated_at });
+    // The stored secret is the one Entra ID accepts: a create with it reaches ARM.
+    const creates = fake.creates;
+    expect((await createVm({ name: 'after-refused-put' })).status).toBe(202);
     expect(fake.creates - creates).toBe(1);
   });
 });
