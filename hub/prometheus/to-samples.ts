@@ -22,10 +22,13 @@ export function exportedName(metric: string): string {
   throw new Error(`metric ${metric} is not in the catalogue`);
 }
 
+/** dcgm-exporter's names of catalogue labels (a MIG instance's series carry GPU_I_ID / GPU_I_PROFILE). */
+const DCGM_SPELLING: Record<string, string> = { uuid: 'UUID', gpu_i: 'GPU_I_ID', profile: 'GPU_I_PROFILE' };
+
 /**
  * A series as Prometheus holds it (dcgm-exporter's names and units, or the
  * kcloud_* names of a kcloud /metrics), back to a kcloud sample: the
- * catalogue's name and unit, `gpu`/`uuid` for dcgm-exporter's `gpu`/`UUID`,
+ * catalogue's name and unit, `gpu`/`uuid` for dcgm-exporter's `gpu`/`UUID` (and `gpu_i`/`profile` for `GPU_I_ID`/`GPU_I_PROFILE`),
  * `node` from `Hostname` (or `hostname`, dcgm-exporter's newer spelling), `cluster` as given. Series without either, or
  * of a metric outside the catalogue, give null.
  */
@@ -36,7 +39,7 @@ export function toSampleRow(s: VectorSample, cluster: string): SampleRow | null 
   const { def, scale } = exported;
   const labels: Record<string, string> = { node, cluster };
   for (const k of def.labels) {
-    const v = def.dcgm && k === 'uuid' ? s.labels.UUID : s.labels[k];
+    const v = s.labels[(def.dcgm && DCGM_SPELLING[k]) || k];
     if (v !== undefined && v !== '') labels[k] = v;
   }
   return { metric: def.name, labels, ts: s.ts, value: s.value / scale };

@@ -1,6 +1,8 @@
 import { defineMetrics } from './catalogue.js';
 
 const GPU = ['gpu', 'uuid'] as const;
+/** A whole GPU's series, or (with `gpu_i` and `profile`) one MIG GPU instance's: DCGM measures the profiling activity ratios per instance. */
+const GPU_OR_INSTANCE = [...GPU, 'gpu_i', 'profile'] as const;
 const MIB = 1 / (1024 * 1024);
 
 /** GPU metrics (nvidia-smi and DCGM sources publish the same names). */
@@ -39,11 +41,11 @@ export const GPU_METRICS = defineMetrics([
   // (rate() of it is bytes/s); DCGM itself fills field 449 with a MB/s rate, which kcloud's DCGM collector does not map.
   { name: 'gpu_nvlink_bytes_total', type: 'counter', help: 'NVLink data payload over all links, transmitted plus received, since the counters were reset', labels: GPU, dcgm: { name: 'DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL', scale: 1 } },
   { name: 'gpu_nvlink_bytes_per_second', type: 'gauge', help: 'NVLink data throughput over all links, transmitted plus received, between the last two reads', labels: GPU },
-  { name: 'gpu_graphics_engine_active_ratio', type: 'gauge', help: 'Ratio of time the graphics engine is active (DCGM profiling)', labels: GPU, dcgm: { name: 'DCGM_FI_PROF_GR_ENGINE_ACTIVE', scale: 1 } },
-  { name: 'gpu_sm_active_ratio', type: 'gauge', help: 'Ratio of cycles an SM has at least one warp assigned (DCGM profiling)', labels: GPU, dcgm: { name: 'DCGM_FI_PROF_SM_ACTIVE', scale: 1 } },
-  { name: 'gpu_sm_occupancy_ratio', type: 'gauge', help: 'Ratio of warps resident on an SM to its maximum (DCGM profiling)', labels: GPU, dcgm: { name: 'DCGM_FI_PROF_SM_OCCUPANCY', scale: 1 } },
-  { name: 'gpu_tensor_active_ratio', type: 'gauge', help: 'Ratio of cycles the tensor (HMMA) pipe is active (DCGM profiling)', labels: GPU, dcgm: { name: 'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE', scale: 1 } },
-  { name: 'gpu_dram_active_ratio', type: 'gauge', help: 'Ratio of cycles the device memory interface is active (DCGM profiling)', labels: GPU, dcgm: { name: 'DCGM_FI_PROF_DRAM_ACTIVE', scale: 1 } },
+  { name: 'gpu_graphics_engine_active_ratio', type: 'gauge', help: 'Ratio of time the graphics engine is active (DCGM profiling)', labels: GPU_OR_INSTANCE, dcgm: { name: 'DCGM_FI_PROF_GR_ENGINE_ACTIVE', scale: 1 } },
+  { name: 'gpu_sm_active_ratio', type: 'gauge', help: 'Ratio of cycles an SM has at least one warp assigned (DCGM profiling)', labels: GPU_OR_INSTANCE, dcgm: { name: 'DCGM_FI_PROF_SM_ACTIVE', scale: 1 } },
+  { name: 'gpu_sm_occupancy_ratio', type: 'gauge', help: 'Ratio of warps resident on an SM to its maximum (DCGM profiling)', labels: GPU_OR_INSTANCE, dcgm: { name: 'DCGM_FI_PROF_SM_OCCUPANCY', scale: 1 } },
+  { name: 'gpu_tensor_active_ratio', type: 'gauge', help: 'Ratio of cycles the tensor (HMMA) pipe is active (DCGM profiling)', labels: GPU_OR_INSTANCE, dcgm: { name: 'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE', scale: 1 } },
+  { name: 'gpu_dram_active_ratio', type: 'gauge', help: 'Ratio of cycles the device memory interface is active (DCGM profiling)', labels: GPU_OR_INSTANCE, dcgm: { name: 'DCGM_FI_PROF_DRAM_ACTIVE', scale: 1 } },
   { name: 'gpu_mig_memory_used_bytes', type: 'gauge', help: 'Memory used by a MIG GPU instance', labels: [...GPU, 'gpu_i', 'profile'] },
   { name: 'gpu_mig_memory_total_bytes', type: 'gauge', help: 'Memory of a MIG GPU instance', labels: [...GPU, 'gpu_i', 'profile'] },
   { name: 'gpu_process_memory_used_bytes', type: 'gauge', help: 'GPU memory used by a process', labels: [...GPU, 'pid', 'container_id', 'pod_uid', 'namespace', 'pod', 'container'] },

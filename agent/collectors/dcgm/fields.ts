@@ -14,6 +14,12 @@ export interface DcgmField {
   shortName: string;
   /** From DCGM's unit to the metric's (mJ -> J, MiB -> bytes). */
   convert: (value: number) => number;
+  /**
+   * DCGM measures it per MIG GPU instance (its `entityLevel` in dcgm_fields.cpp
+   * is GPU_I or GPU_CI). Any other field read on a `GPU-I` entity is the parent
+   * GPU's value (DcgmCacheManager translates GPU-level watches to the GPU).
+   */
+  perInstance?: true;
 }
 
 const same = (v: number) => v;
@@ -50,11 +56,12 @@ export const DCGM_FIELDS: readonly DcgmField[] = [
   // The number of the last XID the driver reported, as dcgm-exporter's gauge; nvidia-smi has no such reading.
   { id: 230, metric: 'gpu_xid_last', names: ['DCGM_FI_DEV_XID_ERRORS'], shortName: 'XIDER', convert: same },
   // Profiling fields need DCGM's profiling module (datacenter GPUs, one client at a time): watched only with `collectors.dcgm.profiling`.
-  { id: 1001, metric: 'gpu_graphics_engine_active_ratio', names: ['DCGM_FI_PROF_GR_ENGINE_ACTIVE'], shortName: 'GRACT', convert: same },
-  { id: 1002, metric: 'gpu_sm_active_ratio', names: ['DCGM_FI_PROF_SM_ACTIVE'], shortName: 'SMACT', convert: same },
-  { id: 1003, metric: 'gpu_sm_occupancy_ratio', names: ['DCGM_FI_PROF_SM_OCCUPANCY'], shortName: 'SMOCC', convert: same },
-  { id: 1004, metric: 'gpu_tensor_active_ratio', names: ['DCGM_FI_PROF_PIPE_TENSOR_ACTIVE'], shortName: 'TENSO', convert: same },
-  { id: 1005, metric: 'gpu_dram_active_ratio', names: ['DCGM_FI_PROF_DRAM_ACTIVE'], shortName: 'DRAMA', convert: same },
+  // The five activity ratios are measured per MIG GPU instance too (entityLevel GPU_CI; DRAMA GPU_I); the PCIe bytes per GPU only.
+  { id: 1001, metric: 'gpu_graphics_engine_active_ratio', names: ['DCGM_FI_PROF_GR_ENGINE_ACTIVE'], shortName: 'GRACT', convert: same, perInstance: true },
+  { id: 1002, metric: 'gpu_sm_active_ratio', names: ['DCGM_FI_PROF_SM_ACTIVE'], shortName: 'SMACT', convert: same, perInstance: true },
+  { id: 1003, metric: 'gpu_sm_occupancy_ratio', names: ['DCGM_FI_PROF_SM_OCCUPANCY'], shortName: 'SMOCC', convert: same, perInstance: true },
+  { id: 1004, metric: 'gpu_tensor_active_ratio', names: ['DCGM_FI_PROF_PIPE_TENSOR_ACTIVE'], shortName: 'TENSO', convert: same, perInstance: true },
+  { id: 1005, metric: 'gpu_dram_active_ratio', names: ['DCGM_FI_PROF_DRAM_ACTIVE'], shortName: 'DRAMA', convert: same, perInstance: true },
   { id: 1009, metric: 'gpu_pcie_tx_bytes_per_second', names: ['DCGM_FI_PROF_PCIE_TX_BYTES'], shortName: 'PCITX', convert: same },
   { id: 1010, metric: 'gpu_pcie_rx_bytes_per_second', names: ['DCGM_FI_PROF_PCIE_RX_BYTES'], shortName: 'PCIRX', convert: same },
 ];
@@ -64,6 +71,9 @@ export const DEFAULT_DMON_FIELDS: readonly number[] = DCGM_FIELDS.filter((f) => 
 
 /** The profiling (DCP) fields, added to the watch list when the config asks for them. */
 export const PROFILING_DMON_FIELDS: readonly number[] = DCGM_FIELDS.filter((f) => f.id >= 1000).map((f) => f.id);
+
+/** The profiling fields DCGM measures per MIG GPU instance: what `GPU-I` rows are read for. */
+export const PER_INSTANCE_FIELDS: readonly number[] = DCGM_FIELDS.filter((f) => f.perInstance).map((f) => f.id);
 
 const BY_ID = new Map(DCGM_FIELDS.map((f) => [f.id, f]));
 const BY_NAME = new Map(DCGM_FIELDS.flatMap((f) => f.names.map((n) => [n, f] as const)));

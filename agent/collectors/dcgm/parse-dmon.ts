@@ -32,33 +32,37 @@ export type DmonLine =
   | { kind: 'stopped' }
   | { kind: 'other'; text: string };
 
-interface Layout {
+export interface DmonLayout {
   names: string[];
   /** Start offset of every column after the entity column. */
   starts: number[];
 }
 
 /** Column titles and their start offsets from a `#Entity ...` line; null for any other line. */
-export function dmonHeader(line: string): Layout | null {
+export function dmonHeader(line: string): DmonLayout | null {
   if (!line.startsWith('#Entity')) return null;
   const tokens = [...line.matchAll(/\S+/g)].slice(1);
   return { names: tokens.map((t) => t[0]), starts: tokens.map((t) => t.index) };
 }
 
-/** One data line cut at the layout's columns; null when it is no entity row. */
-export function dmonRow(layout: Layout, line: string): DmonRow | null {
+/** One data line cut at the layout's columns, each cell as printed (trimmed); null when it is no entity row. */
+export function dmonTextRow(layout: DmonLayout, line: string): { group: string; id: number; texts: string[] } | null {
   const entity = /^(.*\S)\s+(\d+)$/.exec(line.slice(0, layout.starts[0] ?? line.length).trim());
   if (!entity) return null;
-  const cells = layout.starts.map((start, i) => {
-    const raw = line.slice(start, layout.starts[i + 1] ?? line.length).trim();
-    return raw === '' ? undefined : parseNumber(raw);
-  });
-  return { group: entity[1]!, id: Number(entity[2]), cells };
+  const texts = layout.starts.map((start, i) => line.slice(start, layout.starts[i + 1] ?? line.length).trim());
+  return { group: entity[1]!, id: Number(entity[2]), texts };
+}
+
+/** One data line cut at the layout's columns; null when it is no entity row. */
+export function dmonRow(layout: DmonLayout, line: string): DmonRow | null {
+  const row = dmonTextRow(layout, line);
+  if (!row) return null;
+  return { group: row.group, id: row.id, cells: row.texts.map((raw) => (raw === '' ? undefined : parseNumber(raw))) };
 }
 
 /** Feed `dmon` stdout line by line; keeps the latest header's layout. */
 export class DmonParser {
-  private layout: Layout | null = null;
+  private layout: DmonLayout | null = null;
 
   line(line: string): DmonLine {
     if (line.trim() === '') return { kind: 'blank' };

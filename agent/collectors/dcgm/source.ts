@@ -5,6 +5,9 @@ import { RowSets } from '../row-sets.js';
 import { fieldById } from './fields.js';
 import { parseDiscovery, type DcgmGpu } from './parse-discovery.js';
 import { DmonParser, type DmonRow } from './parse-dmon.js';
+import { parseHierarchy } from './parse-hierarchy.js';
+import { parseInstanceProfiles } from './parse-instance-profiles.js';
+import type { InstanceLabels } from './samples.js';
 
 /** `dcgmi discovery -l`: the GPUs the host engine sees, or why it cannot be asked. */
 export async function discoverGpus(dcgmi: string): Promise<{ ok: true; gpus: DcgmGpu[] } | { ok: false; reason: string }> {
@@ -16,6 +19,33 @@ export async function discoverGpus(dcgmi: string): Promise<{ ok: true; gpus: Dcg
   return { ok: true, gpus: parseDiscovery(r.stdout) };
 }
 
+/** `DCGM_FI_DEV_NAME`: on a GPU instance entity, its MIG profile name. */
+const DEV_NAME_FIELD = 50;
+
+/**
+ * The MIG GPU instances the host engine sees, by DCGM entity id: `dcgmi
+ * discovery -c` for the hierarchy, then one `dcgmi dmon -e 50 -i i:<id>,...
+ * -c 1` for their profile names (left out where that fails). Empty where
+ * no GPU is in MIG mode; an error where the hierarchy cannot be read.
+ */
+export async function discoverInstances(dcgmi: string): Promise<{ ok: true; instances: Map<number, InstanceLabels> } | { ok: false; reason: string }> {
+  const r = await execa(dcgmi, ['discovery', '-c'], { reject: false, timeout: 10_000 });
+  if (r.failed || r.exitCode !== 0) return { ok: false, reason: `${dcgmi} discovery -c failed (${String(r.stdout || r.stderr || r.shortMessage || '').trim().split('\n')[0]})` };
+  const found = parseHierarchy(r.stdout);
+  if (found.length === 0) return { ok: true, instances: new Map() };
+  const names = await execa(dcgmi, ['dmon', '-e', String(DEV_NAME_FIELD), '-i', instanceEntities(found.map((i) => i.entityId)), '-c', '1'], { reject: false, timeout: 10_000 });
+  const profiles = names.exitCode === 0 ? parseInstanceProfiles(names.stdout) : new Map<number, string>();
+  return {
+    ok: true,
+    instances: new Map(found.map((i) => [i.entityId, { gpu: i.gpu, gpuUuid: i.gpuUuid, gpuInstanceId: i.gpuInstanceId, profile: profiles.get(i.entityId) }])),
+  };
+}
+
+/** dmon's `-i` for GPU instance entity ids (`i:` is the GPU_I entity group in DCGM's EntityListParser). */
+function instanceEntities(ids: readonly number[]): string {
+  return ids.map((id) => `i:${id}`).join(',');
+}
+
 /**
  * The one long-running `dcgmi dmon -e <ids> -d <ms>` stream. Each iteration
  * prints one row per entity; a GPU row seen again closes the previous set,
@@ -25,6 +55,8 @@ export function dmonStream(opts: {
   dcgmi: string;
   fieldIds: readonly number[];
   intervalMs: number;
+  /** MIG GPU instance entity ids to watch besides every GPU (`-i *,i:<id>,...`); none: dmon's default group, the GPUs. */
+  instanceIds?: readonly number[];
   log: Logger;
   onSet: (rows: DmonRow[]) => void;
   /** After dmon exited (and its last set was delivered). */
@@ -36,7 +68,7 @@ export function dmonStream(opts: {
   const sets = new RowSets<DmonRow>((r) => `${r.group} ${r.id}`, Math.min(100, opts.intervalMs / 4), (rows) => opts.onSet(rows));
   return new LineProcess({
     file: opts.dcgmi,
-    args: ['dmon', '-e', opts.fieldIds.join(','), '-d', String(opts.intervalMs)],
+    args: ['dmon', '-e', opts.fieldIds.join(','), '-d', String(opts.intervalMs), ...(opts.instanceIds?.length ? ['-i', `*,${instanceEntities(opts.instanceIds)}`] : [])],
     log: opts.log,
     what: 'dcgmi dmon',
     onExit() {

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_DMON_FIELDS } from '../../../../agent/collectors/dcgm/fields.js';
+import { DEFAULT_DMON_FIELDS, PROFILING_DMON_FIELDS } from '../../../../agent/collectors/dcgm/fields.js';
 import { createDcgmCollector } from '../../../../agent/collectors/dcgm/index.js';
 import type { Collector, Sample } from '../../../../agent/collectors/types.js';
 import { loadAgentConfig } from '../../../../agent/config.js';
@@ -22,11 +24,24 @@ function fakeProcesses(): number {
   }
 }
 
+/** Command lines of the running fake `dcgmi dmon` streams (not one-shot `-c` reads). */
+function dmonStreams(): string[] {
+  try {
+    return execFileSync('pgrep', ['-a', '-f', `${FAKE} dmon`], { encoding: 'utf8' }).trim().split('\n').filter((l) => !/ -c /.test(l));
+  } catch {
+    return [];
+  }
+}
+
+/** Every argument after `dmon` of the running fake `dcgmi dmon` stream; [] while none runs. */
+function dmonCommand(): string[] {
+  const words = dmonStreams()[0]?.split(/\s+/) ?? [];
+  return words.slice(words.indexOf('dmon') + 1);
+}
+
 /** `-e <ids>` of the running fake `dcgmi dmon`. */
 function dmonArgs(): string[] {
-  const line = execFileSync('pgrep', ['-a', '-f', `${FAKE} dmon`], { encoding: 'utf8' }).trim().split('\n')[0]!;
-  const words = line.split(/\s+/);
-  return words.slice(words.indexOf('dmon') + 1, words.indexOf('dmon') + 3);
+  return dmonCommand().slice(0, 2);
 }
 
 describe('dcgm collector against the fake dcgmi (DCGM layout, values of the real H100 load capture)', () => {
@@ -105,15 +120,69 @@ describe('dcgm collector against the fake dcgmi (DCGM layout, values of the real
     expect(logger.text()).not.toMatch(/no row|columns differ/);
   });
 
-  it('publishes nothing for MIG instance rows', async () => {
-    const { collector } = make({ FAKE_DCGMI_MIG: '1' });
+  const MIG = { FAKE_DCGMI_MIG: '1', FAKE_DCGMI_CSV: 'h100-mig-590.48.01-load-query-gpu-all' };
+  const PROFILING = { KCLOUD_COLLECTORS_DCGM_PROFILING: 'true' };
+
+  it('watches only the GPUs on a MIG host without profiling: nothing is measured per instance then', async () => {
+    const { collector } = make(MIG);
     const rec = recordingSink();
     await collector.start(rec.sink);
     await waitFor(() => rec.batches.length >= 3, 10_000, 'three dmon iterations');
+    expect(dmonCommand()).toEqual(['-e', DEFAULT_DMON_FIELDS.join(','), '-d', '50']);
     const labels = new Set(rec.batches.flat().map((s) => JSON.stringify(s.labels)));
     expect([...labels]).toEqual([JSON.stringify({ gpu: '0', uuid: UUID })]);
-    // A set closes at the next `GPU 0` row, not at each MIG row.
-    expect(rec.batches[1]!.filter((s) => s.metric === 'gpu_memory_used_bytes')).toHaveLength(1);
+  });
+
+  it('with profiling on a MIG host, exports the activity ratios per GPU instance under GPU_I_ID / GPU_I_PROFILE labels', async () => {
+    const { collector, logger } = make(MIG, FAKE, '50ms', PROFILING);
+    const rec = recordingSink();
+    await collector.start(rec.sink);
+    await waitFor(() => rec.batches.length >= 3, 10_000, 'three dmon iterations');
+    // The instances of `dcgmi discovery -c`, by DCGM entity id, beside every GPU.
+    expect(dmonCommand()).toEqual(['-e', [...DEFAULT_DMON_FIELDS, ...PROFILING_DMON_FIELDS].join(','), '-d', '50', '-i', '*,i:3,i:2,i:0,i:1']);
+    const batch = rec.batches[1]!;
+    const of = (metric: string) => batch.filter((s) => s.metric === metric).map((s) => [s.labels, s.value]);
+    const gi = (id: string, profile: string) => ({ gpu: '0', uuid: UUID, gpu_i: id, profile });
+    expect(of('gpu_graphics_engine_active_ratio')).toEqual([
+      [{ gpu: '0', uuid: UUID }, 0.423],
+      [gi('2', '3g.40gb'), 0.987],
+      [gi('3', '2g.20gb'), 0],
+      [gi('9', '1g.10gb'), 0],
+    ]);
+    // Instance 9's tensor activity is N/A in the fixture: no series, never 0.
+    expect(of('gpu_tensor_active_ratio').map(([l]) => (l as Record<string, string>).gpu_i)).toEqual([undefined, '2', '3']);
+    expect(of('gpu_dram_active_ratio')).toContainEqual([gi('2', '3g.40gb'), 0.968]);
+    // GPU-level fields come once per GPU, although every instance row repeats them.
+    expect(of('gpu_power_watts')).toEqual([[{ gpu: '0', uuid: UUID }, 433.78]]);
+    expect(of('gpu_pcie_tx_bytes_per_second')).toEqual([[{ gpu: '0', uuid: UUID }, 1873412]]);
+    expect(of('gpu_memory_used_bytes')).toEqual([[{ gpu: '0', uuid: UUID }, 11125 * MiB]]);
+    expect(logger.text()).not.toMatch(/no row|columns differ|unreadable/);
+  });
+
+  it('follows a MIG reconfiguration: after dmon exits, the new hierarchy gives a dmon with the new instances', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcloud-dcgm-'));
+    const tree = join(dir, 'discovery-c.txt');
+    const full = readFileSync(resolve(import.meta.dirname, '../../../fixtures/dcgmi/h100-mig-discovery-c.txt'), 'utf8');
+    writeFileSync(tree, full);
+    try {
+      const { collector } = make({ ...MIG, FAKE_DCGMI_HIERARCHY: tree }, FAKE, '50ms', PROFILING);
+      const rec = recordingSink();
+      await collector.start(rec.sink);
+      await waitFor(() => rec.batches.length >= 1, 10_000, 'a dmon iteration');
+      expect(dmonCommand().at(-1)).toBe('*,i:3,i:2,i:0,i:1');
+      // The 1g.10gb instances (entity ids 0 and 1) destroyed; dmon dies as it would on a watched entity gone.
+      writeFileSync(tree, full.split('\n').filter((l) => !/ 0\/(9|10)/.test(l)).join('\n'));
+      const pid = Number(execFileSync('pgrep', ['-f', `${FAKE} dmon`], { encoding: 'utf8' }).trim().split('\n')[0]);
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => dmonCommand().at(-1) === '*,i:3,i:2', 15_000, 'a dmon watching the two remaining instances');
+      const seen = rec.batches.length;
+      await waitFor(() => rec.batches.length >= seen + 2, 10_000, 'iterations of the new dmon');
+      expect(dmonStreams()).toHaveLength(1);
+      const instances = new Set(rec.batches.slice(seen + 1).flat().flatMap((s) => (s.labels?.gpu_i ? [s.labels.gpu_i] : [])));
+      expect([...instances].sort()).toEqual(['2', '3']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('watches the DCGM_FI_PROF_* fields too with collectors.dcgm.profiling', async () => {
