@@ -1,192 +1,126 @@
-import type { EnergyMethod } from '../energy/energy.js';
-import { combineMethods } from '../energy/energy.js';
-import type { PowerRow } from './power-rows.js';
-import { round, sortedKeys } from './series-index.js';
 import type { Column, Row } from './table.js';
 
 export const REPORT_TEMPLATES = { daily: { period: '1d', step: '5m' }, weekly: { period: '1w', step: '1h' }, monthly: { period: '1m', step: '6h' } } as const;
 export type ReportTemplate = keyof typeof REPORT_TEMPLATES;
 
+/** The span a report covers, and when it was made: steps after `now` have not happened, so they are not gaps. */
+export interface ReportPeriod {
+  start: number;
+  /** Exclusive. */
+  end: number;
+  step: number;
+  now: number;
+}
+
+/** The electricity price (clouds.onprem.electricityPrice); 0 leaves every cost empty. */
+export interface ReportPricing {
+  pricePerKwh: number;
+  currency: string;
+}
+
 export interface FleetTotals {
   energy_kwh: number | null;
+  cost: number | null;
   /** Mean over the steps with data of the fleet's summed power. */
   average_power_watts: number | null;
   /** Highest step average of the fleet's summed power (not a single sample). */
   peak_power_watts: number | null;
   peak_at: number | null;
+  clusters: number;
   nodes: number;
   gpus: number;
+  /** Share of the elapsed steps in which some node sent data. */
+  coverage_percent: number | null;
+  /** Rows of the gaps table (fleet and node gaps). */
+  gaps: number;
 }
 
 export interface ReportData {
+  period: ReportPeriod;
+  pricing: ReportPricing;
   fleet: FleetTotals;
+  clusters: Row[];
   nodes: Row[];
   gpus: Row[];
-  /** Fleet power per step, ascending: the chart. */
+  namespaces: Row[];
+  top: Row[];
+  gaps: Row[];
+  /** Fleet power per step with data, ascending: the chart. */
   series: [number, number][];
+  /** The fleet's gaps (no node sent anything): shaded on the chart. */
+  fleetGaps: { from: number; to: number }[];
 }
 
-export const NODE_SUMMARY_COLUMNS: readonly Column[] = [
-  { key: 'cluster', type: 'string' },
-  { key: 'node', type: 'string' },
-  { key: 'energy_kwh', type: 'double' },
-  { key: 'average_power_watts', type: 'double' },
-  { key: 'peak_power_watts', type: 'double' },
-  { key: 'average_gpu_power_watts', type: 'double' },
-  { key: 'energy_method', type: 'string' },
+const col = (key: string, type: Column['type'] = 'double'): Column => ({ key, type });
+
+export const CLUSTER_COLUMNS: readonly Column[] = [
+  col('cluster', 'string'),
+  col('nodes'),
+  col('gpus'),
+  col('energy_kwh'),
+  col('cost'),
+  col('share_percent'),
+  col('average_power_watts'),
+  col('peak_power_watts'),
+  col('peak_at', 'timestamp'),
 ];
 
-export const GPU_SUMMARY_COLUMNS: readonly Column[] = [
-  { key: 'cluster', type: 'string' },
-  { key: 'node', type: 'string' },
-  { key: 'gpu', type: 'string' },
-  { key: 'uuid', type: 'string' },
-  { key: 'energy_kwh', type: 'double' },
-  { key: 'average_power_watts', type: 'double' },
-  { key: 'peak_power_watts', type: 'double' },
-  { key: 'average_utilization_percent', type: 'double' },
-  { key: 'max_temperature_celsius', type: 'double' },
+export const NODE_COLUMNS: readonly Column[] = [
+  col('cluster', 'string'),
+  col('node', 'string'),
+  col('energy_kwh'),
+  col('cost'),
+  col('share_percent'),
+  col('average_power_watts'),
+  col('peak_power_watts'),
+  col('peak_at', 'timestamp'),
+  col('average_gpu_power_watts'),
+  col('coverage_percent'),
+  col('energy_method', 'string'),
 ];
 
-/** Running mean and max of the values seen (nulls skipped). */
-class Stat {
-  sum = 0;
-  n = 0;
-  max: number | null = null;
-  add(v: number | string | null | undefined): void {
-    if (typeof v !== 'number') return;
-    this.sum += v;
-    this.n++;
-    if (this.max === null || v > this.max) this.max = v;
-  }
-  mean(): number | null {
-    return this.n ? this.sum / this.n : null;
-  }
-}
+export const GPU_COLUMNS: readonly Column[] = [
+  col('cluster', 'string'),
+  col('node', 'string'),
+  col('gpu', 'string'),
+  col('uuid', 'string'),
+  col('energy_kwh'),
+  col('cost'),
+  col('average_power_watts'),
+  col('peak_power_watts'),
+  col('average_utilization_percent'),
+  col('max_temperature_celsius'),
+];
 
-/** Energy added up over steps; null until some step has a value. */
-class Total {
-  kwh: number | null = null;
-  add(v: number | string | null | undefined): void {
-    if (typeof v === 'number') this.kwh = (this.kwh ?? 0) + v;
-  }
-}
+export const NAMESPACE_COLUMNS: readonly Column[] = [col('cluster', 'string'), col('kind', 'string'), col('namespace', 'string'), col('energy_kwh'), col('cost'), col('share_percent')];
 
-interface NodeAcc {
-  cluster: string;
-  node: string;
-  energy: Total;
-  power: Stat;
-  gpu: Stat;
-  methods: Set<EnergyMethod | null>;
-}
+export const TOP_COLUMNS: readonly Column[] = [col('kind', 'string'), col('rank'), col('name', 'string'), col('energy_kwh'), col('cost'), col('share_percent')];
 
-interface GpuAcc {
-  labels: Row;
-  energy: Total;
-  power: Stat;
-  util: Stat;
-  temp: Stat;
-}
+export const GAP_COLUMNS: readonly Column[] = [col('scope', 'string'), col('from', 'timestamp'), col('to', 'timestamp'), col('duration', 'string'), col('steps')];
 
-/**
- * Folds per-step power rows (per node) and GPU metric rows into the
- * report's totals and tables, one row at a time: memory grows with nodes,
- * GPUs and steps, not with rows.
- */
-export class ReportAccumulator {
-  private readonly nodes = new Map<string, NodeAcc>();
-  private readonly gpus = new Map<string, GpuAcc>();
-  private readonly fleetPower = new Map<number, number>();
-  private readonly fleetEnergy = new Total();
+export const SUMMARY_COLUMNS: readonly Column[] = [col('metric', 'string'), col('value', 'string')];
 
-  addPower(r: PowerRow): void {
-    const key = `${r.cluster}\u0000${r.node ?? ''}`;
-    let n = this.nodes.get(key);
-    if (!n) this.nodes.set(key, (n = { cluster: r.cluster, node: r.node ?? '', energy: new Total(), power: new Stat(), gpu: new Stat(), methods: new Set() }));
-    n.energy.add(r.energy_kwh);
-    n.power.add(r.total_power_watts);
-    n.gpu.add(r.gpu_power_watts);
-    n.methods.add(r.energy_method);
-    this.fleetEnergy.add(r.energy_kwh);
-    if (r.total_power_watts !== null) this.fleetPower.set(r.timestamp, (this.fleetPower.get(r.timestamp) ?? 0) + r.total_power_watts);
-  }
+export const SERIES_COLUMNS: readonly Column[] = [col('timestamp', 'timestamp'), col('total_power_watts')];
 
-  addGpu(r: Row): void {
-    const key = `${r.cluster}\u0000${r.node}\u0000${r.gpu}\u0000${r.uuid}`;
-    let g = this.gpus.get(key);
-    if (!g) this.gpus.set(key, (g = { labels: { cluster: r.cluster ?? null, node: r.node ?? null, gpu: r.gpu ?? null, uuid: r.uuid ?? null }, energy: new Total(), power: new Stat(), util: new Stat(), temp: new Stat() }));
-    g.energy.add(r.energy_kwh);
-    g.power.add(r.power_watts);
-    g.util.add(r.utilization_percent);
-    g.temp.add(r.temperature_celsius);
-  }
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-  result(): ReportData {
-    const series = [...this.fleetPower.entries()].sort((a, b) => a[0] - b[0]);
-    const fleet = new Stat();
-    let peakAt: number | null = null;
-    for (const [ts, w] of series) {
-      if (fleet.max === null || w > fleet.max) peakAt = ts;
-      fleet.add(w);
-    }
-    const nodes = sortedKeys(this.nodes.keys()).map((k) => {
-      const n = this.nodes.get(k)!;
-      return {
-        cluster: n.cluster,
-        node: n.node,
-        energy_kwh: n.energy.kwh,
-        average_power_watts: round(n.power.mean(), 3),
-        peak_power_watts: round(n.power.max, 3),
-        average_gpu_power_watts: round(n.gpu.mean(), 3),
-        energy_method: combineMethods(n.methods),
-      };
-    });
-    const gpus = sortedKeys(this.gpus.keys()).map((k) => {
-      const g = this.gpus.get(k)!;
-      return {
-        ...g.labels,
-        energy_kwh: g.energy.kwh,
-        average_power_watts: round(g.power.mean(), 3),
-        peak_power_watts: round(g.power.max, 3),
-        average_utilization_percent: round(g.util.mean(), 3),
-        max_temperature_celsius: round(g.temp.max, 3),
-      };
-    });
-    return {
-      fleet: {
-        energy_kwh: this.fleetEnergy.kwh,
-        average_power_watts: round(fleet.mean(), 3),
-        peak_power_watts: round(fleet.max, 3),
-        peak_at: peakAt,
-        nodes: nodes.length,
-        gpus: gpus.length,
-      },
-      nodes,
-      gpus,
-      series,
-    };
-  }
-}
-
-/** The fleet totals as label/value rows (the summary sheet and the PDF's first table). */
-export function summaryRows(f: FleetTotals): Row[] {
+/** The report's facts as label/value rows (the summary sheet and the PDF's first table). */
+export function summaryRows(r: ReportData): Row[] {
+  const f = r.fleet;
   return [
+    { metric: 'from', value: iso(r.period.start) },
+    { metric: 'to', value: iso(r.period.end) },
     { metric: 'energy_kwh', value: f.energy_kwh },
+    { metric: 'cost', value: f.cost },
+    { metric: 'currency', value: r.pricing.currency },
+    { metric: 'price_per_kwh', value: r.pricing.pricePerKwh > 0 ? r.pricing.pricePerKwh : null },
     { metric: 'average_power_watts', value: f.average_power_watts },
     { metric: 'peak_power_watts', value: f.peak_power_watts },
-    { metric: 'peak_at', value: f.peak_at === null ? null : new Date(f.peak_at).toISOString() },
+    { metric: 'peak_at', value: iso(f.peak_at) },
+    { metric: 'clusters', value: f.clusters },
     { metric: 'nodes', value: f.nodes },
     { metric: 'gpus', value: f.gpus },
+    { metric: 'coverage_percent', value: f.coverage_percent },
+    { metric: 'gaps', value: f.gaps },
   ];
 }
-
-export const SUMMARY_COLUMNS: readonly Column[] = [
-  { key: 'metric', type: 'string' },
-  { key: 'value', type: 'string' },
-];
-
-export const SERIES_COLUMNS: readonly Column[] = [
-  { key: 'timestamp', type: 'timestamp' },
-  { key: 'total_power_watts', type: 'double' },
-];

@@ -138,8 +138,10 @@ export const exportRoutes: RouteModule = (app, deps) => {
       config: { access: 'metrics:read' },
       schema: {
         tags: ['export'],
-        summary: 'Fleet report over a day, week or month (30 days): totals, per-node and per-GPU tables, power chart',
-        description: 'daily: 1d at 5m steps; weekly: 1w at 1h; monthly: 30d at 6h. pdf (default) or excel (sheets summary, nodes, gpus, power).',
+        summary: 'Fleet report over a day, week or month (30 days): energy, cost, peak, power chart, top consumers, cluster/node/GPU/namespace tables, data gaps',
+        description:
+          'daily: 1d at 5m steps; weekly: 1w at 1h; monthly: 30d at 6h, ending at end_time (default now). Cost is energy x clouds.onprem.electricityPrice (empty when 0). ' +
+          'pdf (default: the chart spans the whole period, gaps shaded, peak ringed; tables of at most 2000 rows) or excel (sheets summary, top_consumers, clusters, nodes, gpus, namespaces, gaps, power).',
         querystring: ReportQuery,
         response: ReportExportResponse,
       },
@@ -155,7 +157,12 @@ export const exportRoutes: RouteModule = (app, deps) => {
         const progress = new ExportProgress(request.log as Logger, { export: prefix, format });
         // The report is a summary (rows per node and GPU, points per step): read whole before the reply starts, so store errors are plain 500s.
         const stores = new ExportStores(deps.tsdb, deps.remoteRead ?? null, range);
-        const report = await buildReport(stores, { start: range.start, end: range.end, step: range.step, cluster: q.cluster }, () => progress.row());
+        const { electricityPrice, currency } = deps.config.clouds.onprem;
+        const report = await buildReport(
+          stores,
+          { start: range.start, end: range.end, step: range.step, cluster: q.cluster },
+          { local: deps.tsdb, pricing: { pricePerKwh: electricityPrice, currency }, pods: deps.kubernetes?.currentPod ?? null, now: Date.now(), onRow: () => progress.row() },
+        );
         const meta: PdfMeta = { title: `kcloud ${template} report`, from: range.start, to: range.end, step: range.step, stepText: range.stepText, cluster: q.cluster };
         return sendExport(
           reply,

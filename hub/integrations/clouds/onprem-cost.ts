@@ -18,10 +18,17 @@ function hourlyRange(range: DateRange, now: number): { start: number; end: numbe
 
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** One average-per-hour query a day at a time (memory holds one day of series), as [day's series] per day. */
-function* byDay(source: SeriesSource, metric: string, hours: { start: number; end: number; step: number }): Generator<ResultSeries[]> {
-  for (let start = hours.start; start < hours.end; start += 24 * HOUR_MS) {
-    yield runQuery(source, { metric, matchers: [], start, end: Math.min(start + 24 * HOUR_MS, hours.end), step: hours.step, agg: 'avg' });
+/** Steps of a range: start on the step grid, end exclusive. */
+export interface StepRange {
+  start: number;
+  end: number;
+  step: number;
+}
+
+/** One average-per-step query a day at a time (memory holds one day of series), as [day's series] per day. */
+function* byDay(source: SeriesSource, metric: string, steps: StepRange): Generator<ResultSeries[]> {
+  for (let start = steps.start; start < steps.end; start += 24 * HOUR_MS) {
+    yield runQuery(source, { metric, matchers: [], start, end: Math.min(start + 24 * HOUR_MS, steps.end), step: steps.step, agg: 'avg' });
   }
 }
 
@@ -110,12 +117,16 @@ export interface NamespaceEnergy {
   kwh: number;
 }
 
-/** One hourly step's samples of a query, as latest-value samples (what the attribution takes). */
-function stepSamples(series: readonly ResultSeries[], t: number): LatestSample[] {
-  const out: LatestSample[] = [];
+/** A day's series as latest-value samples (what the attribution takes) per step. */
+function samplesByStep(series: readonly ResultSeries[]): Map<number, LatestSample[]> {
+  const out = new Map<number, LatestSample[]>();
   for (const s of series) {
-    const point = s.points.find(([at]) => at === t);
-    if (point) out.push({ metric: s.metric, labels: s.labels, ts: t, value: point[1] });
+    for (const [t, value] of s.points) {
+      const at = out.get(t);
+      const sample = { metric: s.metric, labels: s.labels, ts: t, value };
+      if (at) at.push(sample);
+      else out.set(t, [sample]);
+    }
   }
   return out;
 }
@@ -144,7 +155,12 @@ function inPod(p: LatestSample, lookup: PodLookup | null): LatestSample {
  */
 export async function namespaceEnergy(source: SeriesSource, range: DateRange, now: number, lookup: PodLookup | null): Promise<NamespaceEnergy[]> {
   const hours = hourlyRange(range, now);
-  if (!hours) return [];
+  return hours ? namespaceEnergyInSteps(source, hours, lookup) : [];
+}
+
+/** namespaceEnergy over any step grid (the reports' 5 m, 1 h, 6 h): each step's average power x the step. */
+export function namespaceEnergyInSteps(source: SeriesSource, steps: StepRange, lookup: PodLookup | null): NamespaceEnergy[] {
+  const hoursPerStep = steps.step / HOUR_MS;
   const sums = new Map<string, NamespaceEnergy>();
   const add = (b: NamespaceEnergy) => {
     const key = `${b.cluster}\u0000${b.kind}\u0000${b.namespace ?? ''}`;
@@ -152,16 +168,15 @@ export async function namespaceEnergy(source: SeriesSource, range: DateRange, no
     sum.kwh += b.kwh;
     sums.set(key, sum);
   };
-  const processDays = byDay(source, 'gpu_process_power_watts', hours);
-  for (const gpus of byDay(source, 'gpu_power_watts', hours)) {
-    const processes = processDays.next().value ?? [];
-    for (const t of new Set(gpus.flatMap((s) => s.points.map(([at]) => at)))) {
-      const gpuNow = stepSamples(gpus, t);
-      const named = stepSamples(processes, t).map((p) => inPod(p, lookup));
+  const processDays = byDay(source, 'gpu_process_power_watts', steps);
+  for (const gpus of byDay(source, 'gpu_power_watts', steps)) {
+    const processes = samplesByStep(processDays.next().value ?? []);
+    for (const [t, gpuNow] of samplesByStep(gpus)) {
+      const named = (processes.get(t) ?? []).map((p) => inPod(p, lookup));
       for (const cluster of new Set(gpuNow.map((g) => g.labels.cluster ?? ''))) {
         const inCluster = (x: LatestSample) => (x.labels.cluster ?? '') === cluster;
         for (const b of attributeGpuPower(gpuNow.filter(inCluster), named.filter(inCluster), 'namespace')) {
-          add({ cluster, kind: b.kind, namespace: b.namespace, kwh: (b.watts * HOURS_PER_STEP) / 1000 });
+          add({ cluster, kind: b.kind, namespace: b.namespace, kwh: (b.watts * hoursPerStep) / 1000 });
         }
       }
     }

@@ -334,7 +334,7 @@ describe('export API (/api/v1/export/*)', () => {
     // The start moves down onto the 5-minute grid of the store's rollups.
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="daily_report_${compact(Math.floor(T0 / 300_000) * 300_000)}_${compact(T0 + 86_400_000)}.pdf"`);
     const text = await pdfText(file);
-    expect(text).toContain('Fleet power over time');
+    expect(text).toContain('Fleet power (W)');
     const energy = /energy_kwh\s+([\d.]+)/.exec(text);
     expect(energy, text).not.toBeNull();
     expect(Number(energy![1])).toBeCloseTo(fleetKwhOnGrid(300_000), 5);
@@ -350,7 +350,7 @@ describe('export API (/api/v1/export/*)', () => {
     const { res, file } = await download(`/api/v1/export/report?template=weekly&format=excel&end_time=${end}`);
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="weekly_report_.*\.xlsx"$/);
     const book = await xlsx(file);
-    expect(Object.keys(book)).toEqual(['summary', 'nodes', 'gpus', 'power']);
+    expect(Object.keys(book)).toEqual(['summary', 'top_consumers', 'clusters', 'nodes', 'gpus', 'namespaces', 'gaps', 'power']);
     const summary = Object.fromEntries(book.summary!.slice(1) as [string, unknown][]);
     // Weekly steps are whole UTC hours: the 30 fed minutes fall into one or two of them.
     const HOUR = 3_600_000;
