@@ -12,7 +12,9 @@ import { ecpErrorHandler, requestIdOf } from './errors.js';
 import { debugDetailOf, debugOnlyInHeader, debugWanted, isDemoRequest, requireDemoMode } from './headers.js';
 import { manifestRoutes } from './manifests.js';
 import { monitoringRoutes } from './monitoring.js';
+import type { Tenant } from '../../integrations/kubernetes/tenant-store.js';
 import { tenantEnergy } from './tenant-energy.js';
+import { tenantLive } from './tenant-live.js';
 import { TenantService } from './tenant-service.js';
 import { tenantRoutes } from './tenants.js';
 
@@ -83,11 +85,15 @@ export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { 
   const capacityTimeoutMs = parseDuration(config.monitoring.capacityTimeout);
   // One live node list of the tenants' cluster per call (validate-manifest warnings, create's INSUFFICIENT_RESOURCES).
   const readCapacity = async () => (cluster ? readClusterCapacity(cluster, capacityTimeoutMs) : null);
-  tenantRoutes(app, service, config, stepMs, readCapacity, (tenant) => tenantEnergy(deps, tenant, Date.now()));
+  const watch = deps.config.kubernetes.watch;
+  // An open real task's namespace is watched (Deployments, Events) with the bounds and backoff of the pod watches.
+  const watchOptions = { max: watch.maxPods, retry: { minMs: parseDuration(watch.retryMin), maxMs: parseDuration(watch.retryMax) } };
+  const applier = cluster ? new ClusterDeployer(deps.db, deps.bus, cluster, parseDuration(deps.config.kubernetes.stepInterval), watchOptions) : null;
+  const liveOf = (tenant: Tenant) => tenantLive(tenant, cluster, applier, watchOptions.max, capacityTimeoutMs);
+  tenantRoutes(app, service, config, stepMs, readCapacity, (tenant) => tenantEnergy(deps, tenant, Date.now()), liveOf);
   manifestRoutes(app, service, config, readCapacity);
   monitoringRoutes(app, deps, service, clusters);
   const deployer = new DemoDeployer(deps.db, deps.bus, stepMs);
-  const applier = cluster ? new ClusterDeployer(deps.db, deps.bus, cluster, parseDuration(deps.config.kubernetes.stepInterval)) : null;
   app.addHook('onReady', async () => {
     deployer.start();
     applier?.start();

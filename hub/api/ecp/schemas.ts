@@ -220,7 +220,7 @@ export const ValidateAnswer = Type.Object({
   deployment_time: Type.String(),
 });
 
-const ResourceState = Type.Object({ type: Type.String(), name: Type.String(), status: Type.String(), replicas: Type.Optional(Type.String()) });
+const ResourceState = Type.Object({ type: Type.String(), name: Type.String(), status: Type.String(), replicas: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) });
 export const DeploymentStatus = Type.Object({
   tenant_id: Type.String(),
   deployment_id: Type.String(),
@@ -233,4 +233,8 @@ export const DeploymentStatus = Type.Object({
   pending_resources: Type.Array(ResourceState),
   estimated_completion: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   logs: Type.Array(Type.Object({ timestamp: Type.String(), level: Type.String(), message: Type.String() })),
+  /** Real tenants: where the Deployments and events were read (`watch`, `list`), or null with the reason they could not be. */
+  live: Type.Optional(
+    Type.Object({ cluster: Type.String(), source: Type.Union([Type.Literal('watch'), Type.Literal('list'), Type.Null()]), reason: Type.Union([Type.String(), Type.Null()]) }),
+  ),
 });

@@ -24,6 +24,7 @@ import {
 import { sizingOf } from '../../integrations/kubernetes/tenant-manifest.js';
 import { requireTenantAccess } from './tenant-access.js';
 import type { tenantEnergy } from './tenant-energy.js';
+import type { TenantLive } from './tenant-live.js';
 import { parsePreset, parseSla, type TenantService } from './tenant-service.js';
 import { deploymentStatus, resourcesOf, tenantDetail, tenantSummary } from './views.js';
 
@@ -39,6 +40,7 @@ export function tenantRoutes(
   stepMs: number,
   readCapacity: () => Promise<ClusterCapacity | null>,
   measuredEnergy: (tenant: Tenant) => ReturnType<typeof tenantEnergy>,
+  liveOf: (tenant: Tenant) => Promise<TenantLive | null>,
 ) {
   const list = async (request: FastifyRequest<{ Querystring: { skip: number; limit: number; preset?: string; status?: 'pending' | 'running' | 'failed' | 'deleting' } }>) => {
     const q = request.query;
@@ -170,7 +172,7 @@ export function tenantRoutes(
       const tenant = service.get(request.params.tenantId);
       const task = service.tasks.latest(tenant.tenantId)!;
       const replicas = new Map(sizingOf(tenant).services.map((s) => [s.service, s.replicas] as const));
-      return deploymentStatus(task, stepMs, Date.now(), replicas);
+      return deploymentStatus(task, stepMs, Date.now(), replicas, await liveOf(tenant));
     },
   );
 }

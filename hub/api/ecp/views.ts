@@ -1,9 +1,10 @@
 import type { DeploymentTask } from '../../integrations/kubernetes/deployment-tasks.js';
-import { taskPhase, taskProgress } from '../../integrations/kubernetes/deployment-tasks.js';
+import { liveView, stepView } from '../../integrations/kubernetes/task-rollout.js';
 import type { EcpConfig } from '../../integrations/kubernetes/ecp-config.js';
 import { gpuTypeOf, quantity, type ServiceType, type Sizing } from '../../integrations/kubernetes/sizing.js';
 import type { Tenant } from '../../integrations/kubernetes/tenant-store.js';
 import { sizingOf } from '../../integrations/kubernetes/tenant-manifest.js';
+import type { TenantLive } from './tenant-live.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -77,29 +78,31 @@ export function tenantDetail(t: Tenant, config: EcpConfig, deploymentId?: string
   };
 }
 
-const DONE_STATUS: Record<string, string> = { Namespace: 'Active', Deployment: 'Available', Service: 'Active' };
-
-/** GET /deployment-status from the task: what it has applied (or deleted) and what is left, with an estimate from the step interval. */
-export function deploymentStatus(task: DeploymentTask, stepMs: number, now: number, replicas: Map<string, number>) {
-  const deleting = task.kind === 'delete';
-  const created = task.steps.slice(0, task.done).map((s) => {
-    const n = s.type === 'Deployment' ? replicas.get(s.name) : undefined;
-    const status = deleting ? 'Deleted' : (DONE_STATUS[s.type] ?? 'Created');
-    return { type: s.type, name: s.name, status, ...(n !== undefined && !deleting ? { replicas: `${n}/${n}` } : {}) };
-  });
+/**
+ * GET /deployment-status: a demo task or a deletion from the task (what it
+ * has applied or deleted and what is left); a real apply from the live
+ * namespace as well (task-rollout.ts: Deployments available, rolling out or
+ * failed, its events in the logs), and `live` says where that came from or
+ * why it could not be read (then its Deployments are `Unknown`).
+ */
+export function deploymentStatus(task: DeploymentTask, stepMs: number, now: number, replicas: Map<string, number>, live: TenantLive | null) {
+  const fromCluster = live !== null && task.kind !== 'delete';
+  const view = fromCluster && live.live ? liveView(task, live.live) : stepView(task, replicas, fromCluster);
   const open = task.status === 'deploying';
-  const pending = task.steps.slice(task.done).map((s, i) => ({ type: s.type, name: s.name, status: !open ? 'Cancelled' : i === 0 ? (deleting ? 'Terminating' : 'Progressing') : 'Pending' }));
+  const stepsLeft = task.steps.length - task.done;
   return {
     tenant_id: task.tenantId,
     deployment_id: task.id,
     is_demo: task.isDemo,
     kind: task.kind,
     status: task.status,
-    progress: taskProgress(task),
-    phase: taskPhase(task),
-    created_resources: created,
-    pending_resources: pending,
-    estimated_completion: open ? iso(now + (task.steps.length - task.done) * stepMs) : task.finishedAt !== null ? iso(task.finishedAt) : null,
-    logs: task.logs,
+    progress: view.progress,
+    phase: view.phase,
+    created_resources: view.created,
+    pending_resources: view.pending,
+    // Steps left x the step interval; a rollout's end is the cluster's to tell (null while only that is left).
+    estimated_completion: open ? (stepsLeft > 0 ? iso(now + stepsLeft * stepMs) : null) : task.finishedAt !== null ? iso(task.finishedAt) : null,
+    logs: view.logs,
+    ...(live ? { live: { cluster: live.cluster, source: task.kind === 'delete' ? null : live.source, reason: task.kind === 'delete' ? 'a deletion is shown from its steps' : live.reason } } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import type { EcpDeploymentEvent } from '../../bus.js';
+import { lastProgress } from '../../integrations/kubernetes/deployment-progress.js';
 import { taskPhase, taskProgress, type DeploymentTaskStore } from '../../integrations/kubernetes/deployment-tasks.js';
 import type { ApiDeps } from '../deps.js';
 import type { EcpSession } from './ws-session.js';
@@ -8,8 +9,9 @@ const frameOf = (e: EcpDeploymentEvent) => ({ deployment_id: e.deploymentId, ten
 
 /**
  * /ws/deployment/{deployment_id}: the task's state at once, then every step
- * as the deployer (demo simulation or the cluster) takes it, from the hub
- * bus's `ecp-deployment` events; closed with 1000 once the task is
+ * as the deployer (demo simulation or the cluster) takes it and, for a real
+ * task, every change its namespace's watch sees (Deployments rolling out,
+ * events), from the hub bus's `ecp-deployment` events; closed with 1000 once the task is
  * completed, failed or cancelled (a cancelled task is seen at the first step
  * of the tenant's task that cancelled it).
  */
@@ -23,7 +25,9 @@ export function deploymentSocket(session: EcpSession, deploymentId: string, deps
     const task = tasks.get(deploymentId);
     if (!task) return session.close(1000, 'deployment not found');
     tenantId = task.tenantId;
-    send({ deploymentId: task.id, tenantId: task.tenantId, status: task.status, progress: taskProgress(task), phase: taskPhase(task), message: task.logs.at(-1)?.message ?? '' });
+    // An open real task's progress is its live view (Deployments rolling out), last published by the deployer; the row has its steps only.
+    const published = task.status === 'deploying' ? lastProgress(deps.bus, task.id) : undefined;
+    send(published ?? { deploymentId: task.id, tenantId: task.tenantId, status: task.status, progress: taskProgress(task), phase: taskPhase(task), message: task.logs.at(-1)?.message ?? '' });
   };
   const forward = (e: EcpDeploymentEvent) => {
     if (e.deploymentId === deploymentId) return send(e);

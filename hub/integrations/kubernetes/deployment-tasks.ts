@@ -84,7 +84,11 @@ export function deleteSteps(objects: KubeObject[]): TaskStep[] {
 }
 
 export const taskProgress = (t: Pick<DeploymentTask, 'done' | 'steps'>) => (t.steps.length === 0 ? 100 : Math.round((t.done / t.steps.length) * 100));
-export const taskPhase = (t: Pick<DeploymentTask, 'done' | 'steps' | 'status'>) => (t.status === 'deploying' ? (t.steps[t.done]?.phase ?? 'finishing') : t.status);
+/** The phase of a real apply task whose objects are all applied while its Deployments roll out (the seed's WebSocket example names it). */
+export const ROLLOUT_PHASE = 'scaling-services';
+
+/** The open step's phase; ROLLOUT_PHASE once every step is taken and the task still waits (its Deployments rolling out). */
+export const taskPhase = (t: Pick<DeploymentTask, 'done' | 'steps' | 'status'>) => (t.status === 'deploying' ? (t.steps[t.done]?.phase ?? ROLLOUT_PHASE) : t.status);
 
 /** `dep-…` for deployments, `del-…` for deletions (the seed's ids). */
 export const newTaskId = (kind: TaskKind) => `${kind === 'delete' ? 'del' : 'dep'}-${randomBytes(8).toString('hex')}`;

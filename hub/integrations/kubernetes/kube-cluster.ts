@@ -1,5 +1,7 @@
-import { ApiException, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import type { KubeObject } from './manifest.js';
+import { NamespaceWatch, type LiveNamespace, type NamespaceWatchOptions } from './namespace-watch.js';
+import { eventFacts, rolloutFacts } from './rollout-facts.js';
 
 /** The field manager of every apply the hub makes (its ownership in managedFields). */
 export const FIELD_MANAGER = 'kcloud';
@@ -42,6 +44,8 @@ function kubeError(err: unknown): KubeError {
 export class KubeCluster {
   private readonly objects: KubernetesObjectApi;
   private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly kc: KubeConfig;
 
   /** `kubeconfig`: a file path, or a config already loaded and checked (kubeconfig-source.ts). */
   constructor(
@@ -53,8 +57,31 @@ export class KubeCluster {
       kc = new KubeConfig();
       kc.loadFromFile(kubeconfig as string);
     }
+    this.kc = kc;
     this.objects = KubernetesObjectApi.makeApiClient(kc);
     this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+  }
+
+  /** A watch of a namespace's Deployments and Events (not started). */
+  watchNamespace(namespace: string, opts: NamespaceWatchOptions): NamespaceWatch {
+    return new NamespaceWatch(this.kc, namespace, opts);
+  }
+
+  /** A namespace's Deployments and Events by one list each, at most `max` of each (more: an error, never a partial answer). */
+  async listNamespace(namespace: string, max: number): Promise<LiveNamespace> {
+    let lists;
+    try {
+      lists = await Promise.all([this.apps.listNamespacedDeployment({ namespace, limit: max }), this.core.listNamespacedEvent({ namespace, limit: max })]);
+    } catch (err) {
+      throw kubeError(err);
+    }
+    const [deployments, events] = lists;
+    if (deployments.metadata?._continue || events.metadata?._continue) throw new KubeError(`more than ${max} deployments or events in namespace ${namespace} (kubernetes.watch.maxPods)`, 413);
+    return {
+      deployments: new Map(deployments.items.flatMap((d) => rolloutFacts(d) ?? []).map((f) => [f.name, f])),
+      events: events.items.flatMap((e) => eventFacts(e) ?? []).sort((a, b) => a.at - b.at),
+    };
   }
 
   /** Server-side apply (PATCH application/apply-patch+yaml, fieldManager kcloud, force: the hub owns what it applies). */

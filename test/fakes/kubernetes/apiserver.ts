@@ -18,7 +18,12 @@ import { parse as parseYaml } from 'yaml';
  * deletion that removes what the namespace holds, compaction of the watch
  * history (`compact()`: a watch from an older resourceVersion gets 410 Gone
  * as an ERROR event, as the apiserver's watch cache answers), and a restart
- * on the same port (`stop()` then `start()`). Tests put nodes and pods
+ * on the same port (`stop()` then `start()`), core/v1 Events as the
+ * controllers and the kubelet write them (ScalingReplicaSet by the
+ * deployment-controller; with `runPods` SuccessfulCreate, Scheduled, Pulled,
+ * Created, Started), and rollouts a test holds (`holdRollouts`: a new
+ * Deployment stays unavailable, Progressing, until `completeRollout()`, or
+ * fails with ProgressDeadlineExceeded on `failRollout()`). Tests put nodes and pods
  * directly (`putObject`, `modifyObject`, `deleteObject`). Not done: field
  * ownership conflicts (an apply replaces the applied top-level fields),
  * bookmarks, label/field selectors, the full OpenAPI schemas (the documents name the kinds and their
@@ -45,6 +50,7 @@ export const KINDS: Kind[] = [
   { group: '', version: 'v1', plural: 'limitranges', singular: 'limitrange', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] },
   { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'] },
   { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, shortNames: ['no'] },
+  { group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
   { group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'] },
   { group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'] },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', singular: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'] },
@@ -89,6 +95,12 @@ export class FakeApiServer {
   readonly forbidden = new Set<string>();
   /** The node the controller's pods are bound to; empty: the first node, else none (Pending). */
   scheduleOn = '';
+  /** Deployments applied while this is true stay unavailable (Progressing) until completeRollout() or failRollout(). */
+  holdRollouts = false;
+  /** Events written so far, to name each one uniquely as the apiserver's event recorder does (`<object>.<hex>`). */
+  private eventCount = 0;
+  /** `namespace/deployment` -> the `replicaset/replicas` last scaled to (one ScalingReplicaSet event per change). */
+  private readonly scaled = new Map<string, string>();
   /** Watches from a resourceVersion below this get 410 Gone (compact()): the changes after them are gone. */
   private compactedRv = 0;
   /** Watches answered 410 Gone so far. */
@@ -206,6 +218,7 @@ export class FakeApiServer {
     const obj = this.objects.get(key);
     if (!obj) return;
     this.objects.delete(key);
+    if (obj.kind === 'Deployment') this.scaled.delete(`${obj.metadata.namespace}/${obj.metadata.name}`);
     obj.metadata.resourceVersion = String(++this.rv);
     this.record('DELETED', key, obj);
   }
@@ -260,8 +273,7 @@ export class FakeApiServer {
     const ns = deploy.metadata.namespace!;
     const spec = deploy.spec as { replicas?: number; template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: { name: string; image?: string }[] } } };
     const template = spec.template ?? {};
-    const hash = suffix(JSON.stringify(template), 10);
-    const rsName = `${deploy.metadata.name}-${hash}`;
+    const { name: rsName, hash } = this.replicaSetOf(deploy);
     const replicas = Number(spec.replicas ?? 1);
     for (const [k, o] of [...this.objects]) if (k.startsWith(`replicasets/${ns}/`) && ownedBy(o, deploy) && o.metadata.name !== rsName) this.removeWithDependents(k);
     const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
@@ -277,7 +289,7 @@ export class FakeApiServer {
     for (let i = pods.length; i < replicas; i++) {
       const uid = this.nextPodUids.shift() ?? randomUUID();
       const containers = template.spec?.containers ?? [];
-      this.putObject('pods', {
+      const pod = this.putObject('pods', {
         metadata: { name: `${rsName}-${suffix(uid, 5)}`, namespace: ns, uid, labels, ownerReferences: [controllerRef(rs)] },
         spec: { ...template.spec, ...(node ? { nodeName: node } : {}) },
         status: node
@@ -296,7 +308,98 @@ export class FakeApiServer {
             }
           : { phase: 'Pending' },
       });
+      this.event(rs, 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, { component: 'replicaset-controller' });
+      if (!node) continue;
+      this.event(pod, 'Scheduled', `Successfully assigned ${ns}/${pod.metadata.name} to ${node}`, { component: 'default-scheduler' });
+      for (const c of containers) {
+        const kubelet = { component: 'kubelet', host: node };
+        this.event(pod, 'Pulled', `Container image "${c.image ?? ''}" already present on machine`, kubelet);
+        this.event(pod, 'Created', `Created container ${c.name}`, kubelet);
+        this.event(pod, 'Started', `Started container ${c.name}`, kubelet);
+      }
     }
+  }
+
+  /** A held rollout (holdRollouts) becomes Available: every replica ready, as when its pods pass their readiness probes. */
+  completeRollout(namespace: string, name: string): Obj {
+    return this.modifyObject('deployments', namespace, name, (o) => (o.status = this.rolloutStatus(o, 'available')));
+  }
+
+  /** A held rollout passes its progressDeadlineSeconds: Progressing False, ProgressDeadlineExceeded (the replicas stay unavailable). */
+  failRollout(namespace: string, name: string): Obj {
+    return this.modifyObject('deployments', namespace, name, (o) => (o.status = this.rolloutStatus(o, 'failed')));
+  }
+
+  /** The ReplicaSet the Deployment controller makes for the current pod template: `<deployment>-<pod-template-hash>`. */
+  private replicaSetOf(deploy: Obj): { name: string; hash: string } {
+    const hash = suffix(JSON.stringify((deploy.spec as { template?: unknown } | undefined)?.template ?? {}), 10);
+    return { name: `${deploy.metadata.name}-${hash}`, hash };
+  }
+
+  /**
+   * A Deployment's status as the controller writes it (zero counts left out,
+   * as the apiserver omits them): available (every replica ready), still
+   * progressing (none available yet), or past its progress deadline.
+   */
+  private rolloutStatus(deploy: Obj, state: 'available' | 'progressing' | 'failed'): Record<string, unknown> {
+    const replicas = Number((deploy.spec as { replicas?: number } | undefined)?.replicas ?? 1);
+    const rs = this.replicaSetOf(deploy).name;
+    const now = new Date().toISOString();
+    const condition = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastUpdateTime: now, lastTransitionTime: now });
+    const available = state === 'available';
+    return {
+      observedGeneration: deploy.metadata.generation,
+      replicas,
+      updatedReplicas: replicas,
+      ...(available ? { readyReplicas: replicas, availableReplicas: replicas } : { unavailableReplicas: replicas }),
+      conditions: [
+        available
+          ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+          : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
+        state === 'failed'
+          ? condition('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rs}" has timed out progressing.`)
+          : available
+            ? condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rs}" has successfully progressed.`)
+            : condition('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rs}" is progressing.`),
+      ],
+    };
+  }
+
+  /**
+   * A core/v1 Event about `involved`, as a controller's or the kubelet's
+   * event recorder writes it (named `<object>.<hex>`, count 1, first and
+   * last timestamps in whole seconds).
+   */
+  private event(involved: Obj, reason: string, message: string, source: { component: string; host?: string }, type: 'Normal' | 'Warning' = 'Normal'): Obj {
+    const now = new Date();
+    const stamp = `${now.toISOString().slice(0, 19)}Z`;
+    const name = `${involved.metadata.name}.${(BigInt(now.getTime()) * 1_000_000n + BigInt(++this.eventCount)).toString(16)}`;
+    return this.putObject('events', {
+      metadata: { name, namespace: involved.metadata.namespace ?? 'default' },
+      involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, namespace: involved.metadata.namespace, name: involved.metadata.name, uid: involved.metadata.uid, resourceVersion: involved.metadata.resourceVersion },
+      reason,
+      message,
+      source,
+      firstTimestamp: stamp,
+      lastTimestamp: stamp,
+      count: 1,
+      type,
+      eventTime: null,
+      reportingComponent: source.component,
+      reportingInstance: source.host ?? '',
+    });
+  }
+
+  /** The deployment-controller's ScalingReplicaSet event when a Deployment's ReplicaSet is made or scaled. */
+  private scaleEvent(deploy: Obj) {
+    const replicas = Number((deploy.spec as { replicas?: number } | undefined)?.replicas ?? 1);
+    const rs = this.replicaSetOf(deploy).name;
+    const key = `${deploy.metadata.namespace}/${deploy.metadata.name}`;
+    const previous = this.scaled.get(key);
+    if (previous === `${rs}/${replicas}`) return;
+    this.scaled.set(key, `${rs}/${replicas}`);
+    const up = !previous?.startsWith(`${rs}/`) || Number(previous.split('/')[1]) < replicas;
+    this.event(deploy, 'ScalingReplicaSet', `Scaled ${up ? 'up' : 'down'} replica set ${rs} to ${replicas}`, { component: 'deployment-controller' });
   }
 
   get(plural: string, namespace: string, name: string): Obj | undefined {
@@ -448,19 +551,12 @@ export class FakeApiServer {
         },
       };
       if (kind.kind === 'Namespace') obj.status = { phase: 'Active' };
-      if (kind.kind === 'Deployment') {
-        const replicas = Number((obj.spec as { replicas?: number } | undefined)?.replicas ?? 1);
-        obj.status = {
-          observedGeneration: obj.metadata.generation,
-          replicas,
-          readyReplicas: replicas,
-          availableReplicas: replicas,
-          updatedReplicas: replicas,
-          conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastTransitionTime: now }],
-        };
-      }
+      if (kind.kind === 'Deployment') obj.status = this.rolloutStatus(obj, this.holdRollouts ? 'progressing' : 'available');
       this.put(key, obj, existing !== undefined);
-      if (kind.kind === 'Deployment' && this.opts.runPods) this.reconcile(obj);
+      if (kind.kind === 'Deployment') {
+        this.scaleEvent(obj);
+        if (this.opts.runPods) this.reconcile(obj);
+      }
       return this.send(res, existing ? 200 : 201, obj);
     }
     return this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported by this fake`);
