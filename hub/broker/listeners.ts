@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { HubConfig } from '../config.js';
 import type { ConnectionHandler } from './connection-limits.js';
+import { sourceAddress } from '../identity/source-address.js';
 
 export interface Listeners {
   mqtt: number;
@@ -26,8 +27,8 @@ function listen(server: Server | HttpServer, port: number, host: string): Promis
 
 const closeServer = (s: Server | HttpServer) => new Promise<void>((r) => s.close(() => r()));
 
-// An address we cannot read (the socket closed already) counts as one source.
-const sourceOf = (s: Socket) => s.remoteAddress ?? 'unknown';
+// Counted as the login throttle counts sources (an IPv6 /64 is one); an address we cannot read (the socket closed already) is 'unknown'.
+const sourceOf = (s: Socket) => sourceAddress(s.remoteAddress);
 
 /**
  * Opens the embedded broker's listeners: MQTT on TCP, MQTT over TLS when a

@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js';
 import { sharedRateLimitStore } from '../../redis/rate-limit-store.js';
 import type { AuthConfig, RateLimitArea } from './config.js';
 import type { ApiPrincipal } from './principal.js';
+import { sourceAddress } from '../../identity/source-address.js';
 
 export interface AreaLimits {
   windowMs: number;
@@ -28,7 +29,7 @@ export function areaLimits(config: AuthConfig['rateLimit'], area: RateLimitArea)
 
 /** skyclust-api's rule: an API key has its own budget, a signed-in user theirs, anonymous requests share one per client ip. */
 export function bucket(principal: ApiPrincipal | null, ip: string, limits: AreaLimits): { key: string; max: number } {
-  if (!principal) return { key: `ip:${ip}`, max: limits.anonymous };
+  if (!principal) return { key: `ip:${sourceAddress(ip)}`, max: limits.anonymous };
   if (principal.via === 'api_key') return { key: `key:${principal.credentialId}`, max: limits.apiKey };
   return { key: `user:${principal.userId}`, max: limits.authenticated };
 }
