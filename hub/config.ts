@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { loadConfig } from '../shared/config/load.js';
 import { MAX_PAYLOAD_BYTES } from '../shared/schema/message.js';
 import { AuthConfigSchema } from './api/auth/config.js';
+import { ConsoleConfigSchema } from './api/console/config.js';
 import { MetricsConfigSchema } from './api/metrics/config.js';
 import { ClustersConfigSchema } from './clusters/config.js';
 import { CloudsConfigSchema } from './integrations/clouds/config.js';
@@ -189,6 +190,8 @@ export const HubConfigSchema = Type.Object({
     { default: {} },
   ),
   auth: AuthConfigSchema,
+  /** The web console at `/` (docs/console.md). */
+  console: ConsoleConfigSchema,
   thresholds: ThresholdsConfigSchema,
   clusters: ClustersConfigSchema,
   /** Proxmox clusters registered through /api/v1/clusters (docs/proxmox.md). */

@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { VERSION } from '../../shared/version.js';
 import { auditHook } from './audit-hook.js';
+import { consoleRoutes, defaultConsoleDir } from './console/plugin.js';
 import { authPlugin } from './auth/plugin.js';
 import { rateLimitedArea } from './auth/rate-limit.js';
 import { createCredentialServices } from './auth/services.js';
@@ -94,6 +95,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   // The ECP-AI orchestrator API (docs/ecp.md) counts in the monitoring API's bucket: the same clients, the same /api/v1.
   await app.register(rateLimitedArea(ecpApi, 'monitor'), { prefix: '/api/v1', deps });
   rootHealthRoute(app);
+  // The web console at / (docs/console.md): static files, public like Swagger UI.
+  if (deps.config.console.enabled) await app.register(consoleRoutes, { dir: deps.config.console.dir || defaultConsoleDir() });
   // skyclust-api documents its WebSocket at the root (ws://host:8080/ws); /api/v1/ws is served too.
   await wsRoutes(app, deps);
   // The ECP-AI orchestrator's WebSockets, at the root as its seed documents them (ws://host:8001/ws/monitoring/{tenant_id}, docs/ecp.md).

@@ -29,6 +29,8 @@ export interface FakeMachine {
   metricsPort?: number;
   /** Read the GPUs through DCGM (test/fakes/dcgmi replaying the scenario's CSV) instead of nvidia-smi. */
   dcgm?: boolean;
+  /** More environment for the agent and the fakes it runs (e.g. FAKE_NVIDIA_SMI_POWER_FILE). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningMachine {
@@ -130,6 +132,7 @@ collectors:
         FAKE_NVIDIA_SMI_SCENARIO: spec.scenario,
         ...(spec.gpus ? { FAKE_NVIDIA_SMI_GPUS: String(spec.gpus) } : {}),
         ...(spec.dcgm ? { FAKE_DCGMI_CSV: `${spec.scenario}-query-gpu-all` } : {}),
+        ...spec.env,
       };
       running.push({ spec, agent: spawnAgent(['run', '--config', config], env), bmc });
     }

@@ -43,6 +43,9 @@ const PUBLIC_ROUTES = [
   'POST /api/auth/logout',
   'GET /ws',
   'GET /api/v1/ws',
+  // The web console's page and bundles (docs/console.md): code, no data; each API call it makes is authorised.
+  'GET /',
+  'GET /assets/*',
 ];
 
 /**

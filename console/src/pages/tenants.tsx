@@ -1,0 +1,171 @@
+import { useEffect, useState } from 'preact/hooks';
+import { request, type RequestInit } from '../api';
+import { DataTable, type Column } from '../components/data-table';
+import { Status } from '../components/status';
+import { useResource } from '../use-resource';
+
+interface Tenant {
+  tenant_id: string;
+  name: string;
+  preset: string;
+  is_demo: boolean;
+  status: string;
+  services_count: number;
+  gpu_limit: number;
+  gpu_type: string | null;
+  created_at: string;
+}
+
+interface DeploymentFrame {
+  deployment_id: string;
+  status: string;
+  progress: number;
+  phase: string;
+  message: string;
+}
+
+const SERVICES = ['callbot', 'chatbot', 'advisor', 'stt', 'tts', 'ta', 'qa'] as const;
+
+/** The ECP API wants `X-Demo-Mode` on every call (docs/ecp.md); it chooses demo data, never grants anything. */
+const ecp = <T,>(path: string, demo: boolean, init: RequestInit = {}) => request<T>(`/api/v1${path}`, { ...init, headers: { 'x-demo-mode': String(demo), ...init.headers } });
+
+/** A deployment's progress pushed by the hub over WS /ws/deployment/{id} (no polling); the socket closes when the page does. */
+function DeploymentProgress(props: { id: string; label: string }) {
+  const [frame, setFrame] = useState<DeploymentFrame | null>(null);
+  const [closed, setClosed] = useState<string | null>(null);
+  useEffect(() => {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/deployment/${encodeURIComponent(props.id)}`);
+    ws.onmessage = (e) => {
+      const msg = JSON.parse(String(e.data)) as Partial<DeploymentFrame> & { error?: { message: string } };
+      if (msg.error) setClosed(msg.error.message);
+      else if (typeof msg.progress === 'number') setFrame(msg as DeploymentFrame);
+    };
+    ws.onclose = (e) => e.code !== 1000 && e.code !== 1005 && setClosed(`stream closed (${e.code})`);
+    return () => ws.close();
+  }, [props.id]);
+  return (
+    <li class="task" data-testid="deployment" data-status={frame?.status ?? 'pending'}>
+      <span>{props.label}</span>
+      <progress max={100} value={frame?.progress ?? 0} aria-label={`${props.label}: progress`} />
+      <span aria-live="polite">{frame ? `${frame.status} ${frame.progress} % · ${frame.phase} ${frame.message}` : 'waiting…'}</span>
+      {closed && <span class="muted">{closed}</span>}
+    </li>
+  );
+}
+
+function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: string) => void }) {
+  const [form, setForm] = useState({ tenant_id: '', name: '', preset: '', service: 'chatbot', channels: 10, demo: true });
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const body = { tenant_id: form.tenant_id, name: form.name, ...(form.preset ? { preset: form.preset } : {}), service_requirements: { [form.service]: form.channels } };
+      const created = await ecp<{ deployment_id: string }>('/tenants', form.demo, { method: 'POST', body });
+      props.onCreated(created.deployment_id, form.tenant_id);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="form" onSubmit={submit} aria-label="Create a tenant">
+      <label>
+        Tenant id <input required pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?" maxLength={56} value={form.tenant_id} onInput={(e) => setForm({ ...form, tenant_id: e.currentTarget.value })} />
+      </label>
+      <label>
+        Name <input required value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+      </label>
+      <label>
+        Preset
+        <select value={form.preset} onChange={(e) => setForm({ ...form, preset: e.currentTarget.value })}>
+          <option value="">by size</option>
+          {['micro', 'small', 'medium', 'large'].map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Service
+        <select value={form.service} onChange={(e) => setForm({ ...form, service: e.currentTarget.value })}>
+          {SERVICES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Channels <input type="number" min={0} required value={form.channels} onInput={(e) => setForm({ ...form, channels: Number(e.currentTarget.value) })} />
+      </label>
+      <label class="inline">
+        <input type="checkbox" checked={form.demo} onChange={(e) => setForm({ ...form, demo: e.currentTarget.checked })} /> Demo (simulated deployment)
+      </label>
+      <button type="submit">Create tenant</button>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** ECP-AI tenants: list, manifest preview, create with live deployment progress (infra:manage only). */
+export function Tenants(props: { canManage: boolean }) {
+  const tenants = useResource(async (signal) => {
+    const [demo, real] = await Promise.all([ecp<{ tenants: Tenant[] }>('/tenants', true, { signal }), ecp<{ tenants: Tenant[] }>('/tenants', false, { signal })]);
+    const seen = new Set<string>();
+    return [...real.tenants, ...demo.tenants].filter((t) => !seen.has(t.tenant_id) && seen.add(t.tenant_id));
+  }, []);
+  const [manifest, setManifest] = useState<{ tenant: string; text: string } | null>(null);
+  const [deployments, setDeployments] = useState<{ id: string; label: string }[]>([]);
+  const preview = async (t: Tenant) => setManifest({ tenant: t.tenant_id, text: await ecp<string>(`/tenants/${encodeURIComponent(t.tenant_id)}/manifest?format=yaml`, t.is_demo, { text: true }).catch((e: Error) => e.message) });
+  const columns: Column<Tenant>[] = [
+    { key: 'id', label: 'Tenant', value: (t) => t.tenant_id },
+    { key: 'name', label: 'Name', value: (t) => t.name },
+    { key: 'preset', label: 'Preset', value: (t) => t.preset },
+    { key: 'status', label: 'Status', value: (t) => t.status },
+    { key: 'demo', label: 'Demo', value: (t) => (t.is_demo ? 'yes' : 'no') },
+    { key: 'services', label: 'Services', value: (t) => t.services_count, numeric: true },
+    { key: 'gpus', label: 'GPUs', value: (t) => t.gpu_limit, render: (t) => `${t.gpu_limit}${t.gpu_type ? ` × ${t.gpu_type}` : ''}`, numeric: true },
+    { key: 'manifest', label: 'Manifest', value: () => null, render: (t) => <button type="button" class="link" onClick={() => void preview(t)} aria-label={`Manifest of ${t.tenant_id}`}>preview</button> },
+  ];
+  return (
+    <>
+      <h2>
+        ECP-AI tenants <button type="button" class="link" onClick={tenants.reload}>Refresh</button>
+      </h2>
+      <Status loading={tenants.loading} error={tenants.error}>
+        {tenants.data && <DataTable caption="Tenants" filterLabel="Filter tenants" columns={columns} rows={tenants.data} rowKey={(t) => t.tenant_id} testId="tenant-table" />}
+      </Status>
+      {deployments.length > 0 && (
+        <ul class="tasks" aria-label="Deployments">
+          {deployments.map((d) => (
+            <DeploymentProgress key={d.id} id={d.id} label={d.label} />
+          ))}
+        </ul>
+      )}
+      {manifest && (
+        <section aria-labelledby="manifest-h">
+          <h3 id="manifest-h">Manifest of {manifest.tenant}</h3>
+          <pre class="manifest" data-testid="manifest" tabIndex={0}>
+            {manifest.text}
+          </pre>
+        </section>
+      )}
+      {props.canManage && (
+        <section aria-labelledby="tenant-create-h" data-testid="mutation-controls">
+          <h3 id="tenant-create-h">Create a tenant</h3>
+          <CreateTenant
+            onCreated={(id, tenant) => {
+              setDeployments((ds) => [{ id, label: `deploy ${tenant}` }, ...ds]);
+              tenants.reload();
+            }}
+          />
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * The fields of the hub's answers the console reads, as the OpenAPI
+ * document at /docs/json describes them (the schemas under hub/api). Only what the
+ * views use; a field the hub drops shows up here as a type error at build.
+ */
+
+export interface Gpu {
+  gpu_id: string;
+  uuid: string | null;
+  node: string;
+  cluster: string;
+  model: string | null;
+  driver_version: string | null;
+  memory_total_mb: number | null;
+  mig_mode: string | null;
+  status: 'active' | 'idle' | 'error';
+  power_watts: number | null;
+  power_limit_watts: number | null;
+  temperature_celsius: number | null;
+  utilization_percent: number | null;
+  memory_used_mb: number | null;
+  memory_utilization_percent: number | null;
+  process_count: number | null;
+  last_sample_at: string | null;
+}
+
+export interface GpuMetrics {
+  gpu_id: string;
+  node: string;
+  current: Record<string, number | string | null>;
+  timeseries: { timestamp: string; power_watts: number | null; temperature_celsius: number | null; utilization_percent: number | null; memory_utilization_percent: number | null; memory_used_mb: number | null }[];
+}
+
+export interface NodeRow {
+  node_name: string;
+  cluster: string;
+  status: string;
+  cpu_cores: number | null;
+  memory_gb: number | null;
+  power_watts: number | null;
+  power_source: string | null;
+  cpu_utilization_percent: number | null;
+  memory_utilization_percent: number | null;
+  gpus_count: number | null;
+  gpu_pods_count: number | null;
+}
+
+export interface NodePower {
+  node: string;
+  cluster: string;
+  power_watts: number | null;
+  components: { gpu: number | null; cpu: number | null; memory: number | null; other: number | null };
+  sources: string[] | Record<string, string[]>;
+}
+
+export interface Sensor {
+  name: string;
+  value: number | null;
+  unit: string;
+  state: string;
+}
+
+export interface NodeSensors {
+  node: string;
+  cluster: string;
+  bmc_up: boolean;
+  sensors: Record<string, Sensor[]>;
+}
+
+export interface NamespacePower {
+  namespace: string | null;
+  kind: string;
+  power_watts: number;
+  percentage: number;
+  process_count?: number;
+}
+
+export interface PodRow {
+  pod_name: string | null;
+  namespace: string | null;
+  pod_uid?: string;
+  node: string | null;
+  power_watts: number | null;
+  energy_joules: number | null;
+  gpus?: unknown[];
+}
+
+export interface PowerPoint {
+  timestamp: string;
+  total_power_watts: number | null;
+  gpu_power_watts: number | null;
+  cpu_power_watts: number | null;
+}
+
+export interface CostBreakdown {
+  currency: string;
+  total_cost: number;
+  clusters?: { cluster: string; energy_kwh: number; cost: number }[];
+  namespaces?: { cluster: string; kind: string; namespace: string | null; energy_kwh: number; cost: number }[];
+}
+
+export interface NotificationList {
+  notifications: { id: string; title: string; message: string; type: string; created_at: string }[];
+  unread_count: number;
+}
+
+export interface QuerySeries {
+  labels: Record<string, string>;
+  points: [number, number][];
+}

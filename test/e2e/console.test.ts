@@ -1,0 +1,303 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseQueryCsv } from '../../agent/collectors/gpu/parse-csv.js';
+import { parseNumber } from '../../shared/units.js';
+import { FakePve } from '../fakes/proxmox/server.js';
+import { ADMIN_PASSWORD } from '../helpers/hub.js';
+import { startFleet, type TestFleet } from '../helpers/fleet.js';
+import { REPO, SHARED } from '../helpers/spawn-agent.js';
+import { managerConfig, storeSshKey } from '../hub/api/pve-manager/pve-helpers.js';
+
+const H100 = 'h100-80gb-hbm3-590.48.01-load';
+const L40S = 'l40s-595.80-load';
+/** Screenshots for a person to look at (gitignored). */
+const ARTIFACTS = join(REPO, 'test-artifacts/console');
+
+/** power.draw of a scenario's first GPU row, as the fake nvidia-smi replays it. */
+const fixturePower = (scenario: string) =>
+  parseNumber(parseQueryCsv(readFileSync(join(SHARED, 'fixtures/nvidia-smi-csv', `${scenario}-query-gpu-all.csv`), 'utf8'))[0]!['power.draw']!)!;
+
+/** Watts as a person reads them on the page: two decimals, thousands separated. */
+const shownWatts = (w: number) => `${new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(w)} W`;
+
+/** Waits until the element's text is exactly `text` (the page updates itself; no sleeps). */
+async function waitForText(page: Page, testId: string, text: string): Promise<void> {
+  await page.waitForFunction(([id, t]) => document.querySelector(`[data-testid="${id}"]`)?.textContent === t, [testId, text] as const, { timeout: 20_000 });
+}
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('whoami').waitFor();
+}
+
+/**
+ * The web console in Debian's Chromium (playwright-core) against a real hub
+ * fed by two real agents with fake GPUs (an H100 machine replicated to two
+ * GPUs whose power a file can change, and an L40S), plus the fake Proxmox
+ * for the server manager. The console is built by Vite for this suite, as
+ * `npm run build` builds it.
+ */
+describe('web console in a real browser: hub + agents with fake GPUs', () => {
+  let fleet: TestFleet;
+  let browser: Browser;
+  let fake: FakePve;
+  let viewer: [string, string];
+  const powerFile = join(mkdtempSync(join(tmpdir(), 'kcloud-console-')), 'h100-power');
+  const h100 = fixturePower(H100);
+  const l40s = fixturePower(L40S);
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const consoleDir = mkdtempSync(join(tmpdir(), 'kcloud-console-dist-'));
+    await build({ configFile: join(REPO, 'console/vite.config.ts'), logLevel: 'warn', build: { outDir: consoleDir, emptyOutDir: true } });
+    writeFileSync(powerFile, '');
+    fake = await FakePve.start({ loginDelayMs: 0, cloneTaskPolls: 2 });
+    fleet = await startFleet(
+      [
+        { node: 'gpu-a', cluster: 'lab', scenario: H100, gpus: 2, env: { FAKE_NVIDIA_SMI_POWER_FILE: powerFile } },
+        { node: 'gpu-b', cluster: 'lab', scenario: L40S },
+      ],
+      { hub: { console: { dir: consoleDir }, clouds: { onprem: { electricityPrice: 0.25 } }, ecp: { demoStepInterval: '200ms' }, ...managerConfig } },
+    );
+    const res = await fleet.api.request('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lab', api_endpoint: fake.url, username: 'root@pam', password: 'pve-root-password' }) });
+    if (res.status !== 201) throw new Error(`cluster registration: ${res.status} ${await res.text()}`);
+    storeSshKey(fleet.api, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0test kcloud@hub');
+    viewer = await fleet.api.addUser('vera', 'viewer');
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await fleet?.stop();
+    await fake?.close();
+  });
+
+  /** A fresh browser context (its own cookie jar) on the console, signed in. */
+  async function openAs(user: [string, string], name: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw new Error(`page error in ${name}: ${err.message}`);
+    });
+    await page.goto(fleet.api.api + '/');
+    await signIn(page, ...user);
+    return page;
+  }
+
+  it('serves the page with no-cache, the hashed bundles cached for a year, both precompressed; Swagger UI stays at /docs', async () => {
+    const page = await fleet.api.request('/', { user: null, headers: { 'accept-encoding': 'gzip' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-encoding')).toBe('gzip');
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fleet.api.request(script!, { user: null, headers: { 'accept-encoding': 'br, gzip' } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-encoding')).toBe('br');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fleet.api.request('/assets/missing.js', { user: null })).status).toBe(404);
+    expect((await fleet.api.request('/assets/../../../etc/passwd', { user: null })).status).not.toBe(200);
+    expect((await fleet.api.request('/docs/json', { user: null })).status).toBe(200);
+  });
+
+  it('refuses a wrong password on the login page and keeps the data behind it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(fleet.api.api + '/');
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/./);
+    expect(await page.getByTestId('whoami').count()).toBe(0);
+    await context.close();
+  });
+
+  it('shows the fleet power the fixtures add up to, pushed live over the WebSocket, and follows the fake when its power changes', async () => {
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'overview');
+    const sockets: string[] = [];
+    const requests: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await page.reload();
+    // No BMC and no RAPL: the fleet's total is its GPUs' power, two H100s and one L40S.
+    const before = 2 * h100 + l40s;
+    await waitForText(page, 'gpu-power', shownWatts(before));
+    await waitForText(page, 'total-power', shownWatts(before));
+    await waitForText(page, 'gpus-online', '3 / 3');
+    await waitForText(page, 'nodes-online', '2 / 2');
+    await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
+
+    writeFileSync(powerFile, '400.5');
+    const after = 2 * 400.5 + l40s;
+    await waitForText(page, 'gpu-power', shownWatts(after));
+    await waitForText(page, 'total-power', shownWatts(after));
+    expect(sockets.some((u) => u.includes('/api/v1/monitoring/stream/power'))).toBe(true);
+    // Live, not polled: the number changed with no request for the current power.
+    expect(requests.filter((p) => p.startsWith('/api/v1/monitoring/power'))).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'overview-changed.png'), fullPage: true });
+
+    // Energy today and its cost: what the on-prem cost analysis answers, at the configured price.
+    const cost = (await fleet.api.json('/api/v1/cost-analysis/breakdown?provider=onprem&period=1d')).data;
+    const kwh = cost.clusters.reduce((s: number, c: { energy_kwh: number }) => s + c.energy_kwh, 0);
+    expect(await page.getByTestId('energy-today').textContent()).toMatch(/ kWh$/);
+    expect(Number((await page.getByTestId('energy-today').textContent())!.replace(/[^\d.]/g, ''))).toBeCloseTo(kwh, 1);
+    writeFileSync(powerFile, '');
+    await page.context().close();
+  });
+
+  it('lists every GPU with the fixtures\' readings, sorts and filters them, and opens a GPU\'s detail with its history', async () => {
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'gpus');
+    await page.goto(fleet.api.api + '/#/gpus');
+    const rows = page.getByTestId('gpu-table').locator('tbody tr');
+    await rows.nth(2).waitFor();
+    expect(await rows.count()).toBe(3);
+    // Sorted by power, highest first (two clicks: ascending, then descending): an H100 leads, the L40S is last.
+    await page.getByRole('button', { name: 'Power' }).click();
+    await page.getByRole('button', { name: 'Power' }).click();
+    expect(await page.getByRole('columnheader', { name: /Power/ }).getAttribute('aria-sort')).toBe('descending');
+    expect(await rows.nth(2).locator('[data-col="node"]').textContent()).toBe('gpu-b');
+    expect(await rows.nth(2).locator('[data-col="power"]').textContent()).toBe(shownWatts(l40s));
+    await page.getByLabel('Filter GPUs').fill('L40S');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="gpu-table"] tbody tr').length === 1);
+    expect(await rows.first().locator('[data-col="model"]').textContent()).toBe('NVIDIA L40S');
+    await page.screenshot({ path: join(ARTIFACTS, 'gpus.png'), fullPage: true });
+
+    await rows.first().getByRole('link', { name: 'nvidia0' }).click();
+    await page.getByTestId('gpu-facts').waitFor();
+    expect(page.url()).toContain('#/gpus/gpu-b/nvidia0');
+    await waitForText(page, 'gpu-detail-power', shownWatts(l40s));
+    expect(await page.getByTestId('gpu-facts').textContent()).toContain('NVIDIA L40S');
+    // Four history charts, each a drawn uPlot canvas.
+    await page.waitForFunction(() => document.querySelectorAll('figure.chart canvas').length === 4);
+    await page.screenshot({ path: join(ARTIFACTS, 'gpu-detail.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('downloads a power export as CSV with every node', async () => {
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'exports');
+    await page.goto(fleet.api.api + '/#/exports');
+    await page.getByLabel('Format').first().selectOption('csv');
+    await page.getByLabel('Range').selectOption('1h');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-link').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const [header, ...lines] = csv.trim().split('\n');
+    expect(header).toMatch(/node/);
+    expect(lines.some((l) => l.includes('gpu-a'))).toBe(true);
+    expect(lines.some((l) => l.includes('gpu-b'))).toBe(true);
+    await page.context().close();
+  });
+
+  it('creates a server on the fake Proxmox with the form and shows its task running to completion', async () => {
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'servers');
+    await page.goto(fleet.api.api + '/#/servers');
+    const form = page.getByRole('form', { name: 'Create a server' });
+    await form.getByLabel('Name').fill('web-console-01');
+    await form.getByLabel('IP address').fill('192.168.0.41');
+    await form.getByLabel('Gateway').fill('192.168.0.1');
+    await form.getByRole('button', { name: 'Create server' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="task"]')?.getAttribute('data-status') === 'completed', undefined, { timeout: 30_000 });
+    expect(await page.getByRole('progressbar').getAttribute('value')).toBe('100');
+    // The task's end reloads the list: the server is there, running on the fake PVE.
+    const row = page.getByTestId('server-table').locator('tbody tr', { hasText: 'web-console-01' });
+    await row.waitFor();
+    expect(await row.locator('[data-col="status"]').textContent()).toBe('running');
+    expect([...fake.vms.values()].some((vm) => vm.name === 'web-console-01')).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'servers.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('shows the registered Proxmox cluster with its health and pinned certificate', async () => {
+    const [registered] = (await fleet.api.json('/api/v1/clusters')).data.filter((c: { id: string | null }) => c.id !== null);
+    const detail = await fleet.api.json(`/api/v1/clusters/${registered.id}`);
+    expect(detail.tls_fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'clusters');
+    await page.goto(fleet.api.api + '/#/clusters');
+    const row = page.getByTestId('cluster-table').locator('tbody tr', { hasText: 'proxmox' });
+    await row.waitFor();
+    expect(await row.locator('[data-col="fp"]').textContent()).toBe(detail.tls_fingerprint);
+    expect(await row.locator('[data-col="status"]').textContent()).toContain(detail.status);
+    await page.getByRole('form', { name: 'Register a Proxmox cluster' }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'clusters.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('creates a demo ECP tenant, previews its manifest and follows its deployment over the WebSocket to completion', async () => {
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'tenants');
+    await page.goto(fleet.api.api + '/#/tenants');
+    const form = page.getByRole('form', { name: 'Create a tenant' });
+    await form.getByLabel('Tenant id').fill('console-demo');
+    await form.getByLabel('Name').fill('Console demo');
+    await form.getByLabel('Channels').fill('20');
+    await form.getByRole('button', { name: 'Create tenant' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="deployment"]')?.getAttribute('data-status') === 'completed', undefined, { timeout: 60_000 });
+    const tenant = await fleet.api.request('/api/v1/tenants/console-demo', { headers: { 'x-demo-mode': 'true' } });
+    expect((await tenant.json()).status).toBe('running');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Manifest of console-demo' }).click();
+    await page.getByTestId('manifest').waitFor();
+    const manifest = await fleet.api.request('/api/v1/tenants/console-demo/manifest?format=yaml', { headers: { 'x-demo-mode': 'true' } });
+    expect(await page.getByTestId('manifest').textContent()).toBe(await manifest.text());
+    await page.screenshot({ path: join(ARTIFACTS, 'tenants.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('shows the on-prem cost beside the clouds in the cost analysis', async () => {
+    const api = (await fleet.api.json('/api/v1/cost-analysis?period=1d')).data;
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'costs');
+    await page.goto(fleet.api.api + '/#/costs');
+    await page.getByLabel('1d').check();
+    const onprem = page.getByTestId('cost-table').locator('tbody tr', { hasText: 'onprem' });
+    await onprem.waitFor();
+    expect(api.breakdown.map((b: { provider: string }) => b.provider)).toContain('onprem');
+    expect(await onprem.locator('[data-col="cost"]').textContent()).toMatch(/^\$\d/);
+    await page.screenshot({ path: join(ARTIFACTS, 'costs.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('shows a viewer the data but no mutation controls', async () => {
+    const page = await openAs(viewer, 'viewer');
+    expect(await page.getByTestId('whoami').textContent()).toBe('vera (viewer)');
+    await waitForText(page, 'gpus-online', '3 / 3');
+    for (const [view, table] of [['servers', 'server-table'], ['clusters', 'cluster-table'], ['tenants', 'tenant-table']] as const) {
+      await page.goto(`${fleet.api.api}/#/${view}`);
+      await page.getByTestId(table).waitFor();
+      expect(await page.getByTestId('mutation-controls').count(), view).toBe(0);
+      expect(await page.getByRole('button', { name: /create|delete|register/i }).count(), view).toBe(0);
+      await page.screenshot({ path: join(ARTIFACTS, `viewer-${view}.png`), fullPage: true });
+    }
+    // The admin's page has them, so the check above is not vacuous.
+    const admin = await openAs(['admin', ADMIN_PASSWORD], 'admin');
+    for (const view of ['servers', 'clusters', 'tenants']) {
+      await admin.goto(`${fleet.api.api}/#/${view}`);
+      await admin.getByTestId('mutation-controls').waitFor();
+    }
+    await admin.context().close();
+    await page.context().close();
+  });
+
+  it('signs out: the session ends at the hub and the page goes back to the login form', async () => {
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'logout');
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === 'kcloud_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // The old cookie no longer opens anything.
+    const res = await fleet.api.request('/api/v1/users/me', { user: null, headers: { cookie: `kcloud_session=${session!.value}` } });
+    expect(res.status).toBe(401);
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.context().close();
+  });
+});
