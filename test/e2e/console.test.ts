@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,6 +15,20 @@ import { managerConfig, storeSshKey } from '../hub/api/pve-manager/pve-helpers.j
 
 const H100 = 'h100-80gb-hbm3-590.48.01-load';
 const L40S = 'l40s-595.80-load';
+/** axe-core, injected into the page: WCAG 2 A/AA checks (labels, names, contrast, ARIA) on what the page shows. */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The WCAG 2 A/AA rules axe finds broken on the page, as `rule: selectors` lines (empty when none). */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the console's CSP (script-src 'self') rightly refuses an injected <script>.
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
 /** Screenshots for a person to look at (gitignored). */
 const ARTIFACTS = join(REPO, 'test-artifacts/console');
 
@@ -262,6 +277,34 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     expect(api.breakdown.map((b: { provider: string }) => b.provider)).toContain('onprem');
     expect(await onprem.locator('[data-col="cost"]').textContent()).toMatch(/^\$\d/);
     await page.screenshot({ path: join(ARTIFACTS, 'costs.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('passes axe\'s WCAG 2 AA checks on every view, and sorts a table from the keyboard', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const login = await context.newPage();
+    await login.goto(fleet.api.api + '/');
+    await login.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await accessibilityViolations(login), 'login').toEqual([]);
+    await context.close();
+
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'a11y');
+    const ready: Record<string, string> = { '': 'gpus-online', gpus: 'gpu-table', 'gpus/gpu-b/nvidia0': 'gpu-facts', nodes: 'node-table', pods: 'namespace-power', exports: 'export-link', clusters: 'cluster-table', servers: 'server-table', tenants: 'tenant-table', clouds: 'vm-table', costs: 'cost-table' };
+    for (const [view, testId] of Object.entries(ready)) {
+      await page.goto(`${fleet.api.api}/#/${view}`);
+      await page.getByTestId(testId).waitFor();
+      await page.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
+      expect(await accessibilityViolations(page), `#/${view}`).toEqual([]);
+    }
+
+    // Keyboard only: Tab from the filter to the first column's sort button, Enter sorts.
+    await page.goto(fleet.api.api + '/#/gpus');
+    await page.getByTestId('gpu-table').waitFor();
+    await page.getByLabel('Filter GPUs').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Node');
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('columnheader', { name: /Node/ }).getAttribute('aria-sort')).toBe('ascending');
     await page.context().close();
   });
 
