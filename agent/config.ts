@@ -77,7 +77,7 @@ export const AgentConfigSchema = Type.Object({
           enabled: Enabled,
           interval: Type.String({ ...Duration, default: '1s' }),
           dcgmi: Type.String({ default: 'dcgmi' }),
-          /** Watch DCGM's profiling fields (DCGM_FI_PROF_*: engine, SM, tensor, DRAM activity, PCIe bytes); needs DCGM's profiling module. */
+          /** Watch DCGM's profiling fields (DCGM_FI_PROF_*: engine, SM, tensor, DRAM activity, PCIe bytes), the activity ratios per MIG GPU instance too; needs DCGM's profiling module. */
           profiling: Type.Boolean({ default: false }),
         },
         { default: {} },

@@ -21,6 +21,14 @@ const HOSTS = [
   { node: 'gpu-h100', scenario: 'h100-80gb-hbm3-590.48.01-load', gpus: 2, has: ['whole-gpu-utilization'] },
   { node: 'gpu-mig', scenario: 'h100-mig-590.48.01-load', has: [] },
   { node: 'gpu-dcgm', scenario: 'h100-80gb-hbm3-590.48.01-load', dcgm: true, has: ['whole-gpu-utilization', 'dcgm'] },
+  // The MIG H100 through DCGM with profiling: the fake dcgmi's instances of test/fixtures/dcgmi (constructed, not captured).
+  {
+    node: 'gpu-dcgm-mig',
+    scenario: 'h100-mig-590.48.01-load',
+    dcgm: true,
+    env: { FAKE_DCGMI_MIG: '1', KCLOUD_COLLECTORS_DCGM_PROFILING: 'true' },
+    has: ['dcgm', 'dcgm-profiling'],
+  },
 ] as const;
 
 /** Grafana's `label_values(metric{sel}, label)`, through the Prometheus series API as Grafana asks it. */
@@ -36,9 +44,9 @@ async function labelValues(prom: RealPrometheus, query: string): Promise<string[
 const fill = (expr: string, instance: string) => expr.replaceAll('$instance', instance.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&')).replaceAll('$gpu', '.*');
 
 /**
- * NVIDIA's dcgm-exporter dashboard against a real Prometheus scraping three
- * real agents (H100 x2 and H100 MIG through the fake nvidia-smi, one host
- * through the fake dcgmi) directly, and the hub through its HTTP service
+ * NVIDIA's dcgm-exporter dashboard against a real Prometheus scraping four
+ * real agents (H100 x2 and H100 MIG through the fake nvidia-smi, an H100 and
+ * the MIG H100 with profiling through the fake dcgmi) directly, and the hub through its HTTP service
  * discovery (one target per node, `instance` = node): every panel returns
  * data for every host whose sources can fill it, and `instance` selects one host.
  */
@@ -56,7 +64,7 @@ describe("dcgm-exporter's dashboard over kcloud agents and the hub", () => {
       { job: 'hub', target: [], httpSd: `${fleet.api.api}/api/v1/prometheus/targets`, basicAuth: scraper },
     ]);
     // Every host's GPU temperature, once per job.
-    await waitFor(async () => (await prom.query('count by (job) (count by (job, instance) (DCGM_FI_DEV_GPU_TEMP))')).every((r) => r.value[1] === '3') && (await prom.query('count by (job) (DCGM_FI_DEV_GPU_TEMP)')).length === 2, 60_000, 'every host scraped by both jobs');
+    await waitFor(async () => (await prom.query('count by (job) (count by (job, instance) (DCGM_FI_DEV_GPU_TEMP))')).every((r) => r.value[1] === String(HOSTS.length)) && (await prom.query('count by (job) (DCGM_FI_DEV_GPU_TEMP)')).length === 2, 60_000, 'every host scraped by both jobs');
   }, 120_000);
   afterAll(async () => {
     await prom?.stop();
@@ -79,6 +87,16 @@ describe("dcgm-exporter's dashboard over kcloud agents and the hub", () => {
       expect(result.length > 0, `${panel.title} on ${instance}`).toBe(fillable);
       // `instance` selects one host: no series of another leaks into a panel.
       for (const r of result) if (r.metric.instance !== undefined) expect(r.metric.instance).toBe(instance);
+    }
+  });
+
+  it('has the MIG host\'s profiling per GPU instance under GPU_I_ID / GPU_I_PROFILE, on the agent and through the hub', async () => {
+    for (const job of ['agents', 'hub']) {
+      const series = await prom.query(`DCGM_FI_PROF_GR_ENGINE_ACTIVE{job="${job}", Hostname="gpu-dcgm-mig"}`);
+      const byInstance = Object.fromEntries(series.map((r) => [r.metric.GPU_I_ID ?? '', [r.metric.GPU_I_PROFILE ?? '', r.value[1]]]));
+      // The whole GPU (no GPU_I_ID) and instances 2, 3 and 9; instance 10 reads N/A in the fixture and has none.
+      expect(byInstance, job).toEqual({ '': ['', '0.423'], 2: ['3g.40gb', '0.987'], 3: ['2g.20gb', '0'], 9: ['1g.10gb', '0'] });
+      expect(new Set(series.map((r) => r.metric.gpu)), job).toEqual(new Set(['0']));
     }
   });
 

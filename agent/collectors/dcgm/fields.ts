@@ -15,9 +15,12 @@ export interface DcgmField {
   /** From DCGM's unit to the metric's (mJ -> J, MiB -> bytes). */
   convert: (value: number) => number;
   /**
-   * DCGM measures it per MIG GPU instance (its `entityLevel` in dcgm_fields.cpp
-   * is GPU_I or GPU_CI). Any other field read on a `GPU-I` entity is the parent
-   * GPU's value (DcgmCacheManager translates GPU-level watches to the GPU).
+   * Read from `GPU-I` rows too: DCGM measures it per MIG GPU instance (its
+   * `entityLevel` in dcgm_fields.cpp is GPU_I or GPU_CI) and the metric means
+   * the same per instance. A GPU-level field on a `GPU-I` row is the parent
+   * GPU's value (DcgmCacheManager translates the watch to the GPU). Framebuffer
+   * and XID are instance-level in DCGM too but not read per instance here
+   * (per-instance memory is `gpu_mig_memory_*`, which only the nvidia-smi path gives).
    */
   perInstance?: true;
 }
