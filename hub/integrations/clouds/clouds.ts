@@ -130,7 +130,7 @@ export class Clouds {
   }
 
   private async launch(vm: CloudVm): Promise<void> {
-    const state = await this.withClient(vm, (c) => c.launch({ imageId: vm.imageId, instanceType: vm.instanceType, keyPair: vm.keyPair, name: vm.name, clientToken: vm.id }));
+    const state = await this.withClient(vm, (c) => c.launch({ imageId: vm.imageId, instanceType: vm.instanceType, keyPair: vm.keyPair, name: vm.name, clientToken: vm.id, workspaceId: vm.workspaceId }));
     const seen = observation(state);
     this.o.vms.setInstance(vm.id, state.instanceId, seen);
     this.emit(vm, seen.status, vm.status);

@@ -15,6 +15,11 @@ export const CloudsConfigSchema = Type.Object(
       {
         /** EC2, STS and Cost Explorer endpoint for private clouds and emulators (moto_server in tests); empty: AWS itself. */
         endpoint: Endpoint,
+        /**
+         * A cost allocation tag key (e.g. `kcloud-workspace`): the hub tags the EC2 instances it launches with it (value: the
+         * workspace id), and a workspace's AWS cost is Cost Explorer's filtered by it; empty: a workspace's AWS cost is its accounts' whole cost.
+         */
+        workspaceTag: Type.String({ default: '', maxLength: 128, pattern: '^(|(?!aws:)[A-Za-z0-9 _.:/=+@-]+)$' }),
       },
       { default: {} },
     ),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SeriesSource } from '../../../shared/query/types.js';
 import type { CostUpdatedEvent, HubBus } from '../../bus.js';
-import { awsDailyCosts } from './aws/cost-explorer.js';
+import { awsDailyCosts, type TagFilter } from './aws/cost-explorer.js';
 import { azureDailyCosts } from './azure/cost-management.js';
 import type { AzureCredential, AzureOptions } from './azure/virtual-machines.js';
 import { CostCache, type ProviderCosts } from './cost-cache.js';
@@ -19,7 +19,8 @@ export interface CloudCostsOptions {
   vms: CloudVmStore;
   bus: HubBus;
   source: SeriesSource;
-  aws: { endpoint: string };
+  /** `workspaceTag`: the cost allocation tag a workspace's AWS cost is filtered by; empty: none. */
+  aws: { endpoint: string; workspaceTag: string };
   gcp: { prices: Record<string, number>; currency: string };
   azure: Omit<AzureOptions, 'resourceGroup'>;
   cache: { ttlMs: number; maxEntries: number };
@@ -89,7 +90,9 @@ export class CloudCosts {
         // Two credentials of one account are counted once.
         if (seen.has(acct)) continue;
         seen.add(acct);
-        const got = await this.billed(provider, acct, data, opts.range);
+        // With a workspace tag, a workspace's AWS cost is that of its tagged resources, not its accounts' whole cost.
+        const tag = provider === 'aws' && this.o.aws.workspaceTag && opts.workspaceId !== null ? { key: this.o.aws.workspaceTag, value: opts.workspaceId } : null;
+        const got = await this.billed(provider, acct, data, opts.range, tag);
         items.push(...got.items);
         if (got.currency) currencies.add(got.currency);
       }
@@ -120,20 +123,28 @@ export class CloudCosts {
     }
   }
 
-  /** One account's billed costs over the range, from the cache or the provider. */
-  private billed(provider: BilledProvider, acct: string, data: unknown, range: DateRange): Promise<ProviderCosts> {
+  /** One account's billed costs over the range (of one workspace's tagged resources, with a tag filter), from the cache or the provider. */
+  private billed(provider: BilledProvider, acct: string, data: unknown, range: DateRange, tag: TagFilter | null): Promise<ProviderCosts> {
     const fetch =
       provider === 'aws'
-        ? () => awsDailyCosts(data as AwsCredential, range, { endpoint: this.o.aws.endpoint, timeoutMs: this.o.timeoutMs })
+        ? () => awsDailyCosts(data as AwsCredential, range, { endpoint: this.o.aws.endpoint, timeoutMs: this.o.timeoutMs }, tag)
         : () => azureDailyCosts(data as AzureCredential, range, this.o.azure);
-    return this.cache.get(`${provider}\0${acct}\0${range.start}\0${range.end}`, fetch, (before, after) => this.changed(provider, acct, range, before, after));
+    return this.cache.get(`${provider}\0${acct}\0${range.start}\0${range.end}\0${tag?.value ?? ''}`, fetch, (before, after) => this.changed(provider, acct, range, tag, before, after));
   }
 
-  /** Tells every workspace with an active credential of the account that its total over the range changed. */
-  private changed(provider: BilledProvider, acct: string, range: DateRange, before: ProviderCosts, after: ProviderCosts): void {
+  /**
+   * Tells the workspaces whose total over the range changed: the one a tag
+   * filter asked for; without one, every workspace with an active credential
+   * of the account (its whole cost is theirs), unless workspaces' AWS costs
+   * are tagged (then an account's whole cost is no workspace's total).
+   */
+  private changed(provider: BilledProvider, acct: string, range: DateRange, tag: TagFilter | null, before: ProviderCosts, after: ProviderCosts): void {
     const workspaces = new Set<string>();
-    for (const c of this.credentialsOf(ALL, provider)) {
-      if (c.isActive && c.workspaceId !== null && account(provider, this.o.credentials.data(c.id)) === acct) workspaces.add(c.workspaceId);
+    if (tag) workspaces.add(tag.value);
+    else if (provider === 'azure' || !this.o.aws.workspaceTag) {
+      for (const c of this.credentialsOf(ALL, provider)) {
+        if (c.isActive && c.workspaceId !== null && account(provider, this.o.credentials.data(c.id)) === acct) workspaces.add(c.workspaceId);
+      }
     }
     const ts = Date.now();
     for (const workspaceId of workspaces) {

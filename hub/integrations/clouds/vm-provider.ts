@@ -26,6 +26,8 @@ export interface LaunchRequest {
   name: string;
   /** The VM's id in the hub: each provider's idempotency key (EC2 ClientToken, GCE requestId, the Azure resource name), so a retried launch starts no second instance. */
   clientToken: string;
+  /** The VM's workspace (EC2: the value of the `clouds.aws.workspaceTag` cost allocation tag, when configured). */
+  workspaceId: string;
 }
 
 /**

@@ -20,7 +20,7 @@ export function vmProviders(cfg: CloudsConfig): VmProviderFactories {
   return {
     aws: (data, region) => {
       const c = data as AwsCredential;
-      return new AwsEc2(c, region ?? c.region, { endpoint: cfg.aws.endpoint, timeoutMs });
+      return new AwsEc2(c, region ?? c.region, { endpoint: cfg.aws.endpoint, workspaceTag: cfg.aws.workspaceTag, timeoutMs });
     },
     gcp: (data, zone) => new GceInstances(data as GcpCredential, zone ?? null, { endpoint: cfg.gcp.endpoint, tokenUrl: cfg.gcp.tokenUrl, timeoutMs }),
     azure: azureVms(cfg.azure, timeoutMs),

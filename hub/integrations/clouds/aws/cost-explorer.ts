@@ -37,8 +37,14 @@ export function costItems(results: readonly ResultByTime[]): { items: CostItem[]
   return { items: items.filter((i) => Number.isFinite(i.cost)), currency };
 }
 
-/** GetCostAndUsage, daily, grouped by SERVICE, every page; End is exclusive as in Cost Explorer. */
-export async function awsDailyCosts(credential: AwsCredential, range: DateRange, opts: AwsOptions): Promise<{ items: CostItem[]; currency: string | null }> {
+/** A cost allocation tag and the value asked for: only the cost of resources that carry it. */
+export interface TagFilter {
+  key: string;
+  value: string;
+}
+
+/** GetCostAndUsage, daily, grouped by SERVICE, every page, filtered by a tag when given; End is exclusive as in Cost Explorer. */
+export async function awsDailyCosts(credential: AwsCredential, range: DateRange, opts: AwsOptions, tag: TagFilter | null = null): Promise<{ items: CostItem[]; currency: string | null }> {
   const client = new CostExplorerClient({
     region: CE_REGION,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
@@ -56,6 +62,7 @@ export async function awsDailyCosts(credential: AwsCredential, range: DateRange,
           Granularity: 'DAILY',
           Metrics: [METRIC],
           GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+          ...(tag ? { Filter: { Tags: { Key: tag.key, Values: [tag.value], MatchOptions: ['EQUALS'] } } } : {}),
           ...(token ? { NextPageToken: token } : {}),
         }),
       );

@@ -9,6 +9,8 @@ export interface AwsOptions {
   /** Empty: AWS itself; else a private cloud or an emulator. */
   endpoint: string;
   timeoutMs: number;
+  /** The cost allocation tag key launched instances carry with their workspace id; empty: none. */
+  workspaceTag?: string;
 }
 
 /** EC2 state name -> the hub's status; `terminated` (gone) passes through as such. */
@@ -29,7 +31,11 @@ const stateOf = (i: Instance): InstanceState => ({
 export class AwsEc2 implements VmProviderClient {
   private readonly client: EC2Client;
 
-  constructor(credential: AwsCredential, region: string, opts: AwsOptions) {
+  constructor(
+    credential: AwsCredential,
+    region: string,
+    private readonly opts: AwsOptions,
+  ) {
     this.client = new EC2Client({
       region,
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
@@ -63,7 +69,7 @@ export class AwsEc2 implements VmProviderClient {
           MaxCount: 1,
           ClientToken: req.clientToken,
           ...(req.keyPair ? { KeyName: req.keyPair } : {}),
-          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: req.name }] }],
+          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: req.name }, ...(this.opts.workspaceTag ? [{ Key: this.opts.workspaceTag, Value: req.workspaceId }] : [])] }],
         }),
       ),
     );

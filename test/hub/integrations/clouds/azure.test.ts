@@ -60,7 +60,7 @@ describe('Azure VMs through @azure/arm-compute + @azure/identity against a fake 
     return err;
   };
   const launch = (c: AzureVirtualMachines, over: Partial<{ imageId: string; instanceType: string; keyPair: string | null; clientToken: string }> = {}) =>
-    c.launch({ imageId: IMAGE, instanceType: 'Standard_B2s', keyPair: 'ops-key', name: 'GPU box #1', clientToken: randomUUID(), ...over });
+    c.launch({ imageId: IMAGE, instanceType: 'Standard_B2s', keyPair: 'ops-key', name: 'GPU box #1', clientToken: randomUUID(), workspaceId: randomUUID(), ...over });
 
   /** Describes until the status leaves `from` (each look moves the fake one step, so this ends), returning every state seen. */
   async function follow(c: AzureVirtualMachines, id: string, from: InstanceState['status']): Promise<(InstanceState | null)[]> {

@@ -9,7 +9,7 @@ import { freePort } from '../../../helpers/mosquitto.js';
 import { DEBIAN, GCP_PROJECT, serviceAccount, startFakeGce } from './gce.js';
 
 const ZONE = 'us-central1-a';
-const launchReq = (clientToken: string, over: Partial<{ instanceType: string; imageId: string }> = {}) => ({ imageId: DEBIAN, instanceType: 'e2-small', keyPair: 'ann:ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKcloudTestKey ann', name: 'Web server #1', clientToken, ...over });
+const launchReq = (clientToken: string, over: Partial<{ instanceType: string; imageId: string }> = {}) => ({ imageId: DEBIAN, instanceType: 'e2-small', keyPair: 'ann:ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKcloudTestKey ann', name: 'Web server #1', clientToken, workspaceId: '0b6c0d52-6d8b-4f4e-9d6a-3c4b7a1e2f30', ...over });
 
 /** The GCE provider client through the real @google-cloud/compute SDK and google-auth-library against the fake. */
 describe('GceInstances', () => {
