@@ -41,8 +41,12 @@ export function createDcgmCollector(config: AgentConfig, deps: CollectorDeps): C
     onGpus?.(found.gpus);
     if (!perInstance) return;
     const mig = await discoverInstances(dcgmi);
-    if (mig.ok) instances = mig.instances;
-    else deps.log.warn({ reason: mig.reason }, 'dcgmi MIG hierarchy unreadable; per-instance labels stay as they were');
+    if (!mig.ok) {
+      deps.log.warn({ reason: mig.reason }, 'dcgmi MIG hierarchy unreadable; per-instance labels stay as they were');
+      return;
+    }
+    instances = mig.instances;
+    if (mig.profileError) deps.log.warn({ reason: mig.profileError }, 'MIG profile names unreadable; per-instance series go without GPU_I_PROFILE');
   };
 
   return {

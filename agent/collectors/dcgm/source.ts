@@ -9,12 +9,16 @@ import { parseHierarchy } from './parse-hierarchy.js';
 import { parseInstanceProfiles } from './parse-instance-profiles.js';
 import type { InstanceLabels } from './samples.js';
 
+/** The first line a failed dcgmi printed, for a log line. */
+function firstLine(r: { stdout?: unknown; stderr?: unknown; shortMessage?: string }): string {
+  return String(r.stdout || r.stderr || r.shortMessage || '').trim().split('\n')[0] ?? '';
+}
+
 /** `dcgmi discovery -l`: the GPUs the host engine sees, or why it cannot be asked. */
 export async function discoverGpus(dcgmi: string): Promise<{ ok: true; gpus: DcgmGpu[] } | { ok: false; reason: string }> {
   const r = await execa(dcgmi, ['discovery', '-l'], { reject: false, timeout: 10_000 });
   if (r.failed || r.exitCode !== 0) {
-    const detail = String(r.stdout || r.stderr || r.shortMessage || '').trim().split('\n')[0];
-    return { ok: false, reason: `${dcgmi} ${r.code === 'ENOENT' ? 'not found' : `discovery failed (${detail})`}` };
+    return { ok: false, reason: `${dcgmi} ${r.code === 'ENOENT' ? 'not found' : `discovery failed (${firstLine(r)})`}` };
   }
   return { ok: true, gpus: parseDiscovery(r.stdout) };
 }
@@ -25,19 +29,24 @@ const DEV_NAME_FIELD = 50;
 /**
  * The MIG GPU instances the host engine sees, by DCGM entity id: `dcgmi
  * discovery -c` for the hierarchy, then one `dcgmi dmon -e 50 -i i:<id>,...
- * -c 1` for their profile names (left out where that fails). Empty where
- * no GPU is in MIG mode; an error where the hierarchy cannot be read.
+ * -c 1` for their profile names (where that fails, the instances have no
+ * profile and `profileError` says why). Empty where no GPU is in MIG mode;
+ * an error where the hierarchy cannot be read.
  */
-export async function discoverInstances(dcgmi: string): Promise<{ ok: true; instances: Map<number, InstanceLabels> } | { ok: false; reason: string }> {
+export async function discoverInstances(
+  dcgmi: string,
+): Promise<{ ok: true; instances: Map<number, InstanceLabels>; profileError?: string } | { ok: false; reason: string }> {
   const r = await execa(dcgmi, ['discovery', '-c'], { reject: false, timeout: 10_000 });
-  if (r.failed || r.exitCode !== 0) return { ok: false, reason: `${dcgmi} discovery -c failed (${String(r.stdout || r.stderr || r.shortMessage || '').trim().split('\n')[0]})` };
+  if (r.failed || r.exitCode !== 0) return { ok: false, reason: `${dcgmi} discovery -c failed (${firstLine(r)})` };
   const found = parseHierarchy(r.stdout);
   if (found.length === 0) return { ok: true, instances: new Map() };
   const names = await execa(dcgmi, ['dmon', '-e', String(DEV_NAME_FIELD), '-i', instanceEntities(found.map((i) => i.entityId)), '-c', '1'], { reject: false, timeout: 10_000 });
-  const profiles = names.exitCode === 0 ? parseInstanceProfiles(names.stdout) : new Map<number, string>();
+  const failed = names.failed || names.exitCode !== 0;
+  const profiles = failed ? new Map<number, string>() : parseInstanceProfiles(names.stdout);
   return {
     ok: true,
     instances: new Map(found.map((i) => [i.entityId, { gpu: i.gpu, gpuUuid: i.gpuUuid, gpuInstanceId: i.gpuInstanceId, profile: profiles.get(i.entityId) }])),
+    ...(failed ? { profileError: `${dcgmi} dmon -e ${DEV_NAME_FIELD} failed (${firstLine(names)})` } : {}),
   };
 }
 

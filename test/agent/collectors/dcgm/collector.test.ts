@@ -159,6 +159,16 @@ describe('dcgm collector against the fake dcgmi (DCGM layout, values of the real
     expect(logger.text()).not.toMatch(/no row|columns differ|unreadable/);
   });
 
+  it('exports the instances without GPU_I_PROFILE, and says why, where their profile names cannot be read', async () => {
+    const { collector, logger } = make({ ...MIG, FAKE_DCGMI_NO_NAMES: '1' }, FAKE, '50ms', PROFILING);
+    const rec = recordingSink();
+    await collector.start(rec.sink);
+    await waitFor(() => rec.batches.length >= 2, 10_000, 'two dmon iterations');
+    const instances = rec.batches[1]!.filter((s) => s.metric === 'gpu_graphics_engine_active_ratio' && s.labels?.gpu_i !== undefined);
+    expect(instances.map((s) => s.labels)).toEqual(['2', '3', '9'].map((gpu_i) => ({ gpu: '0', uuid: UUID, gpu_i })));
+    expect(logger.lines().find((l) => /MIG profile names unreadable/.test(String(l.msg)))?.reason).toBe(`${FAKE} dmon -e 50 failed (Error setting watches. Result: -5: Not Supported)`);
+  });
+
   it('follows a MIG reconfiguration: after dmon exits, the new hierarchy gives a dmon with the new instances', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kcloud-dcgm-'));
     const tree = join(dir, 'discovery-c.txt');
