@@ -162,15 +162,20 @@ export class Clouds {
       }
       return;
     }
-    const state = await this.withClient(vm, (c) => c.describe(vm.instanceId!));
+    const deleting = vm.status === 'terminating';
+    const state = await this.withClient(vm, (c) => c.describe(vm.instanceId!, deleting));
     if (!state || state.status === 'terminated') {
-      if (vm.status === 'terminating') return this.gone(vm);
+      if (deleting) return this.gone(vm);
       this.o.vms.setStatus(vm.id, 'failed', state?.reason ?? 'the provider no longer knows the instance');
       return this.emit(vm, 'failed', vm.status);
     }
     const seen = observation(state);
-    // A VM being deleted stays terminating until the provider says it is gone.
-    if (vm.status === 'terminating' && seen.status !== 'terminating') return;
+    if (deleting) {
+      // A VM being deleted stays terminating until the provider says it is gone, or that its delete failed: then it is what the provider sees, saying why.
+      if (!state.deleteFailed) {
+        if (seen.status !== 'terminating') return;
+      } else seen.statusReason = `delete failed: ${state.deleteFailed}`;
+    }
     this.o.vms.observe(vm.id, seen);
     this.emit(vm, seen.status, vm.status);
   }

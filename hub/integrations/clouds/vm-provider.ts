@@ -17,6 +17,8 @@ export interface InstanceState {
   instanceType?: string | null;
   /** The image it boots (AMI, Azure image URN); null where the provider's instance does not name it (GCE keeps it on the boot disk). */
   imageId?: string | null;
+  /** Asked about an instance being deleted: the provider's delete of it ended in this error (`CODE: message`), and the instance stays. */
+  deleteFailed?: string | null;
 }
 
 export interface LaunchRequest {
@@ -40,8 +42,12 @@ export interface VmProviderClient {
   /** A call any valid credential may make: proves it before it is stored. */
   validate(): Promise<void>;
   launch(req: LaunchRequest): Promise<InstanceState>;
-  /** The instance as the provider sees it now; null when the provider no longer knows it. */
-  describe(instanceId: string): Promise<InstanceState | null>;
+  /**
+   * The instance as the provider sees it now; null when the provider no
+   * longer knows it. `deleting`: the hub asked for its deletion, so a
+   * provider whose delete runs as an operation says whether it failed.
+   */
+  describe(instanceId: string, deleting?: boolean): Promise<InstanceState | null>;
   terminate(instanceId: string): Promise<void>;
   close(): void;
 }

@@ -24,7 +24,9 @@ import type { AddressInfo } from 'node:net';
  * STAGING -> RUNNING (its insert operation is then DONE); a deleted
  * instance answers STOPPING once, then is gone.
  * An insert whose machine type is in `quotaExceeded` becomes an operation
- * that ends in a QUOTA_EXCEEDED error and makes no instance; an unknown
+ * that ends in a QUOTA_EXCEEDED error and makes no instance; the next delete
+ * of an instance named in `failingDeletes` becomes an operation that ends
+ * in an INTERNAL_ERROR and leaves the instance as it was; an unknown
  * image is refused at once (400 invalid). Not done: pagination beyond one
  * page, other filters, disks, networks, regions, global operations.
  */
@@ -57,6 +59,8 @@ interface Op {
   requestId: string | null;
   status: 'PENDING' | 'RUNNING' | 'DONE';
   error: { code: string; message: string } | null;
+  /** The HTTP status GCE gives a failed operation (`httpErrorStatusCode`, `httpErrorMessage`). */
+  httpError: [number, string];
   insertTime: string;
   endTime: string | null;
   /** What happens when the operation reaches DONE. */
@@ -102,6 +106,8 @@ export class FakeGce {
   private readonly tokens = new Map<string, { email: string; expires: number }>();
   readonly instances = new Map<string, Instance>();
   readonly operations = new Map<string, Op>();
+  /** Instance names whose next delete operation fails (a test adds one; the delete takes it out). */
+  readonly failingDeletes = new Set<string>();
   /** Token grants answered, per service-account email. */
   readonly grants: string[] = [];
   endpoint = '';
@@ -256,6 +262,14 @@ export class FakeGce {
   private remove(key: string, instance: Instance, requestId: string | null): unknown {
     const earlier = requestId ? [...this.operations.values()].find((op) => op.requestId === requestId) : undefined;
     if (earlier) return this.renderOp(earlier);
+    if (this.failingDeletes.delete(instance.name)) {
+      // The operation runs and fails; the instance stays as it is.
+      const failing = this.newOp(instance.project, instance.zone, 'delete', instance.name, instance.id, requestId, () => {
+        failing.error = { code: 'INTERNAL_ERROR', message: `Internal error. Please try again or contact Google Support. (Code: '${failing.id}')` };
+        failing.httpError = [500, 'INTERNAL SERVER ERROR'];
+      });
+      return this.renderOp(failing);
+    }
     instance.deleting = true;
     instance.status = 'STOPPING';
     const op = this.newOp(instance.project, instance.zone, 'delete', instance.name, instance.id, requestId, () => this.instances.delete(key));
@@ -278,7 +292,7 @@ export class FakeGce {
   }
 
   private newOp(project: string, zone: string, operationType: Op['operationType'], targetName: string, targetId: string, requestId: string | null, onDone: () => void): Op {
-    const op: Op = { id: numericId(), name: `operation-${Date.now()}-${randomUUID().slice(0, 8)}`, project, zone, operationType, targetName, targetId, requestId, status: 'PENDING', error: null, insertTime: new Date().toISOString(), endTime: null, onDone };
+    const op: Op = { id: numericId(), name: `operation-${Date.now()}-${randomUUID().slice(0, 8)}`, project, zone, operationType, targetName, targetId, requestId, status: 'PENDING', error: null, httpError: [403, 'FORBIDDEN'], insertTime: new Date().toISOString(), endTime: null, onDone };
     this.operations.set(`${project}/${zone}/${op.name}`, op);
     return op;
   }
@@ -352,7 +366,7 @@ export class FakeGce {
       progress: op.status === 'DONE' ? 100 : 0,
       insertTime: op.insertTime,
       ...(op.endTime ? { endTime: op.endTime } : {}),
-      ...(op.error ? { error: { errors: [op.error] }, httpErrorStatusCode: 403, httpErrorMessage: 'FORBIDDEN' } : {}),
+      ...(op.error ? { error: { errors: [op.error] }, httpErrorStatusCode: op.httpError[0], httpErrorMessage: op.httpError[1] } : {}),
       selfLink: `${base}/operations/${op.name}`,
     };
   }

@@ -148,16 +148,22 @@ export class GceInstances implements VmProviderClient {
   /**
    * instances.get; when GCE does not know the instance, its insert operation
    * says why: still running (pending), failed (`terminated` with the
-   * operation's error: quota, capacity), or none / done (gone: null).
+   * operation's error: quota, capacity), or none / done (gone: null). An
+   * instance being deleted that is still there: its last delete operation
+   * says whether that failed (`deleteFailed`).
    */
-  async describe(instanceId: string): Promise<InstanceState | null> {
+  async describe(instanceId: string, deleting = false): Promise<InstanceState | null> {
     try {
       const [instance] = await this.call(() => this.instances.get({ ...this.where, instance: instanceId }, this.callOptions));
-      return stateOf(instance);
+      const state = stateOf(instance);
+      if (!deleting) return state;
+      const del = await this.operationOf(instanceId, 'delete');
+      const failed = del?.status === 'DONE' ? operationError(del) : null;
+      return failed ? { ...state, deleteFailed: `${failed.code}: ${failed.message}` } : state;
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    const insert = await this.insertOperation(instanceId);
+    const insert = await this.operationOf(instanceId, 'insert');
     if (!insert) return null;
     const gone = { instanceId, publicIp: null, privateIp: null, zone: this.zone };
     if (insert.status !== 'DONE') return { ...gone, status: 'pending', reason: null };
@@ -165,10 +171,11 @@ export class GceInstances implements VmProviderClient {
     return failed ? { ...gone, status: 'terminated', reason: `${failed.code}: ${failed.message}` } : null;
   }
 
-  /** The zone's insert operation of this instance (GCE's regular-expression list filter on the target). */
-  private async insertOperation(instanceId: string): Promise<Operation | null> {
+  /** The zone's latest operation of this type on this instance (GCE's regular-expression list filter on the target). */
+  private async operationOf(instanceId: string, type: 'insert' | 'delete'): Promise<Operation | null> {
     const [ops] = await this.call(() => this.operations.list({ ...this.where, filter: `targetLink eq .*/instances/${instanceId}` }, { ...this.callOptions, autoPaginate: false }));
-    return ops.find((op) => op.operationType === 'insert') ?? null;
+    const ofType = ops.filter((op) => op.operationType === type).sort((a, b) => (Date.parse(a.insertTime ?? '') || 0) - (Date.parse(b.insertTime ?? '') || 0));
+    return ofType.at(-1) ?? null;
   }
 
   /** instances.delete; an instance GCE does not know is already what a delete wants. */

@@ -21,9 +21,10 @@ class VmEvents {
       for (const w of this.waiters.splice(0)) w();
     });
   }
-  async waitFor(vmId: string, status: VmStatusEvent['status']): Promise<VmStatusEvent> {
+  /** The nth event (default the first) of this VM with this status, once it came. */
+  async waitFor(vmId: string, status: VmStatusEvent['status'], nth = 1): Promise<VmStatusEvent> {
     for (;;) {
-      const found = this.seen.find((e) => e.vmId === vmId && e.status === status);
+      const found = this.seen.filter((e) => e.vmId === vmId && e.status === status)[nth - 1];
       if (found) return found;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
@@ -115,6 +116,24 @@ describe('skyclust on gcp', () => {
     expect((await get(`/api/v1/vms/${created.id}`)).status).toBe(404);
     expect(fake.instances.has(`${GCP_PROJECT}/${ZONE}/kcloud-${created.id}`)).toBe(false);
     expect(h.logs.text()).not.toContain(keyLine);
+  });
+
+  it("follows a delete operation that fails back to the instance's status with the operation's error; a second delete goes through", async () => {
+    const vm = (await (await createVm({ name: 'sticky' })).json()).data;
+    await events.waitFor(vm.id, 'running');
+    fake.failingDeletes.add(vm.instance_id);
+    expect((await h.request(`/api/v1/vms/${vm.id}`, { method: 'DELETE', user: ann })).status).toBe(200);
+    // running, terminating, then running again once the delete operation ends in its error.
+    await events.waitFor(vm.id, 'running', 2);
+    expect(events.of(vm.id)).toEqual(['pending', 'running', 'terminating', 'running']);
+    const back = (await get(`/api/v1/vms/${vm.id}`)).body.data;
+    expect(back).toMatchObject({ status: 'running', status_reason: expect.stringMatching(/^delete failed: INTERNAL_ERROR: Internal error\. Please try again/) });
+    expect(fake.instances.get(`${GCP_PROJECT}/${ZONE}/${vm.instance_id}`)?.status).toBe('RUNNING');
+
+    expect((await h.request(`/api/v1/vms/${vm.id}`, { method: 'DELETE', user: ann })).status).toBe(200);
+    await events.waitFor(vm.id, 'terminated');
+    expect(events.of(vm.id)).toEqual(['pending', 'running', 'terminating', 'running', 'terminating', 'terminated']);
+    expect(fake.instances.has(`${GCP_PROJECT}/${ZONE}/${vm.instance_id}`)).toBe(false);
   });
 
   it('follows an insert operation that fails (quota) from pending to failed with the operation\'s error', async () => {
