@@ -64,13 +64,16 @@ export function drawLineChart(doc: Doc, chart: LineChart, x: number, y: number, 
   };
   const first = chart.points[0]?.[0];
   const last = chart.points[chart.points.length - 1]?.[0];
+  const noData = () => doc.font('Helvetica').fontSize(8).fillColor('black').text('no data in this range', plot.x + 4, plot.y + plot.height / 2, { lineBreak: false });
   const t0 = chart.from ?? first;
-  if (t0 === undefined || last === undefined) {
-    doc.font('Helvetica').fontSize(8).text('no data in this range', plot.x, plot.y + plot.height / 2);
+  const end = chart.to ?? last;
+  // Without an axis span, no points leave nothing to draw; with one, the axes and the gaps still show the period.
+  if (t0 === undefined || end === undefined) {
+    noData();
     return done();
   }
-  const t1 = Math.max(chart.to ?? last, t0 + chart.step);
-  const maxV = Math.max(...chart.points.map((p) => p[1]));
+  const t1 = Math.max(end, t0 + chart.step);
+  const maxV = Math.max(0, ...chart.points.map((p) => p[1]));
   const tick = niceStep(maxV || 1, 5);
   const yMax = Math.ceil((maxV || 1) / tick) * tick;
   const px = (t: number) => plot.x + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * plot.width;
@@ -100,6 +103,7 @@ export function drawLineChart(doc: Doc, chart: LineChart, x: number, y: number, 
     if (!joinsPrev(i) && !joinsPrev(i + 1)) doc.circle(px(t), py(v), 2).fill();
   });
 
+  if (points.length === 0) noData();
   if (chart.mark && chart.mark.at >= t0 && chart.mark.at <= t1) {
     const mx = px(chart.mark.at);
     const my = py(chart.mark.value);

@@ -407,6 +407,23 @@ describe('reports (/api/v1/export/report)', () => {
     expect(Math.abs(Math.max(...line) - chart.xOf(steps[steps.length - 1]!))).toBeLessThanOrEqual(5);
   });
 
+  it('reports a period without data as one gap over the whole of it, every section saying it is empty', async () => {
+    const end = Date.parse('2024-01-02T00:00:00Z');
+    const start = end - 86_400_000;
+    const { file } = await download(`/api/v1/export/report?template=daily&format=pdf&end_time=${new Date(end).toISOString()}`);
+    const text = await pdfText(file);
+    for (const line of ['no data in this range', 'No energy in this period.', 'No node sent power in this period.', 'No GPU in this period.', 'No GPU energy in this period.']) expect(text).toContain(line);
+    expect(/^\s*coverage_percent\s+(\S+)/m.exec(text)?.[1]).toBe('0');
+    expect(/^\s*energy_kwh\s+(\S+)/m.exec(text)?.[1]).toBe('-');
+    expectPdfRow(text, GAP_COLUMNS, { scope: 'fleet', from: start, to: end, duration: pdfDuration(end, start), steps: 86_400_000 / STEP });
+    const chart = await renderChart(file, start, end);
+    expect(chart.columnsWith(CHART_COLORS.line)).toEqual([]);
+    expect(chart.countInColumn(Math.round(chart.xOf(start + 43_200_000)), CHART_COLORS.gap)).toBeGreaterThan(chart.plot.height / 2);
+    const book = await xlsx((await download(`/api/v1/export/report?template=daily&format=excel&end_time=${new Date(end).toISOString()}`)).file);
+    expect(book.gaps!.slice(1).map(([scope, from, to, ...rest]) => [scope, Date.parse(from as string), Date.parse(to as string), ...rest])).toEqual([['fleet', start, end, '1d', 86_400_000 / STEP]]);
+    for (const sheet of ['top_consumers', 'clusters', 'nodes', 'gpus', 'namespaces', 'power']) expect(book[sheet]!.length, sheet).toBe(1);
+  });
+
   it('carries the same sections as sheets in the Excel report', async () => {
     const { res, file } = await download(daily('&format=excel'));
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="daily_report_.*\.xlsx"$/);
