@@ -108,8 +108,8 @@ export function drawLineChart(doc: Doc, chart: LineChart, x: number, y: number, 
     const mx = px(chart.mark.at);
     const my = py(chart.mark.value);
     doc.lineWidth(1).strokeColor(CHART_COLORS.mark).circle(mx, my, 4.5).stroke();
-    const right = mx + 130 < plot.x + plot.width;
-    doc.fillColor(CHART_COLORS.mark).fontSize(7).text(chart.mark.label, right ? mx + 7 : mx - 137, Math.max(my - 10, plot.y - 8), { width: 130, align: right ? 'left' : 'right', lineBreak: false });
+    const right = mx + 170 < plot.x + plot.width;
+    doc.fillColor(CHART_COLORS.mark).fontSize(7).text(chart.mark.label, right ? mx + 7 : mx - 177, Math.max(my - 10, plot.y - 8), { width: 170, align: right ? 'left' : 'right', lineBreak: false });
   }
   done();
 }

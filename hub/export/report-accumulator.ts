@@ -134,13 +134,14 @@ export class ReportAccumulator {
       };
     });
 
-    const steps = elapsedSteps(period.start, period.end, period.step, period.now);
     const fleetMissing = (t: number) => !this.fleetSteps.has(t);
+    const steps = elapsedSteps(period.start, period.end, period.step, period.now, (t) => !fleetMissing(t));
+    const ended = (t: number) => t + period.step <= period.now;
     const gaps: DataGap[] = gapRuns(steps, period.step, 'fleet', fleetMissing);
     const nodeKeys = sortedKeys(this.nodes.keys());
     for (const k of nodeKeys) {
       const n = this.nodes.get(k)!;
-      gaps.push(...gapRuns(steps, period.step, `${n.cluster}/${n.node}`, (t) => !n.steps.has(t), (t) => !fleetMissing(t)));
+      gaps.push(...gapRuns(steps, period.step, `${n.cluster}/${n.node}`, (t) => !n.steps.has(t) && ended(t), (t) => !fleetMissing(t)));
     }
     const nodes = nodeKeys.map((k) => {
       const n = this.nodes.get(k)!;

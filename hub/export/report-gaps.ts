@@ -7,10 +7,14 @@ export interface DataGap {
   steps: number;
 }
 
-/** The steps of [start, end) on the step grid that have already ended at `now`: the only ones that can be missing. */
-export function elapsedSteps(start: number, end: number, step: number, now: number): number[] {
+/**
+ * The steps of [start, end) on the step grid that count: those that had
+ * ended at `now`, and the one under way when it already has data. A step
+ * under way without data is not missing yet (its samples may still come).
+ */
+export function elapsedSteps(start: number, end: number, step: number, now: number, hasData: (t: number) => boolean): number[] {
   const out: number[] = [];
-  for (let t = start; t < end && t + step <= now; t += step) out.push(t);
+  for (let t = start; t < end && t < now; t += step) if (t + step <= now || hasData(t)) out.push(t);
   return out;
 }
 
