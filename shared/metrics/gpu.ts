@@ -49,6 +49,7 @@ export const GPU_METRICS = defineMetrics([
   { name: 'gpu_mig_memory_used_bytes', type: 'gauge', help: 'Memory used by a MIG GPU instance', labels: [...GPU, 'gpu_i', 'profile'] },
   { name: 'gpu_mig_memory_total_bytes', type: 'gauge', help: 'Memory of a MIG GPU instance', labels: [...GPU, 'gpu_i', 'profile'] },
   { name: 'gpu_process_memory_used_bytes', type: 'gauge', help: 'GPU memory used by a process', labels: [...GPU, 'pid', 'container_id', 'pod_uid', 'namespace', 'pod', 'container'] },
+  { name: 'gpu_process_utilization_percent', type: 'gauge', help: 'SM utilisation of a process over the last pmon interval (not on MIG instances, where pmon cannot measure it)', labels: [...GPU, 'pid', 'container_id', 'pod_uid', 'namespace', 'pod', 'container'] },
   { name: 'gpu_process_power_watts', type: 'gauge', help: 'Share of the GPU power attributed to a process (pid "idle" holds the unattributed rest)', labels: [...GPU, 'pid', 'container_id', 'pod_uid', 'namespace', 'pod', 'container'] },
   { name: 'gpu_process_energy_joules', type: 'counter', help: 'Energy attributed to a process since the agent saw it', labels: [...GPU, 'pid', 'container_id', 'pod_uid', 'namespace', 'pod', 'container'] },
 ] as const);

@@ -39,8 +39,9 @@ function mergeApps(apps: readonly ComputeApp[]): ComputeApp[] {
 
 /**
  * gpu_process_memory_used_bytes per process, and per GPU with a power
- * reading gpu_process_power_watts and gpu_process_energy_joules for every
- * process plus the "idle" remainder.
+ * reading gpu_process_utilization_percent (pmon's SM%, where the GPU
+ * measures it) for every process, gpu_process_power_watts and
+ * gpu_process_energy_joules for every process plus the "idle" remainder.
  */
 export function processSamples(view: ProcessView, energy: EnergyAccumulator): Sample[] {
   const { ts } = view;
@@ -60,7 +61,15 @@ export function processSamples(view: ProcessView, energy: EnergyAccumulator): Sa
   for (const gpu of view.power) {
     const onGpu = apps.filter((a) => a.gpuUuid === gpu.uuid);
     const loads = onGpu.map((a) => ({ pid: String(a.pid), smPercent: view.smPercent(gpu.gpu, a.pid), memoryBytes: a.usedMemoryBytes }));
-    const { shares } = splitGpuPower(gpu.watts, loads, view.smMeasurable(gpu));
+    const measurable = view.smMeasurable(gpu);
+    // pmon's SM% per process where it means something: `-` on such a GPU is no kernel in the interval (0 %); on MIG there is no reading, so no series.
+    if (measurable) {
+      for (const l of loads) {
+        const value = Math.min(100, Math.max(0, l.smPercent ?? 0));
+        out.push({ metric: 'gpu_process_utilization_percent', labels: labels(gpu.uuid, l.pid, view.workload(Number(l.pid))), value, ts });
+      }
+    }
+    const { shares } = splitGpuPower(gpu.watts, loads, measurable);
     // The series key is the label set itself, so a process that left can still be labelled from its key.
     const split = new Map<string, number>();
     for (const s of shares) {

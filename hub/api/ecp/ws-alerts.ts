@@ -6,7 +6,8 @@ export type AlertSubscribers = Map<string, Set<(alert: TenantAlert) => void>>;
 
 /**
  * /ws/alerts/{tenant_id}: the tenant's active alerts (metrics still above
- * a threshold) at once, then each alert as a post raises it, in the seed's
+ * a threshold) at once, then each alert as a post or a measured value
+ * (GPU utilisation or power of the tenant's pods, from the agents) raises it, in the seed's
  * shape `{alert_id, tenant_id, severity, type, message, metric,
  * current_value, threshold, timestamp}`.
  */

@@ -2,7 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { EcpDeploymentEvent, EcpTenantMetricsEvent } from '../../bus.js';
+import { parseDuration } from '../../../shared/duration.js';
 import { DeploymentTaskStore } from '../../integrations/kubernetes/deployment-tasks.js';
+import { ALERTED_MEASURED, measuredTenants } from '../../integrations/kubernetes/measured-alerts.js';
+import { latestTenantValues } from '../../integrations/kubernetes/tenant-monitoring.js';
 import { TenantAlerts } from '../../integrations/kubernetes/tenant-alerts.js';
 import { TenantStore } from '../../integrations/kubernetes/tenant-store.js';
 import type { ApiDeps } from '../deps.js';
@@ -10,6 +13,7 @@ import type { Api } from '../types.js';
 import { ecpErrorHandler, EcpError, tenantNotFound } from './errors.js';
 import { TenantParams } from './schemas.js';
 import { requireTenantAccess } from './tenant-access.js';
+import { tenantPods } from './tenant-pods.js';
 import { alertsSocket, type AlertSubscribers } from './ws-alerts.js';
 import { deploymentSocket } from './ws-deployment.js';
 import { monitoringSocket } from './ws-monitoring.js';
@@ -41,11 +45,26 @@ export const ecpWebSockets: FastifyPluginAsync<{ deps: ApiDeps }> = async (insta
   const onDeployment = (e: EcpDeploymentEvent) => {
     if (e.deploymentId.startsWith('del-') && e.status === 'completed') alerts.forget(e.tenantId);
   };
+  // Measured values: a stored batch with GPU process rows of a real tenant's pods is checked on the tenant's newest values
+  // (its processes summed, utilisation averaged over its GPUs), as GET /monitoring and /ws/monitoring compute them.
+  const staleMs = parseDuration(deps.config.ecp.monitoring.staleAfter);
+  const podNamespace = (cluster: string, uid: string) => deps.kubernetes?.currentPod(cluster, uid)?.namespace ?? null;
+  const onSamples = ({ rows }: { rows: { metric: string; labels: Record<string, string>; ts: number }[] }) => {
+    for (const [tenantId, ts] of measuredTenants(rows, podNamespace)) {
+      const tenant = tenants.get(tenantId);
+      if (!tenant || tenant.isDemo) continue;
+      const { values } = latestTenantValues(deps.tsdb, tenant, ALERTED_MEASURED, ts, staleMs, tenantPods(deps, tenant));
+      const measured = Object.fromEntries(Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number'));
+      onMetrics({ tenantId, ts, values: measured });
+    }
+  };
   deps.bus.on('ecp-tenant-metrics', onMetrics);
   deps.bus.on('ecp-deployment', onDeployment);
+  deps.bus.on('samples', onSamples);
   app.addHook('onClose', async () => {
     deps.bus.off('ecp-tenant-metrics', onMetrics);
     deps.bus.off('ecp-deployment', onDeployment);
+    deps.bus.off('samples', onSamples);
   });
 
   const tenantAccess = async (request: FastifyRequest) => {

@@ -15,7 +15,7 @@ export interface FleetSeries {
   count: number;
 }
 
-const PROCESS_METRICS = new Set(['gpu_process_memory_used_bytes', 'gpu_process_power_watts', 'gpu_process_energy_joules']);
+const PROCESS_METRICS = new Set(['gpu_process_memory_used_bytes', 'gpu_process_utilization_percent', 'gpu_process_power_watts', 'gpu_process_energy_joules']);
 
 /**
  * The fleet's fresh series per catalogue metric, of every node or of `only`

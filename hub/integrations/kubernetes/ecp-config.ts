@@ -42,15 +42,28 @@ export const EcpConfigSchema = Type.Object(
         maxSocketsPerUser: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
         /** How long GET /monitoring/system waits for a cluster's node list before reporting it down. */
         capacityTimeout: Type.String({ ...Duration, default: '5s' }),
-        /** Alert thresholds on the tenants' posted metrics (value above: alert of that severity); a key left out has no alert. */
+        /**
+         * Alert thresholds (value above: alert of that severity) on the tenants' posted metrics and on the
+         * measured ones of real tenants (gpu_utilization: SM % of their GPU processes; gpu_power_watts: their
+         * processes' power, no default: it depends on the GPUs); a key left out has no alert.
+         */
         alertThresholds: Type.Object(
-          { cpu: Type.Optional(Threshold), memory: Type.Optional(Threshold), gpu: Type.Optional(Threshold), error_rate: Type.Optional(Threshold), response_time: Type.Optional(Threshold) },
+          {
+            cpu: Type.Optional(Threshold),
+            memory: Type.Optional(Threshold),
+            gpu: Type.Optional(Threshold),
+            error_rate: Type.Optional(Threshold),
+            response_time: Type.Optional(Threshold),
+            gpu_utilization: Type.Optional(Threshold),
+            gpu_power_watts: Type.Optional(Threshold),
+          },
           {
             additionalProperties: false,
             default: {
               cpu: { warning: 80, critical: 95 },
               memory: { warning: 85, critical: 95 },
               gpu: { warning: 90, critical: 98 },
+              gpu_utilization: { warning: 90, critical: 98 },
               error_rate: { warning: 0.05, critical: 0.1 },
               response_time: { warning: 1000, critical: 3000 },
             },

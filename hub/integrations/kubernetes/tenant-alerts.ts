@@ -24,10 +24,12 @@ const LABEL: Record<string, [string, string]> = {
   gpu: ['GPU usage', '%'],
   error_rate: ['error rate', ''],
   response_time: ['response time', ' ms'],
+  gpu_utilization: ['measured GPU utilisation', '%'],
+  gpu_power_watts: ['measured GPU power', ' W'],
 };
 
 /**
- * Threshold alerts on tenants' posted metrics. An alert is raised when a
+ * Threshold alerts on tenants' metrics, posted or measured. An alert is raised when a
  * metric enters a higher level (ok -> warning, ok or warning -> critical);
  * staying there raises nothing more, and falling back to ok re-arms it, so
  * a client is told of each crossing once. The state is one level per
@@ -38,7 +40,7 @@ export class TenantAlerts {
 
   constructor(private readonly thresholds: Thresholds) {}
 
-  /** The alerts that `values` (posted at `ts`) raise. */
+  /** The alerts that `values` (posted, or measured, at `ts`) raise. */
   observe(tenantId: string, values: Record<string, number>, ts: number): TenantAlert[] {
     const raised: TenantAlert[] = [];
     for (const [metric, value] of Object.entries(values)) {

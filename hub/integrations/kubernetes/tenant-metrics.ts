@@ -28,18 +28,28 @@ export const POSTED_NAMES = Object.keys(POSTED_METRICS) as PostedName[];
 export const MEASURED_METRICS = {
   gpu_power_watts: 'gpu_process_power_watts',
   gpu_memory_bytes: 'gpu_process_memory_used_bytes',
+  gpu_utilization: 'gpu_process_utilization_percent',
 } as const;
 export type MeasuredKey = keyof typeof MEASURED_METRICS;
+export const isMeasured = (key: string): key is MeasuredKey => Object.hasOwn(MEASURED_METRICS, key);
+
+/**
+ * How a measured key adds up over the tenant's processes: power and memory
+ * are summed (the agent's per-process power adds up to the GPU's); SM
+ * utilisation is summed per GPU (the tenant's share of that GPU) and
+ * averaged over the GPUs its processes run on, so it stays a percentage.
+ */
+export const MEASURED_COMBINE: Record<MeasuredKey, 'sum' | 'per-gpu-mean'> = { gpu_power_watts: 'sum', gpu_memory_bytes: 'sum', gpu_utilization: 'per-gpu-mean' };
 
 /** Keys of the monitoring answers (GET and the WebSocket): posted ones by their short key, measured ones by theirs. */
 export type MetricKey = (typeof POSTED_METRICS)[PostedName]['key'] | MeasuredKey;
-export const METRIC_KEYS: MetricKey[] = [...POSTED_NAMES.map((n) => POSTED_METRICS[n].key), 'gpu_power_watts', 'gpu_memory_bytes'];
+export const METRIC_KEYS: MetricKey[] = [...POSTED_NAMES.map((n) => POSTED_METRICS[n].key), 'gpu_power_watts', 'gpu_memory_bytes', 'gpu_utilization'];
 
 /** The seed's `metric_type` values and the keys each answers. */
 export const METRIC_TYPES = {
   cpu: ['cpu'],
   memory: ['memory'],
-  gpu: ['gpu', 'gpu_power_watts', 'gpu_memory_bytes'],
+  gpu: ['gpu', 'gpu_power_watts', 'gpu_memory_bytes', 'gpu_utilization'],
   network: ['network_in', 'network_out'],
   storage: ['storage'],
 } as const satisfies Record<string, readonly MetricKey[]>;

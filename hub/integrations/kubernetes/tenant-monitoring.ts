@@ -1,7 +1,7 @@
 import { aggregate, toSteps, type StepAcc } from '../../../shared/query/engine.js';
 import type { Matcher, SeriesRef, SeriesSource } from '../../../shared/query/types.js';
 import { simulatedValue } from './tenant-monitoring-demo.js';
-import { MEASURED_METRICS, POSTED_METRICS, postedNameOf, type MeasuredKey, type MetricKey } from './tenant-metrics.js';
+import { isMeasured, MEASURED_COMBINE, MEASURED_METRICS, POSTED_METRICS, postedNameOf, type MeasuredKey, type MetricKey } from './tenant-metrics.js';
 import type { Tenant } from './tenant-store.js';
 
 export type MetricSource = 'posted' | 'measured' | 'simulated';
@@ -56,6 +56,17 @@ function measuredSeries(src: SeriesSource, tenant: TenantRef, key: MeasuredKey, 
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
+/** Values of several processes at one time, as the key adds them up (MEASURED_COMBINE): a sum, or per GPU summed and then averaged over GPUs. */
+function combine(key: MeasuredKey, parts: readonly { gpu: string; value: number }[]): number {
+  if (MEASURED_COMBINE[key] === 'sum') return parts.reduce((a, p) => a + p.value, 0);
+  const byGpu = new Map<string, number>();
+  for (const p of parts) byGpu.set(p.gpu, (byGpu.get(p.gpu) ?? 0) + p.value);
+  return [...byGpu.values()].reduce((a, v) => a + v, 0) / byGpu.size;
+}
+
+/** A GPU process series' GPU: its node and the GPU's UUID (or index). */
+const gpuOf = (ref: SeriesRef) => `${ref.labels.node ?? ''}/${ref.labels.uuid ?? ref.labels.gpu ?? ''}`;
+
 /** The tenant's own posted series of a key: one series (labels tenant_id, namespace). */
 function readPosted(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Range): MetricRead {
   const name = postedNameOf(key)!;
@@ -83,18 +94,20 @@ function readPosted(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Ran
 
 /**
  * A measured key for the tenant's namespace: every GPU process series whose
- * `namespace` label is the tenant's, each averaged per step, summed across
- * processes (the agent's per-process power adds up to the GPU's).
+ * `namespace` label is the tenant's, each averaged per step, added up
+ * across processes as the key says (MEASURED_COMBINE).
  */
 function readMeasured(src: SeriesSource, tenant: TenantRef, key: MeasuredKey, r: Range, pods: WatchedPods | null): MetricRead {
   const found = measuredSeries(src, tenant, key, pods);
-  const sums = new Map<number, number>();
+  const parts = new Map<number, { gpu: string; value: number }[]>();
   for (const ref of found) {
     for (const [ts, acc] of toSteps(src.readBuckets(ref.id, r.start, r.end, r.step), r.start, r.end, r.step)) {
-      sums.set(ts, (sums.get(ts) ?? 0) + aggregate(acc, 'avg', r.step));
+      const at = parts.get(ts) ?? [];
+      at.push({ gpu: gpuOf(ref), value: aggregate(acc, 'avg', r.step) });
+      parts.set(ts, at);
     }
   }
-  const ordered = [...sums.entries()].sort((a, b) => a[0] - b[0]);
+  const ordered = [...parts.entries()].map(([ts, p]) => [ts, combine(key, p)] as [number, number]).sort((a, b) => a[0] - b[0]);
   if (ordered.length === 0) {
     const reason = tenant.isDemo
       ? 'demo tenant: nothing of it runs on a cluster, so no GPU process is measured'
@@ -132,18 +145,18 @@ function readSimulated(tenant: TenantRef, key: MetricKey, r: Range): MetricRead 
  * as measured.
  */
 export function readTenantMetric(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Range, pods: WatchedPods | null = null): MetricRead {
-  const read = key === 'gpu_power_watts' || key === 'gpu_memory_bytes' ? readMeasured(src, tenant, key, r, pods) : readPosted(src, tenant, key, r);
+  const read = isMeasured(key) ? readMeasured(src, tenant, key, r, pods) : readPosted(src, tenant, key, r);
   if (read.points.length > 0 || !tenant.isDemo) return read;
   return readSimulated(tenant, key, r) ?? read;
 }
 
-/** The newest sample of each series within [start, end) (raw buckets: step 1 is finer than every rollup tier). */
-function newest(src: SeriesSource, series: readonly SeriesRef[], start: number, end: number): number[] {
-  const out: number[] = [];
+/** The newest sample of each series within [start, end) (raw buckets: step 1 is finer than every rollup tier), with its GPU. */
+function newest(src: SeriesSource, series: readonly SeriesRef[], start: number, end: number): { gpu: string; value: number }[] {
+  const out: { gpu: string; value: number }[] = [];
   for (const ref of series) {
     let last: number | null = null;
     for (const b of src.readBuckets(ref.id, start, end, 1)) last = b.last;
-    if (last !== null) out.push(last);
+    if (last !== null) out.push({ gpu: gpuOf(ref), value: last });
   }
   return out;
 }
@@ -164,7 +177,7 @@ export function latestTenantValues(src: SeriesSource, tenant: TenantRef, keys: r
     const series = posted ? src.findSeries(POSTED_METRICS[posted].series, [{ label: 'tenant_id', op: '=', value: tenant.tenantId }]) : measuredSeries(src, tenant, key as MeasuredKey, pods);
     const found = newest(src, series, start, now + 1);
     if (found.length > 0) {
-      values[key] = round(found.reduce((a, v) => a + v, 0));
+      values[key] = round(posted ? found.reduce((a, p) => a + p.value, 0) : combine(key as MeasuredKey, found));
       sources[key] = posted ? 'posted' : 'measured';
       continue;
     }

@@ -87,6 +87,11 @@ describe('gpu-processes collector against the fake nvidia-smi (real H100 capture
       labels: { container_id: '', pod_uid: '', namespace: '', pod: '', container: '' },
     });
 
+    // pmon's SM% per process, with the same pod labels: gpu_burn 99 %, the memhogs `-` (no kernel: 0 %); no series for "idle".
+    expect(find(batch, 'gpu_process_utilization_percent', '11345')).toMatchObject({ value: 99, labels: { pid: '11345', pod_uid: POD_UID, namespace: 'ml', pod: 'burn-0', container: 'burner' } });
+    expect(find(batch, 'gpu_process_utilization_percent', '11327')!.value).toBe(0);
+    expect(find(batch, 'gpu_process_utilization_percent', '11328')!.value).toBe(0);
+    expect(find(batch, 'gpu_process_utilization_percent', 'idle')).toBeUndefined();
     expect(find(batch, 'gpu_process_power_watts', '11345')!.value).toBeCloseTo(625.6305, 9);
     expect(find(batch, 'gpu_process_power_watts', '11327')!.value).toBe(0);
     expect(find(batch, 'gpu_process_power_watts', '11328')!.value).toBe(0);

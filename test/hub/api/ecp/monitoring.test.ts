@@ -55,7 +55,13 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
     writeFileSync(down, fake.kubeconfig().replace(fake.url, 'http://127.0.0.1:1'), { mode: 0o600 });
     hub = await startApiHub({
       kubernetes: { clusters: [{ name: 'fake', kubeconfig }, { name: 'gone', kubeconfig: down }], stepInterval: '20ms' },
-      ecp: { cluster: 'fake', demoStepInterval: '1h', prices: { electricityKWh: 0.2 } },
+      ecp: {
+        cluster: 'fake',
+        demoStepInterval: '1h',
+        prices: { electricityKWh: 0.2 },
+        // Measured values only: the posted ones' alerts are websockets.test.ts's.
+        monitoring: { alertThresholds: { gpu_utilization: { warning: 90, critical: 98 }, gpu_power_watts: { warning: 300, critical: 600 } } },
+      },
     });
     await hub.addUser('uma', 'user', 'uma-password');
     await hub.addUser('ned', 'user', 'ned-password');
@@ -141,6 +147,63 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
     expect(got.sources.gpu_power_watts).toBe('measured');
     expect(got.unavailable.gpu_power_watts).toBeUndefined();
     expect(got.summary.max_gpu_power_watts).toBe(200);
+  });
+
+  it("GPU utilisation of the tenant's pods from the agents' per-process SM% series: summed per GPU, averaged over its GPUs; another namespace's process not counted", async () => {
+    const node = await hub.addNode('gpu-4', 'lab');
+    const ts = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
+    const proc = (pid: string, uuid: string, namespace = 'ecp-ai-real-one') => ({ gpu: '0', uuid, pid, namespace, pod: `${namespace}-${pid}`, container: 'c' });
+    await hub.publishTelemetry(
+      node,
+      [
+        { metric: 'gpu_process_utilization_percent', labels: proc('41', 'GPU-A'), value: 40, ts },
+        { metric: 'gpu_process_utilization_percent', labels: proc('42', 'GPU-A'), value: 30, ts },
+        { metric: 'gpu_process_utilization_percent', labels: proc('43', 'GPU-B'), value: 50, ts },
+        { metric: 'gpu_process_utilization_percent', labels: proc('44', 'GPU-A', 'other'), value: 25, ts },
+      ],
+      ts,
+    );
+    const got = await (await req('/tenants/real-one/monitoring?metric_type=gpu&hours=1&interval=1m')).json();
+    // GPU-A: 40 + 30 = 70 % of it is the tenant's; GPU-B: 50 %; over its two GPUs: 60 %.
+    expect(got.metrics.gpu_utilization).toEqual([{ timestamp: iso(ts), value: 60 }]);
+    expect(got.sources.gpu_utilization).toBe('measured');
+    expect(got.summary).toMatchObject({ avg_gpu_utilization: 60, max_gpu_utilization: 60 });
+    // The posted `gpu` stays what the tenant posted, apart from the measured key.
+    expect(got.sources.gpu).toBe('posted');
+  });
+
+  it('/ws/alerts raises alerts on measured values of a real tenant\'s pods (GPU utilisation averaged over its GPUs, GPU power summed), not only on posts', async () => {
+    expect((await req('/tenants', { method: 'POST', headers: headers(false), body: tenantBody('hot', { chatbot: 10 }) })).status).toBe(201);
+    const frames: Record<string, unknown>[] = [];
+    let wake = () => {};
+    const socket = new WebSocket(`${hub.api.replace(/^http/, 'ws')}/ws/alerts/hot`, { headers: { authorization: `Basic ${Buffer.from('admin:test-admin-password').toString('base64')}` } });
+    socket.on('message', (raw) => {
+      frames.push(JSON.parse(raw.toString()));
+      wake();
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    const count = (n: number) => new Promise<void>((resolve) => {
+      wake = () => frames.length >= n && resolve();
+      wake();
+    });
+    const node = await hub.addNode('gpu-5', 'lab');
+    const proc = (pid: string, uuid: string, namespace = 'ecp-ai-hot') => ({ gpu: '0', uuid, pid, namespace, pod: `${namespace}-${pid}`, container: 'c' });
+    const now = Date.now() - 1000;
+    // Another namespace at 100 % and 900 W: nothing for this tenant.
+    await hub.publishTelemetry(node, [{ metric: 'gpu_process_utilization_percent', labels: proc('60', 'GPU-H', 'other'), value: 100, ts: now }, { metric: 'gpu_process_power_watts', labels: proc('60', 'GPU-H', 'other'), value: 900, ts: now }], now);
+    // 95 % and 99 % on two GPUs: 97 %, above the warning (90), below critical (98).
+    await hub.publishTelemetry(node, [{ metric: 'gpu_process_utilization_percent', labels: proc('61', 'GPU-H'), value: 95, ts: now + 1 }, { metric: 'gpu_process_utilization_percent', labels: proc('62', 'GPU-I'), value: 99, ts: now + 1 }], now + 1);
+    await count(1);
+    expect(frames[0]).toMatchObject({ tenant_id: 'hot', severity: 'warning', type: 'resource_usage', metric: 'gpu_utilization', current_value: 97, threshold: 90 });
+    // 400 + 250 W: 650 W, above critical (600); the utilisation, still warning, raises nothing more.
+    await hub.publishTelemetry(node, [{ metric: 'gpu_process_power_watts', labels: proc('61', 'GPU-H'), value: 400, ts: now + 2 }, { metric: 'gpu_process_power_watts', labels: proc('62', 'GPU-I'), value: 250, ts: now + 2 }], now + 2);
+    await count(2);
+    expect(frames[1]).toMatchObject({ tenant_id: 'hot', severity: 'critical', metric: 'gpu_power_watts', current_value: 650, threshold: 600, message: 'measured GPU power 650 W is above the critical threshold 600 W' });
+    socket.close();
+    expect(frames).toHaveLength(2);
+    // Gone again (the later tests count the real tenants' quotas).
+    expect((await req('/tenants/hot?force=true', { method: 'DELETE', headers: headers(false) })).status).toBe(200);
+    await vi.waitFor(async () => expect((await req('/tenants/hot')).status).toBe(404), { timeout: 30_000, interval: 50 });
   });
 
   it("a GPU process stored with only its pod_uid counts for the tenant once the hub's pod watch places that pod in the tenant's namespace", async () => {
