@@ -10,7 +10,7 @@ import { parseNumber } from '../../shared/units.js';
 import { FakePve } from '../fakes/proxmox/server.js';
 import { ADMIN_PASSWORD } from '../helpers/hub.js';
 import { startFleet, type TestFleet } from '../helpers/fleet.js';
-import { REPO, SHARED } from '../helpers/spawn-agent.js';
+import { REPO, SHARED, waitFor } from '../helpers/spawn-agent.js';
 import { managerConfig, storeSshKey } from '../hub/api/pve-manager/pve-helpers.js';
 
 const H100 = 'h100-80gb-hbm3-590.48.01-load';
@@ -78,7 +78,7 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
         { node: 'gpu-a', cluster: 'lab', scenario: H100, gpus: 2, env: { FAKE_NVIDIA_SMI_POWER_FILE: powerFile } },
         { node: 'gpu-b', cluster: 'lab', scenario: L40S },
       ],
-      { hub: { console: { dir: consoleDir }, clouds: { onprem: { electricityPrice: 0.25 } }, ecp: { demoStepInterval: '200ms' }, ...managerConfig } },
+      { hub: { console: { dir: consoleDir }, clouds: { onprem: { electricityPrice: 0.25 } }, ecp: { demoStepInterval: '200ms' }, thresholds: { fleet: { totalWatts: { warning: 1000 } } }, ...managerConfig } },
     );
     const res = await fleet.api.request('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lab', api_endpoint: fake.url, username: 'root@pam', password: 'pve-root-password' }) });
     if (res.status !== 201) throw new Error(`cluster registration: ${res.status} ${await res.text()}`);
@@ -137,7 +137,7 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await context.close();
   });
 
-  it('shows the fleet power the fixtures add up to, pushed live over the WebSocket, and follows the fake when its power changes', async () => {
+  it('shows the fleet power the fixtures add up to, pushed live over the WebSocket, follows the fake when its power changes, and lists the threshold alert', async () => {
     const page = await openAs(['admin', ADMIN_PASSWORD], 'overview');
     const sockets: string[] = [];
     const requests: string[] = [];
@@ -150,6 +150,14 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await waitForText(page, 'total-power', shownWatts(before));
     await waitForText(page, 'gpus-online', '3 / 3');
     await waitForText(page, 'nodes-online', '2 / 2');
+    // The fleet is above its 1000 W warning level: the hub's notification is among the alerts.
+    let alert: { title: string } | undefined;
+    await waitFor(async () => {
+      alert = (await fleet.api.json('/api/v1/notifications')).data.notifications.find((n: { category: string }) => n.category === 'threshold_exceeded');
+      return alert !== undefined;
+    }, 20_000, 'the threshold notification');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByTestId('alerts').getByText(alert!.title).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
 
     writeFileSync(powerFile, '400.5');
@@ -228,6 +236,25 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await row.waitFor();
     expect(await row.locator('[data-col="status"]').textContent()).toBe('running');
     expect([...fake.vms.values()].some((vm) => vm.name === 'web-console-01')).toBe(true);
+
+    // A backup of it, from its row: the task runs to completion and the archive is listed.
+    await row.getByRole('button', { name: 'Back up web-console-01' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="task"]')].every((t) => t.getAttribute('data-status') === 'completed') && document.querySelectorAll('[data-testid="task"]').length === 2, undefined, { timeout: 30_000 });
+    await page.getByTestId('backup-table').locator('tbody tr', { hasText: 'web-console-01' }).waitFor();
+    expect((await fleet.api.json('/api/backups')).backups.map((b: { server_name: string }) => b.server_name)).toEqual(['web-console-01']);
+
+    // Bulk create: two servers on a range, one parent task.
+    const bulk = page.getByRole('form', { name: 'Create several servers' });
+    await bulk.getByLabel('Name prefix').fill('was-bulk');
+    await bulk.getByLabel('How many').fill('2');
+    await bulk.getByLabel('IP range').fill('192.168.0.50-192.168.0.51');
+    await bulk.getByLabel('Gateway').fill('192.168.0.1');
+    await bulk.getByRole('button', { name: 'Create servers' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="task"]').length === 3 && [...document.querySelectorAll('[data-testid="task"]')].every((t) => t.getAttribute('data-status') === 'completed'), undefined, {
+      timeout: 60_000,
+    });
+    for (const name of ['was-bulk-01', 'was-bulk-02']) await page.getByTestId('server-table').locator('tbody tr', { hasText: name }).waitFor();
+    expect((await fleet.api.json('/api/servers')).servers.map((x: { name: string }) => x.name).sort()).toEqual(['was-bulk-01', 'was-bulk-02', 'web-console-01']);
     await page.screenshot({ path: join(ARTIFACTS, 'servers.png'), fullPage: true });
     await page.context().close();
   });
@@ -316,7 +343,7 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
       await page.goto(`${fleet.api.api}/#/${view}`);
       await page.getByTestId(table).waitFor();
       expect(await page.getByTestId('mutation-controls').count(), view).toBe(0);
-      expect(await page.getByRole('button', { name: /create|delete|register/i }).count(), view).toBe(0);
+      expect(await page.getByRole('button', { name: /^(create|delete|register|back up)\b/i }).count(), view).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS, `viewer-${view}.png`), fullPage: true });
     }
     // The admin's page has them, so the check above is not vacuous.

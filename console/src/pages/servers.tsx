@@ -27,6 +27,15 @@ interface Task {
   error: string | null;
 }
 
+interface Backup {
+  backup_id: string;
+  server_id: number;
+  server_name: string;
+  size: string;
+  node: string;
+  created_at: string;
+}
+
 const done = (t: Task | null) => t?.status === 'completed' || t?.status === 'failed';
 
 /**
@@ -129,10 +138,93 @@ function CreateServer(props: { onStarted: (taskId: string, name: string) => void
   );
 }
 
+/** Several servers of one shape on consecutive addresses of a range (POST /api/servers/bulk-create: one parent task). */
+function BulkCreate(props: { onStarted: (taskId: string, label: string) => void }) {
+  const [form, setForm] = useState({ prefix: '', count: 2, role: 'web', cpu: 2, memory: 4096, disk_size: 50, ip_range: '', subnet: '24', gateway: '' });
+  const [error, setError] = useState<string | null>(null);
+  const set = (k: keyof typeof form) => (e: Event) => {
+    const el = e.currentTarget as HTMLInputElement;
+    setForm({ ...form, [k]: el.type === 'number' ? Number(el.value) : el.value });
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const { prefix, count, role, cpu, memory, disk_size, ip_range, subnet, gateway } = form;
+      const servers = Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${String(i + 1).padStart(2, '0')}`, role, cpu, memory, disk_size }));
+      const started = await request<{ task_id: string }>('/api/servers/bulk-create', { method: 'POST', body: { servers, network_config: { ip_range, subnet, gateway } } });
+      props.onStarted(started.task_id, `bulk create ${count} × ${prefix}`);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="form" onSubmit={submit} aria-label="Create several servers">
+      <label>
+        Name prefix <input required maxLength={58} value={form.prefix} onInput={set('prefix')} />
+      </label>
+      <label>
+        How many <input type="number" min={1} max={100} required value={form.count} onInput={set('count')} />
+      </label>
+      <label>
+        Role
+        <select value={form.role} onChange={set('role')}>
+          <option value="web">web</option>
+          <option value="was">was</option>
+          <option value="db">db</option>
+        </select>
+      </label>
+      <label>
+        CPUs <input type="number" min={1} required value={form.cpu} onInput={set('cpu')} />
+      </label>
+      <label>
+        Memory (MB) <input type="number" min={128} required value={form.memory} onInput={set('memory')} />
+      </label>
+      <label>
+        Disk (GB) <input type="number" min={1} required value={form.disk_size} onInput={set('disk_size')} />
+      </label>
+      <label>
+        IP range <input required placeholder="192.168.0.50-192.168.0.59" value={form.ip_range} onInput={set('ip_range')} />
+      </label>
+      <label>
+        Prefix length <input required value={form.subnet} onInput={set('subnet')} />
+      </label>
+      <label>
+        Gateway <input required value={form.gateway} onInput={set('gateway')} />
+      </label>
+      <button type="submit">Create servers</button>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
 /** The Proxmox server manager: servers live from PVE, create (infra:manage only), tasks with their progress. */
 export function Servers(props: { canManage: boolean }) {
   const servers = useResource((signal) => request<{ servers: Server[] }>('/api/servers', { signal }), []);
+  const backups = useResource((signal) => request<{ backups: Backup[] }>('/api/backups', { signal }), []);
   const [tasks, setTasks] = useState<{ id: string; label: string }[]>([]);
+  const track = (id: string, label: string) => setTasks((ts) => [{ id, label }, ...ts]);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const backUp = async (s: Server) => {
+    setActionError(null);
+    try {
+      const started = await request<{ task_id: string }>('/api/backups/create', { method: 'POST', body: { server_id: s.id } });
+      track(started.task_id, `back up ${s.name}`);
+    } catch (err) {
+      setActionError((err as Error).message);
+    }
+  };
+  const backupCols: Column<Backup>[] = [
+    { key: 'server', label: 'Server', value: (b) => b.server_name },
+    { key: 'id', label: 'Archive', value: (b) => b.backup_id },
+    { key: 'size', label: 'Size', value: (b) => b.size, numeric: true },
+    { key: 'node', label: 'PVE node', value: (b) => b.node },
+    { key: 'created', label: 'Created', value: (b) => b.created_at, render: (b) => new Date(b.created_at).toLocaleString() },
+  ];
   const columns: Column<Server>[] = [
     { key: 'name', label: 'Name', value: (s) => s.name },
     { key: 'role', label: 'Role', value: (s) => s.role },
@@ -143,6 +235,9 @@ export function Servers(props: { canManage: boolean }) {
     { key: 'disk', label: 'Disk (GB)', value: (s) => s.disk_size, numeric: true },
     { key: 'node', label: 'PVE node', value: (s) => s.node },
     { key: 'vmid', label: 'VMID', value: (s) => s.vmid, numeric: true },
+    ...(props.canManage
+      ? [{ key: 'actions', label: 'Actions', value: () => null, render: (s: Server) => <button type="button" onClick={() => void backUp(s)} aria-label={`Back up ${s.name}`}>Back up</button> }]
+      : []),
   ];
   return (
     <>
@@ -152,20 +247,31 @@ export function Servers(props: { canManage: boolean }) {
       <Status loading={servers.loading} error={servers.error}>
         {servers.data && <DataTable caption="Servers managed on Proxmox" filterLabel="Filter servers" columns={columns} rows={servers.data.servers} rowKey={(s) => String(s.id)} testId="server-table" />}
       </Status>
+      {actionError && (
+        <p role="alert" class="error">
+          {actionError}
+        </p>
+      )}
       {tasks.length > 0 && (
         <section aria-labelledby="tasks-h">
           <h3 id="tasks-h">Tasks</h3>
           <ul class="tasks">
             {tasks.map((t) => (
-              <TaskProgress key={t.id} id={t.id} label={t.label} onDone={servers.reload} />
+              <TaskProgress key={t.id} id={t.id} label={t.label} onDone={() => (servers.reload(), backups.reload())} />
             ))}
           </ul>
         </section>
       )}
+      <h2>Backups</h2>
+      <Status loading={backups.loading} error={backups.error}>
+        {backups.data && <DataTable caption="vzdump archives of the managed servers" filterLabel="Filter backups" columns={backupCols} rows={backups.data.backups} rowKey={(b) => b.backup_id} testId="backup-table" />}
+      </Status>
       {props.canManage && (
         <section aria-labelledby="create-h" data-testid="mutation-controls">
           <h3 id="create-h">Create a server</h3>
-          <CreateServer onStarted={(id, name) => setTasks((ts) => [{ id, label: `create ${name}` }, ...ts])} />
+          <CreateServer onStarted={(id, name) => track(id, `create ${name}`)} />
+          <h3>Create several servers</h3>
+          <BulkCreate onStarted={track} />
         </section>
       )}
     </>

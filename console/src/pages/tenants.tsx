@@ -130,7 +130,7 @@ export function Tenants(props: { canManage: boolean }) {
     { key: 'demo', label: 'Demo', value: (t) => (t.is_demo ? 'yes' : 'no') },
     { key: 'services', label: 'Services', value: (t) => t.services_count, numeric: true },
     { key: 'gpus', label: 'GPUs', value: (t) => t.gpu_limit, render: (t) => `${t.gpu_limit}${t.gpu_type ? ` × ${t.gpu_type}` : ''}`, numeric: true },
-    { key: 'manifest', label: 'Manifest', value: () => null, render: (t) => <button type="button" class="link" onClick={() => void preview(t)} aria-label={`Manifest of ${t.tenant_id}`}>preview</button> },
+    { key: 'manifest', label: 'Manifest', value: () => null, render: (t) => <button type="button" class="link" onClick={() => void preview(t)} aria-label={`Manifest of ${t.tenant_id}`}>Manifest</button> },
   ];
   return (
     <>
