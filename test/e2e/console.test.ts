@@ -206,6 +206,30 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await page.context().close();
   });
 
+  it('lists the nodes with their GPU power part and the pods view\'s namespace power adding up to the fleet\'s GPU power', async () => {
+    // The overview test put the H100s' power back to the capture's; wait until the hub has it, so the page reads settled values.
+    await waitFor(async () => (await fleet.api.json('/api/v1/accelerators/gpus?node=gpu-a')).data.every((g: { power_watts: number }) => g.power_watts === h100), 20_000, 'the H100s back at the capture\'s power');
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'nodes');
+    await page.goto(fleet.api.api + '/#/nodes');
+    const rowA = page.getByTestId('node-table').locator('tbody tr', { hasText: 'gpu-a' });
+    await rowA.waitFor();
+    expect(await rowA.locator('[data-col="gpu"]').textContent()).toBe(shownWatts(2 * h100));
+    expect(await rowA.locator('[data-col="gpus"]').textContent()).toBe('2');
+    expect(await rowA.locator('[data-col="cpu"]').textContent()).toBe('–');
+    const rowB = page.getByTestId('node-table').locator('tbody tr', { hasText: 'gpu-b' });
+    expect(await rowB.locator('[data-col="power"]').textContent()).toBe(shownWatts(l40s));
+    await page.screenshot({ path: join(ARTIFACTS, 'nodes.png'), fullPage: true });
+
+    await page.goto(fleet.api.api + '/#/pods');
+    const rows = page.getByTestId('namespace-power').locator('tbody tr');
+    await rows.first().waitFor();
+    const shown = await rows.locator('[data-col="power"]').allTextContents();
+    const total = shown.reduce((sum, w) => sum + Number(w.replace(/[^\d.]/g, '')), 0);
+    expect(total).toBeCloseTo(2 * h100 + l40s, 1);
+    await page.screenshot({ path: join(ARTIFACTS, 'pods.png'), fullPage: true });
+    await page.context().close();
+  });
+
   it('downloads a power export as CSV with every node', async () => {
     const page = await openAs(['admin', ADMIN_PASSWORD], 'exports');
     await page.goto(fleet.api.api + '/#/exports');
