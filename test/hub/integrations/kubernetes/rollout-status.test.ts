@@ -166,7 +166,7 @@ describe('real tenants: deployment status and the deployment WebSocket from the 
     expect(deployment(back, 'chatbot')).toMatchObject({ status: 'Available', replicas: '2/2' });
   });
 
-  it('fidelity of the fake: the real kubectl 1.29 reads its events (get events -o json, custom columns) as the apiserver serves them', async () => {
+  it('fidelity of the fake: the real kubectl 1.29 reads its events (get events -o json, custom columns, kubectl events) as the apiserver serves them', async () => {
     const cache = mkdtempSync(join(dir, 'kubectl-cache-'));
     const kubectl = (...args: string[]) => execa(KUBECTL, ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', cache, ...args]);
     const list = JSON.parse((await kubectl('get', 'events', '-n', 'ecp-ai-rolling', '-o', 'json')).stdout) as {
@@ -182,5 +182,10 @@ describe('real tenants: deployment status and the deployment WebSocket from the 
     // Two pods per Deployment, each scheduled and started.
     expect(rows.filter((r) => r === 'Pod Scheduled')).toHaveLength(4);
     expect(rows.filter((r) => r === 'Pod Started')).toHaveLength(4);
+    // `kubectl events` prints from the Event fields themselves (type, reason, object, message), as for a real cluster.
+    const printed = (await kubectl('events', '-n', 'ecp-ai-rolling')).stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    expect(printed[0]).toBe('LAST SEEN TYPE REASON OBJECT MESSAGE');
+    expect(printed).toContainEqual(expect.stringMatching(/ Normal ScalingReplicaSet Deployment\/callbot Scaled up replica set callbot-[a-z0-9]{10} to 2$/));
+    expect(printed).toContainEqual(expect.stringMatching(/ Normal Scheduled Pod\/chatbot-\S+ Successfully assigned ecp-ai-rolling\/chatbot-\S+ to gpu-node$/));
   });
 });
