@@ -1,7 +1,10 @@
 /**
  * The fields of the hub's answers the console reads, as the OpenAPI
- * document at /docs/json describes them (the schemas under hub/api). Only what the
- * views use; a field the hub drops shows up here as a type error at build.
+ * document at /docs/json describes them (the schemas under hub/api). Only
+ * what the views use. Written by hand (the document comes from a running
+ * hub), and checked against that document by
+ * test/e2e/console-openapi.test.ts: a field the hub renames or drops fails
+ * there instead of showing as "–" on a page.
  */
 
 export interface Gpu {
@@ -82,7 +85,6 @@ export interface PodRow {
   node: string | null;
   power_watts: number | null;
   energy_joules: number | null;
-  gpus?: unknown[];
 }
 
 export interface PowerPoint {
@@ -107,4 +109,102 @@ export interface NotificationList {
 export interface QuerySeries {
   labels: Record<string, string>;
   points: [number, number][];
+}
+
+export interface Server {
+  id: number;
+  name: string;
+  ip_address: string;
+  role: string;
+  status: string;
+  cpu: number;
+  memory: number;
+  disk_size: number;
+  vmid: number | null;
+  node: string | null;
+}
+
+export interface Task {
+  task_id: string;
+  type: string;
+  status: 'pending' | 'running' | 'completed' | 'failed';
+  progress: number;
+  message: string;
+  step: string | null;
+  error: string | null;
+}
+
+export interface Backup {
+  backup_id: string;
+  server_id: number;
+  server_name: string;
+  size: string;
+  node: string;
+  created_at: string;
+}
+
+export interface ClusterRow {
+  name: string;
+  id: string | null;
+  status: string;
+  data_source: string;
+  nodes_count: number | null;
+  gpus_count: number | null;
+  total_power_watts: number | null;
+  api_endpoint: string | null;
+  proxmox_version: string | null;
+}
+
+/** GET /api/v1/clusters/{id} of a registered Proxmox cluster: its health and pinned certificate. */
+export interface ProxmoxCluster {
+  id: string;
+  name: string;
+  status: string;
+  status_reason: string | null;
+  node_count: number | null;
+  nodes: string[] | null;
+  auth_method: string;
+  tls_fingerprint: string | null;
+}
+
+export interface CostAnalysis {
+  total_cost: number;
+  currency: string;
+  breakdown: { provider: string; cost: number; percentage: number }[];
+  trend: { date: string; cost: number }[];
+  estimated: boolean;
+}
+
+export interface Credential {
+  id: string;
+  name: string;
+  provider: string;
+  workspace_id: string | null;
+  is_active: boolean;
+  created_at: string;
+}
+
+export interface Vm {
+  id: string;
+  name: string;
+  provider: string;
+  instance_type: string;
+  status: string;
+  status_reason: string | null;
+  region: string;
+  zone: string | null;
+  public_ip: string | null;
+  private_ip: string | null;
+}
+
+export interface Tenant {
+  tenant_id: string;
+  name: string;
+  preset: string;
+  is_demo: boolean;
+  status: string;
+  services_count: number;
+  gpu_limit: number;
+  gpu_type: string | null;
+  created_at: string;
 }

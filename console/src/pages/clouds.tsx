@@ -3,28 +3,7 @@ import { DataTable, type Column } from '../components/data-table';
 import { Status } from '../components/status';
 import { time } from '../format';
 import { useResource } from '../use-resource';
-
-interface Credential {
-  id: string;
-  name: string;
-  provider: string;
-  workspace_id: string | null;
-  is_active: boolean;
-  created_at: string;
-}
-
-interface Vm {
-  id: string;
-  name: string;
-  provider: string;
-  instance_type: string;
-  status: string;
-  status_reason: string | null;
-  region: string;
-  zone: string | null;
-  public_ip: string | null;
-  private_ip: string | null;
-}
+import type { Credential, Vm } from '../types';
 
 /** Cloud credentials (names and providers: the hub never sends their secrets back) and the VMs made with them. */
 export function Clouds() {

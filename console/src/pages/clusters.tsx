@@ -4,30 +4,7 @@ import { DataTable, type Column } from '../components/data-table';
 import { Status } from '../components/status';
 import { watts } from '../format';
 import { useResource } from '../use-resource';
-
-interface ClusterRow {
-  name: string;
-  id: string | null;
-  status: string;
-  data_source: string;
-  nodes_count: number | null;
-  gpus_count: number | null;
-  total_power_watts: number | null;
-  api_endpoint: string | null;
-  proxmox_version: string | null;
-}
-
-/** GET /api/v1/clusters/{id} of a registered Proxmox cluster: its health and pinned certificate. */
-interface ProxmoxCluster {
-  id: string;
-  name: string;
-  status: string;
-  status_reason: string | null;
-  node_count: number | null;
-  nodes: string[] | null;
-  auth_method: string;
-  tls_fingerprint: string | null;
-}
+import type { ClusterRow, ProxmoxCluster } from '../types';
 
 async function loadClusters(signal: AbortSignal): Promise<(ClusterRow & { pve: ProxmoxCluster | null })[]> {
   const rows = await monitor<ClusterRow[]>('/clusters', signal);

@@ -5,14 +5,7 @@ import { LineChart } from '../components/line-chart';
 import { Status } from '../components/status';
 import { money, percent } from '../format';
 import { useResource } from '../use-resource';
-
-interface CostAnalysis {
-  total_cost: number;
-  currency: string;
-  breakdown: { provider: string; cost: number; percentage: number }[];
-  trend: { date: string; cost: number }[];
-  estimated: boolean;
-}
+import type { CostAnalysis } from '../types';
 
 const PERIODS = ['1d', '7d', '30d', '90d'] as const;
 

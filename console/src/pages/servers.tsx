@@ -3,38 +3,7 @@ import { request } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { Status } from '../components/status';
 import { useResource } from '../use-resource';
-
-interface Server {
-  id: number;
-  name: string;
-  ip_address: string;
-  role: string;
-  status: string;
-  cpu: number;
-  memory: number;
-  disk_size: number;
-  vmid: number | null;
-  node: string | null;
-}
-
-interface Task {
-  task_id: string;
-  type: string;
-  status: 'pending' | 'running' | 'completed' | 'failed';
-  progress: number;
-  message: string;
-  step: string | null;
-  error: string | null;
-}
-
-interface Backup {
-  backup_id: string;
-  server_id: number;
-  server_name: string;
-  size: string;
-  node: string;
-  created_at: string;
-}
+import type { Server, Task, Backup } from '../types';
 
 const done = (t: Task | null) => t?.status === 'completed' || t?.status === 'failed';
 

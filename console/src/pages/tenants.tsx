@@ -3,18 +3,7 @@ import { request, type RequestInit } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { Status } from '../components/status';
 import { useResource } from '../use-resource';
-
-interface Tenant {
-  tenant_id: string;
-  name: string;
-  preset: string;
-  is_demo: boolean;
-  status: string;
-  services_count: number;
-  gpu_limit: number;
-  gpu_type: string | null;
-  created_at: string;
-}
+import type { Tenant } from '../types';
 
 interface DeploymentFrame {
   deployment_id: string;
