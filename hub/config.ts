@@ -94,11 +94,13 @@ export const HubConfigSchema = Type.Object({
       passwordFile: Type.String({ default: '' }),
       ca: Type.String({ default: '' }),
       /** Stable MQTT client id: the broker keeps the session's QoS 1 messages while the hub restarts. */
-      clientId: Type.String({ default: 'kcloud-hub', minLength: 1 }),
+      clientId: Type.String({ default: 'kcloud-hub', minLength: 1, pattern: '^[^/+#]*$' }),
       /** How long the external broker keeps the hub's session (and its queued messages) while the hub is away. */
       sessionExpiry: Type.String({ ...Duration, default: '7d' }),
       /** MQTT 5 shared-subscription group; hubs in one group split the ingest. Empty: a plain subscription (one hub). */
       group: Type.String({ default: 'kcloud-hub', pattern: '^[^/+#]*$' }),
+      /** With a group: take over the sessions of dead hubs of the group, so their share is stored without them (docs/scale-out.md). */
+      adoptPeers: Type.Boolean({ default: true }),
     },
     { default: {} },
   ),

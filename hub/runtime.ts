@@ -175,7 +175,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
       version: VERSION,
       broker: embedded
         ? { mode: 'embedded', ports: embedded.ports, clients: embedded.clients() }
-        : { mode: 'external', ...subscriber!.state },
+        : { mode: 'external', ...subscriber!.state, adopted: subscriber!.adopted() },
       ingest: await counters.snapshot(),
       store: tsdb.stats(),
       ...(remoteWrite ? { remoteWrite: remoteWrite.status() } : {}),

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log.js';
 import { parseDuration } from '../../shared/duration.js';
-import { TOPIC_KINDS, TOPIC_ROOT } from '../../shared/topics.js';
+import { parseTopic, TOPIC_KINDS, TOPIC_ROOT } from '../../shared/topics.js';
 import type { HubConfig } from '../config.js';
 import type { Ingest } from '../ingest/pipeline.js';
+import { clientIdOfStateTopic, HUB_STATE_FILTER, hubStatePayload, hubStateTopic, WILL_DELAY_SECONDS } from './hub-presence.js';
+import { PeerAdopter, type MessageHandler } from './peer-adoption.js';
 
 export interface ExternalState {
   url: string;
@@ -14,7 +16,9 @@ export interface ExternalState {
 
 export interface ExternalSubscriber {
   state: ExternalState;
-  /** Stops taking messages; unacknowledged ones stay queued at the broker for the next start. */
+  /** Client ids of the dead peers' sessions this hub holds now (docs/scale-out.md). */
+  adopted(): string[];
+  /** Stops taking messages; unacknowledged ones stay queued at the broker for the next start (or the peer that adopts the session). */
   close(): Promise<void>;
 }
 
@@ -43,26 +47,43 @@ export function subscriptionFilters(group: string): string[] {
  * the connection is dropped without the PUBACK, so the broker redelivers it
  * on reconnect. mqtt.js handles one incoming packet at a time, so here a
  * group commit holds one message: throughput is one SQLite commit per
- * message (several hubs in one group split the load).
+ * message (several hubs in one group split the load). With a group the hub
+ * announces itself on its state topic (online, and offline as its Will) and,
+ * with `adoptPeers`, takes over dead peers' sessions (peer-adoption.ts).
  */
 export function startExternalSubscriber(cfg: HubConfig['broker'], ingest: Ingest, log: Logger): ExternalSubscriber {
   const state: ExternalState = { url: cfg.url, connected: false, lastError: null };
   const filters = subscriptionFilters(cfg.group);
-  const client: MqttClient = mqtt.connect(cfg.url, {
+  const sessionExpiryInterval = Math.round(parseDuration(cfg.sessionExpiry) / 1000);
+  const base: IClientOptions = {
     protocolVersion: 5,
-    clientId: cfg.clientId,
-    clean: false,
-    properties: { sessionExpiryInterval: Math.round(parseDuration(cfg.sessionExpiry) / 1000) },
+    properties: { sessionExpiryInterval },
     username: cfg.username || undefined,
     password: cfg.passwordFile ? readFileSync(cfg.passwordFile, 'utf8').trim() : undefined,
     ca: cfg.ca ? readFileSync(cfg.ca) : undefined,
-    reconnectPeriod: 1000,
     connectTimeout: 10_000,
+  };
+  /** Commits a message; false when the commit failed (no PUBACK then). */
+  const commit: MessageHandler = async (topic, payload, clientId) => (await ingest.submit({ topic, payload, sender: null, clientId })).status !== 'failed';
+  // A dead peer's session also holds its plain subscriptions: status and inventory reach this hub's own connection anyway.
+  const commitTelemetry: MessageHandler = async (topic, payload, clientId) => parseTopic(topic)?.kind !== 'telemetry' || commit(topic, payload, clientId);
+  const adopter = cfg.group && cfg.adoptPeers && sessionExpiryInterval > 0 ? new PeerAdopter(cfg.clientId, cfg.group, cfg.url, base, commitTelemetry, log) : null;
+  const stateTopic = hubStateTopic(cfg.clientId);
+  const client: MqttClient = mqtt.connect(cfg.url, {
+    ...base,
+    clientId: cfg.clientId,
+    clean: false,
+    reconnectPeriod: 1000,
     // Subscribed on every connect below; a resubscribe by mqtt.js would double it.
     resubscribe: false,
+    ...(cfg.group ? { will: { topic: stateTopic, payload: hubStatePayload('offline', cfg.group), qos: 1, retain: true, properties: { willDelayInterval: WILL_DELAY_SECONDS } } } : {}),
     customHandleAcks(topic, message, _packet, done) {
-      void ingest.submit({ topic, payload: message, sender: null, clientId: cfg.clientId }).then((outcome) => {
-        if (outcome.status !== 'failed') return done(0);
+      if (clientIdOfStateTopic(topic) !== null) {
+        adopter?.onState(topic, message);
+        return done(0);
+      }
+      void commit(topic, message, cfg.clientId).then((ok) => {
+        if (ok) return done(0);
         // No PUBACK: the broker keeps the message and resends it on the next connection.
         client.stream.destroy();
       });
@@ -72,13 +93,21 @@ export function startExternalSubscriber(cfg: HubConfig['broker'], ingest: Ingest
     state.connected = true;
     state.lastError = null;
     log.info({ url: cfg.url, filters, sessionPresent: connack.sessionPresent }, 'connected to external broker');
-    client.subscribe(filters, { qos: 1 }, (err) => {
-      if (err) log.error({ filters, err: err.message }, 'subscribe failed');
+    const all = cfg.group ? [...filters, HUB_STATE_FILTER] : filters;
+    client.subscribe(all, { qos: 1 }, (err) => {
+      if (err) log.error({ filters: all, err: err.message }, 'subscribe failed');
     });
+    if (cfg.group) {
+      client.publish(stateTopic, hubStatePayload('online', cfg.group), { qos: 1, retain: true }, (err) => {
+        if (err) log.error({ topic: stateTopic, err: err.message }, 'cannot announce the hub online');
+      });
+    }
+    adopter?.setSelfOnline(true);
   });
   client.on('close', () => {
     if (state.connected) log.warn({ url: cfg.url }, 'external broker connection lost; reconnecting');
     state.connected = false;
+    adopter?.setSelfOnline(false);
   });
   client.on('error', (err) => {
     state.lastError = err.message;
@@ -86,8 +115,11 @@ export function startExternalSubscriber(cfg: HubConfig['broker'], ingest: Ingest
   });
   return {
     state,
+    adopted: () => adopter?.adopted() ?? [],
     async close() {
-      await client.endAsync();
+      await adopter?.close();
+      // 0x04, disconnect with Will: the group adopts this hub's share while it is away (after the Will delay).
+      await client.endAsync(false, cfg.group ? { reasonCode: 4 } : {});
     },
   };
 }

@@ -22,7 +22,8 @@ function brokerLine(b: HubState['broker']): string {
     const ports = [`mqtt ${b.ports.mqtt}`, b.ports.mqtts !== null ? `mqtts ${b.ports.mqtts}` : null, b.ports.ws !== null ? `ws ${b.ports.ws}` : null].filter(Boolean);
     return `embedded, ${ports.join(', ')}, ${b.clients} clients`;
   }
-  return `external ${b.url} ${b.connected ? 'connected' : 'disconnected'}${b.lastError ? ` (last error: ${b.lastError})` : ''}`;
+  const adopted = b.adopted?.length ? `, adopting ${b.adopted.join(', ')}` : '';
+  return `external ${b.url} ${b.connected ? 'connected' : 'disconnected'}${adopted}${b.lastError ? ` (last error: ${b.lastError})` : ''}`;
 }
 
 function remoteWriteLine(q: NonNullable<HubState['remoteWrite']>[number]): string {

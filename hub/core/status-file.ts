@@ -11,7 +11,7 @@ export interface HubState {
   version: string;
   broker:
     | { mode: 'embedded'; ports: { mqtt: number; mqtts: number | null; ws: number | null }; clients: number }
-    | { mode: 'external'; url: string; connected: boolean; lastError: string | null };
+    | { mode: 'external'; url: string; connected: boolean; lastError: string | null; /** Dead peers' sessions the hub holds (docs/scale-out.md). */ adopted?: string[] };
   ingest: IngestSnapshot;
   store: { series: number; samples: number; bytes: number };
   /** Remote-write queues (storage.remoteWrite); absent when none is configured. */
