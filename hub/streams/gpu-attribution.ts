@@ -32,7 +32,8 @@ interface Acc {
   members: number;
 }
 
-const gpuKey = (labels: Readonly<Record<string, string>>) => `${labels.node ?? ''}\u0000${labels.uuid || labels.gpu || ''}`;
+/** One GPU of the fleet (node and UUID, else index): a process split belongs to the GPU of the same key. */
+export const gpuKey = (labels: Readonly<Record<string, string>>) => `${labels.node ?? ''}\u0000${labels.uuid || labels.gpu || ''}`;
 
 function bucketOf(labels: Readonly<Record<string, string>>, level: AttributionLevel): Omit<Acc, 'watts' | 'members'> {
   if (labels.pid === IDLE_PID) return { kind: 'idle', namespace: null, pod: null };

@@ -169,6 +169,6 @@ export class CloudCosts {
 
   /** The on-prem GPU energy and its cost by cluster and Kubernetes namespace. */
   async onpremNamespaces(range: DateRange, now: number) {
-    return namespaceCosts(await namespaceEnergy(this.o.source, range, now, this.o.pods), this.o.onprem.electricityPrice);
+    return namespaceCosts(await namespaceEnergy(this.o.source, range, now, this.o.pods), this.o.onprem.electricityPrice, this.o.onprem.gpuHourCost);
   }
 }

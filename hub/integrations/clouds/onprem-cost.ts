@@ -2,7 +2,7 @@ import type { ResultSeries, SeriesSource } from '../../../shared/query/types.js'
 import { powerRows } from '../../export/power-table.js';
 import { runQuery } from '../../../shared/query/engine.js';
 import type { LatestSample } from '../../fleet/latest-values.js';
-import { attributeGpuPower, type AttributionKind } from '../../streams/gpu-attribution.js';
+import { attributeGpuPower, gpuKey, type AttributionKind } from '../../streams/gpu-attribution.js';
 import { withPodLabels, type PodLookup } from '../kubernetes/pod-labels.js';
 import type { CostItem, DateRange } from './cost-analysis.js';
 
@@ -115,6 +115,8 @@ export interface NamespaceEnergy {
   /** The namespace for `pod`; empty when neither the agent nor the hub's pod directory knows the pod's namespace. Null for the other kinds. */
   namespace: string | null;
   kwh: number;
+  /** GPU-hours: each GPU's hour split by the same power shares (a GPU that drew nothing: to its idle or unattributed part). */
+  gpuHours: number;
 }
 
 /** A day's series as latest-value samples (what the attribution takes) per step. */
@@ -151,7 +153,8 @@ function inPod(p: LatestSample, lookup: PodLookup | null): LatestSample {
  * its series carries (the agent's resolver), else the hub's pod directory
  * by `pod_uid` (`lookup`; only pods that exist now); a pod neither knows
  * has an empty namespace. Only GPU energy: a node's CPU, memory and the
- * rest of its power belong to no namespace.
+ * rest of its power belong to no namespace. Each GPU's hours are split by
+ * the same shares, GPU by GPU (for the per-GPU-hour amortisation).
  */
 export async function namespaceEnergy(source: SeriesSource, range: DateRange, now: number, lookup: PodLookup | null): Promise<NamespaceEnergy[]> {
   const hours = hourlyRange(range, now);
@@ -164,8 +167,9 @@ export function namespaceEnergyInSteps(source: SeriesSource, steps: StepRange, l
   const sums = new Map<string, NamespaceEnergy>();
   const add = (b: NamespaceEnergy) => {
     const key = `${b.cluster}\u0000${b.kind}\u0000${b.namespace ?? ''}`;
-    const sum = sums.get(key) ?? { ...b, kwh: 0 };
+    const sum = sums.get(key) ?? { ...b, kwh: 0, gpuHours: 0 };
     sum.kwh += b.kwh;
+    sum.gpuHours += b.gpuHours;
     sums.set(key, sum);
   };
   const processDays = byDay(source, 'gpu_process_power_watts', steps);
@@ -176,8 +180,21 @@ export function namespaceEnergyInSteps(source: SeriesSource, steps: StepRange, l
       for (const cluster of new Set(gpuNow.map((g) => g.labels.cluster ?? ''))) {
         const inCluster = (x: LatestSample) => (x.labels.cluster ?? '') === cluster;
         for (const b of attributeGpuPower(gpuNow.filter(inCluster), named.filter(inCluster), 'namespace')) {
-          add({ cluster, kind: b.kind, namespace: b.namespace, kwh: (b.watts * hoursPerStep) / 1000 });
+          add({ cluster, kind: b.kind, namespace: b.namespace, kwh: (b.watts * hoursPerStep) / 1000, gpuHours: 0 });
         }
+      }
+      // The step's hour of each GPU, split by that GPU's own shares.
+      const ofGpu = (x: LatestSample) => `${x.labels.cluster ?? ''}\u0000${gpuKey(x.labels)}`;
+      const splits = new Map<string, LatestSample[]>();
+      for (const p of named) {
+        const list = splits.get(ofGpu(p));
+        if (list) list.push(p);
+        else splits.set(ofGpu(p), [p]);
+      }
+      for (const gpu of gpuNow) {
+        const buckets = attributeGpuPower([gpu], splits.get(ofGpu(gpu)) ?? [], 'namespace');
+        const watts = buckets.reduce((s, b) => s + b.watts, 0);
+        for (const b of buckets) add({ cluster: gpu.labels.cluster ?? '', kind: b.kind, namespace: b.namespace, kwh: 0, gpuHours: watts > 0 ? (hoursPerStep * b.watts) / watts : hoursPerStep / buckets.length });
       }
     }
   }
@@ -185,7 +202,14 @@ export function namespaceEnergyInSteps(source: SeriesSource, steps: StepRange, l
   return [...sums.values()].sort((a, b) => b.kwh - a.kwh || a.cluster.localeCompare(b.cluster) || a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? ''));
 }
 
-/** Energy and cost per cluster and namespace for the on-prem breakdown. */
-export function namespaceCosts(energy: readonly NamespaceEnergy[], pricePerKwh: number) {
-  return energy.map((e) => ({ cluster: e.cluster, kind: e.kind, namespace: e.namespace, energy_kwh: Math.round(e.kwh * 1000) / 1000, cost: Math.round(e.kwh * pricePerKwh * 100) / 100 }));
+/** Energy, GPU-hours and cost (energy x the kWh price + GPU-hours x the GPU-hour price) per cluster and namespace for the on-prem breakdown. */
+export function namespaceCosts(energy: readonly NamespaceEnergy[], pricePerKwh: number, pricePerGpuHour: number) {
+  return energy.map((e) => ({
+    cluster: e.cluster,
+    kind: e.kind,
+    namespace: e.namespace,
+    energy_kwh: Math.round(e.kwh * 1000) / 1000,
+    gpu_hours: Math.round(e.gpuHours * 1000) / 1000,
+    cost: Math.round((e.kwh * pricePerKwh + e.gpuHours * pricePerGpuHour) * 100) / 100,
+  }));
 }

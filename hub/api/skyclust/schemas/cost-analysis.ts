@@ -25,6 +25,8 @@ export const CostBreakdownView = Type.Object({
         kind: Type.Union([Type.Literal('pod'), Type.Literal('host'), Type.Literal('idle'), Type.Literal('unattributed')]),
         namespace: Type.Union([Type.String(), Type.Null()]),
         energy_kwh: Type.Number(),
+        /** GPU-hours split by the same shares (each GPU-hour by its power split), priced at clouds.onprem.gpuHourCost. */
+        gpu_hours: Type.Number(),
         cost: Type.Number(),
       }),
     ),

@@ -46,16 +46,20 @@ describe('skyclust on-prem cost per namespace and GPU-hour', () => {
     await h?.close();
   });
 
-  it('splits the GPU energy by namespace (host, idle and unattributed apart) and prices it', async () => {
+  it('splits the GPU energy and GPU-hours by namespace (host, idle and unattributed apart) and prices both', async () => {
     const { status, body } = await get('/api/v1/cost-analysis/breakdown?provider=onprem&period=7d');
     expect(status).toBe(200);
+    // GPU-a's hour goes by its power shares (500/100/100/300 of 1000 W), GPU-b's whole to unattributed; cost = kWh x 0.5 + GPU-hours x 2.
     expect(body.data.namespaces).toEqual([
-      { cluster: 'rack1', kind: 'pod', namespace: 'team-a', energy_kwh: 0.5, cost: 0.25 },
-      { cluster: 'rack1', kind: 'idle', namespace: null, energy_kwh: 0.3, cost: 0.15 },
-      { cluster: 'rack1', kind: 'unattributed', namespace: null, energy_kwh: 0.2, cost: 0.1 },
-      { cluster: 'rack1', kind: 'host', namespace: null, energy_kwh: 0.1, cost: 0.05 },
-      { cluster: 'rack1', kind: 'pod', namespace: '', energy_kwh: 0.1, cost: 0.05 },
+      { cluster: 'rack1', kind: 'pod', namespace: 'team-a', energy_kwh: 0.5, gpu_hours: 0.5, cost: 1.25 },
+      { cluster: 'rack1', kind: 'idle', namespace: null, energy_kwh: 0.3, gpu_hours: 0.3, cost: 0.75 },
+      { cluster: 'rack1', kind: 'unattributed', namespace: null, energy_kwh: 0.2, gpu_hours: 1, cost: 2.1 },
+      { cluster: 'rack1', kind: 'host', namespace: null, energy_kwh: 0.1, gpu_hours: 0.1, cost: 0.25 },
+      { cluster: 'rack1', kind: 'pod', namespace: '', energy_kwh: 0.1, gpu_hours: 0.1, cost: 0.25 },
     ]);
+    // The namespaces hold all of the GPUs' energy and hours: their costs add up to the GPU part of the total (the nodes here draw only GPU power).
+    const sum = body.data.namespaces.reduce((a: number, n: { cost: number }) => a + n.cost, 0);
+    expect(sum).toBeCloseTo(body.data.total_cost, 6);
   });
 
   it('adds each GPU\'s hours x clouds.onprem.gpuHourCost next to the energy cost', async () => {
