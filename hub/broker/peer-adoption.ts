@@ -81,9 +81,10 @@ export class PeerAdopter {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
-    const clients = [...this.adoptions.values()];
+    const adoptions = [...this.adoptions];
     this.adoptions.clear();
-    await Promise.all(clients.map((c) => c.endAsync()));
+    for (const [peer] of adoptions) this.log.info({ peer }, 'releasing adopted peer session');
+    await Promise.all(adoptions.map(([, c]) => c.endAsync()));
   }
 
   private onlineIds(): string {
