@@ -137,7 +137,7 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await context.close();
   });
 
-  it('shows the fleet power the fixtures add up to, pushed live over the WebSocket, follows the fake when its power changes, and lists the threshold alert', async () => {
+  it('shows the fleet power the fixtures add up to, pushed live over the WebSocket, follows the fake when its power changes, redraws the hour chart each minute, and lists the threshold alert', async () => {
     const page = await openAs(['admin', ADMIN_PASSWORD], 'overview');
     const sockets: string[] = [];
     const requests: string[] = [];
@@ -175,6 +175,9 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     expect(requests.filter((p) => p.startsWith('/api/v1/monitoring/power'))).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'overview-changed.png'), fullPage: true });
 
+    // When the stream's samples reach the next minute, the hour chart reads the rollups again (driven by the stream, not a timer).
+    await page.waitForRequest((r) => r.url().includes('/api/v1/monitoring/timeseries/power') && r.url().includes('period=1h'), { timeout: 90_000 });
+
     // Energy today and its cost: what the on-prem cost analysis answered the page, at the configured price.
     const cost = (await (await costAnswer).json()).data;
     expect(cost.currency).toBe('USD');
@@ -183,7 +186,7 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await waitForText(page, 'energy-today', `${new Intl.NumberFormat('en', { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(kwh)} kWh`);
     await waitForText(page, 'cost-today', new Intl.NumberFormat('en', { style: 'currency', currency: 'USD' }).format(cost.total_cost));
     await page.context().close();
-  });
+  }, 150_000);
 
   it('lists every GPU with the fixtures\' readings, sorts and filters them, and opens a GPU\'s detail with its history', async () => {
     const page = await openAs(['admin', ADMIN_PASSWORD], 'gpus');

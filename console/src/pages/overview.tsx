@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { monitor, query, sky } from '../api';
 import { LineChart } from '../components/line-chart';
 import { Card, Status } from '../components/status';
@@ -9,8 +9,8 @@ import type { CostBreakdown, Gpu, NodeRow, NotificationList, PowerPoint } from '
 
 const STREAM_TEXT = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', ended: 'stream ended' } as const;
 
-function PowerHistory(props: { period: '1h' | '1d'; step: string; title: string }) {
-  const { data, error, loading } = useResource((signal) => monitor<PowerPoint[]>(`/monitoring/timeseries/power${query({ period: props.period, step: props.step })}`, signal), [props.period]);
+function PowerHistory(props: { period: '1h' | '1d'; step: string; title: string; round: number }) {
+  const { data, error, loading } = useResource((signal) => monitor<PowerPoint[]>(`/monitoring/timeseries/power${query({ period: props.period, step: props.step })}`, signal), [props.period, props.round]);
   // Built once per answer: the chart is redrawn only when these change.
   const chart = useMemo(() => {
     const now = Date.now() / 1000;
@@ -44,9 +44,22 @@ function EnergyToday() {
   );
 }
 
-/** The cards the power stream updates: only these re-render on each snapshot. */
-function LivePower() {
+/**
+ * The cards the power stream updates: only these re-render on each
+ * snapshot. `onNewMinute` is called when the stream's newest sample enters
+ * a later minute than the one before, so the hour chart reads the minute
+ * just completed: one read a minute while data flows, none otherwise.
+ */
+function LivePower(props: { onNewMinute: () => void }) {
   const { snapshot, state } = useLivePower();
+  const minute = snapshot?.latest_sample_timestamp ? Math.floor(Date.parse(snapshot.latest_sample_timestamp) / 60_000) : null;
+  const seen = useRef<number | null>(null);
+  const { onNewMinute } = props;
+  useEffect(() => {
+    if (minute === null) return;
+    if (seen.current !== null && minute > seen.current) onNewMinute();
+    seen.current = minute;
+  }, [minute, onNewMinute]);
   return (
     <>
       <Card label="Total power now" value={watts(snapshot?.total_power_watts)} testId="total-power" hint={<span data-testid="stream-state">{STREAM_TEXT[state]}</span>} />
@@ -57,6 +70,9 @@ function LivePower() {
 }
 
 export function Overview() {
+  // Minutes the stream has moved on since the page opened: the hour chart is read again at each, the day chart every 15.
+  const [minutes, setMinutes] = useState(0);
+  const newMinute = useCallback(() => setMinutes((m) => m + 1), []);
   const gpus = useResource((signal) => monitor<Gpu[]>('/accelerators/gpus?include_metrics=true', signal), []);
   const nodes = useResource((signal) => monitor<NodeRow[]>('/infrastructure/nodes', signal), []);
   const alerts = useResource((signal) => sky<NotificationList>('/notifications?limit=5', { signal }), []);
@@ -66,14 +82,14 @@ export function Overview() {
     <>
       <h2>Fleet overview</h2>
       <div class="cards">
-        <LivePower />
+        <LivePower onNewMinute={newMinute} />
         <EnergyToday />
         <Card label="GPUs online" value={gpus.data ? `${gpuOnline} / ${gpus.data.length}` : '…'} testId="gpus-online" />
         <Card label="Nodes online" value={nodes.data ? `${nodesOnline} / ${nodes.data.length}` : '…'} testId="nodes-online" />
       </div>
       <div class="grid2">
-        <PowerHistory period="1h" step="1m" title="Power, last hour (1-minute averages)" />
-        <PowerHistory period="1d" step="15m" title="Power, last day (15-minute averages)" />
+        <PowerHistory period="1h" step="1m" title="Power, last hour (1-minute averages)" round={minutes} />
+        <PowerHistory period="1d" step="15m" title="Power, last day (15-minute averages)" round={Math.floor(minutes / 15)} />
       </div>
       <section aria-labelledby="alerts-h">
         <h3 id="alerts-h">
