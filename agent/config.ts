@@ -104,6 +104,17 @@ export const AgentConfigSchema = Type.Object({
         { default: {} },
       ),
       host: Type.Object({ enabled: Type.Boolean({ default: true }), interval: Type.String({ ...Duration, default: '5s' }) }, { default: {} }),
+      /** Per-pod CPU time and memory from the kubelet's cgroup v2 tree (`kubepods.slice` or `kubepods` under `root`). */
+      podCgroups: Type.Object(
+        {
+          enabled: Enabled,
+          interval: Type.String({ ...Duration, default: '10s' }),
+          root: Type.String({ default: '/sys/fs/cgroup', minLength: 1 }),
+          /** Pods read per run at most (by UID order); a node runs 110 by the kubelet's default. */
+          maxPods: Type.Integer({ default: 500, minimum: 1, maximum: 100_000 }),
+        },
+        { default: {} },
+      ),
     },
     { default: {} },
   ),

@@ -7,6 +7,7 @@ import { createGpuCollector } from './gpu/index.js';
 import { createGpuProcessesCollector } from './gpu-processes/index.js';
 import { createHostCollector } from './host/index.js';
 import { createIpmiCollector } from './ipmi/index.js';
+import { createPodCgroupsCollector } from './pod-cgroups/index.js';
 import { createRaplCollector } from './rapl/index.js';
 
 export interface CollectorDeps {
@@ -34,4 +35,5 @@ export const COLLECTORS: readonly CollectorEntry[] = [
   { name: 'ipmi', enabled: (c) => c.collectors.ipmi.enabled, create: createIpmiCollector },
   { name: 'rapl', enabled: (c) => c.collectors.rapl.enabled, create: createRaplCollector },
   { name: 'host', enabled: (c) => c.collectors.host.enabled, create: createHostCollector },
+  { name: 'pod-cgroups', enabled: (c) => c.collectors.podCgroups.enabled, create: createPodCgroupsCollector },
 ];
