@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { peersToAdopt } from '../../../hub/broker/adoption-plan.js';
+import { PeerAdopter } from '../../../hub/broker/peer-adoption.js';
+import { memoryLogger } from '../../helpers/logger.js';
+import { freePort } from '../../helpers/mosquitto.js';
 import { clientIdOfStateTopic, hubStatePayload, hubStateTopic, parseHubState } from '../../../hub/broker/hub-presence.js';
 
 const peers = (o: Record<string, 'online' | 'offline'>) => new Map(Object.entries(o));
@@ -32,5 +35,25 @@ describe('hub state topics', () => {
     for (const t of ['kcloud/hubs//state', 'kcloud/hubs/a/b/state', 'kcloud/v1/lab/gpu-01/status', 'kcloud/hubs/a/other']) expect(clientIdOfStateTopic(t)).toBeNull();
     for (const p of ['', 'not json', '[]', '{"v":1,"state":"dead","group":"g"}', '{"v":2,"state":"online","group":"g"}', '{"v":1,"state":"online"}', JSON.stringify({ v: 1, state: 'online', group: 'x'.repeat(2000) })])
       expect(parseHubState(Buffer.from(p))).toBeNull();
+  });
+});
+
+describe('what a hub makes of the state topics it receives', () => {
+  let adopter: PeerAdopter | undefined;
+  afterEach(async () => adopter?.close());
+
+  it('adopts an offline peer of its group once online itself; never an agent client id nor another group; lets go when the peer is back', async () => {
+    // Nothing listens there: the adopted connection only has to be opened (the real broker is in peer-adoption.test.ts).
+    adopter = new PeerAdopter('hub-a', 'ingest', `mqtt://127.0.0.1:${await freePort()}`, { protocolVersion: 5 }, () => Promise.resolve(true), memoryLogger().log);
+    const state = (id: string, s: 'online' | 'offline', group = 'ingest') => adopter!.onState(hubStateTopic(id), hubStatePayload(s, group));
+    state('hub-c', 'offline');
+    expect(adopter.adopted()).toEqual([]);
+    adopter.setSelfOnline(true);
+    expect(adopter.adopted()).toEqual(['hub-c']);
+    state('kcloud-agent-lab-gpu-01', 'offline');
+    state('hub-x', 'offline', 'other');
+    expect(adopter.adopted()).toEqual(['hub-c']);
+    state('hub-c', 'online');
+    expect(adopter.adopted()).toEqual([]);
   });
 });
