@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
+import { ApiError } from '../errors.js';
 import type { Api } from '../types.js';
 
 /**
@@ -39,7 +40,8 @@ export async function consoleRoutes(app: Api, opts: { dir: string }): Promise<vo
 
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     pageHeaders(reply);
-    if (!built()) return reply.code(503).type('text/plain; charset=utf-8').send(`The web console is not built: run npm run build (looked in ${dir}). The API's description is at /docs.\n`);
+    // In the API's error body like every other refusal at the root (the authorisation tests read it as such).
+    if (!built()) throw new ApiError('SERVICE_UNAVAILABLE', 'the web console is not built: run npm run build (the API is described at /docs)', { console_dir: dir });
     return reply.header('cache-control', 'no-cache').sendFile('index.html', dir, { cacheControl: false });
   });
 

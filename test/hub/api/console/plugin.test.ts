@@ -25,10 +25,12 @@ describe('web console files (real hub)', () => {
     await off?.close();
   });
 
-  it('answers 503 naming the build while the folder has no page, then serves the page once it is built', async () => {
+  it('answers 503 SERVICE_UNAVAILABLE in the API\'s error body, naming the build, while the folder has no page, then serves the page once it is built', async () => {
     const before = await hub.request('/', { user: null });
     expect(before.status).toBe(503);
-    expect(await before.text()).toContain('npm run build');
+    const body = await before.json();
+    expect(body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { console_dir: dir } });
+    expect(body.error.message).toContain('npm run build');
 
     mkdirSync(join(dir, 'assets'), { recursive: true });
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console</title>');
