@@ -41,7 +41,7 @@ describe('adoption of dead ingest hubs passes on when the adopter goes (real mos
     await broker?.stop();
   });
 
-  it('hub-c killed -9: hub-a adopts it; hub-a stopped normally: hub-b adopts both, and nothing acknowledged is missing', { timeout: 300_000 }, async () => {
+  it('hub-c killed -9: hub-a adopts it; hub-a stopped normally: hub-b adopts both, and nothing acknowledged is missing', { timeout: 480_000 }, async () => {
     broker = await startMosquitto({ extraConfig: 'max_queued_messages 100000\n' });
     const external = (clientId: string) => ({ mode: 'external', url: broker!.url, clientId, group: 'ingest' });
     const dirs = { a: await dataDirWithNode(), b: await dataDirWithNode(), c: await dataDirWithNode() };

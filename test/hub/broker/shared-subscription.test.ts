@@ -49,7 +49,7 @@ describe('three ingest hubs sharing one mosquitto 2 (MQTT 5 shared subscription)
 
   it(
     'split telemetry, give status to every one; a hub killed -9 mid-stream: the lowest survivor adopts its session and stores its share, and hands it back without a fight when it returns',
-    { timeout: 300_000 },
+    { timeout: 480_000 },
     async () => {
       broker = await startMosquitto({ extraConfig: 'max_queued_messages 100000\n' });
       const external = (clientId: string) => ({ mode: 'external', url: broker!.url, clientId, group: 'ingest' });
@@ -122,7 +122,9 @@ describe('three ingest hubs sharing one mosquitto 2 (MQTT 5 shared subscription)
       try {
         child = spawnHub(['run', '--config', victimConfig]);
         await waitFor(() => childLines(child!.logs, 'connected to external broker').length > 0, 60_000, 'hub-c connected again');
-        await waitFor(() => logged(hubA, 'adopted peer session closed by the broker (the peer took it back, or the connection was lost)').length > 0, 60_000, 'hub-a losing the session');
+        // hub-a sees its adopted connection closed, or hub-c's online state first and lets the session go.
+        const letGo = () => [...logged(hubA, 'adopted peer session closed by the broker (the peer took it back, or the connection was lost)'), ...logged(hubA, 'releasing adopted peer session')];
+        await waitFor(() => letGo().length > 0, 60_000, 'hub-a losing the session');
         await waitFor(() => adoptedNow() === '', 30_000, 'hub-a status: adopting nothing');
         const backAt = seq;
         await waitFor(() => [...seqs(dbC)].filter((s) => s > backAt).length >= 20, 60_000, 'hub-c ingesting its share again');
