@@ -15,7 +15,8 @@ export interface FleetSeries {
   count: number;
 }
 
-const PROCESS_METRICS = new Set(['gpu_process_memory_used_bytes', 'gpu_process_utilization_percent', 'gpu_process_power_watts', 'gpu_process_energy_joules']);
+/** Series with a `pod_uid` that get the watched pod's names: GPU processes and the agents' per-pod cgroup series. */
+const POD_UID_METRICS = new Set(['gpu_process_memory_used_bytes', 'gpu_process_utilization_percent', 'gpu_process_power_watts', 'gpu_process_energy_joules', 'pod_cpu_usage_seconds_total', 'pod_memory_usage_bytes']);
 
 /**
  * The fleet's fresh series per catalogue metric, of every node or of `only`
@@ -32,9 +33,9 @@ export function fleetSeries(deps: ApiDeps, now: number, only?: string): FleetSer
   const offline = new Set(nodes.filter((n) => n.state === 'offline').map((n) => n.name));
   const current = (samples: LatestSample[]) => (offline.size === 0 ? samples : samples.filter((s) => !offline.has(s.labels.node ?? '')));
   const select = (metric: string) => current(deps.fleet.latest.select(metric, only === undefined ? {} : { node: only }, since));
-  // Pod UIDs of GPU processes get the watched pod's namespace, name and container (Kubernetes integration).
+  // Pod UIDs get the watched pod's namespace, name and container (Kubernetes integration).
   const kube = deps.kubernetes;
-  const named = (metric: string) => (kube && PROCESS_METRICS.has(metric) ? withPodLabels(select(metric), kube.currentPod) : select(metric));
+  const named = (metric: string) => (kube && POD_UID_METRICS.has(metric) ? withPodLabels(select(metric), kube.currentPod) : select(metric));
   const byMetric = new Map<string, LatestSample[]>(METRICS.map((m) => [m.name, named(m.name)]));
   let count = 0;
   for (const s of byMetric.values()) count += s.length;

@@ -24,11 +24,17 @@ export const POSTED_METRICS = {
 export type PostedName = keyof typeof POSTED_METRICS;
 export const POSTED_NAMES = Object.keys(POSTED_METRICS) as PostedName[];
 
-/** Measured for the tenant's namespace from the agents' GPU process series (labelled with `namespace` once the pod watch resolves them). */
+/**
+ * Measured for the tenant's namespace from the agents' series (labelled with
+ * `namespace`, or only `pod_uid` for the pod watch to place): GPU process
+ * series, and the per-pod cgroup series of the `pod-cgroups` collector.
+ */
 export const MEASURED_METRICS = {
   gpu_power_watts: 'gpu_process_power_watts',
   gpu_memory_bytes: 'gpu_process_memory_used_bytes',
   gpu_utilization: 'gpu_process_utilization_percent',
+  cpu_cores: 'pod_cpu_usage_seconds_total',
+  memory_bytes: 'pod_memory_usage_bytes',
 } as const;
 export type MeasuredKey = keyof typeof MEASURED_METRICS;
 export const isMeasured = (key: string): key is MeasuredKey => Object.hasOwn(MEASURED_METRICS, key);
@@ -39,16 +45,28 @@ export const isMeasured = (key: string): key is MeasuredKey => Object.hasOwn(MEA
  * utilisation is summed per GPU (the tenant's share of that GPU) and
  * averaged over the GPUs its processes run on, so it stays a percentage.
  */
-export const MEASURED_COMBINE: Record<MeasuredKey, 'sum' | 'per-gpu-mean'> = { gpu_power_watts: 'sum', gpu_memory_bytes: 'sum', gpu_utilization: 'per-gpu-mean' };
+export const MEASURED_COMBINE: Record<MeasuredKey, 'sum' | 'per-gpu-mean'> = { gpu_power_watts: 'sum', gpu_memory_bytes: 'sum', gpu_utilization: 'per-gpu-mean', cpu_cores: 'sum', memory_bytes: 'sum' };
+
+/** Measured keys read from a counter: each series' value in a step is its rate per second (CPU seconds per second: cores), not its mean. */
+export const MEASURED_RATE: ReadonlySet<MeasuredKey> = new Set(['cpu_cores']);
+
+/** What a measured key's series are, for the reason an answer gives when there are none. */
+export const MEASURED_FROM: Record<MeasuredKey, string> = {
+  gpu_power_watts: 'GPU process',
+  gpu_memory_bytes: 'GPU process',
+  gpu_utilization: 'GPU process',
+  cpu_cores: "pod cgroup (the agents' pod-cgroups collector)",
+  memory_bytes: "pod cgroup (the agents' pod-cgroups collector)",
+};
 
 /** Keys of the monitoring answers (GET and the WebSocket): posted ones by their short key, measured ones by theirs. */
 export type MetricKey = (typeof POSTED_METRICS)[PostedName]['key'] | MeasuredKey;
-export const METRIC_KEYS: MetricKey[] = [...POSTED_NAMES.map((n) => POSTED_METRICS[n].key), 'gpu_power_watts', 'gpu_memory_bytes', 'gpu_utilization'];
+export const METRIC_KEYS: MetricKey[] = [...POSTED_NAMES.map((n) => POSTED_METRICS[n].key), 'gpu_power_watts', 'gpu_memory_bytes', 'gpu_utilization', 'cpu_cores', 'memory_bytes'];
 
 /** The seed's `metric_type` values and the keys each answers. */
 export const METRIC_TYPES = {
-  cpu: ['cpu'],
-  memory: ['memory'],
+  cpu: ['cpu', 'cpu_cores'],
+  memory: ['memory', 'memory_bytes'],
   gpu: ['gpu', 'gpu_power_watts', 'gpu_memory_bytes', 'gpu_utilization'],
   network: ['network_in', 'network_out'],
   storage: ['storage'],

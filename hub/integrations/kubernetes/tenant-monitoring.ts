@@ -1,7 +1,8 @@
 import { aggregate, toSteps, type StepAcc } from '../../../shared/query/engine.js';
 import type { Matcher, SeriesRef, SeriesSource } from '../../../shared/query/types.js';
+import { counterRates, lastRate } from './counter-rate.js';
 import { simulatedValue } from './tenant-monitoring-demo.js';
-import { isMeasured, MEASURED_COMBINE, MEASURED_METRICS, POSTED_METRICS, postedNameOf, type MeasuredKey, type MetricKey } from './tenant-metrics.js';
+import { isMeasured, MEASURED_COMBINE, MEASURED_FROM, MEASURED_METRICS, MEASURED_RATE, POSTED_METRICS, postedNameOf, type MeasuredKey, type MetricKey } from './tenant-metrics.js';
 import type { Tenant } from './tenant-store.js';
 
 export type MetricSource = 'posted' | 'measured' | 'simulated';
@@ -30,7 +31,7 @@ type TenantRef = Pick<Tenant, 'tenantId' | 'namespace' | 'isDemo' | 'requirement
 
 /**
  * The pods the hub's pod watch knows in a tenant's namespace now (by UID),
- * on the cluster the tenant runs on: their GPU process series count for the
+ * on the cluster the tenant runs on: their measured series count for the
  * tenant even where the agent stored only `pod_uid` (no namespace label).
  */
 export interface WatchedPods {
@@ -93,25 +94,40 @@ function readPosted(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Ran
 }
 
 /**
- * A measured key for the tenant's namespace: every GPU process series whose
- * `namespace` label is the tenant's, each averaged per step, added up
- * across processes as the key says (MEASURED_COMBINE).
+ * One measured series per step: its mean, or for a counter (MEASURED_RATE)
+ * its rate per second from the raw samples (step hint 1: rollup buckets do
+ * not say when their samples were taken, so a rate over them is off where
+ * sampling is uneven; raw samples are kept 7 days by default, the longest
+ * range asked, and where they are gone the store answers the finest tier
+ * still kept), read from one step earlier so the first step has a previous
+ * reading.
+ */
+function seriesSteps(src: SeriesSource, ref: SeriesRef, key: MeasuredKey, r: Range): Iterable<[number, number]> {
+  if (MEASURED_RATE.has(key)) return counterRates(src.readBuckets(ref.id, r.start - r.step, r.end, 1), r.start, r.end, r.step);
+  return [...toSteps(src.readBuckets(ref.id, r.start, r.end, r.step), r.start, r.end, r.step)].map(([ts, acc]) => [ts, aggregate(acc, 'avg', r.step)] as [number, number]);
+}
+
+/**
+ * A measured key for the tenant's namespace: every series of the key's
+ * metric whose `namespace` label is the tenant's (or of a watched pod of
+ * it), each averaged (or, for CPU time, turned into a rate) per step, added
+ * up across processes or pods as the key says (MEASURED_COMBINE).
  */
 function readMeasured(src: SeriesSource, tenant: TenantRef, key: MeasuredKey, r: Range, pods: WatchedPods | null): MetricRead {
   const found = measuredSeries(src, tenant, key, pods);
   const parts = new Map<number, { gpu: string; value: number }[]>();
   for (const ref of found) {
-    for (const [ts, acc] of toSteps(src.readBuckets(ref.id, r.start, r.end, r.step), r.start, r.end, r.step)) {
+    for (const [ts, value] of seriesSteps(src, ref, key, r)) {
       const at = parts.get(ts) ?? [];
-      at.push({ gpu: gpuOf(ref), value: aggregate(acc, 'avg', r.step) });
+      at.push({ gpu: gpuOf(ref), value });
       parts.set(ts, at);
     }
   }
   const ordered = [...parts.entries()].map(([ts, p]) => [ts, combine(key, p)] as [number, number]).sort((a, b) => a[0] - b[0]);
   if (ordered.length === 0) {
     const reason = tenant.isDemo
-      ? 'demo tenant: nothing of it runs on a cluster, so no GPU process is measured'
-      : `no ${MEASURED_METRICS[key]} series with namespace=${tenant.namespace} (or of a pod the watch places there) in this range: no GPU process of the tenant's pods was measured`;
+      ? `demo tenant: nothing of it runs on a cluster, so no ${MEASURED_FROM[key]} is measured`
+      : `no ${MEASURED_METRICS[key]} series with namespace=${tenant.namespace} (or of a pod the watch places there) in this range: no ${MEASURED_FROM[key]} of the tenant's pods was measured`;
     return { points: [], avg: null, max: null, source: null, reason, series: found.length };
   }
   const values = ordered.map(([, v]) => v);
@@ -139,8 +155,9 @@ function readSimulated(tenant: TenantRef, key: MetricKey, r: Range): MetricRead 
 }
 
 /**
- * One key of a tenant over a range: what it posted, or for GPU power and
- * memory what the agents measured in its namespace. A demo tenant's keys
+ * One key of a tenant over a range: what it posted, or for a measured key
+ * (GPU power, memory, utilisation; pod CPU cores and memory) what the agents
+ * measured in its namespace. A demo tenant's keys
  * that have neither are simulated (marked `simulated`), never presented
  * as measured.
  */
@@ -150,12 +167,17 @@ export function readTenantMetric(src: SeriesSource, tenant: TenantRef, key: Metr
   return readSimulated(tenant, key, r) ?? read;
 }
 
-/** The newest sample of each series within [start, end) (raw buckets: step 1 is finer than every rollup tier), with its GPU. */
-function newest(src: SeriesSource, series: readonly SeriesRef[], start: number, end: number): { gpu: string; value: number }[] {
+/**
+ * The newest sample of each series within [start, end) (raw buckets: step 1
+ * is finer than every rollup tier), with its GPU; for a counter
+ * (`rate`), the rate between its last two samples there.
+ */
+function newest(src: SeriesSource, series: readonly SeriesRef[], start: number, end: number, rate = false): { gpu: string; value: number }[] {
   const out: { gpu: string; value: number }[] = [];
   for (const ref of series) {
     let last: number | null = null;
-    for (const b of src.readBuckets(ref.id, start, end, 1)) last = b.last;
+    if (rate) last = lastRate(src.readBuckets(ref.id, start, end, 1));
+    else for (const b of src.readBuckets(ref.id, start, end, 1)) last = b.last;
     if (last !== null) out.push({ gpu: gpuOf(ref), value: last });
   }
   return out;
@@ -175,7 +197,7 @@ export function latestTenantValues(src: SeriesSource, tenant: TenantRef, keys: r
   for (const key of keys) {
     const posted = postedNameOf(key);
     const series = posted ? src.findSeries(POSTED_METRICS[posted].series, [{ label: 'tenant_id', op: '=', value: tenant.tenantId }]) : measuredSeries(src, tenant, key as MeasuredKey, pods);
-    const found = newest(src, series, start, now + 1);
+    const found = newest(src, series, start, now + 1, !posted && MEASURED_RATE.has(key as MeasuredKey));
     if (found.length > 0) {
       values[key] = round(posted ? found.reduce((a, p) => a + p.value, 0) : combine(key as MeasuredKey, found));
       sources[key] = posted ? 'posted' : 'measured';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { podSamples } from '../../../../agent/collectors/pod-cgroups/index.js';
 import { simulatedValue } from '../../../../hub/integrations/kubernetes/tenant-monitoring-demo.js';
 import { FakeApiServer } from '../../../fakes/kubernetes/apiserver.js';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
@@ -113,7 +114,7 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
     expect((await post('real-one', { timestamp: iso(ts), metrics: { cpu_usage: 40 } })).status).toBe(201);
     expect((await post('real-one', { timestamp: iso(ts + 1000), metrics: { cpu_usage: 60 } })).status).toBe(201);
     const got = await (await req('/tenants/real-one/monitoring?metric_type=cpu&hours=1&interval=1m')).json();
-    expect(Object.keys(got.metrics)).toEqual(['cpu']);
+    expect(Object.keys(got.metrics)).toEqual(['cpu', 'cpu_cores']);
     expect(got.metrics.cpu[0]).toEqual({ timestamp: iso(ts), value: 50 });
     expect(got.summary.max_cpu).toBe(65.5);
     const net = await (await req('/tenants/real-one/monitoring?metric_type=network&hours=1')).json();
@@ -231,6 +232,75 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
       },
       { timeout: 20_000, interval: 100 },
     );
+  });
+
+  it("CPU (cores, the rate of the agents' pod_cpu_usage_seconds_total) and memory (bytes) of the tenant's pods from the pod-cgroups collector's series, placed by the pod watch; another namespace's pod not counted; the posted % keys stay apart", async () => {
+    const apply = async (path: string, obj: unknown) => {
+      const res = await fetch(`${fake.url}${path}?fieldManager=test`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(obj) });
+      expect(res.ok).toBe(true);
+      return (await res.json()) as { metadata: { uid: string } };
+    };
+    const pod = (namespace: string, name: string) => apply(`/api/v1/namespaces/${namespace}/pods/${name}`, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: { containers: [{ name: 'c', image: 'ecp-ai/callbot:latest' }] } });
+    await apply('/api/v1/namespaces/ecp-ai-real-one', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ecp-ai-real-one' } });
+    await apply('/api/v1/namespaces/other', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
+    const [p1, p2, p3] = [await pod('ecp-ai-real-one', 'stt-a'), await pod('ecp-ai-real-one', 'tts-b'), await pod('other', 'noisy')];
+    const node = await hub.addNode('cpu-1', 'fake');
+    const GiB = 1024 ** 3;
+    const t0 = Math.floor(Date.now() / MINUTE) * MINUTE - 7 * MINUTE;
+    // What the agent's collector publishes (pod_uid and qos only) at four readings 20 s apart, the last in the next minute.
+    // stt-a: +30 s of CPU per 20 s = 1.5 cores; tts-b: +5 s per 20 s = 0.25 cores; noisy (other namespace): 5 cores.
+    const readings = [0, 1, 2, 3].map((i) => ({
+      ts: t0 + 5_000 + i * 20_000,
+      pods: [
+        { uid: p1.metadata.uid, qos: 'burstable' as const, dir: '', cpuUsageUsec: (100 + 30 * i) * 1e6, memoryBytes: i < 3 ? GiB : 3 * GiB },
+        { uid: p2.metadata.uid, qos: 'guaranteed' as const, dir: '', cpuUsageUsec: (10 + 5 * i) * 1e6, memoryBytes: 512 * 1024 ** 2 },
+        { uid: p3.metadata.uid, qos: 'besteffort' as const, dir: '', cpuUsageUsec: 100 * i * 1e6, memoryBytes: 8 * GiB },
+      ],
+    }));
+    for (const r of readings) await hub.publishTelemetry(node, podSamples(r.pods, r.ts), r.ts);
+    // The watch learns the pods asynchronously: wait for the answer to count both of the tenant's (the condition, not a time).
+    const cpuAnswer = async () => (await req('/tenants/real-one/monitoring?metric_type=cpu&hours=1&interval=1m')).json();
+    let cpu = await cpuAnswer();
+    await vi.waitFor(
+      async () => {
+        cpu = await cpuAnswer();
+        expect(cpu.metrics.cpu_cores).toEqual([
+          { timestamp: iso(t0), value: 1.75 },
+          { timestamp: iso(t0 + MINUTE), value: 1.75 },
+        ]);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(cpu.sources).toMatchObject({ cpu_cores: 'measured', cpu: 'posted' });
+    expect(cpu.summary).toMatchObject({ avg_cpu_cores: 1.75, max_cpu_cores: 1.75 });
+    expect(cpu.unavailable.cpu_cores).toBeUndefined();
+    const mem = await (await req('/tenants/real-one/monitoring?metric_type=memory&hours=1&interval=1m')).json();
+    // Step 1: 1 GiB + 512 MiB; step 2 (the fourth reading): 3 GiB + 512 MiB.
+    expect(mem.metrics.memory_bytes).toEqual([
+      { timestamp: iso(t0), value: GiB + 512 * 1024 ** 2 },
+      { timestamp: iso(t0 + MINUTE), value: 3 * GiB + 512 * 1024 ** 2 },
+    ]);
+    expect(mem.sources.memory_bytes).toBe('measured');
+    expect(Object.keys(mem.metrics)).toEqual(['memory', 'memory_bytes']);
+    // /metrics (fresh series only: one reading now): the agent's pod series get the watched pod's namespace and name.
+    const now = Date.now();
+    await hub.publishTelemetry(node, podSamples([{ ...readings[3]!.pods[0]!, cpuUsageUsec: 500e6 }], now), now);
+    const text = await (await hub.request('/metrics')).text();
+    const line = text.split('\n').find((l) => l.startsWith('kcloud_pod_memory_usage_bytes{') && l.includes(`pod_uid="${p1.metadata.uid}"`));
+    expect(line).toContain('namespace="ecp-ai-real-one"');
+    expect(line).toContain('pod="stt-a"');
+    expect(line).toContain('qos="burstable"');
+  });
+
+  it('a real tenant with no pod cgroup series: cpu_cores and memory_bytes empty, with the reason (never 0)', async () => {
+    expect((await req('/tenants', { method: 'POST', headers: headers(false), body: tenantBody('quiet', { chatbot: 5 }) })).status).toBe(201);
+    const got = await (await req('/tenants/quiet/monitoring?hours=1&interval=5m')).json();
+    expect(got.metrics.cpu_cores).toEqual([]);
+    expect(got.sources.cpu_cores).toBeNull();
+    expect(got.unavailable.cpu_cores).toBe("no pod_cpu_usage_seconds_total series with namespace=ecp-ai-quiet (or of a pod the watch places there) in this range: no pod cgroup (the agents' pod-cgroups collector) of the tenant's pods was measured");
+    expect(got.unavailable.memory_bytes).toMatch(/^no pod_memory_usage_bytes series with namespace=ecp-ai-quiet/);
+    expect((await req('/tenants/quiet?force=true', { method: 'DELETE', headers: headers(false) })).status).toBe(200);
+    await vi.waitFor(async () => expect((await req('/tenants/quiet')).status).toBe(404), { timeout: 30_000, interval: 50 });
   });
 
   it('demo tenants: values they did not post are simulated and marked so; measured GPU power stays empty with the reason', async () => {
