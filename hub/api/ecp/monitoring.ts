@@ -42,7 +42,7 @@ export function monitoringRoutes(app: Api, deps: ApiDeps, service: TenantService
       config: { access: 'metrics:read' },
       schema: {
         tags,
-        summary: "A tenant's metrics over the last hours: what it posted, its namespace's measured GPU power and memory; demo tenants simulated (marked)",
+        summary: "A tenant's metrics over the last hours: what it posted, its pods' measured GPU power, memory and utilisation, CPU cores and memory bytes; demo tenants simulated (marked)",
         params: TenantParams,
         querystring: MonitoringQuery,
         response: { 200: MonitoringAnswer, ...EcpErrors },
