@@ -39,6 +39,8 @@ export interface PowerRow {
 export interface PowerWindowData {
   start: number;
   step: number;
+  /** Exclusive end of the range (ms): a last step cut short by it (a range ending now, mid-hour) integrates power over its own length only. */
+  end?: number;
   gpuPower: ResultSeries[];
   raplPower: ResultSeries[];
   bmcPower: ResultSeries[];
@@ -63,7 +65,7 @@ const WATTS_DIGITS = 3;
 const sumOrNull = (vals: (number | null)[]) => (vals.some((v) => v !== null) ? vals.reduce<number>((a, v) => a + (v ?? 0), 0) : null);
 
 /**
- * A node's row for one step. Energy: with a BMC reading, BMC power x step
+ * A node's row for one step (`step`: its length in ms within the range). Energy: with a BMC reading, BMC power x step
  * (the BMC has no energy counter, and its total includes fans and PSU
  * losses that the parts miss); without one, the sum of the parts' energy.
  */
@@ -94,7 +96,7 @@ const nodeOf = (device: string) => splitKey(device).slice(0, 2).join('\u0000');
  * added up per node (so a node where only some GPUs have counters is
  * `mixed`, not short of the others).
  */
-export function energyByNode(power: Map<string, StepValues>, counters: Map<string, StepValues>, step: number): Map<string, Map<number, Energy>> {
+export function energyByNode(power: Map<string, StepValues>, counters: Map<string, StepValues>, span: (ts: number) => number): Map<string, Map<number, Energy>> {
   const out = new Map<string, Map<number, Energy>>();
   for (const device of new Set([...power.keys(), ...counters.keys()])) {
     const w = power.get(device);
@@ -102,7 +104,7 @@ export function energyByNode(power: Map<string, StepValues>, counters: Map<strin
     let steps = out.get(nodeOf(device));
     if (!steps) out.set(nodeOf(device), (steps = new Map()));
     for (const ts of stepsOf([w, j])) {
-      const e = stepEnergy({ watts: w?.get(ts) ?? null, joules: j?.get(ts) ?? null }, step);
+      const e = stepEnergy({ watts: w?.get(ts) ?? null, joules: j?.get(ts) ?? null }, span(ts));
       steps.set(ts, addEnergy([steps.get(ts) ?? null, e])!);
     }
   }
@@ -121,6 +123,11 @@ function wattsByNode(devices: Map<string, StepValues>): Map<string, StepValues> 
   return out;
 }
 
+/** How long each step of the window lasts within the range: the step, or less for a last step the range's end cuts short. */
+export function stepSpan(w: Pick<PowerWindowData, 'step' | 'end'>): (ts: number) => number {
+  return (ts) => Math.max(0, Math.min(w.step, (w.end ?? Infinity) - ts));
+}
+
 /** Per-node rows of one window, by step then node. */
 export function nodePowerRows(w: PowerWindowData): PowerRow[] {
   const gpuDevice = deviceKey(['gpu', 'uuid']);
@@ -129,7 +136,8 @@ export function nodePowerRows(w: PowerWindowData): PowerRow[] {
   const cpu = { w: sumBy(w.raplPower, zone('package'), w.start), j: sumBy(w.raplEnergy, zone('package'), w.start) };
   const mem = { w: sumBy(w.raplPower, zone('dram'), w.start), j: sumBy(w.raplEnergy, zone('dram'), w.start) };
   const watts = { gpu: wattsByNode(gpu.w), cpu: wattsByNode(cpu.w), memory: wattsByNode(mem.w), bmc: sumBy(w.bmcPower, nodeKey, w.start) };
-  const energy = { gpu: energyByNode(gpu.w, gpu.j, w.step), cpu: energyByNode(cpu.w, cpu.j, w.step), memory: energyByNode(mem.w, mem.j, w.step) };
+  const span = stepSpan(w);
+  const energy = { gpu: energyByNode(gpu.w, gpu.j, span), cpu: energyByNode(cpu.w, cpu.j, span), memory: energyByNode(mem.w, mem.j, span) };
 
   const keys = sortedKeys(new Set([...Object.values(watts), ...Object.values(energy)].flatMap((m) => [...m.keys()])));
   const rows: PowerRow[] = [];
@@ -142,7 +150,7 @@ export function nodePowerRows(w: PowerWindowData): PowerRow[] {
       const at = (m: StepValues | undefined) => m?.get(ts) ?? null;
       const en = (m: Map<number, Energy> | undefined) => m?.get(ts) ?? null;
       rows.push(
-        nodeStepRow(ts, cluster, node, { gpu: at(own.gpu), cpu: at(own.cpu), memory: at(own.memory), bmc: at(own.bmc) }, { gpu: en(ownE.gpu), cpu: en(ownE.cpu), memory: en(ownE.memory) }, w.step),
+        nodeStepRow(ts, cluster, node, { gpu: at(own.gpu), cpu: at(own.cpu), memory: at(own.memory), bmc: at(own.bmc) }, { gpu: en(ownE.gpu), cpu: en(ownE.cpu), memory: en(ownE.memory) }, span(ts)),
       );
     }
   }

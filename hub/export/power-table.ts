@@ -19,6 +19,7 @@ export function queryPowerWindow(w: StepWindow, step: number, query: WindowQuery
   return {
     start: w.start,
     step,
+    end: w.end,
     gpuPower: query('gpu_power_watts', 'avg'),
     raplPower: query('rapl_power_watts', 'avg'),
     bmcPower: query('node_power_watts', 'avg'),

@@ -1,4 +1,5 @@
 import type { ResultSeries, SeriesSource } from '../../../shared/query/types.js';
+import { stepSpan } from '../../export/power-rows.js';
 import { powerRows } from '../../export/power-table.js';
 import { runQuery } from '../../../shared/query/engine.js';
 import type { LatestSample } from '../../fleet/latest-values.js';
@@ -7,7 +8,6 @@ import { withPodLabels, type PodLookup } from '../kubernetes/pod-labels.js';
 import type { CostItem, DateRange } from './cost-analysis.js';
 
 const HOUR_MS = 3_600_000;
-const HOURS_PER_STEP = HOUR_MS / 3_600_000;
 
 /** The hourly steps of the range up to `now` (nothing when the range has not begun). */
 function hourlyRange(range: DateRange, now: number): { start: number; end: number; step: number } | null {
@@ -81,11 +81,12 @@ export interface NodeDayGpuHours {
   gpuHours: number;
 }
 
-/** Every node's GPU-hours per day over the range (gpu_power_watts series with a sample in the hour). */
+/** Every node's GPU-hours per day over the range (gpu_power_watts series with a sample in the hour; the hour under way counts up to now). */
 export async function fleetGpuHours(source: SeriesSource, range: DateRange, now: number): Promise<NodeDayGpuHours[]> {
   const hours = hourlyRange(range, now);
   if (!hours) return [];
   const sums = new Map<string, NodeDayGpuHours>();
+  const span = stepSpan(hours);
   for (const day of byDay(source, 'gpu_power_watts', hours)) {
     for (const series of day) {
       for (const [t] of series.points) {
@@ -94,7 +95,7 @@ export async function fleetGpuHours(source: SeriesSource, range: DateRange, now:
         const node = series.labels.node ?? '';
         const key = `${date}\u0000${cluster}\u0000${node}`;
         const sum = sums.get(key) ?? { date, cluster, node, gpuHours: 0 };
-        sum.gpuHours += HOURS_PER_STEP;
+        sum.gpuHours += span(t) / HOUR_MS;
         sums.set(key, sum);
       }
     }
@@ -161,9 +162,9 @@ export async function namespaceEnergy(source: SeriesSource, range: DateRange, no
   return hours ? namespaceEnergyInSteps(source, hours, lookup) : [];
 }
 
-/** namespaceEnergy over any step grid (the reports' 5 m, 1 h, 6 h): each step's average power x the step. */
+/** namespaceEnergy over any step grid (the reports' 5 m, 1 h, 6 h): each step's average power x the step's length within the range (a last step the range's end cuts short counts only its part). */
 export function namespaceEnergyInSteps(source: SeriesSource, steps: StepRange, lookup: PodLookup | null): NamespaceEnergy[] {
-  const hoursPerStep = steps.step / HOUR_MS;
+  const span = stepSpan(steps);
   const sums = new Map<string, NamespaceEnergy>();
   const add = (b: NamespaceEnergy) => {
     const key = `${b.cluster}\u0000${b.kind}\u0000${b.namespace ?? ''}`;
@@ -176,6 +177,7 @@ export function namespaceEnergyInSteps(source: SeriesSource, steps: StepRange, l
   for (const gpus of byDay(source, 'gpu_power_watts', steps)) {
     const processes = samplesByStep(processDays.next().value ?? []);
     for (const [t, gpuNow] of samplesByStep(gpus)) {
+      const hoursPerStep = span(t) / HOUR_MS;
       const named = (processes.get(t) ?? []).map((p) => inPod(p, lookup));
       for (const cluster of new Set(gpuNow.map((g) => g.labels.cluster ?? ''))) {
         const inCluster = (x: LatestSample) => (x.labels.cluster ?? '') === cluster;

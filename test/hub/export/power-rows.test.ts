@@ -59,6 +59,24 @@ describe('power rows', () => {
     expect(rows[1]!.energy_kwh).toBeCloseTo(kwh(60 * 60), 15);
   });
 
+  it("integrates power over a last step only as far as the range's end (a range ending now, mid-step)", () => {
+    const rows = nodePowerRows({
+      start: STEP,
+      step: STEP,
+      end: 2 * STEP + STEP / 4,
+      gpuPower: [series('gpu_power_watts', { gpu: '0' }, [[STEP, 100], [2 * STEP, 100]])],
+      raplPower: [],
+      bmcPower: [series('node_power_watts', { node: 'n2' }, [[2 * STEP, 400]])],
+      gpuEnergy: [],
+      raplEnergy: [],
+    });
+    const energy = (node: string, ts: number) => rows.find((r) => r.node === node && r.timestamp === ts)!.energy_kwh;
+    expect(energy('n1', STEP)).toBeCloseTo(kwh(100 * 60), 15);
+    // A quarter of the step has elapsed: a quarter of power x step.
+    expect(energy('n1', 2 * STEP)).toBeCloseTo(kwh((100 * 60) / 4), 15);
+    expect(energy('n2', 2 * STEP)).toBeCloseTo(kwh((400 * 60) / 4), 15);
+  });
+
   it('adds node rows up per cluster and step', () => {
     const a = nodeStepRow(0, 'c1', 'a', { ...noWatts, gpu: 100 }, { ...noEnergy, gpu: { kwh: kwh(6000), method: 'counter' } }, STEP);
     const b = nodeStepRow(0, 'c1', 'b', { ...noWatts, bmc: 200 }, noEnergy, STEP);

@@ -3,6 +3,7 @@ import { startApiHub, type ApiHub } from '../../../helpers/api.js';
 
 const PRICE = 0.5; // per kWh
 const GPU_HOUR = 2;
+const HOUR = 3_600_000;
 
 /** On-prem cost through the real hub and store: GPU energy per Kubernetes namespace from the per-process split, and per-GPU-hour amortisation. */
 describe('skyclust on-prem cost per namespace and GPU-hour', () => {
@@ -16,8 +17,8 @@ describe('skyclust on-prem cost per namespace and GPU-hour', () => {
   beforeAll(async () => {
     h = await startApiHub({ clouds: { onprem: { electricityPrice: PRICE, gpuHourCost: GPU_HOUR, currency: 'USD' } } });
     ann = await h.addUser('ann', 'user');
-    // One reading per GPU, one second ago: each falls in one hourly step, whose energy is its power x 1 h.
-    const at = Date.now() - 1000;
+    // One reading per GPU, in the last whole hour: each falls in one hourly step, whose energy is its power x 1 h.
+    const at = Math.floor(Date.now() / HOUR) * HOUR - HOUR / 2;
     const gpu = { gpu: '0', uuid: 'GPU-a' };
     const proc = (pid: string, pod: Record<string, string>, value: number) => ({
       metric: 'gpu_process_power_watts',
@@ -70,4 +71,36 @@ describe('skyclust on-prem cost per namespace and GPU-hour', () => {
     const all = await get('/api/v1/cost-analysis?period=7d&provider=onprem');
     expect(all.body.data).toMatchObject({ total_cost: 4.6, estimated: true, breakdown: [{ provider: 'onprem', cost: 4.6, percentage: 100 }] });
   });
+});
+
+describe('skyclust on-prem cost of the hour under way', () => {
+  let h: ApiHub;
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('counts the current hour only up to now, not whole at its average power', async () => {
+    h = await startApiHub({ clouds: { onprem: { electricityPrice: PRICE, gpuHourCost: GPU_HOUR, currency: 'USD' } } });
+    const ann = await h.addUser('ann', 'user');
+    const watts = 1000;
+    const hourStart = Math.floor(Date.now() / HOUR) * HOUR;
+    const n1 = await h.addNode('n1', 'rack1');
+    const at = Math.max(hourStart, Date.now() - 1000);
+    await h.publishTelemetry(n1, [{ metric: 'gpu_power_watts', labels: { gpu: '0', uuid: 'GPU-a' }, value: watts, ts: at }], at);
+
+    const before = Date.now();
+    const res = await h.request('/api/v1/cost-analysis/breakdown?provider=onprem&period=1d', { user: ann });
+    const after = Date.now();
+    // A query that began in one hour and ended in the next cannot be bounded this way; the reading is then in a whole hour.
+    if (Math.floor(after / HOUR) * HOUR !== hourStart) return expect(res.status).toBe(200);
+    const body = await res.json();
+    const energy = body.data.services.find((s: { service: string }) => s.service === 'rack1/n1').cost / PRICE;
+    const gpuHours = body.data.services.find((s: { service: string }) => s.service === 'rack1/n1 GPU hours').cost / GPU_HOUR;
+    // The hub's "now" lies between the two clock readings; costs are rounded to cents.
+    const kwhAt = (t: number) => (watts * (t - hourStart)) / HOUR / 1000;
+    expect(energy).toBeGreaterThanOrEqual(kwhAt(before) - 0.01 / PRICE);
+    expect(energy).toBeLessThanOrEqual(kwhAt(after) + 0.01 / PRICE);
+    expect(gpuHours).toBeGreaterThanOrEqual((before - hourStart) / HOUR - 0.01 / GPU_HOUR);
+    expect(gpuHours).toBeLessThanOrEqual((after - hourStart) / HOUR + 0.01 / GPU_HOUR);
+  }, 180_000);
 });
