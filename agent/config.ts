@@ -104,7 +104,7 @@ export const AgentConfigSchema = Type.Object({
         { default: {} },
       ),
       host: Type.Object({ enabled: Type.Boolean({ default: true }), interval: Type.String({ ...Duration, default: '5s' }) }, { default: {} }),
-      /** Per-pod CPU time and memory from the kubelet's cgroup v2 tree (`kubepods.slice` or `kubepods` under `root`). */
+      /** Per-pod CPU time and memory from the kubelet's cgroup tree (`kubepods.slice` or `kubepods` under `root`, v2; or under v1's cpu,cpuacct and memory). */
       podCgroups: Type.Object(
         {
           enabled: Enabled,

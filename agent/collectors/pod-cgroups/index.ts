@@ -17,8 +17,8 @@ export function podSamples(pods: readonly PodUsage[], ts: number): Sample[] {
 }
 
 /**
- * Per-pod CPU and memory from the kubelet's cgroup v2 tree under
- * `collectors.podCgroups.root`, every pod of the node (not only GPU ones),
+ * Per-pod CPU and memory from the kubelet's cgroup tree (v2, or v1's cpuacct
+ * and memory hierarchies) under `collectors.podCgroups.root`, every pod of the node (not only GPU ones),
  * at most `maxPods`. A root without kubepods is a host without a kubelet:
  * said once in the log, no samples, no error.
  */
@@ -34,7 +34,9 @@ export function podCgroupsSpec(config: AgentConfig, deps: CollectorDeps): Pollin
     intervalMs: parseDuration(config.collectors.podCgroups.interval),
     async detect() {
       const kube = await findKubepods(root);
-      return kube.found ? { available: true, reason: `${kube.dir} (${kube.driver} cgroup driver, cgroup v2)` } : { available: false, reason: kube.reason };
+      if (!kube.found) return { available: false, reason: kube.reason };
+      const where = kube.version === 2 ? kube.cpuDir : `${kube.cpuDir} and ${kube.memoryDir}`;
+      return { available: true, reason: `${where} (${kube.driver} cgroup driver, cgroup v${kube.version})` };
     },
     async collect(now) {
       const kube = await findKubepods(root);
@@ -48,7 +50,7 @@ export function podCgroupsSpec(config: AgentConfig, deps: CollectorDeps): Pollin
       const failed: string[] = [];
       for (const pod of pods) {
         try {
-          const u = await readPodUsage(pod);
+          const u = await readPodUsage(kube, pod);
           if (u) usage.push(u);
         } catch (err) {
           failed.push((err as Error).message);

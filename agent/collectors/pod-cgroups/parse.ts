@@ -1,5 +1,6 @@
 /**
- * Pure parsers for the kubelet's pod cgroups (cgroup v2). Directory names, as
+ * Pure parsers for the kubelet's pod cgroups (cgroup v2, and v1's cpuacct and
+ * memory hierarchies, which repeat the same tree). Directory names, as
  * the kubelet's cgroup manager makes them (pkg/kubelet/cm/cgroup_manager_linux.go):
  *   systemd driver:  kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6b3a1f3c_7d2e_4f1a_9c0b_1234567890ab.slice
  *                    kubepods.slice/kubepods-pod<uid_>.slice           (Guaranteed: no QoS level)
@@ -66,7 +67,18 @@ export function parseCpuStatUsageUsec(text: string): number {
   return unsigned(line[1]!, 'cpu.stat usage_usec');
 }
 
-/** A v2 `memory.current` ("104857600\n"): bytes charged to the cgroup, page cache included. */
-export function parseMemoryCurrent(text: string): number {
-  return unsigned(text.trim(), 'memory.current');
+/** A v2 `memory.current` or v1 `memory.usage_in_bytes` ("104857600\n"): bytes charged to the cgroup, page cache included. */
+export function parseMemoryCurrent(text: string, file = 'memory.current'): number {
+  return unsigned(text.trim(), file);
+}
+
+/**
+ * A v1 `cpuacct.usage` ("1634578123456\n": CPU time in ns) as µs, like v2's
+ * usage_usec. Read as a BigInt: 2^53 ns is only 104 days of CPU time, which
+ * a pod on 10 cores uses in 10.
+ */
+export function parseCpuacctUsageUsec(text: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) throw new Error(`cpuacct.usage: expected an unsigned integer, got ${JSON.stringify(t.slice(0, 40))}`);
+  return Number(BigInt(t) / 1000n);
 }

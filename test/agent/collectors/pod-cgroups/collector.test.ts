@@ -70,12 +70,21 @@ describe('pod-cgroups collector on fake cgroup v2 trees', () => {
     expect(said[0]).toMatchObject({ level: 30, root });
   });
 
-  it('a cgroup v1 host (kubepods under the cpu,cpuacct and memory hierarchies) is recognised and not read', async () => {
+  for (const driver of ['systemd', 'cgroupfs'] as const) {
+    it(`cgroup v1, ${driver} driver: the same pods from cpuacct.usage (ns, as µs) in cpu,cpuacct and memory.usage_in_bytes in memory`, async () => {
+      const root = fakeCgroupRoot(driver, PODS, 1);
+      const { spec: s } = spec(root);
+      const kube = driver === 'systemd' ? 'kubepods.slice' : 'kubepods';
+      expect(await s.detect()).toEqual({ available: true, reason: `${join(root, 'cpu,cpuacct', kube)} and ${join(root, 'memory', kube)} (${driver} cgroup driver, cgroup v1)` });
+      expect(await s.collect(1_000)).toEqual(expected(PODS, 1_000));
+    });
+  }
+
+  it('cgroup v1 with cpuacct but no memory hierarchy is not read, with the reason', async () => {
     const root = mkdtempSync(join(tmpdir(), 'kcloud-cgroup-v1-'));
     mkdirSync(join(root, 'cpu,cpuacct', 'kubepods', 'burstable', `pod${A}`), { recursive: true });
-    mkdirSync(join(root, 'memory', 'kubepods', 'burstable', `pod${A}`), { recursive: true });
     const { spec: s } = spec(root);
-    expect(await s.detect()).toEqual({ available: false, reason: `cgroup v1 (${join(root, 'cpu,cpuacct', 'kubepods')}): only cgroup v2 pod cgroups are read` });
+    expect(await s.detect()).toEqual({ available: false, reason: `cgroup v1 without the memory hierarchy: ${join(root, 'cpu,cpuacct', 'kubepods')} but no ${join(root, 'memory', 'kubepods')}` });
     expect(await s.collect(1)).toEqual([]);
   });
 
@@ -101,7 +110,8 @@ describe('pod-cgroups collector on fake cgroup v2 trees', () => {
 
   it('a pod removed between listing and reading is skipped (null), not an error', async () => {
     const root = fakeCgroupRoot('systemd', []);
-    expect(await readPodUsage({ uid: A, qos: 'guaranteed', dir: join(root, podPath('systemd', { uid: A, qos: 'guaranteed' })) })).toBeNull();
+    const kube = { found: true as const, driver: 'systemd' as const, version: 2 as const, cpuDir: join(root, 'kubepods.slice'), memoryDir: join(root, 'kubepods.slice') };
+    expect(await readPodUsage(kube, { uid: A, qos: 'guaranteed', rel: `kubepods-pod${A.replaceAll('-', '_')}.slice` })).toBeNull();
   });
 
   it('config: off unless kubepods exist (auto), YAML keys with env overrides, refusals naming the key; registered as pod-cgroups', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyEntry, parseCpuStatUsageUsec, parseMemoryCurrent } from '../../../../agent/collectors/pod-cgroups/parse.js';
+import { classifyEntry, parseCpuacctUsageUsec, parseCpuStatUsageUsec, parseMemoryCurrent } from '../../../../agent/collectors/pod-cgroups/parse.js';
 
 const UID = '6b3a1f3c-7d2e-4f1a-9c0b-1234567890ab';
 const UID_ = UID.replaceAll('-', '_');
@@ -50,6 +50,14 @@ describe('cgroup v2 files', () => {
     expect(() => parseCpuStatUsageUsec('usage_usec -5\n')).toThrow(/usage_usec: expected an unsigned integer/);
     expect(() => parseCpuStatUsageUsec('usage_usec 99999999999999999999\n')).toThrow(/beyond 2\^53/);
     expect(() => parseCpuStatUsageUsec('')).toThrow(/no usage_usec/);
+  });
+
+  it('v1 cpuacct.usage: ns as µs, exact beyond 2^53 ns (104 days of CPU time); garbled is an error', () => {
+    expect(parseCpuacctUsageUsec('1634578123456\n')).toBe(1_634_578_123);
+    // 1.2e18 ns is past 2^53: as a double it would not even end in 789.
+    expect(parseCpuacctUsageUsec('1234567890123456789\n')).toBe(1_234_567_890_123_456);
+    expect(() => parseCpuacctUsageUsec('')).toThrow(/cpuacct.usage: expected an unsigned integer/);
+    expect(() => parseCpuacctUsageUsec('12 34\n')).toThrow(/cpuacct.usage/);
   });
 
   it('memory.current: bytes; empty or garbled is an error', () => {

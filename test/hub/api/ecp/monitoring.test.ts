@@ -252,9 +252,9 @@ describe('ECP-AI monitoring API (real hub, real tsdb; a fake apiserver with node
     const readings = [0, 1, 2, 3].map((i) => ({
       ts: t0 + 5_000 + i * 20_000,
       pods: [
-        { uid: p1.metadata.uid, qos: 'burstable' as const, dir: '', cpuUsageUsec: (100 + 30 * i) * 1e6, memoryBytes: i < 3 ? GiB : 3 * GiB },
-        { uid: p2.metadata.uid, qos: 'guaranteed' as const, dir: '', cpuUsageUsec: (10 + 5 * i) * 1e6, memoryBytes: 512 * 1024 ** 2 },
-        { uid: p3.metadata.uid, qos: 'besteffort' as const, dir: '', cpuUsageUsec: 100 * i * 1e6, memoryBytes: 8 * GiB },
+        { uid: p1.metadata.uid, qos: 'burstable' as const, cpuUsageUsec: (100 + 30 * i) * 1e6, memoryBytes: i < 3 ? GiB : 3 * GiB },
+        { uid: p2.metadata.uid, qos: 'guaranteed' as const, cpuUsageUsec: (10 + 5 * i) * 1e6, memoryBytes: 512 * 1024 ** 2 },
+        { uid: p3.metadata.uid, qos: 'besteffort' as const, cpuUsageUsec: 100 * i * 1e6, memoryBytes: 8 * GiB },
       ],
     }));
     for (const r of readings) await hub.publishTelemetry(node, podSamples(r.pods, r.ts), r.ts);
