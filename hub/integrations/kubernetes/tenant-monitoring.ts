@@ -96,11 +96,10 @@ function readPosted(src: SeriesSource, tenant: TenantRef, key: MetricKey, r: Ran
 /**
  * One measured series per step: its mean, or for a counter (MEASURED_RATE)
  * its rate per second from the raw samples (step hint 1: rollup buckets do
- * not say when their samples were taken, so a rate over them is off where
- * sampling is uneven; raw samples are kept 7 days by default, the longest
- * range asked, and where they are gone the store answers the finest tier
- * still kept), read from one step earlier so the first step has a previous
- * reading.
+ * not say when their samples were taken, so a rate over them is off where a
+ * bucket is partly filled; a range older than raw retention gets the finest
+ * tier still kept), read from one step earlier so the first step has a
+ * previous reading.
  */
 function seriesSteps(src: SeriesSource, ref: SeriesRef, key: MeasuredKey, r: Range): Iterable<[number, number]> {
   if (MEASURED_RATE.has(key)) return counterRates(src.readBuckets(ref.id, r.start - r.step, r.end, 1), r.start, r.end, r.step);

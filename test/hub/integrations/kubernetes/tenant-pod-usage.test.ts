@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { latestTenantValues, readTenantMetric, watchedPods } from '../../../../hub/integrations/kubernetes/tenant-monitoring.js';
 import { openTsdb } from '../../../../hub/tsdb/store.js';
+import { metricDef } from '../../../../shared/metrics/index.js';
 
 const tenant = { tenantId: 't1', namespace: 'ecp-ai-t1', isDemo: false, requirements: { stt: 10 } };
 const MINUTE = 60_000;
 
 /** The per-pod series as the hub stores the agents' pod-cgroups samples (node and cluster added by ingest; pod_uid only, the pod watch places it). */
 describe("a tenant's pod CPU and memory from the stored pod cgroup series (real tsdb)", () => {
-  const db = openTsdb(join(mkdtempSync(join(tmpdir(), 'kcloud-pod-usage-')), 'tsdb.db'), { sealDelay: 0 });
+  const db = openTsdb(join(mkdtempSync(join(tmpdir(), 'kcloud-pod-usage-')), 'tsdb.db'), { sealDelay: 0, isCounter: (m) => metricDef(m)?.type === 'counter' });
   afterAll(() => db.close());
   const now = Math.floor(Date.now() / MINUTE) * MINUTE;
   const labels = (uid: string) => ({ node: 'n1', cluster: 'c1', pod_uid: uid, qos: 'burstable' });
