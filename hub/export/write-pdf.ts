@@ -35,7 +35,8 @@ export async function writePdf(table: ExportTable, out: Writable, meta: PdfMeta)
   if (table.chartColumn) {
     const points = [...chart.entries()].sort((a, b) => a[0] - b[0]);
     const { left, right } = doc.page.margins;
-    drawLineChart(doc, { title: `${table.chartColumn.replaceAll('_', ' ')} (sum of rows per step)`, unit: 'W', points, step: meta.step }, left, doc.y, doc.page.width - left - right, 220);
+    // The axis spans the range asked for, not the data: where nothing was stored shows as such.
+    drawLineChart(doc, { title: `${table.chartColumn.replaceAll('_', ' ')} (sum of rows per step)`, unit: 'W', points, step: meta.step, from: meta.from, to: meta.to }, left, doc.y, doc.page.width - left - right, 220);
     doc.addPage();
   }
   drawTable(doc, table.columns, kept);

@@ -276,6 +276,16 @@ describe('export API (/api/v1/export/*)', () => {
     expect(line).toContain(String(Number(e.kwh.toPrecision(6))));
   });
 
+  it("draws the PDF's chart over the whole range asked for, not only where data is", async () => {
+    // Six hours before the data, which lies in the last hour: the axis is labelled by the hour from the range's start.
+    const from = T0 - 6 * 3_600_000;
+    const { file } = await download(`/api/v1/export/power?format=pdf&start_time=${new Date(from).toISOString()}&end_time=${new Date(T_END).toISOString()}&step=1m`);
+    const text = await pdfText(file);
+    const hourLabel = (t: number) => new Date(t).toISOString().slice(11, 16);
+    const firstTick = Math.ceil(from / 3_600_000) * 3_600_000;
+    for (const t of [firstTick, firstTick + 3_600_000]) expect(text).toContain(hourLabel(t));
+  });
+
   it('exports GPU metrics per GPU and step', async () => {
     const { res, file } = await download(`/api/v1/export/metrics?resource_type=gpu&format=csv&${RANGE}`);
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="gpu_metrics_.*\.csv"$/);
