@@ -134,6 +134,11 @@ export interface Task {
   error: string | null;
 }
 
+/** The Proxmox manager's answer to a call that starts a task (power, delete, restore, create). */
+export interface TaskStarted {
+  task_id: string;
+}
+
 export interface Backup {
   backup_id: string;
   server_id: number;
@@ -207,4 +212,15 @@ export interface Tenant {
   gpu_limit: number;
   gpu_type: string | null;
   created_at: string;
+}
+
+/** PUT /tenants/{id}: the tenant as changed; `deployment_id` when a new sizing is being applied. */
+export interface TenantUpdated {
+  tenant_id: string;
+  deployment_id?: string;
+}
+
+/** DELETE /tenants/{id}: the deletion task, followed like a deployment. */
+export interface TenantDeletion {
+  deletion_id: string;
 }

@@ -12,7 +12,7 @@ type Schema = { type?: string | string[]; properties?: Record<string, Schema>; i
  * operation and the path inside its 200 body (`[]` steps into an array's
  * items). Every interface must be here, so a new one is checked too.
  */
-const ANSWERS: Record<string, [string, string[]]> = {
+const ANSWERS: Record<string, [string, string[], Method?]> = {
   Gpu: ['/api/v1/accelerators/gpus', ['data', '[]']],
   GpuMetrics: ['/api/v1/accelerators/gpus/{gpu_id}/metrics', ['data']],
   NodeRow: ['/api/v1/infrastructure/nodes', ['data', '[]']],
@@ -34,7 +34,13 @@ const ANSWERS: Record<string, [string, string[]]> = {
   Credential: ['/api/v1/credentials', ['data', 'credentials', '[]']],
   Vm: ['/api/v1/vms', ['data', 'vms', '[]']],
   Tenant: ['/api/v1/tenants', ['tenants', '[]']],
+  TaskStarted: ['/api/servers/{id}/status', [], 'put'],
+  TenantUpdated: ['/api/v1/tenants/{tenantId}', [], 'put'],
+  TenantDeletion: ['/api/v1/tenants/{tenantId}', [], 'delete'],
 };
+
+/** The method whose 200 answer an interface describes (GET unless named). */
+type Method = 'get' | 'post' | 'put' | 'delete';
 
 /** Every exported interface of the console's types file with its property names, read by the TypeScript compiler. */
 function consoleInterfaces(): Map<string, string[]> {
@@ -69,7 +75,7 @@ function follow(s: Schema, path: string[]): Schema[] {
  */
 describe('web console types against the OpenAPI document (real hub)', () => {
   let hub: ApiHub;
-  let doc: { paths: Record<string, { get?: { responses: Record<string, { content?: Record<string, { schema: Schema }> }> } }> };
+  let doc: { paths: Record<string, Partial<Record<Method, { responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>>> };
   beforeAll(async () => {
     hub = await startApiHub();
     doc = await hub.json('/docs/json');
@@ -83,13 +89,14 @@ describe('web console types against the OpenAPI document (real hub)', () => {
   it('reads only fields the answers have', () => {
     const missing: string[] = [];
     for (const [name, fields] of consoleInterfaces()) {
-      const [path, inside] = ANSWERS[name]!;
-      const body = doc.paths[path]?.get?.responses['200']?.content?.['application/json']?.schema;
-      expect(body, `GET ${path} in the document`).toBeDefined();
+      const [path, inside, method = 'get'] = ANSWERS[name]!;
+      const route = `${method.toUpperCase()} ${path}`;
+      const body = doc.paths[path]?.[method]?.responses['200']?.content?.['application/json']?.schema;
+      expect(body, `${route} in the document`).toBeDefined();
       const objects = follow(body!, inside);
-      expect(objects.length, `${name}: ${inside.join('.')} in GET ${path}`).toBeGreaterThan(0);
+      expect(objects.length, `${name}: ${inside.join('.')} in ${route}`).toBeGreaterThan(0);
       const known = new Set(objects.flatMap((o) => Object.keys(o.properties ?? {})));
-      for (const f of fields) if (!known.has(f)) missing.push(`${name}.${f} (GET ${path})`);
+      for (const f of fields) if (!known.has(f)) missing.push(`${name}.${f} (${route})`);
     }
     expect(missing).toEqual([]);
   });

@@ -44,6 +44,32 @@ async function waitForText(page: Page, testId: string, text: string): Promise<vo
   await page.waitForFunction(([id, t]) => document.querySelector(`[data-testid="${id}"]`)?.textContent === t, [testId, text] as const, { timeout: 20_000 });
 }
 
+/** Waits until the page lists `count` tasks (Proxmox manager) or deployments (ECP) and every one has completed. */
+async function waitForCompleted(page: Page, testId: 'task' | 'deployment', count: number): Promise<void> {
+  await page.waitForFunction(
+    ([id, n]) => {
+      const items = [...document.querySelectorAll(`[data-testid="${id}"]`)];
+      return items.length === n && items.every((t) => t.getAttribute('data-status') === 'completed');
+    },
+    [testId, count] as const,
+    { timeout: 60_000 },
+  );
+}
+
+/** Waits until the row of `table` holding `rowText` shows `text` in column `col` (the list is read again when a task ends). */
+async function waitForCell(page: Page, table: string, rowText: string, col: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    ([t, r, c, x]) => [...document.querySelectorAll(`[data-testid="${t}"] tbody tr`)].some((tr) => tr.textContent?.includes(r) && tr.querySelector(`[data-col="${c}"]`)?.textContent === x),
+    [table, rowText, col, text] as const,
+    { timeout: 30_000 },
+  );
+}
+
+/** Waits until no row of `table` holds `rowText`. */
+async function waitForNoRow(page: Page, table: string, rowText: string): Promise<void> {
+  await page.waitForFunction(([t, r]) => document.querySelector(`[data-testid="${t}"]`) !== null && ![...document.querySelectorAll(`[data-testid="${t}"] tbody tr`)].some((tr) => tr.textContent?.includes(r)), [table, rowText] as const, { timeout: 30_000 });
+}
+
 async function signIn(page: Page, username: string, password: string): Promise<void> {
   await page.getByLabel('User name').fill(username);
   await page.getByLabel('Password').fill(password);
@@ -293,6 +319,62 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await page.context().close();
   });
 
+  it('stops, starts and reboots a server, restores its backup only with overwrite ticked, deletes the backup and (once confirmed) a server, following each task', async () => {
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'server-actions');
+    const deletes: string[] = [];
+    page.on('request', (r) => r.method() === 'DELETE' && deletes.push(new URL(r.url()).pathname));
+    await page.goto(fleet.api.api + '/#/servers');
+    const table = page.getByTestId('server-table');
+    const vmOf = (name: string) => [...fake.vms.values()].find((vm) => vm.name === name);
+
+    await table.getByRole('button', { name: 'Stop web-console-01' }).click();
+    await waitForCompleted(page, 'task', 1);
+    await waitForCell(page, 'server-table', 'web-console-01', 'status', 'stopped');
+    expect(vmOf('web-console-01')?.status).toBe('stopped');
+    await table.getByRole('button', { name: 'Start web-console-01' }).click();
+    await waitForCompleted(page, 'task', 2);
+    await waitForCell(page, 'server-table', 'web-console-01', 'status', 'running');
+    expect(vmOf('web-console-01')?.status).toBe('running');
+    const reboots = () => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/status/reboot')).length;
+    const rebootsBefore = reboots();
+    await table.getByRole('button', { name: 'Reboot web-console-01' }).click();
+    await waitForCompleted(page, 'task', 3);
+    expect(reboots()).toBe(rebootsBefore + 1);
+
+    // Restore onto the server it came from: its VM exists, so the hub refuses without overwrite and the page says why.
+    const [backup] = (await fleet.api.json('/api/backups')).backups;
+    const restore = page.getByRole('form', { name: `Restore ${backup.backup_id}` });
+    expect(await restore.getByLabel('Onto').inputValue()).toBe(String(backup.server_id));
+    await restore.getByRole('button', { name: 'Restore' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/overwrite/);
+    expect(fake.requests.some((r) => r.method === 'POST' && /\/qemu$/.test(r.path))).toBe(false);
+    await restore.getByLabel('Overwrite').check();
+    await restore.getByRole('button', { name: 'Restore' }).click();
+    await waitForCompleted(page, 'task', 4);
+    expect(fake.requests.filter((r) => r.method === 'POST' && /\/qemu$/.test(r.path)).map((r) => [r.params.archive, r.params.force])).toEqual([[fake.backups[0]!.volid, '1']]);
+
+    // Deleting the backup asks first; accepted, the archive is gone from the page, the hub and the fake's storage.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: `Delete backup ${backup.backup_id}` }).click();
+    await waitForNoRow(page, 'backup-table', backup.backup_id);
+    expect((await fleet.api.json('/api/backups')).backups).toEqual([]);
+    expect(fake.backups).toEqual([]);
+
+    // Deleting a server: dismissed, nothing is sent; confirmed, its task runs and the server and its VM are gone.
+    const dismissed = new Promise<string>((resolve) => page.once('dialog', (d) => void d.dismiss().then(() => resolve(d.message()))));
+    await table.getByRole('button', { name: 'Delete was-bulk-02' }).click();
+    expect(await dismissed).toContain('was-bulk-02');
+    page.once('dialog', (d) => void d.accept());
+    await table.getByRole('button', { name: 'Delete was-bulk-02' }).click();
+    await waitForCompleted(page, 'task', 5);
+    await waitForNoRow(page, 'server-table', 'was-bulk-02');
+    expect(deletes.filter((p) => p.startsWith('/api/servers/'))).toHaveLength(1);
+    expect((await fleet.api.json('/api/servers')).servers.map((x: { name: string }) => x.name).sort()).toEqual(['was-bulk-01', 'web-console-01']);
+    expect(vmOf('was-bulk-02')).toBeUndefined();
+    await page.screenshot({ path: join(ARTIFACTS, 'server-actions.png'), fullPage: true });
+    await page.context().close();
+  }, 150_000);
+
   it('shows the registered Proxmox cluster with its health and pinned certificate', async () => {
     const [registered] = (await fleet.api.json('/api/v1/clusters')).data.filter((c: { id: string | null }) => c.id !== null);
     const detail = await fleet.api.json(`/api/v1/clusters/${registered.id}`);
@@ -327,6 +409,27 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'tenants.png'), fullPage: true });
     await page.context().close();
   });
+
+  it('re-sizes a demo tenant and deletes it (once confirmed), following both over the WebSocket', async () => {
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'tenant-actions');
+    await page.goto(fleet.api.api + '/#/tenants');
+    const resize = page.getByRole('form', { name: 'Resize console-demo' });
+    await resize.getByLabel('Service').selectOption('stt');
+    await resize.getByLabel('Channels').fill('30');
+    await resize.getByRole('button', { name: 'Resize' }).click();
+    await waitForCompleted(page, 'deployment', 1);
+    const tenant = await (await fleet.api.request('/api/v1/tenants/console-demo', { headers: { 'x-demo-mode': 'true' } })).json();
+    expect(tenant.service_requirements).toMatchObject({ stt: 30 });
+    expect(tenant.status).toBe('running');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('tenant-table').getByRole('button', { name: 'Delete console-demo' }).click();
+    await waitForCompleted(page, 'deployment', 2);
+    await waitForNoRow(page, 'tenant-table', 'console-demo');
+    expect((await fleet.api.request('/api/v1/tenants/console-demo', { headers: { 'x-demo-mode': 'true' } })).status).toBe(404);
+    await page.screenshot({ path: join(ARTIFACTS, 'tenant-actions.png'), fullPage: true });
+    await page.context().close();
+  }, 120_000);
 
   it('shows the on-prem cost beside the clouds in the cost analysis', async () => {
     const api = (await fleet.api.json('/api/v1/cost-analysis?period=1d')).data;
@@ -377,7 +480,7 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
       await page.goto(`${fleet.api.api}/#/${view}`);
       await page.getByTestId(table).waitFor();
       expect(await page.getByTestId('mutation-controls').count(), view).toBe(0);
-      expect(await page.getByRole('button', { name: /^(create|delete|register|back up)\b/i }).count(), view).toBe(0);
+      expect(await page.getByRole('button', { name: /^(create|delete|register|back up|start|stop|reboot|restore|resize)\b/i }).count(), view).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS, `viewer-${view}.png`), fullPage: true });
     }
     // The admin's page has them, so the check above is not vacuous.

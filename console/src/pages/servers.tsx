@@ -2,8 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { request } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { Status } from '../components/status';
+import { useForm } from '../use-form';
 import { useResource } from '../use-resource';
-import type { Server, Task, Backup } from '../types';
+import type { Server, Task, Backup, TaskStarted } from '../types';
+
+type PowerState = 'running' | 'stopped' | 'rebooted';
+const POWER_LABEL: Record<PowerState, string> = { running: 'Start', stopped: 'Stop', rebooted: 'Reboot' };
+const POWER_VERB: Record<PowerState, string> = { running: 'start', stopped: 'stop', rebooted: 'reboot' };
 
 const done = (t: Task | null) => t?.status === 'completed' || t?.status === 'failed';
 
@@ -49,18 +54,14 @@ function TaskProgress(props: { id: string; label: string; onDone: () => void }) 
 }
 
 function CreateServer(props: { onStarted: (taskId: string, name: string) => void }) {
-  const [form, setForm] = useState({ name: '', role: 'web', cpu: 2, memory: 4096, disk_size: 50, ip_address: '', subnet: '24', gateway: '' });
+  const [form, set] = useForm({ name: '', role: 'web', cpu: 2, memory: 4096, disk_size: 50, ip_address: '', subnet: '24', gateway: '' });
   const [error, setError] = useState<string | null>(null);
-  const set = (k: keyof typeof form) => (e: Event) => {
-    const el = e.currentTarget as HTMLInputElement;
-    setForm({ ...form, [k]: el.type === 'number' ? Number(el.value) : el.value });
-  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
     try {
       const { name, role, cpu, memory, disk_size, ip_address, subnet, gateway } = form;
-      const started = await request<{ task_id: string }>('/api/servers/create', { method: 'POST', body: { name, role, cpu, memory, disk_size, network_config: { ip_address, subnet, gateway } } });
+      const started = await request<TaskStarted>('/api/servers/create', { method: 'POST', body: { name, role, cpu, memory, disk_size, network_config: { ip_address, subnet, gateway } } });
       props.onStarted(started.task_id, name);
     } catch (err) {
       setError((err as Error).message);
@@ -109,19 +110,15 @@ function CreateServer(props: { onStarted: (taskId: string, name: string) => void
 
 /** Several servers of one shape on consecutive addresses of a range (POST /api/servers/bulk-create: one parent task). */
 function BulkCreate(props: { onStarted: (taskId: string, label: string) => void }) {
-  const [form, setForm] = useState({ prefix: '', count: 2, role: 'web', cpu: 2, memory: 4096, disk_size: 50, ip_range: '', subnet: '24', gateway: '' });
+  const [form, set] = useForm({ prefix: '', count: 2, role: 'web', cpu: 2, memory: 4096, disk_size: 50, ip_range: '', subnet: '24', gateway: '' });
   const [error, setError] = useState<string | null>(null);
-  const set = (k: keyof typeof form) => (e: Event) => {
-    const el = e.currentTarget as HTMLInputElement;
-    setForm({ ...form, [k]: el.type === 'number' ? Number(el.value) : el.value });
-  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
     try {
       const { prefix, count, role, cpu, memory, disk_size, ip_range, subnet, gateway } = form;
       const servers = Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${String(i + 1).padStart(2, '0')}`, role, cpu, memory, disk_size }));
-      const started = await request<{ task_id: string }>('/api/servers/bulk-create', { method: 'POST', body: { servers, network_config: { ip_range, subnet, gateway } } });
+      const started = await request<TaskStarted>('/api/servers/bulk-create', { method: 'POST', body: { servers, network_config: { ip_range, subnet, gateway } } });
       props.onStarted(started.task_id, `bulk create ${count} × ${prefix}`);
     } catch (err) {
       setError((err as Error).message);
@@ -171,6 +168,33 @@ function BulkCreate(props: { onStarted: (taskId: string, label: string) => void 
   );
 }
 
+/** Restore an archive onto a chosen server; over a VM that exists only with "overwrite" ticked (the hub answers 409 otherwise). */
+function RestoreBackup(props: { backup: Backup; servers: Server[]; onRestore: (b: Backup, targetId: number, overwrite: boolean) => Promise<void> }) {
+  const [form, set] = useForm({ target: String(props.backup.server_id), overwrite: false });
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void props.onRestore(props.backup, Number(form.target), form.overwrite);
+  };
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label={`Restore ${props.backup.backup_id}`}>
+      <label>
+        Onto
+        <select value={form.target} onChange={set('target')}>
+          {props.servers.map((s) => (
+            <option key={s.id} value={String(s.id)}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label class="inline">
+        <input type="checkbox" checked={form.overwrite} onChange={set('overwrite')} /> Overwrite
+      </label>
+      <button type="submit">Restore</button>
+    </form>
+  );
+}
+
 /** The Proxmox server manager: servers live from PVE, create (infra:manage only), tasks with their progress. */
 export function Servers(props: { canManage: boolean }) {
   const servers = useResource((signal) => request<{ servers: Server[] }>('/api/servers', { signal }), []);
@@ -178,11 +202,28 @@ export function Servers(props: { canManage: boolean }) {
   const [tasks, setTasks] = useState<{ id: string; label: string }[]>([]);
   const track = (id: string, label: string) => setTasks((ts) => [{ id, label }, ...ts]);
   const [actionError, setActionError] = useState<string | null>(null);
-  const backUp = async (s: Server) => {
+  /** Starts a task-answering call and follows its task; a refusal (409 busy, 404 gone) shows as the alert. */
+  const start = async (label: string, path: string, method: string, body: unknown) => {
     setActionError(null);
     try {
-      const started = await request<{ task_id: string }>('/api/backups/create', { method: 'POST', body: { server_id: s.id } });
-      track(started.task_id, `back up ${s.name}`);
+      const started = await request<TaskStarted>(path, { method, body });
+      track(started.task_id, label);
+    } catch (err) {
+      setActionError((err as Error).message);
+    }
+  };
+  const backUp = (s: Server) => start(`back up ${s.name}`, '/api/backups/create', 'POST', { server_id: s.id });
+  const power = (s: Server, status: PowerState) => start(`${POWER_VERB[status]} ${s.name}`, `/api/servers/${s.id}/status`, 'PUT', { status });
+  const remove = (s: Server) => {
+    if (window.confirm(`Delete server ${s.name} and its VM? This cannot be undone.`)) void start(`delete ${s.name}`, `/api/servers/${s.id}`, 'DELETE', undefined);
+  };
+  const restore = (b: Backup, targetId: number, overwrite: boolean) => start(`restore ${b.backup_id}`, `/api/backups/${encodeURIComponent(b.backup_id)}/restore`, 'POST', { target_server_id: targetId, overwrite });
+  const removeBackup = async (b: Backup) => {
+    if (!window.confirm(`Delete backup ${b.backup_id}? This cannot be undone.`)) return;
+    setActionError(null);
+    try {
+      await request(`/api/backups/${encodeURIComponent(b.backup_id)}`, { method: 'DELETE' });
+      backups.reload();
     } catch (err) {
       setActionError((err as Error).message);
     }
@@ -193,6 +234,23 @@ export function Servers(props: { canManage: boolean }) {
     { key: 'size', label: 'Size', value: (b) => b.size, numeric: true },
     { key: 'node', label: 'PVE node', value: (b) => b.node },
     { key: 'created', label: 'Created', value: (b) => b.created_at, render: (b) => new Date(b.created_at).toLocaleString() },
+    ...(props.canManage
+      ? [
+          {
+            key: 'actions',
+            label: 'Actions',
+            value: () => null,
+            render: (b: Backup) => (
+              <>
+                <RestoreBackup backup={b} servers={servers.data?.servers ?? []} onRestore={restore} />{' '}
+                <button type="button" onClick={() => void removeBackup(b)} aria-label={`Delete backup ${b.backup_id}`}>
+                  Delete
+                </button>
+              </>
+            ),
+          },
+        ]
+      : []),
   ];
   const columns: Column<Server>[] = [
     { key: 'name', label: 'Name', value: (s) => s.name },
@@ -205,7 +263,28 @@ export function Servers(props: { canManage: boolean }) {
     { key: 'node', label: 'PVE node', value: (s) => s.node },
     { key: 'vmid', label: 'VMID', value: (s) => s.vmid, numeric: true },
     ...(props.canManage
-      ? [{ key: 'actions', label: 'Actions', value: () => null, render: (s: Server) => <button type="button" onClick={() => void backUp(s)} aria-label={`Back up ${s.name}`}>Back up</button> }]
+      ? [
+          {
+            key: 'actions',
+            label: 'Actions',
+            value: () => null,
+            render: (s: Server) => (
+              <span class="actions">
+                {(['running', 'stopped', 'rebooted'] as const).map((state) => (
+                  <button key={state} type="button" onClick={() => void power(s, state)} aria-label={`${POWER_LABEL[state]} ${s.name}`}>
+                    {POWER_LABEL[state]}
+                  </button>
+                ))}
+                <button type="button" onClick={() => void backUp(s)} aria-label={`Back up ${s.name}`}>
+                  Back up
+                </button>
+                <button type="button" onClick={() => remove(s)} aria-label={`Delete ${s.name}`}>
+                  Delete
+                </button>
+              </span>
+            ),
+          },
+        ]
       : []),
   ];
   return (

@@ -2,8 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { request, type RequestInit } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { Status } from '../components/status';
+import { useForm } from '../use-form';
 import { useResource } from '../use-resource';
-import type { Tenant } from '../types';
+import type { Tenant, TenantDeletion, TenantUpdated } from '../types';
 
 interface DeploymentFrame {
   deployment_id: string;
@@ -19,7 +20,7 @@ const SERVICES = ['callbot', 'chatbot', 'advisor', 'stt', 'tts', 'ta', 'qa'] as 
 const ecp = <T,>(path: string, demo: boolean, init: RequestInit = {}) => request<T>(`/api/v1${path}`, { ...init, headers: { 'x-demo-mode': String(demo), ...init.headers } });
 
 /** A deployment's progress pushed by the hub over WS /ws/deployment/{id} (no polling); the socket closes when the page does. */
-function DeploymentProgress(props: { id: string; label: string }) {
+function DeploymentProgress(props: { id: string; label: string; onDone: () => void }) {
   const [frame, setFrame] = useState<DeploymentFrame | null>(null);
   const [closed, setClosed] = useState<string | null>(null);
   useEffect(() => {
@@ -27,10 +28,15 @@ function DeploymentProgress(props: { id: string; label: string }) {
     ws.onmessage = (e) => {
       const msg = JSON.parse(String(e.data)) as Partial<DeploymentFrame> & { error?: { message: string } };
       if (msg.error) setClosed(msg.error.message);
-      else if (typeof msg.progress === 'number') setFrame(msg as DeploymentFrame);
+      else if (typeof msg.progress === 'number') {
+        setFrame(msg as DeploymentFrame);
+        // The list shows the end state (running, re-sized, gone) once the task has one.
+        if (msg.status !== 'deploying') props.onDone();
+      }
     };
     ws.onclose = (e) => e.code !== 1000 && e.code !== 1005 && setClosed(`stream closed (${e.code})`);
     return () => ws.close();
+    // The deployment id names the socket; onDone may change identity between renders.
   }, [props.id]);
   return (
     <li class="task" data-testid="deployment" data-status={frame?.status ?? 'pending'}>
@@ -43,7 +49,7 @@ function DeploymentProgress(props: { id: string; label: string }) {
 }
 
 function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: string) => void }) {
-  const [form, setForm] = useState({ tenant_id: '', name: '', preset: '', service: 'chatbot', channels: 10, demo: true });
+  const [form, set] = useForm({ tenant_id: '', name: '', preset: '', service: 'chatbot', channels: 10, demo: true });
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -59,14 +65,14 @@ function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: strin
   return (
     <form class="form" onSubmit={submit} aria-label="Create a tenant">
       <label>
-        Tenant id <input required pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?" maxLength={56} value={form.tenant_id} onInput={(e) => setForm({ ...form, tenant_id: e.currentTarget.value })} />
+        Tenant id <input required pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?" maxLength={56} value={form.tenant_id} onInput={set('tenant_id')} />
       </label>
       <label>
-        Name <input required value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+        Name <input required value={form.name} onInput={set('name')} />
       </label>
       <label>
         Preset
-        <select value={form.preset} onChange={(e) => setForm({ ...form, preset: e.currentTarget.value })}>
+        <select value={form.preset} onChange={set('preset')}>
           <option value="">by size</option>
           {['micro', 'small', 'medium', 'large'].map((p) => (
             <option key={p} value={p}>
@@ -77,7 +83,7 @@ function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: strin
       </label>
       <label>
         Service
-        <select value={form.service} onChange={(e) => setForm({ ...form, service: e.currentTarget.value })}>
+        <select value={form.service} onChange={set('service')}>
           {SERVICES.map((s) => (
             <option key={s} value={s}>
               {s}
@@ -86,10 +92,10 @@ function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: strin
         </select>
       </label>
       <label>
-        Channels <input type="number" min={0} required value={form.channels} onInput={(e) => setForm({ ...form, channels: Number(e.currentTarget.value) })} />
+        Channels <input type="number" min={0} required value={form.channels} onInput={set('channels')} />
       </label>
       <label class="inline">
-        <input type="checkbox" checked={form.demo} onChange={(e) => setForm({ ...form, demo: e.currentTarget.checked })} /> Demo (simulated deployment)
+        <input type="checkbox" checked={form.demo} onChange={set('demo')} /> Demo (simulated deployment)
       </label>
       <button type="submit">Create tenant</button>
       {error && (
@@ -97,6 +103,39 @@ function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: strin
           {error}
         </p>
       )}
+    </form>
+  );
+}
+
+/** Re-size a tenant: one service's channels (0 removes it); the hub re-applies the new sizing as a deployment. */
+function ResizeTenant(props: { tenant: Tenant; onStarted: (deploymentId: string, label: string) => void; onError: (message: string) => void }) {
+  const [form, set] = useForm({ service: 'chatbot', channels: 10 });
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const t = props.tenant;
+      const updated = await ecp<TenantUpdated>(`/tenants/${encodeURIComponent(t.tenant_id)}`, t.is_demo, { method: 'PUT', body: { service_requirements: { [form.service]: form.channels } } });
+      if (updated.deployment_id) props.onStarted(updated.deployment_id, `resize ${t.tenant_id}`);
+    } catch (err) {
+      props.onError((err as Error).message);
+    }
+  };
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label={`Resize ${props.tenant.tenant_id}`}>
+      <label>
+        Service
+        <select value={form.service} onChange={set('service')}>
+          {SERVICES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Channels <input type="number" min={0} required class="narrow" value={form.channels} onInput={set('channels')} />
+      </label>
+      <button type="submit">Resize</button>
     </form>
   );
 }
@@ -110,6 +149,21 @@ export function Tenants(props: { canManage: boolean }) {
   }, []);
   const [manifest, setManifest] = useState<{ tenant: string; text: string } | null>(null);
   const [deployments, setDeployments] = useState<{ id: string; label: string }[]>([]);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const follow = (id: string, label: string) => {
+    setActionError(null);
+    setDeployments((ds) => [{ id, label }, ...ds]);
+    tenants.reload();
+  };
+  const remove = async (t: Tenant) => {
+    if (!window.confirm(`Delete tenant ${t.tenant_id} and its namespace? This cannot be undone.`)) return;
+    try {
+      const deletion = await ecp<TenantDeletion>(`/tenants/${encodeURIComponent(t.tenant_id)}`, t.is_demo, { method: 'DELETE' });
+      follow(deletion.deletion_id, `delete ${t.tenant_id}`);
+    } catch (err) {
+      setActionError((err as Error).message);
+    }
+  };
   const preview = async (t: Tenant) => setManifest({ tenant: t.tenant_id, text: await ecp<string>(`/tenants/${encodeURIComponent(t.tenant_id)}/manifest?format=yaml`, t.is_demo, { text: true }).catch((e: Error) => e.message) });
   const columns: Column<Tenant>[] = [
     { key: 'id', label: 'Tenant', value: (t) => t.tenant_id },
@@ -120,6 +174,23 @@ export function Tenants(props: { canManage: boolean }) {
     { key: 'services', label: 'Services', value: (t) => t.services_count, numeric: true },
     { key: 'gpus', label: 'GPUs', value: (t) => t.gpu_limit, render: (t) => `${t.gpu_limit}${t.gpu_type ? ` × ${t.gpu_type}` : ''}`, numeric: true },
     { key: 'manifest', label: 'Manifest', value: () => null, render: (t) => <button type="button" class="link" onClick={() => void preview(t)} aria-label={`Manifest of ${t.tenant_id}`}>Manifest</button> },
+    ...(props.canManage
+      ? [
+          {
+            key: 'actions',
+            label: 'Actions',
+            value: () => null,
+            render: (t: Tenant) => (
+              <span class="actions">
+                <ResizeTenant tenant={t} onStarted={follow} onError={setActionError} />
+                <button type="button" onClick={() => void remove(t)} aria-label={`Delete ${t.tenant_id}`}>
+                  Delete
+                </button>
+              </span>
+            ),
+          },
+        ]
+      : []),
   ];
   return (
     <>
@@ -129,10 +200,15 @@ export function Tenants(props: { canManage: boolean }) {
       <Status loading={tenants.loading} error={tenants.error}>
         {tenants.data && <DataTable caption="Tenants" filterLabel="Filter tenants" columns={columns} rows={tenants.data} rowKey={(t) => t.tenant_id} testId="tenant-table" />}
       </Status>
+      {actionError && (
+        <p role="alert" class="error">
+          {actionError}
+        </p>
+      )}
       {deployments.length > 0 && (
         <ul class="tasks" aria-label="Deployments">
           {deployments.map((d) => (
-            <DeploymentProgress key={d.id} id={d.id} label={d.label} />
+            <DeploymentProgress key={d.id} id={d.id} label={d.label} onDone={tenants.reload} />
           ))}
         </ul>
       )}
@@ -147,12 +223,7 @@ export function Tenants(props: { canManage: boolean }) {
       {props.canManage && (
         <section aria-labelledby="tenant-create-h" data-testid="mutation-controls">
           <h3 id="tenant-create-h">Create a tenant</h3>
-          <CreateTenant
-            onCreated={(id, tenant) => {
-              setDeployments((ds) => [{ id, label: `deploy ${tenant}` }, ...ds]);
-              tenants.reload();
-            }}
-          />
+          <CreateTenant onCreated={(id, tenant) => follow(id, `deploy ${tenant}`)} />
         </section>
       )}
     </>
