@@ -48,7 +48,7 @@ function Page(props: { route: string[]; me: Me }) {
     case 'tenants':
       return <Tenants canManage={can(props.me, 'infra:manage')} />;
     case 'clouds':
-      return <Clouds />;
+      return <Clouds canManage={can(props.me, 'infra:manage')} />;
     case 'costs':
       return <Costs />;
     default:

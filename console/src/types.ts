@@ -180,6 +180,11 @@ export interface CostAnalysis {
   estimated: boolean;
 }
 
+export interface Workspace {
+  id: string;
+  name: string;
+}
+
 export interface Credential {
   id: string;
   name: string;

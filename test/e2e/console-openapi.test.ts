@@ -32,6 +32,7 @@ const ANSWERS: Record<string, [string, string[], Method?]> = {
   ProxmoxCluster: ['/api/v1/clusters/{cluster_name}', []],
   CostAnalysis: ['/api/v1/cost-analysis', ['data']],
   Credential: ['/api/v1/credentials', ['data', 'credentials', '[]']],
+  Workspace: ['/api/v1/workspaces', ['data', 'workspaces', '[]']],
   Vm: ['/api/v1/vms', ['data', 'vms', '[]']],
   Tenant: ['/api/v1/tenants', ['tenants', '[]']],
   TaskStarted: ['/api/servers/{id}/status', [], 'put'],

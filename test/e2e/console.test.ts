@@ -7,11 +7,13 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueryCsv } from '../../agent/collectors/gpu/parse-csv.js';
 import { parseNumber } from '../../shared/units.js';
+import type { FakeGce } from '../fakes/gcp/compute.js';
 import { FakePve } from '../fakes/proxmox/server.js';
 import { ADMIN_PASSWORD } from '../helpers/hub.js';
 import { startFleet, type TestFleet } from '../helpers/fleet.js';
 import { REPO, SHARED, waitFor } from '../helpers/spawn-agent.js';
 import { managerConfig, storeSshKey } from '../hub/api/pve-manager/pve-helpers.js';
+import { DEBIAN, GCP_PROJECT, serviceAccount, startFakeGce } from '../hub/integrations/clouds/gce.js';
 
 const H100 = 'h100-80gb-hbm3-590.48.01-load';
 const L40S = 'l40s-595.80-load';
@@ -89,6 +91,8 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
   let browser: Browser;
   let fake: FakePve;
   let viewer: [string, string];
+  let gce: FakeGce;
+  const gcpAccount = serviceAccount();
   const powerFile = join(mkdtempSync(join(tmpdir(), 'kcloud-console-')), 'h100-power');
   const h100 = fixturePower(H100);
   const l40s = fixturePower(L40S);
@@ -99,12 +103,13 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await build({ configFile: join(REPO, 'console/vite.config.ts'), logLevel: 'warn', build: { outDir: consoleDir, emptyOutDir: true } });
     writeFileSync(powerFile, '');
     fake = await FakePve.start({ loginDelayMs: 0, cloneTaskPolls: 2 });
+    gce = await startFakeGce([gcpAccount]);
     fleet = await startFleet(
       [
         { node: 'gpu-a', cluster: 'lab', scenario: H100, gpus: 2, env: { FAKE_NVIDIA_SMI_POWER_FILE: powerFile } },
         { node: 'gpu-b', cluster: 'lab', scenario: L40S },
       ],
-      { hub: { console: { dir: consoleDir }, clouds: { onprem: { electricityPrice: 0.25 } }, ecp: { demoStepInterval: '200ms' }, thresholds: { fleet: { totalWatts: { warning: 1000 } } }, ...managerConfig } },
+      { hub: { console: { dir: consoleDir }, clouds: { onprem: { electricityPrice: 0.25 }, gcp: { endpoint: gce.endpoint, tokenUrl: gce.tokenUrl }, reconcileInterval: '100ms' }, ecp: { demoStepInterval: '200ms' }, thresholds: { fleet: { totalWatts: { warning: 1000 } } }, ...managerConfig } },
     );
     const res = await fleet.api.request('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lab', api_endpoint: fake.url, username: 'root@pam', password: 'pve-root-password' }) });
     if (res.status !== 201) throw new Error(`cluster registration: ${res.status} ${await res.text()}`);
@@ -119,6 +124,7 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await browser?.close();
     await fleet?.stop();
     await fake?.close();
+    await gce?.stop();
   });
 
   /** A fresh browser context (its own cookie jar) on the console, signed in. */
@@ -431,6 +437,61 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await page.context().close();
   }, 120_000);
 
+  it('adds a GCP credential whose key goes in a password field and is never shown back, creates a VM with it on the fake Compute Engine, deletes both (once confirmed)', async () => {
+    const workspace = (await (await fleet.api.request('/api/v1/workspaces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'console-ws' }) })).json()).data;
+    // A line of the private key's base64: it must appear nowhere on the page once sent.
+    const keyLine = gcpAccount.keyFile.private_key.split('\n')[3]!;
+    const page = await openAs(['admin', ADMIN_PASSWORD], 'clouds');
+    await page.goto(fleet.api.api + '/#/clouds');
+    const cred = page.getByRole('form', { name: 'Add a cloud credential' });
+    await cred.getByLabel('Name').fill('gcp-console');
+    await cred.getByLabel('Provider').selectOption('gcp');
+    await cred.getByLabel('Workspace').selectOption({ label: 'console-ws' });
+    const key = cred.getByLabel('Service account key (JSON)');
+    expect(await key.getAttribute('type')).toBe('password');
+    await key.fill(JSON.stringify(gcpAccount.keyFile));
+    await cred.getByLabel('Project').fill(GCP_PROJECT);
+    await cred.getByRole('button', { name: 'Add credential' }).click();
+    await page.getByTestId('credential-table').locator('tbody tr', { hasText: 'gcp-console' }).waitFor();
+    // The hub asked the provider (the fake's token endpoint granted the key), the form is empty again and the key is nowhere on the page.
+    expect(gce.grants).toContain(gcpAccount.email);
+    expect(await cred.getByLabel('Service account key (JSON)').inputValue()).toBe('');
+    expect(await page.content()).not.toContain(keyLine);
+    const [stored] = (await fleet.api.json('/api/v1/credentials')).data.credentials;
+    expect(stored).toMatchObject({ name: 'gcp-console', provider: 'gcp', workspace_id: workspace.id });
+
+    const vmForm = page.getByRole('form', { name: 'Create a cloud VM' });
+    await vmForm.getByLabel('Name').fill('console-vm');
+    await vmForm.getByLabel('Workspace').selectOption({ label: 'console-ws' });
+    await vmForm.getByLabel('Credential').selectOption({ label: 'gcp-console (gcp)' });
+    await vmForm.getByLabel('Instance type').fill('e2-small');
+    await vmForm.getByLabel('Region or zone').fill('us-central1-a');
+    await vmForm.getByLabel('Image').fill(DEBIAN);
+    await vmForm.getByRole('button', { name: 'Create VM' }).click();
+    await page.getByTestId('vm-table').locator('tbody tr', { hasText: 'console-vm' }).waitFor();
+    const vmRunning = async () => (await fleet.api.json('/api/v1/vms')).data.vms.find((v: { name: string; status: string }) => v.name === 'console-vm')?.status === 'running';
+    await waitFor(vmRunning, 30_000, 'the VM running on the fake Compute Engine');
+    const [vm] = (await fleet.api.json('/api/v1/vms')).data.vms;
+    expect(vm).toMatchObject({ provider: 'gcp', credential_id: stored.id, workspace_id: workspace.id, instance_type: 'e2-small' });
+    expect(gce.instances.get(`${GCP_PROJECT}/us-central1-a/${vm.instance_id}`)?.status).toBe('RUNNING');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await waitForCell(page, 'vm-table', 'console-vm', 'status', 'running');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete VM console-vm' }).click();
+    await waitFor(async () => (await fleet.api.request(`/api/v1/vms/${vm.id}`)).status === 404, 30_000, 'the VM gone');
+    expect(gce.instances.has(`${GCP_PROJECT}/us-central1-a/${vm.instance_id}`)).toBe(false);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await waitForNoRow(page, 'vm-table', 'console-vm');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete credential gcp-console' }).click();
+    await waitForNoRow(page, 'credential-table', 'gcp-console');
+    expect((await fleet.api.json('/api/v1/credentials')).data.credentials).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'clouds.png'), fullPage: true });
+    await page.context().close();
+  }, 120_000);
+
   it('shows the on-prem cost beside the clouds in the cost analysis', async () => {
     const api = (await fleet.api.json('/api/v1/cost-analysis?period=1d')).data;
     const page = await openAs(['admin', ADMIN_PASSWORD], 'costs');
@@ -476,16 +537,16 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     const page = await openAs(viewer, 'viewer');
     expect(await page.getByTestId('whoami').textContent()).toBe('vera (viewer)');
     await waitForText(page, 'gpus-online', '3 / 3');
-    for (const [view, table] of [['servers', 'server-table'], ['clusters', 'cluster-table'], ['tenants', 'tenant-table']] as const) {
+    for (const [view, table] of [['servers', 'server-table'], ['clusters', 'cluster-table'], ['tenants', 'tenant-table'], ['clouds', 'vm-table']] as const) {
       await page.goto(`${fleet.api.api}/#/${view}`);
       await page.getByTestId(table).waitFor();
       expect(await page.getByTestId('mutation-controls').count(), view).toBe(0);
-      expect(await page.getByRole('button', { name: /^(create|delete|register|back up|start|stop|reboot|restore|resize)\b/i }).count(), view).toBe(0);
+      expect(await page.getByRole('button', { name: /^(create|delete|register|back up|start|stop|reboot|restore|resize|add)\b/i }).count(), view).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS, `viewer-${view}.png`), fullPage: true });
     }
     // The admin's page has them, so the check above is not vacuous.
     const admin = await openAs(['admin', ADMIN_PASSWORD], 'admin');
-    for (const view of ['servers', 'clusters', 'tenants']) {
+    for (const view of ['servers', 'clusters', 'tenants', 'clouds']) {
       await admin.goto(`${fleet.api.api}/#/${view}`);
       await admin.getByTestId('mutation-controls').waitFor();
     }

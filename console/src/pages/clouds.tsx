@@ -1,20 +1,183 @@
+import { useState } from 'preact/hooks';
 import { sky } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { Status } from '../components/status';
 import { time } from '../format';
+import { useForm } from '../use-form';
 import { useResource } from '../use-resource';
-import type { Credential, Vm } from '../types';
+import type { Credential, Vm, Workspace } from '../types';
 
-/** Cloud credentials (names and providers: the hub never sends their secrets back) and the VMs made with them. */
-export function Clouds() {
+type Provider = 'aws' | 'gcp' | 'azure';
+
+/** Each provider's credential fields (hub/integrations/clouds/credential-data.ts); `secret` ones are password inputs, sent once and never shown back. */
+const CREDENTIAL_FIELDS: Record<Provider, { key: string; label: string; secret?: boolean; optional?: boolean }[]> = {
+  aws: [
+    { key: 'access_key', label: 'Access key' },
+    { key: 'secret_key', label: 'Secret key', secret: true },
+    { key: 'region', label: 'Region' },
+    { key: 'role_arn', label: 'Role ARN', optional: true },
+  ],
+  gcp: [
+    { key: 'service_account_json', label: 'Service account key (JSON)', secret: true },
+    { key: 'project', label: 'Project' },
+  ],
+  azure: [
+    { key: 'tenant_id', label: 'Tenant id' },
+    { key: 'client_id', label: 'Client id' },
+    { key: 'client_secret', label: 'Client secret', secret: true },
+    { key: 'subscription_id', label: 'Subscription id' },
+  ],
+};
+
+const EMPTY_FIELDS = Object.fromEntries(Object.values(CREDENTIAL_FIELDS).flatMap((fs) => fs.map((f) => [f.key, '']))) as Record<string, string>;
+
+function WorkspaceSelect(props: { workspaces: Workspace[]; value: string; onChange: (e: Event) => void; optional?: boolean }) {
+  return (
+    <label>
+      Workspace
+      <select value={props.value} onChange={props.onChange} required={!props.optional}>
+        {props.optional ? <option value="">none</option> : <option value="" disabled>choose…</option>}
+        {props.workspaces.map((w) => (
+          <option key={w.id} value={w.id}>
+            {w.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A credential: the hub asks the provider whether it works before storing it (encrypted); the form is emptied after (the page keeps no secret). */
+function CreateCredential(props: { workspaces: Workspace[]; onCreated: () => void }) {
+  const [form, set] = useForm<Record<string, string>>({ name: '', provider: 'gcp', workspace_id: '', ...EMPTY_FIELDS });
+  const [error, setError] = useState<string | null>(null);
+  const fields = CREDENTIAL_FIELDS[form.provider as Provider];
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const data = Object.fromEntries(fields.filter((f) => !f.optional || form[f.key]).map((f) => [f.key, form[f.key]]));
+      await sky('/credentials', { method: 'POST', body: { name: form.name, provider: form.provider, data, ...(form.workspace_id ? { workspace_id: form.workspace_id } : {}) } });
+      props.onCreated();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="form" onSubmit={submit} aria-label="Add a cloud credential">
+      <label>
+        Name <input required maxLength={100} value={form.name} onInput={set('name')} />
+      </label>
+      <label>
+        Provider
+        <select value={form.provider} onChange={set('provider')}>
+          {Object.keys(CREDENTIAL_FIELDS).map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <WorkspaceSelect workspaces={props.workspaces} value={form.workspace_id ?? ''} onChange={set('workspace_id')} optional />
+      {fields.map((f) => (
+        <label key={`${form.provider}-${f.key}`}>
+          {f.label}
+          <input type={f.secret ? 'password' : 'text'} autoComplete={f.secret ? 'new-password' : 'off'} required={!f.optional} value={form[f.key] ?? ''} onInput={set(f.key)} />
+        </label>
+      ))}
+      <button type="submit">Add credential</button>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** A VM: the hub answers pending at once and the provider's work goes on (Refresh shows where it is). */
+function CreateVm(props: { workspaces: Workspace[]; credentials: Credential[]; onCreated: () => void }) {
+  const [form, set] = useForm({ name: '', workspace_id: '', credential_id: '', instance_type: '', region: '', image_id: '' });
+  const [error, setError] = useState<string | null>(null);
+  const credential = props.credentials.find((c) => c.id === form.credential_id);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const { name, workspace_id, credential_id, instance_type, region, image_id } = form;
+      await sky('/vms', { method: 'POST', body: { name, workspace_id, credential_id, provider: credential!.provider, instance_type, region, image_id } });
+      props.onCreated();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="form" onSubmit={submit} aria-label="Create a cloud VM">
+      <label>
+        Name <input required maxLength={255} value={form.name} onInput={set('name')} />
+      </label>
+      <WorkspaceSelect workspaces={props.workspaces} value={form.workspace_id} onChange={set('workspace_id')} />
+      <label>
+        Credential
+        <select value={form.credential_id} onChange={set('credential_id')} required>
+          <option value="" disabled>
+            choose…
+          </option>
+          {props.credentials.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name} ({c.provider})
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Instance type <input required value={form.instance_type} onInput={set('instance_type')} />
+      </label>
+      <label>
+        Region or zone <input required value={form.region} onInput={set('region')} />
+      </label>
+      <label>
+        Image <input required value={form.image_id} onInput={set('image_id')} />
+      </label>
+      <button type="submit">Create VM</button>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** Cloud credentials (names and providers: the hub never sends their secrets back) and the VMs made with them; add and delete both with infra:manage. */
+export function Clouds(props: { canManage: boolean }) {
   const creds = useResource((signal) => sky<{ credentials: Credential[] }>('/credentials?limit=100', { signal }), []);
   const vms = useResource((signal) => sky<{ vms: Vm[] }>('/vms?limit=100', { signal }), []);
+  const workspaces = useResource((signal) => sky<{ workspaces: Workspace[] }>('/workspaces?limit=100', { signal }), []);
+  const [added, setAdded] = useState(0);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const remove = async (what: string, path: string, reload: () => void) => {
+    if (!window.confirm(`Delete ${what}? This cannot be undone.`)) return;
+    setActionError(null);
+    try {
+      await sky(path, { method: 'DELETE' });
+      reload();
+    } catch (err) {
+      setActionError((err as Error).message);
+    }
+  };
+  const deleteButton = (label: string, onClick: () => void) => (
+    <button type="button" onClick={onClick} aria-label={label}>
+      Delete
+    </button>
+  );
   const credCols: Column<Credential>[] = [
     { key: 'name', label: 'Name', value: (c) => c.name },
     { key: 'provider', label: 'Provider', value: (c) => c.provider },
     { key: 'active', label: 'Active', value: (c) => (c.is_active ? 'yes' : 'no') },
     { key: 'workspace', label: 'Workspace', value: (c) => c.workspace_id },
     { key: 'created', label: 'Created', value: (c) => c.created_at, render: (c) => time(c.created_at) },
+    ...(props.canManage ? [{ key: 'actions', label: 'Actions', value: () => null, render: (c: Credential) => deleteButton(`Delete credential ${c.name}`, () => void remove(`credential ${c.name}`, `/credentials/${c.id}`, creds.reload)) }] : []),
   ];
   const vmCols: Column<Vm>[] = [
     { key: 'name', label: 'Name', value: (v) => v.name },
@@ -23,6 +186,7 @@ export function Clouds() {
     { key: 'status', label: 'Status', value: (v) => v.status, render: (v) => <span title={v.status_reason ?? ''}>{v.status}</span> },
     { key: 'region', label: 'Region', value: (v) => v.zone ?? v.region },
     { key: 'ip', label: 'IP', value: (v) => v.public_ip ?? v.private_ip },
+    ...(props.canManage ? [{ key: 'actions', label: 'Actions', value: () => null, render: (v: Vm) => deleteButton(`Delete VM ${v.name}`, () => void remove(`VM ${v.name}`, `/vms/${v.id}`, vms.reload)) }] : []),
   ];
   return (
     <>
@@ -30,10 +194,33 @@ export function Clouds() {
       <Status loading={creds.loading} error={creds.error}>
         {creds.data && <DataTable caption="Credentials (secrets are never shown)" filterLabel="Filter credentials" columns={credCols} rows={creds.data.credentials} rowKey={(c) => c.id} testId="credential-table" />}
       </Status>
-      <h2>Cloud VMs</h2>
+      <h2>
+        Cloud VMs <button type="button" class="link" onClick={vms.reload}>Refresh</button>
+      </h2>
       <Status loading={vms.loading} error={vms.error}>
         {vms.data && <DataTable caption="VMs" filterLabel="Filter VMs" columns={vmCols} rows={vms.data.vms} rowKey={(v) => v.id} testId="vm-table" />}
       </Status>
+      {actionError && (
+        <p role="alert" class="error">
+          {actionError}
+        </p>
+      )}
+      {props.canManage && (
+        <section aria-labelledby="cloud-create-h" data-testid="mutation-controls">
+          <h3 id="cloud-create-h">Add a cloud credential</h3>
+          {/* A new key after each success: the form starts empty again, so no secret stays in the page. */}
+          <CreateCredential
+            key={added}
+            workspaces={workspaces.data?.workspaces ?? []}
+            onCreated={() => {
+              setAdded((n) => n + 1);
+              creds.reload();
+            }}
+          />
+          <h3>Create a cloud VM</h3>
+          <CreateVm workspaces={workspaces.data?.workspaces ?? []} credentials={creds.data?.credentials ?? []} onCreated={vms.reload} />
+        </section>
+      )}
     </>
   );
 }
