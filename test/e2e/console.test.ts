@@ -442,7 +442,13 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     // A line of the private key's base64: it must appear nowhere on the page once sent.
     const keyLine = gcpAccount.keyFile.private_key.split('\n')[3]!;
     const page = await openAs(['admin', ADMIN_PASSWORD], 'clouds');
+    // The view's /ws socket, signed in with the session cookie: its 'authenticated' event, then the VMs' status events.
+    const frames: string[] = [];
+    page.on('websocket', (ws) => ws.url().endsWith('/api/v1/ws') && ws.on('framereceived', (f) => frames.push(String(f.payload))));
+    const vmReads: string[] = [];
+    page.on('request', (r) => r.method() === 'GET' && new URL(r.url()).pathname === '/api/v1/vms' && vmReads.push(r.url()));
     await page.goto(fleet.api.api + '/#/clouds');
+    await waitFor(async () => frames.some((f) => JSON.parse(f).type === 'authenticated'), 20_000, 'the /ws socket signed in with the session cookie');
     const cred = page.getByRole('form', { name: 'Add a cloud credential' });
     await cred.getByLabel('Name').fill('gcp-console');
     await cred.getByLabel('Provider').selectOption('gcp');
@@ -469,20 +475,21 @@ describe('web console in a real browser: hub + agents with fake GPUs', () => {
     await vmForm.getByLabel('Image').fill(DEBIAN);
     await vmForm.getByRole('button', { name: 'Create VM' }).click();
     await page.getByTestId('vm-table').locator('tbody tr', { hasText: 'console-vm' }).waitFor();
-    const vmRunning = async () => (await fleet.api.json('/api/v1/vms')).data.vms.find((v: { name: string; status: string }) => v.name === 'console-vm')?.status === 'running';
-    await waitFor(vmRunning, 30_000, 'the VM running on the fake Compute Engine');
-    const [vm] = (await fleet.api.json('/api/v1/vms')).data.vms;
-    expect(vm).toMatchObject({ provider: 'gcp', credential_id: stored.id, workspace_id: workspace.id, instance_type: 'e2-small' });
-    expect(gce.instances.get(`${GCP_PROJECT}/us-central1-a/${vm.instance_id}`)?.status).toBe('RUNNING');
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    const readsAfterCreate = vmReads.length;
+    // Pending, then running as the reconciler sees it on the fake: pushed over /ws, the list not read again.
     await waitForCell(page, 'vm-table', 'console-vm', 'status', 'running');
+    expect(vmReads.length).toBe(readsAfterCreate);
+    const [vm] = (await fleet.api.json('/api/v1/vms')).data.vms;
+    expect(vm).toMatchObject({ status: 'running', provider: 'gcp', credential_id: stored.id, workspace_id: workspace.id, instance_type: 'e2-small' });
+    expect(gce.instances.get(`${GCP_PROJECT}/us-central1-a/${vm.instance_id}`)?.status).toBe('RUNNING');
+    expect(frames.map((f) => JSON.parse(f)).filter((e) => e.type === 'vm_status_changed' && e.data.vm_id === vm.id).map((e) => e.data.status)).toContain('running');
 
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete VM console-vm' }).click();
-    await waitFor(async () => (await fleet.api.request(`/api/v1/vms/${vm.id}`)).status === 404, 30_000, 'the VM gone');
-    expect(gce.instances.has(`${GCP_PROJECT}/us-central1-a/${vm.instance_id}`)).toBe(false);
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    // Terminating, then terminated (pushed): the row goes with no Refresh.
     await waitForNoRow(page, 'vm-table', 'console-vm');
+    expect((await fleet.api.request(`/api/v1/vms/${vm.id}`)).status).toBe(404);
+    expect(gce.instances.has(`${GCP_PROJECT}/us-central1-a/${vm.instance_id}`)).toBe(false);
 
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete credential gcp-console' }).click();

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { sky } from '../api';
 import { DataTable, type Column } from '../components/data-table';
 import { Status } from '../components/status';
@@ -95,7 +95,7 @@ function CreateCredential(props: { workspaces: Workspace[]; onCreated: () => voi
   );
 }
 
-/** A VM: the hub answers pending at once and the provider's work goes on (Refresh shows where it is). */
+/** A VM: the hub answers pending at once; the provider's progress comes as vm_status_changed (useVmStatuses). */
 function CreateVm(props: { workspaces: Workspace[]; credentials: Credential[]; onCreated: () => void }) {
   const [form, set] = useForm({ name: '', workspace_id: '', credential_id: '', instance_type: '', region: '', image_id: '' });
   const [error, setError] = useState<string | null>(null);
@@ -149,11 +149,34 @@ function CreateVm(props: { workspaces: Workspace[]; credentials: Credential[]; o
   );
 }
 
+/**
+ * VM statuses pushed by skyclust's /ws (`vm_status_changed`, no polling):
+ * the socket signs in with the session cookie (`{"type":"auth"}` with no
+ * token) and lives as long as the view. Each VM's newest status by id.
+ */
+function useVmStatuses(): Record<string, string> {
+  const [statuses, setStatuses] = useState<Record<string, string>>({});
+  useEffect(() => {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`);
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'auth' }));
+    ws.onmessage = (e) => {
+      const msg = JSON.parse(String(e.data)) as { type: string; data: { vm_id?: string; status?: string } };
+      const { vm_id: id, status } = msg.data;
+      if (msg.type === 'vm_status_changed' && id && status) setStatuses((s) => ({ ...s, [id]: status }));
+    };
+    return () => ws.close();
+  }, []);
+  return statuses;
+}
+
 /** Cloud credentials (names and providers: the hub never sends their secrets back) and the VMs made with them; add and delete both with infra:manage. */
 export function Clouds(props: { canManage: boolean }) {
   const creds = useResource((signal) => sky<{ credentials: Credential[] }>('/credentials?limit=100', { signal }), []);
   const vms = useResource((signal) => sky<{ vms: Vm[] }>('/vms?limit=100', { signal }), []);
   const workspaces = useResource((signal) => sky<{ workspaces: Workspace[] }>('/workspaces?limit=100', { signal }), []);
+  const statuses = useVmStatuses();
+  // A VM shows its pushed status over the one it was read with; a terminated one is gone from the provider and from the list.
+  const vmRows = (vms.data?.vms ?? []).map((v) => ({ ...v, status: statuses[v.id] ?? v.status })).filter((v) => v.status !== 'terminated');
   const [added, setAdded] = useState(0);
   const [actionError, setActionError] = useState<string | null>(null);
   const remove = async (what: string, path: string, reload: () => void) => {
@@ -198,7 +221,7 @@ export function Clouds(props: { canManage: boolean }) {
         Cloud VMs <button type="button" class="link" onClick={vms.reload}>Refresh</button>
       </h2>
       <Status loading={vms.loading} error={vms.error}>
-        {vms.data && <DataTable caption="VMs" filterLabel="Filter VMs" columns={vmCols} rows={vms.data.vms} rowKey={(v) => v.id} testId="vm-table" />}
+        {vms.data && <DataTable caption="VMs" filterLabel="Filter VMs" columns={vmCols} rows={vmRows} rowKey={(v) => v.id} testId="vm-table" />}
       </Status>
       {actionError && (
         <p role="alert" class="error">

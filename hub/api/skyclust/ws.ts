@@ -52,7 +52,13 @@ function may(principal: ApiPrincipal, permission: 'audit:read'): boolean {
 
 const event = (type: string, data: Record<string, unknown>) => JSON.stringify({ type, data: { ...data, timestamp: new Date().toISOString() } });
 
-function parseAuth(raw: string): string | null {
+/**
+ * The credential an `auth` message names: its token, or (no `token` key)
+ * the upgrade request's own, which is how a browser's console signs in
+ * with its HttpOnly session cookie (SameSite=Strict: no other site's page
+ * can open the socket with it). null: not an auth message.
+ */
+function parseAuth(raw: string): { token: string | null } | null {
   let msg: unknown;
   try {
     msg = JSON.parse(raw);
@@ -61,13 +67,16 @@ function parseAuth(raw: string): string | null {
   }
   if (typeof msg !== 'object' || msg === null) return null;
   const { type, token } = msg as { type?: unknown; token?: unknown };
-  return type === 'auth' && typeof token === 'string' && token.length > 0 && token.length <= MAX_TOKEN_LENGTH ? token : null;
+  if (type !== 'auth') return null;
+  if (token === undefined) return { token: null };
+  return typeof token === 'string' && token.length > 0 && token.length <= MAX_TOKEN_LENGTH ? { token } : null;
 }
 
 /**
  * skyclust-api's WebSocket: the upgrade is public (browsers cannot send
- * headers on it); the first message `{"type":"auth","token":...}` must
- * authenticate within `authTimeoutMs`, else the socket closes with 1008.
+ * headers on it); the first message `{"type":"auth","token":...}` (or
+ * `{"type":"auth"}`: the upgrade's session cookie) must authenticate within
+ * `authTimeoutMs`, else the socket closes with 1008.
  * Then the user receives `notification_received` for their notifications
  * and, with audit:read, `audit_log_created` for every audit record, for as
  * long as the credential stands: revoked (logout, removed or disabled user,
@@ -133,10 +142,10 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
       }
     };
 
-    const onAuth = async (token: string) => {
+    const onAuth = async (token: string | null) => {
       authenticating = true;
       try {
-        const reauthenticate = () => authenticate(withAuthorization(request, authorizationOf(token)), app.credentials.resolvers);
+        const reauthenticate = () => authenticate(token === null ? request : withAuthorization(request, authorizationOf(token)), app.credentials.resolvers);
         const who = await reauthenticate();
         if (socket.readyState !== socket.OPEN) return;
         clearTimeout(timer);
@@ -156,9 +165,9 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
         return;
       }
       if (authenticating) return;
-      const token = isBinary ? null : parseAuth(data.toString());
-      if (token === null) refuse('the first message must be {"type":"auth","token":"..."}');
-      else void onAuth(token);
+      const auth = isBinary ? null : parseAuth(data.toString());
+      if (auth === null) refuse('the first message must be {"type":"auth","token":"..."} (or {"type":"auth"} with the session cookie)');
+      else void onAuth(auth.token);
     });
     socket.on('close', () => {
       for (const fn of cleanup) fn();

@@ -14,8 +14,8 @@ class WsClient {
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: (() => void)[] = [];
   readonly socket: WebSocket;
-  constructor(url: string) {
-    this.socket = new WebSocket(url);
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.socket = new WebSocket(url, { headers });
     this.socket.on('message', (raw) => {
       this.events.push(JSON.parse(raw.toString()) as Event);
       for (const w of this.waiters.splice(0)) w();
@@ -55,8 +55,8 @@ describe('skyclust /ws events', () => {
   let node: TestNode;
   let wsUrl: string;
   const clients: WsClient[] = [];
-  const open = async (path = '/api/v1/ws') => {
-    const c = new WsClient(`${wsUrl}${path}`);
+  const open = async (path = '/api/v1/ws', headers: Record<string, string> = {}) => {
+    const c = new WsClient(`${wsUrl}${path}`, headers);
     clients.push(c);
     await c.opened();
     return c;
@@ -88,6 +88,27 @@ describe('skyclust /ws events', () => {
     const bogusJwt = await open();
     bogusJwt.send({ type: 'auth', token: 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl' });
     expect((await bogusJwt.closed).code).toBe(1008);
+  });
+
+  it('authenticates {"type":"auth"} with no token by the upgrade\'s session cookie (the web console), and refuses it with no cookie or an ended session', async () => {
+    const login = await h.request('/api/auth/login', { method: 'POST', user: null, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('kcloud_session='))!;
+    const browser = await open('/api/v1/ws', { cookie });
+    browser.send({ type: 'auth' });
+    expect((await browser.next('authenticated')).data).toMatchObject({ username: 'admin', role: 'admin' });
+
+    const anonymous = await open();
+    anonymous.send({ type: 'auth' });
+    expect((await anonymous.closed).code).toBe(1008);
+    expect(anonymous.events.map((e) => e.type)).toEqual(['error']);
+
+    // Signing out ends the session: the open socket is closed as revoked, a new one is refused.
+    expect((await h.request('/api/auth/logout', { method: 'POST', user: null, headers: { cookie } })).status).toBe(200);
+    expect((await browser.closed).code).toBe(4001);
+    const ended = await open('/api/v1/ws', { cookie });
+    ended.send({ type: 'auth' });
+    expect((await ended.closed).code).toBe(1008);
   });
 
   it('closes a socket that does not authenticate within 5 s', async () => {
