@@ -13,6 +13,7 @@ import { toApiError } from '../errors.js';
 import type { Api, RouteModule } from '../types.js';
 import { renderAuditRecord } from './audit-logs.js';
 import { renderNotification } from './notifications.js';
+import { fromOwnOrigin } from '../auth/same-origin.js';
 
 /** RFC 6455 7.4.1: 1008 policy violation (no or wrong credentials), 1013 try again later (client reads too slowly). */
 const POLICY_VIOLATION = 1008;
@@ -167,6 +168,7 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
       if (authenticating) return;
       const auth = isBinary ? null : parseAuth(data.toString());
       if (auth === null) refuse('the first message must be {"type":"auth","token":"..."} (or {"type":"auth"} with the session cookie)');
+      else if (auth.token === null && !fromOwnOrigin(request)) refuse("the session cookie signs in only a page of this hub's own origin; send a token");
       else void onAuth(auth.token);
     });
     socket.on('close', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+import WebSocket from 'ws';
 
 const json = { 'content-type': 'application/json' };
 
@@ -30,6 +31,27 @@ describe('Proxmox manager session login (real hub)', () => {
     const who = await (await me(attrs[0]!)).json();
     expect(who.data).toMatchObject({ username: 'otto', auth_method: 'session' });
     expect(hub.db.prepare("SELECT action, success FROM audit_log WHERE action = 'login'").all()).toEqual([{ action: 'login', success: 1 }]);
+  });
+
+  it("takes the cookie only from this hub's own pages: another site's Origin gets 401, the hub's own is served", async () => {
+    const cookie = (await login({ username: 'otto', password: 'otto-password' })).headers.getSetCookie()[0]!.split(';')[0]!;
+    const withOrigin = (origin: string) => hub.request('/api/v1/users/me', { user: null, headers: { cookie, origin } });
+    expect((await withOrigin('https://evil.example')).status).toBe(401);
+    expect((await withOrigin('null')).status).toBe(401);
+    expect((await withOrigin(hub.api)).status).toBe(200);
+    // The power WebSocket signs in at the upgrade: another site's page is refused there too.
+    const upgrade = (origin: string) =>
+      new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`${hub.api.replace(/^http/, 'ws')}/api/v1/monitoring/stream/power`, { headers: { cookie, origin } });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', reject);
+      });
+    expect(await upgrade('https://evil.example')).toBe(401);
+    expect(await upgrade(hub.api)).toBe(101);
   });
 
   it('logout ends the session and clears the cookie; the old cookie then gets 401', async () => {

@@ -98,6 +98,15 @@ describe('skyclust /ws events', () => {
     browser.send({ type: 'auth' });
     expect((await browser.next('authenticated')).data).toMatchObject({ username: 'admin', role: 'admin' });
 
+    // Another site's page cannot use the cookie (cross-site WebSocket hijacking); this hub's own page can.
+    const foreign = await open('/api/v1/ws', { cookie, origin: 'https://evil.example' });
+    foreign.send({ type: 'auth' });
+    expect((await foreign.closed).code).toBe(1008);
+    const own = await open('/api/v1/ws', { cookie, origin: h.api });
+    own.send({ type: 'auth' });
+    expect((await own.next('authenticated')).data).toMatchObject({ username: 'admin' });
+    own.socket.close();
+
     const anonymous = await open();
     anonymous.send({ type: 'auth' });
     expect((await anonymous.closed).code).toBe(1008);
