@@ -52,8 +52,8 @@ describe('skyclust cost analysis', () => {
     wsA = (await (await send('POST', '/api/v1/workspaces', { name: 'a' }, ann)).json()).data.id;
     const cred = { name: 'aws', provider: 'aws', data: { access_key: 'AKIAEXAMPLEKEY000001', secret_key: 'cost-secret-0123456789', region: 'us-east-1' }, workspace_id: wsA };
     expect((await send('POST', '/api/v1/credentials', cred, ann)).status).toBe(201);
-    // One BMC reading per node, one second ago: each falls in one hourly step, whose energy is its power x 1 h.
-    const at = Date.now() - 1000;
+    // One BMC reading per node in the last whole hour: each falls in one hourly step, whose energy is its power x 1 h.
+    const at = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 1_800_000;
     const n1 = await h.addNode('n1', 'rack1');
     const n2 = await h.addNode('n2', 'rack1');
     await h.publishTelemetry(n1, [{ metric: 'node_power_watts', labels: { source: 'dcmi' }, value: 1000, ts: at }], at);
