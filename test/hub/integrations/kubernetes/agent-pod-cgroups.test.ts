@@ -69,10 +69,15 @@ describe("end to end with a real agent: per-pod CPU and memory from the node's p
       { timeout: 20_000, interval: 100 },
     );
     expect(got!.sources.memory_bytes).toBe('measured');
-    // The counters do not move in the fake tree: the measured CPU is exactly 0 cores, not absent.
-    const cpu = await fleet.api.json('/api/v1/tenants/asr/monitoring?metric_type=cpu&hours=1&interval=1m', { headers });
-    expect(cpu.sources.cpu_cores).toBe('measured');
-    expect(cpu.metrics.cpu_cores.length).toBeGreaterThan(0);
-    for (const p of cpu.metrics.cpu_cores) expect(p.value).toBe(0);
+    // The counters do not move in the fake tree: the measured CPU is exactly 0 cores, not absent. A rate needs two readings of a pod: wait for the second.
+    await vi.waitFor(
+      async () => {
+        const cpu = await fleet.api.json('/api/v1/tenants/asr/monitoring?metric_type=cpu&hours=1&interval=1m', { headers });
+        expect(cpu.sources.cpu_cores).toBe('measured');
+        expect(cpu.metrics.cpu_cores.length).toBeGreaterThan(0);
+        for (const p of cpu.metrics.cpu_cores) expect(p.value).toBe(0);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   });
 });
