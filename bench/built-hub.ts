@@ -24,6 +24,7 @@ const CLK_TCK = 100;
 
 export interface BuiltHub {
   child: ChildProcess;
+  dataDir: string;
   mqttPort: number;
   httpPort: number;
   /** `Basic ...` for the admin user. */
@@ -41,13 +42,30 @@ function unitNodeOptions(unit: string): string[] {
   return m ? m[1]!.split(' ').filter(Boolean) : [];
 }
 
-/** Starts the built hub with `nodes` registered (name -> cluster) and `yaml` appended to its config. */
-export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = ''): Promise<BuiltHub> {
+/** Connects to `url` as a registered node, retrying while the broker or hub starts. */
+export async function connectNode(url: string, node: string): Promise<MqttClient> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await mqtt.connectAsync(url, { username: node, password: NODE_PASSWORD, clientId: node, reconnectPeriod: 0 });
+    } catch (err) {
+      // 60 s: the hub from source (BENCH_HUB_SOURCE) compiles as it starts.
+      if (tries > 600) throw err;
+      await sleep(100);
+    }
+  }
+}
+
+/**
+ * Starts the built hub with `nodes` registered (name -> cluster) and `yaml`
+ * appended to its config; `broker` (a YAML flow mapping) replaces the
+ * embedded broker on a free port, e.g. an external one (then mqttPort is unused).
+ */
+export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = '', broker?: string): Promise<BuiltHub> {
   const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-hub-'));
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const config = join(dir, 'hub.yaml');
-  writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: { host: 127.0.0.1, port: ${mqttPort} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n${yaml}`);
-  mkdirSync(join(dir, 'data'), { recursive: true });
+  writeFileSync(config, `dataDir: ${join(dir, 'data')}\nlog: { level: warn }\nbroker: ${broker ?? `{ host: 127.0.0.1, port: ${mqttPort} }`}\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n${yaml}`);
+  mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
   const db = openHubDb(join(dir, 'data', 'hub.db'));
   // Keyed digests, as `kcloud-hub node add` stores them: an argon2 hash per node made 1 000 nodes take minutes to register and log in.
   const store = new NodeStore(db, nodeCredentialKey(new SecretStore(db, keyring(join(dir, 'data')))));
@@ -63,20 +81,11 @@ export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = '
   });
   return {
     child,
+    dataDir: join(dir, 'data'),
     mqttPort,
     httpPort,
     authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
-    async connect(node) {
-      for (let tries = 0; ; tries++) {
-        try {
-          return await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: node, password: NODE_PASSWORD, clientId: node, reconnectPeriod: 0 });
-        } catch (err) {
-          // 60 s: the hub from source (BENCH_HUB_SOURCE) compiles as it starts.
-          if (tries > 600) throw err;
-          await sleep(100);
-        }
-      }
-    },
+    connect: (node) => connectNode(`mqtt://127.0.0.1:${mqttPort}`, node),
     cpuSeconds() {
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
       // Fields 14 and 15 of proc(5) (utime, stime), counted after the ')' that ends the command name.
@@ -84,6 +93,7 @@ export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = '
       return (f[11]! + f[12]!) / CLK_TCK;
     },
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
