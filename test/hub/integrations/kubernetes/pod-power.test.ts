@@ -168,8 +168,8 @@ describe('end to end: GPU process pod UIDs (agent) -> hub -> pods by name and na
     await vi.waitFor(async () => expect((await pod(UID_TRAINER)).pod_name).toBeNull(), { timeout: 20_000, interval: 20 });
     const down = await pod(UID_TRAINER);
     expect(down).toMatchObject({ namespace: null, owner: null, power_watts: 120.75, kubernetes_reason: expect.stringMatching(/^cluster lab: pods: /) });
-    const nodes = (await hub.json('/api/v1/infrastructure/nodes?role=worker')).data;
-    expect(nodes).toEqual([]);
+    // The node watch and the pod watch fail and reconnect independently: wait for each.
+    await vi.waitFor(async () => expect((await hub.json('/api/v1/infrastructure/nodes?role=worker')).data).toEqual([]), { timeout: 20_000, interval: 20 });
     expect((await hub.json('/api/v1/infrastructure/nodes/gpu1')).data).toMatchObject({ role: null, kubernetes: null, kubernetes_reason: expect.stringMatching(/^cluster lab: /) });
     const text = await metrics();
     expect(series(text, 'kcloud_gpu_process_power_watts', { pod_uid: UID_TRAINER })[0]!.labels).toMatchObject({ namespace: '', pod: '' });
@@ -177,6 +177,6 @@ describe('end to end: GPU process pod UIDs (agent) -> hub -> pods by name and na
 
     await fake.start();
     await vi.waitFor(async () => expect((await pod(UID_TRAINER)).pod_name).toBe(trainerName), { timeout: 20_000, interval: 20 });
-    expect((await hub.json('/api/v1/infrastructure/nodes?role=worker')).data.map((n: { node_name: string }) => n.node_name)).toEqual(['gpu1']);
+    await vi.waitFor(async () => expect((await hub.json('/api/v1/infrastructure/nodes?role=worker')).data.map((n: { node_name: string }) => n.node_name)).toEqual(['gpu1']), { timeout: 20_000, interval: 20 });
   });
 });
