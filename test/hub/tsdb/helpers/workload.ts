@@ -31,6 +31,15 @@ export const GPU_METRICS = [
   'gpu_energy_joules',
 ] as const;
 
+/**
+ * Four more series per GPU that nvidia-smi gives every second, for the
+ * 12-metric data set of issue 20 (125 nodes x 8 GPUs x 12 metrics): mostly
+ * flat, as they are on a real fleet, which is what a store must make cheap.
+ */
+export const EXTRA_GPU_METRICS = ['gpu_power_limit_watts', 'gpu_memory_clock_mhz', 'gpu_memory_free_bytes', 'gpu_throttle_reasons'] as const;
+/** H100 80GB HBM3: 81559 MiB total, 700 W limit, 2619 MHz memory clock (the fixtures' values). */
+const TOTAL_MIB = 81559;
+
 const MIB = 1048576;
 
 interface GpuState {
@@ -45,7 +54,7 @@ interface GpuState {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** A fleet of `nodes` x `gpus` GPUs, 8 series per GPU, ticking once a second. */
+/** A fleet of `nodes` x `gpus` GPUs, 8 or 12 series per GPU, ticking once a second. */
 export class Fleet {
   private readonly rnd: () => number;
   private readonly gpus: GpuState[][] = [];
@@ -56,6 +65,8 @@ export class Fleet {
     readonly gpusPerNode: number,
     private readonly start: number,
     seed = 1,
+    /** 8 (GPU_METRICS) or 12 (with EXTRA_GPU_METRICS). */
+    readonly metricsPerGpu: 8 | 12 = 8,
   ) {
     this.rnd = prng(seed);
     for (let n = 0; n < nodes; n++) {
@@ -76,7 +87,7 @@ export class Fleet {
   }
 
   get seriesCount(): number {
-    return this.nodes * this.gpusPerNode * GPU_METRICS.length;
+    return this.nodes * this.gpusPerNode * this.metricsPerGpu;
   }
 
   /** The samples of the next second, all nodes. */
@@ -102,6 +113,11 @@ export class Fleet {
         g.energyMj += Math.round(power * 1000);
         const values = [power, util, memUtil, g.temp, g.memTemp, clock, g.memMib * MIB, g.energyMj / 1000];
         for (let m = 0; m < GPU_METRICS.length; m++) rows.push({ metric: GPU_METRICS[m]!, labels: g.labels, ts, value: values[m]! });
+        if (this.metricsPerGpu === 12) {
+          // Power-cap throttling (bit 0x4, SW power cap) shows up now and then under load.
+          const extra = [700, 2619, (TOTAL_MIB - g.memMib) * MIB, g.load && power > 620 ? 4 : 0];
+          for (let m = 0; m < EXTRA_GPU_METRICS.length; m++) rows.push({ metric: EXTRA_GPU_METRICS[m]!, labels: g.labels, ts, value: extra[m]! });
+        }
       }
     }
     this.tick++;
