@@ -169,7 +169,7 @@ describe('cluster watch: pods, nodes and ReplicaSets held by client-node informe
     await until(w, () => synced(w) && w.pod('uid-p1').facts !== null);
 
     await fake.stop();
-    await until(w, () => w.pods.state.state === 'down');
+    await until(w, () => w.pods.state.state === 'down' && w.nodes.state.state === 'down');
     const down = w.pod('uid-p1');
     expect(down.facts).toBeNull();
     // The open watch ends (premature close), then reconnecting is refused: either is the reason, with the time it began, never the address.
