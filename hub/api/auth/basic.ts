@@ -31,6 +31,11 @@ export class BasicResolver implements CredentialResolver {
     private readonly guard: LoginGuard,
   ) {}
 
+  /** Browsers replay Basic credentials they once used for this hub, whichever page sends the request. */
+  carriesAmbient(request: FastifyRequest): boolean {
+    return parseBasic(request.headers.authorization) !== null;
+  }
+
   async resolve(request: FastifyRequest): Promise<ApiPrincipal | 'invalid' | null> {
     const creds = parseBasic(request.headers.authorization);
     if (creds === null || creds === 'invalid') return creds;

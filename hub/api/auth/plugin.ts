@@ -4,6 +4,7 @@ import { ApiError } from '../errors.js';
 import { ACCESS_LEVELS, credentialAllows, PERMISSIONS, roleAllows, type RouteAccess } from './permissions.js';
 import type { ApiPrincipal } from './principal.js';
 import type { CredentialResolver } from './resolver.js';
+import { fromOwnOrigin } from './same-origin.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,9 +34,19 @@ export interface AuthPluginOptions {
 
 const ACCESS_VALUES = new Set<string>([...PERMISSIONS, ...ACCESS_LEVELS]);
 
-/** The principal behind a request, or an ApiError (401) when it carries a wrong credential or none. */
+/**
+ * The principal behind a request, or an ApiError (401) when it carries a
+ * wrong credential or none, or an ambient one (session cookie, Basic) from
+ * another site's page: the one same-origin rule of every HTTP route and
+ * WebSocket (CSRF; a WebSocket handshake has no CORS preflight, so this is
+ * what stops cross-site WebSocket hijacking where SameSite does not apply).
+ * It is checked before the credential, so such a request costs no password check.
+ */
 export async function authenticate(request: FastifyRequest, resolvers: readonly CredentialResolver[]): Promise<ApiPrincipal> {
   for (const resolver of resolvers) {
+    if (resolver.carriesAmbient?.(request) && !fromOwnOrigin(request)) {
+      throw new ApiError('UNAUTHORIZED', `${resolver.kind} credentials are not accepted from another site's page; send a token or an API key`);
+    }
     const result = await resolver.resolve(request);
     if (result === 'invalid') throw new ApiError('UNAUTHORIZED', `invalid ${resolver.kind} credentials`);
     if (result) return result;

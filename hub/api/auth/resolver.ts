@@ -9,5 +9,12 @@ import type { ApiPrincipal } from './principal.js';
  */
 export interface CredentialResolver {
   readonly kind: string;
+  /**
+   * Whether the request carries a credential of this kind that browsers send
+   * on their own (a cookie, cached Basic): such a credential proves nothing
+   * about which page sent the request, so the authenticator refuses it from
+   * another site's page. Absent for credentials a script must add (tokens, API keys).
+   */
+  carriesAmbient?(request: FastifyRequest): boolean;
   resolve(request: FastifyRequest): Promise<ApiPrincipal | 'invalid' | null>;
 }

@@ -13,7 +13,6 @@ import { toApiError } from '../errors.js';
 import type { Api, RouteModule } from '../types.js';
 import { renderAuditRecord } from './audit-logs.js';
 import { renderNotification } from './notifications.js';
-import { fromOwnOrigin } from '../auth/same-origin.js';
 
 /** RFC 6455 7.4.1: 1008 policy violation (no or wrong credentials), 1013 try again later (client reads too slowly). */
 const POLICY_VIOLATION = 1008;
@@ -56,8 +55,8 @@ const event = (type: string, data: Record<string, unknown>) => JSON.stringify({ 
 /**
  * The credential an `auth` message names: its token, or (no `token` key)
  * the upgrade request's own, which is how a browser's console signs in
- * with its HttpOnly session cookie (SameSite=Strict: no other site's page
- * can open the socket with it). null: not an auth message.
+ * with its HttpOnly session cookie (the authenticator refuses it from
+ * another site's page, as on every route). null: not an auth message.
  */
 function parseAuth(raw: string): { token: string | null } | null {
   let msg: unknown;
@@ -168,7 +167,6 @@ export function registerWs(app: Api, deps: ApiDeps, opts: WsOptions): void {
       if (authenticating) return;
       const auth = isBinary ? null : parseAuth(data.toString());
       if (auth === null) refuse('the first message must be {"type":"auth","token":"..."} (or {"type":"auth"} with the session cookie)');
-      else if (auth.token === null && !fromOwnOrigin(request)) refuse("the session cookie signs in only a page of this hub's own origin; send a token");
       else void onAuth(auth.token);
     });
     socket.on('close', () => {

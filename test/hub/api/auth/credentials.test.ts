@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
 
 const json = { 'content-type': 'application/json' };
@@ -71,5 +72,57 @@ describe('every credential style resolves to the same user (real hub)', () => {
     expect([res.status, (await res.json()).code]).toEqual([429, 'RATE_LIMITED']);
     // Other credentials of the account still work: the throttle is about password guessing.
     expect((await get('/api/v1/users/me', { 'x-api-key': apiKey })).status).toBe(200);
+  });
+
+  it("refuses the ambient credentials (Basic, session cookie) from another site's page on HTTP routes and WebSockets; tokens and API keys pass", async () => {
+    await hub.addUser('wes', 'user', 'wes-password');
+    const evil = 'https://evil.example';
+    const wes = basic('wes', 'wes-password');
+    const failures = () => (hub.db.prepare('SELECT count(*) AS n FROM login_failures').get() as { n: number }).n;
+
+    // HTTP: Basic and the cookie only from no Origin (curl) or the hub's own; a wrong password there is not even checked.
+    const before = failures();
+    for (const headers of <Record<string, string>[]>[{ authorization: wes }, { authorization: basic('wes', 'wrong') }, { cookie }, { authorization: wes, origin: 'null' }]) {
+      const res = await get('/api/v1/users/me', { origin: evil, ...headers });
+      expect([res.status, (await res.json()).error]).toEqual([401, expect.stringMatching(/credentials are not accepted from another site's page/)]);
+    }
+    expect(failures()).toBe(before);
+    expect((await get('/api/v1/users/me', { authorization: wes, origin: hub.api })).status).toBe(200);
+    expect((await get('/api/v1/users/me', { authorization: wes })).status).toBe(200);
+    for (const headers of <Record<string, string>[]>[{ authorization: `Bearer ${jwt}` }, { 'x-api-key': apiKey }, { authorization: `Bearer ${apiKey}` }, { authorization: `Bearer ${jwt}`, cookie }]) {
+      expect((await get('/api/v1/users/me', { origin: evil, ...headers })).status).toBe(200);
+    }
+
+    const ws = (path: string, headers: Record<string, string>) => new WebSocket(`${hub.api.replace(/^http/, 'ws')}${path}`, { headers });
+    // A WebSocket authenticated at its upgrade (the power stream): 401 before the upgrade.
+    const upgrade = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = ws('/api/v1/monitoring/stream/power', headers);
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+        socket.on('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.on('error', reject);
+      });
+    expect(await upgrade({ authorization: wes, origin: evil })).toBe(401);
+    expect(await upgrade({ authorization: wes, origin: hub.api })).toBe(101);
+    // skyclust's /ws, signed in by its first message: {"type":"auth"} takes the upgrade's own credential, a token is not ambient.
+    const firstEvent = (headers: Record<string, string>, auth: Record<string, string>) =>
+      new Promise<{ type: string; closeCode: number }>((resolve, reject) => {
+        const socket = ws('/api/v1/ws', headers);
+        let type = '';
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'auth', ...auth })));
+        socket.on('message', (raw) => {
+          type ||= (JSON.parse(raw.toString()) as { type: string }).type;
+          if (type === 'authenticated') socket.close();
+        });
+        socket.on('close', (closeCode) => resolve({ type, closeCode }));
+        socket.on('error', reject);
+      });
+    expect(await firstEvent({ authorization: wes, origin: evil }, {})).toEqual({ type: 'error', closeCode: 1008 });
+    expect(await firstEvent({ cookie, origin: evil }, {})).toEqual({ type: 'error', closeCode: 1008 });
+    expect(await firstEvent({ authorization: wes, origin: hub.api }, {})).toEqual({ type: 'authenticated', closeCode: 1005 });
+    expect(await firstEvent({ cookie, origin: evil }, { token: jwt })).toEqual({ type: 'authenticated', closeCode: 1005 });
   });
 });
