@@ -102,7 +102,11 @@ export async function startRestHub(dataDir: string): Promise<RestHub> {
       const body = JSON.parse(text) as { data: { series: { points: unknown[] }[] } };
       return body.data.series.reduce((a, s) => a + s.points.length, 0);
     },
-    stop: () => th.hub.stop(),
+    async stop() {
+      await th.hub.stop();
+      // startTestHub keeps its hub.yaml in a temp dir of its own.
+      rmSync(dirname(th.configFile), { recursive: true, force: true });
+    },
   };
 }
 
