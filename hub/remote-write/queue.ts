@@ -8,7 +8,7 @@ import { withoutCredentials } from '../core/url-credentials.js';
 import type { CommittedLog, LogRecord } from './committed-log.js';
 import type { RemoteWriteTarget } from './config.js';
 import { encodeWriteRequest, type PromSeries } from './prompb.js';
-import type { OutSeries, SeriesNames } from './series-names.js';
+import type { SeriesNames, WrittenSeries } from './series-names.js';
 
 /** What became of one request. */
 export type SendOutcome = { kind: 'sent' } | { kind: 'retry'; cause: string } | { kind: 'refused'; cause: string };
@@ -95,7 +95,7 @@ export function httpSender(target: RemoteWriteTarget, credentials: { authorizati
  * their scale; samples older than `oldest` are left out and counted in
  * `tooOld`. `samples` counts committed samples, not written ones.
  */
-export function toSeries(records: readonly LogRecord[], names: (seriesId: number) => readonly OutSeries[], oldest: number): { series: PromSeries[]; samples: number; tooOld: number } {
+export function toSeries(records: readonly LogRecord[], names: (seriesId: number) => readonly WrittenSeries[], oldest: number): { series: PromSeries[]; samples: number; tooOld: number } {
   const bySeries = new Map<number, { out: PromSeries; scale: number }[]>();
   let samples = 0;
   let tooOld = 0;

@@ -3,7 +3,7 @@ import type { GpuInfo } from '../../../agent/metrics/gpu-info.js';
 import type { LatestSample } from '../../../hub/fleet/latest-values.js';
 import { renderFleet } from '../../../hub/prometheus/fleet-exporter.js';
 import type { LogRecord } from '../../../hub/remote-write/committed-log.js';
-import type { PromLabel } from '../../../hub/remote-write/prompb.js';
+import { decodeLabels, type PromLabel } from '../../../hub/remote-write/prompb.js';
 import { toSeries } from '../../../hub/remote-write/queue.js';
 import { dcgmFamilies, fleetGpuFacts, gpuFactsOf, namesOf, SeriesNames, type GpuFacts, type StoredSeries } from '../../../hub/remote-write/series-names.js';
 import { METRICS } from '../../../shared/metrics/index.js';
@@ -117,7 +117,7 @@ describe('remote-write series names', () => {
     const record: LogRecord = { window: 0, id: 1, triples: new Float64Array([0, 2000, 1.5, 1, 2000, 0.25, 0, 1000, 1.25]) };
     const { series, samples, tooOld } = toSeries([record], naming, 0);
     expect({ samples, tooOld }).toEqual({ samples: 3, tooOld: 0 });
-    expect(series.map((s) => [asRecord(s.labels).__name__, s.samples])).toEqual([
+    expect(series.map((s) => [asRecord(decodeLabels(s.labels)).__name__, s.samples])).toEqual([
       ['gpu_energy_joules', [{ value: 1.25, timestamp: 1000 }, { value: 1.5, timestamp: 2000 }]],
       ['DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', [{ value: 1250, timestamp: 1000 }, { value: 1500, timestamp: 2000 }]],
       ['host_load1', [{ value: 0.25, timestamp: 2000 }]],
@@ -146,15 +146,25 @@ describe('SeriesNames (per-series cache)', () => {
     const reads: number[] = [];
     let gpus: GpuFacts = new Map();
     const names = new SeriesNames('dcgm', stored(reads), () => gpus);
-    expect(asRecord(names.forRequest()!(1)[0]!.labels).modelName).toBeUndefined();
+    expect(asRecord(decodeLabels(names.forRequest()!(1)[0]!.labels)).modelName).toBeUndefined();
     names.forRequest()!(1);
     expect(reads).toEqual([1]);
     gpus = new Map([['GPU-1', H100]]);
-    expect(asRecord(names.forRequest()!(1)[0]!.labels).modelName).toBe(H100.modelName);
+    expect(asRecord(decodeLabels(names.forRequest()!(1)[0]!.labels)).modelName).toBe(H100.modelName);
     // Equal facts read again from the inventory (new objects): still cached.
     gpus = new Map([['GPU-1', { ...H100 }]]);
     names.forRequest()!(1);
     expect(reads).toEqual([1, 1]);
+  });
+
+  it('keeps a working set of up to half maxEntries cycled in order (a fleet\'s active series): each read once', () => {
+    const reads: number[] = [];
+    const names = new SeriesNames('kcloud', stored(reads), () => new Map(), undefined, 10);
+    for (let round = 0; round < 4; round++) {
+      const naming = names.forRequest()!;
+      for (let id = 1; id <= 5; id++) naming(id);
+    }
+    expect(reads).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('holds at most maxEntries series, forgetting the least recently used', () => {
