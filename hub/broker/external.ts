@@ -104,22 +104,26 @@ export function startExternalSubscriber(cfg: HubConfig['broker'], ingest: Ingest
     }
     adopter?.setSelfOnline(true);
   });
+  /** Set by close(): the connection's end is the hub's own doing, neither lost nor reconnected (mqtt.js does not reconnect after end()). */
+  let stopping = false;
   client.on('close', () => {
-    if (state.connected) log.warn({ url: cfg.url }, 'external broker connection lost; reconnecting');
+    if (state.connected && !stopping) log.warn({ url: cfg.url }, 'external broker connection lost; reconnecting');
     state.connected = false;
     adopter?.setSelfOnline(false);
   });
   client.on('error', (err) => {
     state.lastError = err.message;
-    log.warn({ url: cfg.url, err: err.message }, 'external broker error');
+    if (!stopping) log.warn({ url: cfg.url, err: err.message }, 'external broker error');
   });
   return {
     state,
     adopted: () => adopter?.adopted() ?? [],
     async close() {
+      stopping = true;
       await adopter?.close();
       // 0x04, disconnect with Will: the group adopts this hub's share while it is away (after the Will delay).
       await client.endAsync(false, cfg.group ? { reasonCode: 4 } : {});
+      log.info({ url: cfg.url }, 'disconnected from external broker');
     },
   };
 }

@@ -105,6 +105,28 @@ describe('external broker mode (real mosquitto 2.x)', () => {
     });
   }, 90_000);
 
+  it('a lost connection is warned about and reconnected; the hub\'s own stop is quiet: a DISCONNECT, no warning, no error', async () => {
+    broker = await startMosquitto();
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'kcloud-hub-ext-')), 'data');
+    hub = await startTestHub({ dataDir, broker: { mode: 'external', url: broker.url, clientId: 'hub-quiet', group: 'ingest' } });
+    const { logs } = hub;
+    const says = (msg: string) => logs.lines().filter((l) => l.msg === msg).length;
+    await waitFor(() => says('connected to external broker') === 1, 10_000, 'hub connected to mosquitto');
+    await broker.kill();
+    await waitFor(() => says('external broker connection lost; reconnecting') === 1, 10_000, 'the loss warned about');
+    await broker.start();
+    await waitFor(() => says('connected to external broker') === 2, 20_000, 'hub reconnected');
+    const warnings = () => logs.lines().filter((l) => (l.level as number) >= 40).map((l) => l.msg);
+    const before = warnings();
+    await hub.hub.stop();
+    hub = undefined;
+    expect(warnings()).toEqual(before);
+    expect(says('disconnected from external broker')).toBe(1);
+    expect(before.filter((m) => m === 'external broker connection lost; reconnecting')).toHaveLength(1);
+    // mosquitto logs a DISCONNECT packet as "disconnected", a dropped connection as "closed its connection" or a timeout.
+    await waitFor(() => /Client hub-quiet disconnected/.test(broker!.output()), 10_000, 'mosquitto got the hub\'s DISCONNECT');
+  }, 60_000);
+
   it('shared subscription: nothing acknowledged is lost while the hub restarts', async () => {
     await nothingLost('kcloud-hub', async (restartHub) => {
       await sleep(1000);
