@@ -36,23 +36,24 @@ export function powerSeriesRequests(cluster?: string): { metric: string; matcher
  * Fleet (or cluster) power per step over [start, end): each series averaged
  * within the step, the averages summed per node and part, then each node's
  * total and "other" combined exactly as for the current values (BMC when
- * present, else the known parts). Averages are summed per series rather than
- * pooled with the engine's groupBy: a pooled avg of two 300 W GPUs is 300 W,
- * not the 600 W they draw. Steps without any sample are left out.
+ * present, else the known parts). Averages are summed per series (the
+ * engine's sumBy) rather than pooled with its groupBy: a pooled avg of two
+ * 300 W GPUs is 300 W, not the 600 W they draw. Steps without any sample are left out.
  */
 export function powerSeries(source: SeriesSource, range: { start: number; end: number; step: number }, cluster?: string): PowerPoint[] {
   const scope: Matcher[] = cluster ? [{ label: 'cluster', op: '=', value: cluster }] : [];
   // step -> node -> parts
   const steps = new Map<number, Map<string, PowerParts>>();
   for (const { part, metric, matchers } of PARTS) {
-    for (const series of runQuery(source, { metric, matchers: [...matchers, ...scope], ...range, agg: 'avg' })) {
-      const node = series.labels.node ?? '';
+    // The engine adds each series' step average per node as it steps (sumBy): no result per GPU is built.
+    for (const series of runQuery(source, { metric, matchers: [...matchers, ...scope], ...range, agg: 'avg', sumBy: ['node'] })) {
+      const node = series.labels.node!;
       for (const [ts, value] of series.points) {
         let nodes = steps.get(ts);
         if (!nodes) steps.set(ts, (nodes = new Map()));
         let parts = nodes.get(node);
         if (!parts) nodes.set(node, (parts = { gpuWatts: null, cpuWatts: null, memoryWatts: null, bmcWatts: null }));
-        parts[part] = (parts[part] ?? 0) + value;
+        parts[part] = value;
       }
     }
   }

@@ -44,22 +44,6 @@ export function toSteps(buckets: Iterable<Bucket>, start: number, end: number, s
   return steps;
 }
 
-/**
- * Merges the same step of two series of a group. Samples pool (so avg is
- * Σsum / Σcount), increases add (so rate and increase are sums), and `last`
- * adds too: the latest power of a group of GPUs is the group's power.
- */
-function mergeAcross(a: StepAcc, b: StepAcc): StepAcc {
-  return {
-    min: Math.min(a.min, b.min),
-    max: Math.max(a.max, b.max),
-    sum: a.sum + b.sum,
-    count: a.count + b.count,
-    last: a.last + b.last,
-    increase: a.increase + b.increase,
-  };
-}
-
 /** The value of one step under an aggregation; rate is per second. */
 export function aggregate(acc: StepAcc, agg: Aggregation, step: number): number {
   switch (agg) {
@@ -92,42 +76,173 @@ function canonical(labels: Labels): string {
     .join(',');
 }
 
-function toResult(metric: string, labels: Labels, steps: Map<number, StepAcc>, q: RangeQuery): ResultSeries {
-  const points = [...steps.entries()].sort((a, b) => a[0] - b[0]).map(([ts, acc]): [number, number] => [ts, aggregate(acc, q.agg, q.step)]);
-  return { metric, labels, points };
+/** Receives each step of one series, in time order; `acc` is reused for the next step, so copy what you keep. */
+type StepSink = (ts: number, acc: StepAcc) => void;
+
+function isSorted(buckets: readonly Bucket[]): boolean {
+  for (let i = 1; i < buckets.length; i++) if (buckets[i]!.ts < buckets[i - 1]!.ts) return false;
+  return true;
+}
+
+/**
+ * toSteps without the map: buckets come oldest first (SeriesSource's
+ * contract), so a step is complete as soon as a bucket of a later step
+ * arrives, and each is handed to `sink` in time order from one reused
+ * accumulator. The same loop and the same arithmetic in the same order as
+ * toSteps, so the same numbers; a source that breaks the order gets toSteps.
+ */
+export function forEachStep(buckets: Iterable<Bucket>, start: number, end: number, step: number, sink: StepSink): void {
+  const list = Array.isArray(buckets) ? (buckets as Bucket[]) : [...buckets];
+  if (!isSorted(list)) {
+    for (const [ts, acc] of [...toSteps(list, start, end, step)].sort((a, b) => a[0] - b[0])) sink(ts, acc);
+    return;
+  }
+  const acc: StepAcc = { min: 0, max: 0, sum: 0, count: 0, last: 0, increase: 0 };
+  let key = NaN;
+  let prevLast: number | null = null;
+  for (const b of list) {
+    if (b.ts >= end) break;
+    const boundary = prevLast === null ? 0 : counterDelta(prevLast, b.first);
+    prevLast = b.last;
+    if (b.ts < start) continue;
+    const k = start + Math.floor((b.ts - start) / step) * step;
+    if (k !== key) {
+      if (key === key) sink(key, acc);
+      key = k;
+      acc.min = b.min;
+      acc.max = b.max;
+      acc.sum = b.sum;
+      acc.count = b.count;
+      acc.last = b.last;
+      acc.increase = b.increase + boundary;
+      continue;
+    }
+    acc.min = Math.min(acc.min, b.min);
+    acc.max = Math.max(acc.max, b.max);
+    acc.sum += b.sum;
+    acc.count += b.count;
+    acc.last = b.last;
+    acc.increase += b.increase + boundary;
+  }
+  if (key === key) sink(key, acc);
+}
+
+/**
+ * The steps of one group as columns indexed by step number, filled series
+ * after series in findSeries' order: only the groups are kept, never a
+ * result per series.
+ */
+class GroupSteps {
+  readonly has: Uint8Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly sum: Float64Array;
+  readonly count: Float64Array;
+  readonly last: Float64Array;
+  readonly increase: Float64Array;
+
+  constructor(
+    readonly labels: Labels,
+    steps: number,
+  ) {
+    this.has = new Uint8Array(steps);
+    this.min = new Float64Array(steps);
+    this.max = new Float64Array(steps);
+    this.sum = new Float64Array(steps);
+    this.count = new Float64Array(steps);
+    this.last = new Float64Array(steps);
+    this.increase = new Float64Array(steps);
+  }
+
+  /**
+   * Merges a series' step into step `i` of the group. Samples pool (so avg
+   * is Σsum / Σcount), increases add (so rate and increase are sums), and
+   * `last` adds too: the latest power of a group of GPUs is the group's power.
+   */
+  pool(i: number, acc: StepAcc): void {
+    if (!this.has[i]) {
+      this.has[i] = 1;
+      this.min[i] = acc.min;
+      this.max[i] = acc.max;
+      this.sum[i] = acc.sum;
+      this.count[i] = acc.count;
+      this.last[i] = acc.last;
+      this.increase[i] = acc.increase;
+      return;
+    }
+    this.min[i] = Math.min(this.min[i]!, acc.min);
+    this.max[i] = Math.max(this.max[i]!, acc.max);
+    this.sum[i] = this.sum[i]! + acc.sum;
+    this.count[i] = this.count[i]! + acc.count;
+    this.last[i] = this.last[i]! + acc.last;
+    this.increase[i] = this.increase[i]! + acc.increase;
+  }
+
+  /** Adds one series' value of step `i` (sumBy); kept in `sum`. */
+  add(i: number, value: number): void {
+    if (!this.has[i]) {
+      this.has[i] = 1;
+      this.sum[i] = value;
+    } else this.sum[i] = this.sum[i]! + value;
+  }
+
+  points(start: number, step: number, value: (i: number) => number): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.has.length; i++) if (this.has[i]) out.push([start + i * step, value(i)]);
+    return out;
+  }
+}
+
+/** Orders results by their labels' canonical text, numbers in numeric order. */
+function sortedByLabels(results: ResultSeries[]): ResultSeries[] {
+  return results
+    .map((result) => ({ key: canonical(result.labels), result }))
+    .sort((a, b) => collator.compare(a.key, b.key))
+    .map((s) => s.result);
+}
+
+function grouped(source: SeriesSource, q: RangeQuery, by: string[], mode: 'pool' | 'sum'): ResultSeries[] {
+  const steps = Math.ceil((q.end - q.start) / q.step);
+  const groups = new Map<string, GroupSteps>();
+  let into: GroupSteps;
+  const pool: StepSink = (ts, acc) => into.pool((ts - q.start) / q.step, acc);
+  const add: StepSink = (ts, acc) => into.add((ts - q.start) / q.step, aggregate(acc, q.agg, q.step));
+  for (const ref of source.findSeries(q.metric, q.matchers)) {
+    let key = '';
+    for (const k of by) key += `${JSON.stringify(ref.labels[k] ?? '')},`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = new GroupSteps(Object.fromEntries(by.map((k) => [k, ref.labels[k] ?? ''])), steps)));
+    into = g;
+    forEachStep(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step, mode === 'pool' ? pool : add);
+  }
+  const results: ResultSeries[] = [];
+  for (const g of groups.values()) {
+    const points =
+      mode === 'sum'
+        ? g.points(q.start, q.step, (i) => g.sum[i]!)
+        : g.points(q.start, q.step, (i) => aggregate({ min: g.min[i]!, max: g.max[i]!, sum: g.sum[i]!, count: g.count[i]!, last: g.last[i]!, increase: g.increase[i]! }, q.agg, q.step));
+    if (points.length > 0) results.push({ metric: q.metric, labels: g.labels, points });
+  }
+  return sortedByLabels(results);
 }
 
 /**
  * Runs a range query over any store that implements SeriesSource (the
  * agent's history, the hub's tsdb). Series come out sorted by labels; series
- * and steps without samples are left out.
+ * and steps without samples are left out. Each series is stepped in one
+ * pass over its buckets (forEachStep: a rollup tier whose resolution is the
+ * step gives one bucket a step); with groupBy or sumBy, steps go straight
+ * into their group, so only the groups' results are ever built.
  */
 export function runQuery(source: SeriesSource, q: RangeQuery): ResultSeries[] {
-  const perSeries = source
-    .findSeries(q.metric, q.matchers)
-    .map((ref) => ({ labels: ref.labels, steps: toSteps(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step) }))
-    .filter((s) => s.steps.size > 0);
-
-  let out: { labels: Labels; steps: Map<number, StepAcc> }[] = perSeries;
-  if (q.groupBy) {
-    const groups = new Map<string, { labels: Labels; steps: Map<number, StepAcc> }>();
-    for (const s of perSeries) {
-      const labels: Labels = Object.fromEntries(q.groupBy.map((k) => [k, s.labels[k] ?? '']));
-      const key = canonical(labels);
-      const g = groups.get(key);
-      if (!g) {
-        groups.set(key, { labels, steps: new Map(s.steps) });
-        continue;
-      }
-      for (const [ts, acc] of s.steps) {
-        const had = g.steps.get(ts);
-        g.steps.set(ts, had ? mergeAcross(had, acc) : acc);
-      }
-    }
-    out = [...groups.values()];
+  if (q.groupBy && q.sumBy) throw new Error('groupBy and sumBy exclude each other');
+  if (q.groupBy) return grouped(source, q, q.groupBy, 'pool');
+  if (q.sumBy) return grouped(source, q, q.sumBy, 'sum');
+  const results: ResultSeries[] = [];
+  for (const ref of source.findSeries(q.metric, q.matchers)) {
+    const points: [number, number][] = [];
+    forEachStep(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step, (ts, acc) => points.push([ts, aggregate(acc, q.agg, q.step)]));
+    if (points.length > 0) results.push({ metric: q.metric, labels: ref.labels, points });
   }
-  return out
-    .map((s) => ({ key: canonical(s.labels), result: toResult(q.metric, s.labels, s.steps, q) }))
-    .sort((a, b) => collator.compare(a.key, b.key))
-    .map((s) => s.result);
+  return sortedByLabels(results);
 }

@@ -63,6 +63,13 @@ export interface RangeQuery {
    * last add up across series (see engine.ts).
    */
   groupBy?: string[];
+  /**
+   * When set (instead of groupBy), each series' value of a step under `agg`
+   * is summed per step with the other series of its group, grouped by these
+   * labels: PromQL's `sum by (node) (avg_over_time(m[1m]))`, the power of a
+   * node's GPUs where groupBy's pooled avg would give their mean.
+   */
+  sumBy?: string[];
 }
 
 export interface ResultSeries {
