@@ -1,12 +1,13 @@
 /**
  * Hub ingest benchmark: the built hub (embedded broker, SQLite store) as a
  * child process, 50 simulated nodes publishing QoS 1 telemetry batches from
- * this process. A batch is 8 GPUs x every per-GPU metric of the catalogue
- * (19: 152 samples, ~25 KB), the size a real agent publishes each second
- * for an 8-GPU node (167-297 samples in bench/agent.ts's run, with IPMI,
- * RAPL and host samples); BENCH_METRICS=8 sends the older, smaller 64-sample
- * batches, where the per-message work (MQTT, PUBACK, bookkeeping) weighs
- * more per sample. Two phases:
+ * this process. A batch is 8 GPUs x the first 19 per-GPU metrics of the
+ * catalogue (152 samples, ~25 KB), the size a real agent publishes each
+ * second for an 8-GPU node (167-297 samples in bench/agent.ts's run, with
+ * IPMI, RAPL and host samples) and issue 20's shape; BENCH_METRICS sets how
+ * many metrics (8: the older 64-sample batches, where the per-message work
+ * (MQTT, PUBACK, bookkeeping) weighs more per sample; the catalogue has 31
+ * with the optional ones). Two phases:
  *   - paced at BENCH_INGEST_RATE samples/s (default 100 000): a warm-up of
  *     BENCH_WARMUP_SECONDS (default 10), printed but not counted, then
  *     BENCH_ROUNDS (default 3) rounds of BENCH_SECONDS (default 10): the
@@ -14,8 +15,10 @@
  *   - saturation: every node keeps BENCH_INFLIGHT batches in flight for
  *     BENCH_SECONDS: the highest acknowledged (= committed) samples/s.
  * A PUBACK from the hub means the batch is committed (docs/hub.md), so acked
- * samples/s is stored samples/s. Targets (issue 4): 100 k samples/s at
- * <= 25 % of a core; saturation >= 400 k samples/s.
+ * samples/s is stored samples/s. Targets (issue 20): <= 3.0 µs of hub CPU
+ * per sample (CPU-s per million) at 100 k samples/s; saturation >= 450 k
+ * samples/s. At the end the bench reads the hub's /metrics and fails if it
+ * refused or rejected anything, so every figure is about stored samples.
  *
  *   npm run build && npx tsx bench/ingest.ts   (BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
  */
@@ -33,7 +36,7 @@ const inflight = Number(process.env.BENCH_INFLIGHT ?? 4);
 const NODES = 50;
 const METRICS = GPU_METRICS.filter((m) => m.labels.join() === 'gpu,uuid')
   .map((m) => m.name)
-  .slice(0, Number(process.env.BENCH_METRICS ?? Infinity));
+  .slice(0, Number(process.env.BENCH_METRICS ?? 19));
 const PER_BATCH = 8 * METRICS.length;
 /** Real UUIDs are GPU- plus 36 characters. */
 const uuid = (n: number, g: number) => `GPU-${String(n).padStart(8, '0')}-0000-4000-8000-${String(g).padStart(12, '0')}`;
@@ -41,11 +44,19 @@ const uuid = (n: number, g: number) => `GPU-${String(n).padStart(8, '0')}-0000-4
 const hub = await startBuiltHub(new Map(Array.from({ length: NODES }, (_, n) => [`bench-${n}`, 'bench'])));
 const clients = await Promise.all(Array.from({ length: NODES }, (_, n) => hub.connect(`bench-${n}`)));
 const seqs = new Array<number>(NODES).fill(0);
-const ts0 = Date.now();
+/**
+ * A node's batches are spaced by the interval the paced phase sends them at (~76 ms at 100 000 samples/s), so
+ * sample times keep up with the clock as a real fleet's do. One second a batch, as before, ran 13 s ahead of the
+ * clock every second: after ~25 s the hub refused every sample as beyond ingest.limits.clockTolerance (5 min),
+ * and the later rounds measured refusals instead of stores. Saturation runs ahead of the clock by its speed-up
+ * over the pace; starting a minute back leaves the tolerance for that.
+ */
+const tsStep = Math.max(1, Math.floor((1000 * NODES * PER_BATCH) / rate));
+const ts0 = Date.now() - 60_000;
 
 function payload(n: number): Buffer {
   const seq = ++seqs[n]!;
-  const ts = ts0 + seq * 1000;
+  const ts = ts0 + seq * tsStep;
   const samples = [];
   for (let g = 0; g < 8; g++) for (const metric of METRICS) samples.push({ metric, labels: { gpu: String(g), uuid: uuid(n, g) }, ts, value: seq + g });
   return Buffer.from(JSON.stringify({ v: MESSAGE_VERSION, cluster: 'bench', node: `bench-${n}`, seq, ts, samples }));
@@ -87,10 +98,11 @@ async function pacedRound(label: string, seconds: number): Promise<{ cpuPercent:
 await pacedRound('warm-up (not counted)', warmup);
 const paced = [];
 for (let r = 0; r < rounds; r++) paced.push(await pacedRound(`paced round ${r + 1}`, seconds));
-const byCpu = [...paced].sort((a, b) => a.cpuPercent - b.cpuPercent);
+// Ranked by CPU per sample, the figure that holds up when the shared machine slows the rate down.
+const byCpu = [...paced].sort((a, b) => a.usPerSample - b.usPerSample);
 const median = byCpu[Math.floor((rounds - 1) / 2)]!;
 console.log(
-  `paced, ${rounds} rounds: hub CPU median ${median.cpuPercent.toFixed(1)} % of one core = ${median.usPerSample.toFixed(2)} µs per sample (min ${byCpu[0]!.cpuPercent.toFixed(1)}, max ${byCpu.at(-1)!.cpuPercent.toFixed(1)} %); target <= 25 % at 100 k samples/s (2.5 µs per sample)`,
+  `paced, ${rounds} rounds: median ${median.usPerSample.toFixed(2)} µs of hub CPU per sample (${median.cpuPercent.toFixed(1)} % of one core) (min ${byCpu[0]!.usPerSample.toFixed(2)}, max ${byCpu.at(-1)!.usPerSample.toFixed(2)} µs); target <= 3.0 µs per sample (CPU-s per million) at 100 k samples/s`,
 );
 
 // Phase 2: saturation, `inflight` batches outstanding per node.
@@ -115,5 +127,16 @@ console.log(
   `saturation: ${((acked * PER_BATCH) / elapsed).toFixed(0)} samples/s committed, hub CPU ${((satCpu / elapsed) * 100).toFixed(1)} % of one core = ${((satCpu * 1e6) / (acked * PER_BATCH)).toFixed(2)} µs per sample (this machine: the publishers share its cores)`,
 );
 
+// What the hub counted: a figure is about stored samples only if it refused and rejected none.
+const metrics = await (await fetch(`http://127.0.0.1:${hub.httpPort}/metrics`, { headers: { authorization: hub.authorization } })).text();
+const total = (name: string) =>
+  metrics
+    .split('\n')
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+const [stored, refused, rejected] = ['ingest_samples_total', 'ingest_samples_refused_total', 'ingest_rejected_total'].map(total);
+console.log(`hub counted ${stored} samples stored, ${refused} refused, ${rejected} messages rejected`);
+
 await Promise.all(clients.map((c) => c.endAsync()));
 await hub.stop();
+if (refused > 0 || rejected > 0 || stored === 0) throw new Error('the hub refused or rejected some of the load: the figures above do not measure stored samples');
