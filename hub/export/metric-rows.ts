@@ -1,7 +1,7 @@
 import type { Labels } from '../../shared/schema/message.js';
 import type { ResultSeries } from '../../shared/query/types.js';
 import { stepEnergy } from '../energy/energy.js';
-import type { PowerRow } from './power-rows.js';
+import { stepSpan, type PowerRow, type PowerWindowData } from './power-rows.js';
 import { nodeKey, round, sortedKeys, splitKey, stepsOf, sumBy, type StepValues } from './series-index.js';
 import type { Column, Row } from './table.js';
 
@@ -38,6 +38,8 @@ function rowsOf(maps: Record<string, Map<string, StepValues>>, make: (ts: number
 export interface GpuWindowData {
   start: number;
   step: number;
+  /** As PowerWindowData's: a last step the range's end cuts short integrates power over its own length only. */
+  end?: PowerWindowData['end'];
   power: ResultSeries[];
   energy: ResultSeries[];
   utilization: ResultSeries[];
@@ -50,9 +52,10 @@ const gpuKey = (l: Labels) => [l.cluster ?? '', l.node ?? '', l.gpu ?? '', l.uui
 /** Per-GPU rows of one window. */
 export function gpuRows(w: GpuWindowData): Row[] {
   const by = (r: ResultSeries[]) => sumBy(r, gpuKey, w.start);
+  const span = stepSpan(w);
   return rowsOf({ power: by(w.power), energy: by(w.energy), util: by(w.utilization), mem: by(w.memoryUsed), temp: by(w.temperature) }, (ts, key, at) => {
     const [cluster, node, gpu, uuid] = splitKey(key);
-    const energy = stepEnergy({ watts: at('power'), joules: at('energy') }, w.step);
+    const energy = stepEnergy({ watts: at('power'), joules: at('energy') }, span(ts));
     const mem = at('mem');
     return {
       timestamp: ts,
@@ -113,6 +116,8 @@ export function nodeRows(w: NodeWindowData): Row[] {
 export interface PodWindowData {
   start: number;
   step: number;
+  /** As GpuWindowData's. */
+  end?: PowerWindowData['end'];
   power: ResultSeries[];
   energy: ResultSeries[];
 }
@@ -122,9 +127,10 @@ const podKey = (l: Labels) => (l.pod ? [l.cluster ?? '', l.node ?? '', l.namespa
 
 /** Per-pod rows of one window: its processes' GPU power added up, per node. */
 export function podRows(w: PodWindowData): Row[] {
+  const span = stepSpan(w);
   return rowsOf({ power: sumBy(w.power, podKey, w.start), energy: sumBy(w.energy, podKey, w.start) }, (ts, key, at) => {
     const [cluster, node, namespace, pod] = splitKey(key);
-    const energy = stepEnergy({ watts: at('power'), joules: at('energy') }, w.step);
+    const energy = stepEnergy({ watts: at('power'), joules: at('energy') }, span(ts));
     return {
       timestamp: ts,
       cluster: cluster ?? null,

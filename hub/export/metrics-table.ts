@@ -29,6 +29,7 @@ export function metricsTable(source: ExportInput, range: ExportRange, resource: 
           gpuRows({
             start: w.start,
             step: range.step,
+            end: w.end,
             power: query('gpu_power_watts', 'avg'),
             energy: query('gpu_energy_joules', 'increase'),
             utilization: query('gpu_utilization_percent', 'avg'),
@@ -58,7 +59,7 @@ export function metricsTable(source: ExportInput, range: ExportRange, resource: 
         columns: POD_COLUMNS,
         chartColumn: 'gpu_power_watts',
         rows: windowed(source, range, READS[resource], (w, query) =>
-          podRows({ start: w.start, step: range.step, power: query('gpu_process_power_watts', 'avg'), energy: query('gpu_process_energy_joules', 'increase') }),
+          podRows({ start: w.start, step: range.step, end: w.end, power: query('gpu_process_power_watts', 'avg'), energy: query('gpu_process_energy_joules', 'increase') }),
         ),
       };
   }

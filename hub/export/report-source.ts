@@ -25,16 +25,18 @@ export interface ReportInputs {
 export async function buildReport(source: ExportInput, range: ExportRange, inputs: ReportInputs): Promise<ReportData> {
   const acc = new ReportAccumulator();
   const onRow = inputs.onRow ?? (() => {});
-  for await (const row of powerRows(source, range, 'node')) {
+  // Read up to now: a period ending later counts only the elapsed part of the step under way (power-rows.ts stepSpan), as the namespace split does.
+  const end = Math.min(range.end, inputs.now);
+  const elapsed = { ...range, end };
+  for await (const row of powerRows(source, elapsed, 'node')) {
     acc.addPower(row);
     onRow();
   }
-  for await (const row of metricsTable(source, range, 'gpu').rows) {
+  for await (const row of metricsTable(source, elapsed, 'gpu').rows) {
     acc.addGpu(row);
     onRow();
   }
-  const end = Math.min(range.end, inputs.now);
-  const split = end > range.start ? namespaceEnergyInSteps(inputs.local, { start: range.start, end, step: range.step }, inputs.pods) : [];
+  const split = end > range.start ? namespaceEnergyInSteps(inputs.local, elapsed, inputs.pods) : [];
   const namespaces = range.cluster === undefined ? split : split.filter((n) => n.cluster === range.cluster);
   return acc.result({ start: range.start, end: range.end, step: range.step, now: inputs.now }, inputs.pricing, namespaces);
 }
