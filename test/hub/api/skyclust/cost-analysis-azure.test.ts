@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FakeAzure } from '../../../fakes/azure/arm.js';
-import { selfSignedCertificate } from '../../../fakes/proxmox/certificate.js';
+import type { FakeAzure } from '../../../fakes/azure/arm.js';
 import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+import { addCredential, createWorkspace, startFakeAzure, type AzureFixture } from './cloud-fixture.js';
 
 const TENANT = randomUUID();
 const SUB = randomUUID();
@@ -54,14 +51,11 @@ async function wsClient(h: ApiHub, [user, password]: [string, string]) {
 
 /** Azure cost from Cost Management Query through the real hub, the real @azure/identity and the fake Entra ID + Resource Manager. */
 describe('skyclust cost analysis on azure', () => {
-  let dir: string;
-  let caFile: string;
+  let azure: AzureFixture;
   let fake: FakeAzure;
   const hubs: ApiHub[] = [];
   const sockets: WebSocket[] = [];
   const cred = (p: { clientId: string; clientSecret: string }, subscription: string) => ({ tenant_id: TENANT, client_id: p.clientId, client_secret: p.clientSecret, subscription_id: subscription });
-  const send = (h: ApiHub, method: string, path: string, body: unknown, user: [string, string]) =>
-    h.request(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, user });
   const get = async (h: ApiHub, path: string, user: [string, string]) => {
     const res = await h.request(path, { user });
     return { status: res.status, body: await res.json() };
@@ -69,19 +63,13 @@ describe('skyclust cost analysis on azure', () => {
   /** A hub with a user owning a workspace, optionally with an azure credential shared with it. */
   const setUp = async (h: ApiHub, name: string, credential: Record<string, string> | null) => {
     const user = await h.addUser(name, 'user');
-    const ws = (await (await send(h, 'POST', '/api/v1/workspaces', { name: `ws-${name}` }, user)).json()).data.id as string;
-    if (credential) expect((await send(h, 'POST', '/api/v1/credentials', { name: `az-${name}`, provider: 'azure', data: credential, workspace_id: ws }, user)).status).toBe(201);
+    const ws = await createWorkspace(h, `ws-${name}`, user);
+    if (credential) await addCredential(h, user, { name: `az-${name}`, provider: 'azure', data: credential, workspace_id: ws });
     return { user, ws };
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kcloud-azure-cost-'));
-    const cert = await selfSignedCertificate('azure-fake');
-    caFile = join(dir, 'ca.pem');
-    writeFileSync(caFile, cert.cert, { mode: 0o600 });
-    fake = await new FakeAzure({
-      cert: cert.cert,
-      key: cert.key,
+    azure = await startFakeAzure({
       tenantId: TENANT,
       principals: [READER, NO_COST_ROLE],
       resourceGroups: ['kcloud'],
@@ -99,16 +87,16 @@ describe('skyclust cost analysis on azure', () => {
           { date: utcDate(today - 120 * DAY), service: 'Virtual Machines', cost: 1000, currency: 'USD' },
         ],
       },
-    }).start();
+    });
+    fake = azure.fake;
   });
   afterAll(async () => {
     for (const s of sockets) s.terminate();
     for (const h of hubs) await h.close();
-    await fake?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await azure?.stop();
   });
   const startHub = async (costCache: Record<string, unknown> = {}) => {
-    const h = await startApiHub({ clouds: { azure: { endpoint: fake.endpoint, authorityHost: fake.endpoint, caFile }, costCache } });
+    const h = await startApiHub({ clouds: { azure: { endpoint: fake.endpoint, authorityHost: fake.endpoint, caFile: azure.caFile }, costCache } });
     hubs.push(h);
     return h;
   };

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VmStatusEvent } from '../../../../hub/bus.js';
 import type { FakeGce } from '../../../fakes/gcp/compute.js';
-import { startApiHub, type ApiHub } from '../../../helpers/api.js';
-import { DEBIAN, GCP_PROJECT, serviceAccount, startFakeGce } from '../../integrations/clouds/gce.js';
+import type { ApiHub } from '../../../helpers/api.js';
+import { DEBIAN, serviceAccount, startFakeGce } from '../../integrations/clouds/gce.js';
+import { addCredential, createWorkspace, gcpClouds, gcpData, sendJson, startCloudHub, type CloudHub, type User } from './cloud-fixture.js';
 
 const ZONE = 'us-central1-a';
 
@@ -17,19 +17,15 @@ interface Listed {
 describe('VM transition notifications', () => {
   const sa = serviceAccount();
   let fake: FakeGce;
+  let cloud: CloudHub;
   let h: ApiHub;
-  const seen: VmStatusEvent[] = [];
-  let waiters: (() => void)[] = [];
-  let ann: [string, string];
-  let carl: [string, string];
-  let bob: [string, string];
+  let ann: User;
+  let carl: User;
+  let bob: User;
   let wsA: string;
-  const send = (method: string, path: string, body: unknown, user: [string, string]) => h.request(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, user });
-  const waitFor = async (vmId: string, status: VmStatusEvent['status']) => {
-    while (!seen.some((e) => e.vmId === vmId && e.status === status)) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
+  const createVm = (name: string) => sendJson(h, 'POST', '/api/v1/vms', { name, provider: 'gcp', instance_type: 'e2-small', region: ZONE, workspace_id: wsA, image_id: DEBIAN }, ann);
   /** The VM notifications of one user, as GET /notifications lists them, oldest first. */
-  const vmNotifications = async (user?: [string, string]): Promise<Listed[]> => {
+  const vmNotifications = async (user?: User): Promise<Listed[]> => {
     const res = await h.request('/api/v1/notifications?category=vm_status&limit=100&sort=created_at:asc', user ? { user } : {});
     expect(res.status).toBe(200);
     return (await res.json()).data.notifications as Listed[];
@@ -37,31 +33,27 @@ describe('VM transition notifications', () => {
 
   beforeAll(async () => {
     fake = await startFakeGce([sa]);
-    h = await startApiHub({ clouds: { gcp: { endpoint: fake.endpoint, tokenUrl: fake.tokenUrl }, reconcileInterval: '100ms' } });
-    h.hub.bus.on('vm-status-changed', (e) => {
-      seen.push(e);
-      for (const w of waiters.splice(0)) w();
-    });
+    cloud = await startCloudHub(gcpClouds(fake));
+    h = cloud.hub;
     ann = await h.addUser('ann', 'user');
     carl = await h.addUser('carl', 'user');
     bob = await h.addUser('bob', 'user');
-    wsA = (await (await send('POST', '/api/v1/workspaces', { name: 'a' }, ann)).json()).data.id;
-    expect((await send('POST', '/api/v1/workspaces', { name: 'b' }, bob)).status).toBe(201);
-    expect((await send('POST', `/api/v1/workspaces/${wsA}/members`, { username: 'carl' }, ann)).status).toBe(201);
-    expect((await send('POST', '/api/v1/credentials', { name: 'gcp-a', provider: 'gcp', data: { service_account_json: sa.keyFile, project: GCP_PROJECT }, workspace_id: wsA }, ann)).status).toBe(201);
+    wsA = await createWorkspace(h, 'a', ann);
+    await createWorkspace(h, 'b', bob);
+    expect((await sendJson(h, 'POST', `/api/v1/workspaces/${wsA}/members`, { username: 'carl' }, ann)).status).toBe(201);
+    await addCredential(h, ann, { name: 'gcp-a', provider: 'gcp', data: gcpData(sa), workspace_id: wsA });
     // A hub start on a loaded machine can take longer than the default hook limit.
   }, 180_000);
   afterAll(async () => {
     await h?.close();
     await fake?.stop();
-    waiters = [];
   });
 
   it('notifies the workspace members and the admins of create -> running -> deleted, never another workspace\'s user', async () => {
-    const res = await send('POST', '/api/v1/vms', { name: 'web <1>', provider: 'gcp', instance_type: 'e2-small', region: ZONE, workspace_id: wsA, image_id: DEBIAN }, ann);
+    const res = await createVm('web <1>');
     expect(res.status).toBe(202);
     const vm = (await res.json()).data;
-    await waitFor(vm.id, 'running');
+    await cloud.waitFor(vm.id, 'running');
 
     for (const user of [ann, carl, undefined]) {
       const mine = await vmNotifications(user);
@@ -77,7 +69,7 @@ describe('VM transition notifications', () => {
 
     // The record is gone before `terminated`: its notification still names the VM.
     expect((await h.request(`/api/v1/vms/${vm.id}`, { method: 'DELETE', user: ann })).status).toBe(200);
-    await waitFor(vm.id, 'terminated');
+    await cloud.waitFor(vm.id, 'terminated');
     const after = await vmNotifications(carl);
     expect(after.map((n) => n.data.status)).toEqual(['pending', 'running', 'terminating', 'terminated']);
     expect(after[3]).toMatchObject({ title: 'VM web 1 is terminated', data: { vm_id: vm.id, previous_status: 'terminating' } });
@@ -85,9 +77,9 @@ describe('VM transition notifications', () => {
   });
 
   it('notifies a status reported twice for the same VM once', async () => {
-    const res = await send('POST', '/api/v1/vms', { name: 'twice', provider: 'gcp', instance_type: 'e2-small', region: ZONE, workspace_id: wsA, image_id: DEBIAN }, ann);
+    const res = await createVm('twice');
     const vm = (await res.json()).data;
-    await waitFor(vm.id, 'running');
+    await cloud.waitFor(vm.id, 'running');
     const before = (await vmNotifications(ann)).filter((n) => n.data.vm_id === vm.id);
     // As a create call and a reconciler pass that both saw the instance running would.
     h.hub.bus.emit('vm-status-changed', { vmId: vm.id, name: 'twice', workspaceId: wsA, status: 'running', previous: 'pending', ts: Date.now() });

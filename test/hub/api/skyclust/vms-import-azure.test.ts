@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VmStatusEvent } from '../../../../hub/bus.js';
 import { subnetId } from '../../../../hub/integrations/clouds/azure/virtual-machines.js';
-import { FakeAzure } from '../../../fakes/azure/arm.js';
-import { selfSignedCertificate } from '../../../fakes/proxmox/certificate.js';
-import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+import type { FakeAzure } from '../../../fakes/azure/arm.js';
+import type { ApiHub } from '../../../helpers/api.js';
+import { addCredential, createWorkspace, sendJson, startCloudHub, startFakeAzure, type AzureFixture, type CloudHub, type User } from './cloud-fixture.js';
 
 const TENANT = randomUUID();
 const SUB = randomUUID();
@@ -23,21 +19,19 @@ const vmId = (name: string, sub = SUB) => `/subscriptions/${sub}/resourceGroups/
 
 /** Importing Azure VMs the hub did not create: the real hub and the real @azure/arm-compute + @azure/identity against the fake Entra ID + Resource Manager over https. */
 describe('skyclust VM import on azure', () => {
-  let dir: string;
+  let azure: AzureFixture;
   let fake: FakeAzure;
+  let cloud: CloudHub;
   let h: ApiHub;
   let agent: Agent;
   let sdk: ComputeManagementClient;
-  let ann: [string, string];
-  let ben: [string, string];
-  let vic: [string, string];
+  let ann: User;
+  let ben: User;
+  let vic: User;
   let wsA: string;
   let wsB: string;
-  const events: VmStatusEvent[] = [];
-  const waiters: (() => void)[] = [];
   const data = { tenant_id: TENANT, client_id: CLIENT_ID, client_secret: SECRET, subscription_id: SUB };
-  const send = (method: string, path: string, body: unknown, user: [string, string] = ann) => h.request(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, user });
-  const importVm = (body: Record<string, unknown>, user: [string, string] = ann) => send('POST', '/api/v1/vms/import', { workspace_id: wsA, provider: 'azure', region: 'eastus', ...body }, user);
+  const importVm = (body: Record<string, unknown>, user: User = ann) => sendJson(h, 'POST', '/api/v1/vms/import', { workspace_id: wsA, provider: 'azure', region: 'eastus', ...body }, user);
   /** A VM created with the SDK, not through the hub: a name, tags and network of its own. */
   const createDirectly = async (name: string, vmSize = 'Standard_B2s') => {
     await sdk.virtualMachines
@@ -55,48 +49,36 @@ describe('skyclust VM import on azure', () => {
       .submitted();
     return vmId(name);
   };
-  const waitFor = async (id: string, status: VmStatusEvent['status']) => {
-    while (!events.some((e) => e.vmId === id && e.status === status)) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
   const vmCount = () => (h.db.prepare("SELECT count(*) AS n FROM cloud_vms WHERE provider = 'azure'").get() as { n: number }).n;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kcloud-azure-import-'));
-    const cert = await selfSignedCertificate('azure-fake');
-    const caFile = join(dir, 'ca.pem');
-    writeFileSync(caFile, cert.cert, { mode: 0o600 });
-    fake = await new FakeAzure({
-      cert: cert.cert,
-      key: cert.key,
+    azure = await startFakeAzure({
       tenantId: TENANT,
       principals: [{ clientId: CLIENT_ID, clientSecret: SECRET, subscriptions: [SUB] }],
       resourceGroups: [RG],
       subnets: [subnetId(SUB, RG, 'eastus')],
       images: ['Canonical:ubuntu-24_04-lts:server'],
-    }).start();
-    agent = new Agent({ keepAlive: true, ca: cert.cert });
+    });
+    fake = azure.fake;
+    agent = new Agent({ keepAlive: true, ca: azure.cert });
     const common = { agent, retryOptions: { maxRetries: 0 } };
     const identity = new ClientSecretCredential(TENANT, CLIENT_ID, SECRET, { ...common, authorityHost: fake.endpoint, disableInstanceDiscovery: true });
     sdk = new ComputeManagementClient(identity, SUB, { ...common, endpoint: fake.endpoint, credentials: { scopes: [`${fake.endpoint}/.default`] } });
-    h = await startApiHub({ clouds: { azure: { endpoint: fake.endpoint, authorityHost: fake.endpoint, resourceGroup: 'kcloud', caFile }, reconcileInterval: '100ms' } });
-    h.hub.bus.on('vm-status-changed', (e) => {
-      events.push(e);
-      for (const w of waiters.splice(0)) w();
-    });
+    cloud = await startCloudHub({ azure: { endpoint: fake.endpoint, authorityHost: fake.endpoint, resourceGroup: 'kcloud', caFile: azure.caFile } });
+    h = cloud.hub;
     ann = await h.addUser('ann', 'user');
     ben = await h.addUser('ben', 'user');
     vic = await h.addUser('vic', 'viewer');
-    wsA = (await (await send('POST', '/api/v1/workspaces', { name: 'a' })).json()).data.id;
-    wsB = (await (await send('POST', '/api/v1/workspaces', { name: 'b' }, ben)).json()).data.id;
-    expect((await send('POST', '/api/v1/credentials', { name: 'azure-a', provider: 'azure', data, workspace_id: wsA })).status).toBe(201);
-    expect((await send('POST', '/api/v1/credentials', { name: 'azure-b', provider: 'azure', data, workspace_id: wsB }, ben)).status).toBe(201);
+    wsA = await createWorkspace(h, 'a', ann);
+    wsB = await createWorkspace(h, 'b', ben);
+    await addCredential(h, ann, { name: 'azure-a', provider: 'azure', data, workspace_id: wsA });
+    await addCredential(h, ben, { name: 'azure-b', provider: 'azure', data, workspace_id: wsB });
     // A hub start on a loaded machine can take longer than the default hook limit.
   }, 180_000);
   afterAll(async () => {
     agent?.destroy();
     await h?.close();
-    await fake?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await azure?.stop();
   });
 
   it("imports a VM being created with ARM's facts (size, image URN, name), the reconciler follows it to running with its addresses, and a delete through the hub follows it until gone", async () => {
@@ -109,15 +91,15 @@ describe('skyclust VM import on azure', () => {
     expect(vm).toMatchObject({ name: 'legacy-trainer', provider: 'azure', workspace_id: wsA, instance_id: id, status: 'pending', instance_type: 'Standard_NC24ads_A100_v4', image_id: IMAGE, region: 'eastus', key_pair: null });
     expect(h.db.prepare("SELECT resource_id FROM audit_log WHERE action = 'import'").all()).toContainEqual({ resource_id: vm.id });
 
-    await waitFor(vm.id, 'running');
+    await cloud.waitFor(vm.id, 'running');
     const stored = fake.vms.get(id.toLowerCase())!;
     const running = (await (await h.request(`/api/v1/vms?workspace_id=${wsA}&provider=azure&status=running`, { user: ann })).json()).data.vms;
     expect(running).toHaveLength(1);
     expect(running[0]).toMatchObject({ id: vm.id, public_ip: stored.publicIp, private_ip: stored.privateIp });
 
     expect((await h.request(`/api/v1/vms/${vm.id}`, { method: 'DELETE', user: ann })).status).toBe(200);
-    await waitFor(vm.id, 'terminated');
-    expect(events.filter((e) => e.vmId === vm.id).map((e) => e.status)).toEqual(['pending', 'running', 'terminating', 'terminated']);
+    await cloud.waitFor(vm.id, 'terminated');
+    expect(cloud.statuses(vm.id)).toEqual(['pending', 'running', 'terminating', 'terminated']);
     expect(fake.vms.has(id.toLowerCase())).toBe(false);
     expect(fake.requests).toContain(`DELETE ${id}`);
     expect((await h.request(`/api/v1/vms/${vm.id}`, { user: ann })).status).toBe(404);

@@ -1,10 +1,10 @@
 import { InstancesClient, ZoneOperationsClient } from '@google-cloud/compute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VmStatusEvent } from '../../../../hub/bus.js';
 import { gcpAuth } from '../../../../hub/integrations/clouds/gcp/service-account.js';
 import type { FakeGce } from '../../../fakes/gcp/compute.js';
-import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+import type { ApiHub } from '../../../helpers/api.js';
 import { DEBIAN, GCP_PROJECT, serviceAccount, startFakeGce } from '../../integrations/clouds/gce.js';
+import { addCredential, createWorkspace, gcpClouds, gcpData, sendJson, startCloudHub, type CloudHub, type User } from './cloud-fixture.js';
 
 const ZONE = 'us-central1-a';
 
@@ -12,17 +12,15 @@ const ZONE = 'us-central1-a';
 describe('skyclust VM import on gcp', () => {
   const sa = serviceAccount();
   let fake: FakeGce;
+  let cloud: CloudHub;
   let h: ApiHub;
   let sdk: InstancesClient;
   let operations: ZoneOperationsClient;
-  let ann: [string, string];
-  let ben: [string, string];
-  let vic: [string, string];
+  let ann: User;
+  let ben: User;
+  let vic: User;
   let wsA: string;
-  const events: VmStatusEvent[] = [];
-  const waiters: (() => void)[] = [];
-  const send = (method: string, path: string, body: unknown, user: [string, string] = ann) => h.request(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, user });
-  const importVm = (body: Record<string, unknown>, user: [string, string] = ann) => send('POST', '/api/v1/vms/import', { workspace_id: wsA, provider: 'gcp', region: ZONE, ...body }, user);
+  const importVm = (body: Record<string, unknown>, user: User = ann) => sendJson(h, 'POST', '/api/v1/vms/import', { workspace_id: wsA, provider: 'gcp', region: ZONE, ...body }, user);
   /** An instance inserted with the SDK, not through the hub (no requestId, a name of its own). */
   const insert = async (name: string, machineType = 'e2-medium') => {
     const [operation] = await sdk.insert({
@@ -32,26 +30,20 @@ describe('skyclust VM import on gcp', () => {
     });
     return operation;
   };
-  const waitFor = async (vmId: string, status: VmStatusEvent['status']) => {
-    while (!events.some((e) => e.vmId === vmId && e.status === status)) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
 
   beforeAll(async () => {
     fake = await startFakeGce([sa]);
     const url = new URL(fake.endpoint);
-    const sdkOpts = { authClient: gcpAuth({ service_account_json: sa.keyFile, project: GCP_PROJECT }, { tokenUrl: fake.tokenUrl, timeoutMs: 10_000 }), fallback: true, apiEndpoint: url.hostname, port: Number(url.port), protocol: 'http' };
+    const sdkOpts = { authClient: gcpAuth(gcpData(sa), { tokenUrl: fake.tokenUrl, timeoutMs: 10_000 }), fallback: true, apiEndpoint: url.hostname, port: Number(url.port), protocol: 'http' };
     sdk = new InstancesClient(sdkOpts);
     operations = new ZoneOperationsClient(sdkOpts);
-    h = await startApiHub({ clouds: { gcp: { endpoint: fake.endpoint, tokenUrl: fake.tokenUrl }, reconcileInterval: '100ms' } });
-    h.hub.bus.on('vm-status-changed', (e) => {
-      events.push(e);
-      for (const w of waiters.splice(0)) w();
-    });
+    cloud = await startCloudHub(gcpClouds(fake));
+    h = cloud.hub;
     ann = await h.addUser('ann', 'user');
     ben = await h.addUser('ben', 'user');
     vic = await h.addUser('vic', 'viewer');
-    wsA = (await (await send('POST', '/api/v1/workspaces', { name: 'a' })).json()).data.id;
-    expect((await send('POST', '/api/v1/credentials', { name: 'gcp-a', provider: 'gcp', data: { service_account_json: sa.keyFile, project: GCP_PROJECT }, workspace_id: wsA })).status).toBe(201);
+    wsA = await createWorkspace(h, 'a', ann);
+    await addCredential(h, ann, { name: 'gcp-a', provider: 'gcp', data: gcpData(sa), workspace_id: wsA });
     // A hub start on a loaded machine can take longer than the default hook limit.
   }, 180_000);
   afterAll(async () => {
@@ -69,15 +61,15 @@ describe('skyclust VM import on gcp', () => {
     // GCE names the image on the boot disk, not the instance: the record has none.
     expect(vm).toMatchObject({ name: 'legacy-db', provider: 'gcp', workspace_id: wsA, instance_id: 'legacy-db', status: 'pending', instance_type: 'e2-medium', image_id: '', region: ZONE, zone: ZONE });
 
-    await waitFor(vm.id, 'running');
+    await cloud.waitFor(vm.id, 'running');
     const stored = fake.instances.get(`${GCP_PROJECT}/${ZONE}/legacy-db`)!;
     const running = (await (await h.request(`/api/v1/vms?workspace_id=${wsA}&status=running`, { user: ann })).json()).data.vms;
     expect(running).toHaveLength(1);
     expect(running[0]).toMatchObject({ id: vm.id, public_ip: stored.natIP, private_ip: stored.networkIP, instance_type: 'e2-medium' });
 
     expect((await h.request(`/api/v1/vms/${vm.id}`, { method: 'DELETE', user: ann })).status).toBe(200);
-    await waitFor(vm.id, 'terminated');
-    expect(events.filter((e) => e.vmId === vm.id).map((e) => e.status)).toEqual(['pending', 'running', 'terminating', 'terminated']);
+    await cloud.waitFor(vm.id, 'terminated');
+    expect(cloud.statuses(vm.id)).toEqual(['pending', 'running', 'terminating', 'terminated']);
     expect(fake.instances.has(`${GCP_PROJECT}/${ZONE}/legacy-db`)).toBe(false);
     expect((await h.request(`/api/v1/vms/${vm.id}`, { user: ann })).status).toBe(404);
   });

@@ -1,8 +1,8 @@
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VmStatusEvent } from '../../../../hub/bus.js';
-import { startApiHub, type ApiHub } from '../../../helpers/api.js';
+import type { ApiHub } from '../../../helpers/api.js';
 import { startMoto, type Moto } from '../../integrations/clouds/moto.js';
+import { addCredential, createWorkspace, sendJson, startCloudHub, type CloudHub, type User } from './cloud-fixture.js';
 
 const AMI = 'ami-12c6146b'; // one of moto's built-in images
 const awsData = (n: number) => ({ access_key: `AKIAEXAMPLEKEY00000${n}`, secret_key: 'import-test-secret-key-0123456789', region: 'us-east-1' });
@@ -10,44 +10,35 @@ const awsData = (n: number) => ({ access_key: `AKIAEXAMPLEKEY00000${n}`, secret_
 /** Importing EC2 instances the hub did not create: through the real hub and the real EC2 SDK against moto_server. */
 describe('skyclust VM import on aws', () => {
   let moto: Moto;
+  let cloud: CloudHub;
   let h: ApiHub;
   let ec2: EC2Client;
-  let ann: [string, string];
-  let ben: [string, string];
-  let vic: [string, string];
+  let ann: User;
+  let ben: User;
+  let vic: User;
   let wsA: string;
   let wsB: string;
-  const events: VmStatusEvent[] = [];
-  const waiters: (() => void)[] = [];
-  const send = (method: string, path: string, body: unknown, user: [string, string]) =>
-    h.request(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, user });
-  const importVm = (body: Record<string, unknown>, user: [string, string] = ann) => send('POST', '/api/v1/vms/import', { workspace_id: wsA, provider: 'aws', region: 'us-east-1', ...body }, user);
+  const importVm = (body: Record<string, unknown>, user: User = ann) => sendJson(h, 'POST', '/api/v1/vms/import', { workspace_id: wsA, provider: 'aws', region: 'us-east-1', ...body }, user);
   /** An instance made with the SDK, not through the hub. */
   const runInstance = async (instanceType: 't3.small' | 't3.micro' = 't3.small') => {
     const out = await ec2.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: instanceType, MinCount: 1, MaxCount: 1 }));
     return out.Instances![0]!.InstanceId!;
   };
   const instance = async (id: string) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!;
-  const waitFor = async (vmId: string, status: VmStatusEvent['status']) => {
-    while (!events.some((e) => e.vmId === vmId && e.status === status)) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
   const vmCount = () => (h.db.prepare('SELECT count(*) AS n FROM cloud_vms').get() as { n: number }).n;
 
   beforeAll(async () => {
     moto = await startMoto();
     ec2 = new EC2Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    h = await startApiHub({ clouds: { aws: { endpoint: moto.endpoint }, reconcileInterval: '100ms' } });
-    h.hub.bus.on('vm-status-changed', (e) => {
-      events.push(e);
-      for (const w of waiters.splice(0)) w();
-    });
+    cloud = await startCloudHub({ aws: { endpoint: moto.endpoint } });
+    h = cloud.hub;
     ann = await h.addUser('ann', 'user');
     ben = await h.addUser('ben', 'user');
     vic = await h.addUser('vic', 'viewer');
-    wsA = (await (await send('POST', '/api/v1/workspaces', { name: 'a' }, ann)).json()).data.id;
-    wsB = (await (await send('POST', '/api/v1/workspaces', { name: 'b' }, ben)).json()).data.id;
-    expect((await send('POST', '/api/v1/credentials', { name: 'aws-a', provider: 'aws', data: awsData(1), workspace_id: wsA }, ann)).status).toBe(201);
-    expect((await send('POST', '/api/v1/credentials', { name: 'aws-b', provider: 'aws', data: awsData(2), workspace_id: wsB }, ben)).status).toBe(201);
+    wsA = await createWorkspace(h, 'a', ann);
+    wsB = await createWorkspace(h, 'b', ben);
+    await addCredential(h, ann, { name: 'aws-a', provider: 'aws', data: awsData(1), workspace_id: wsA });
+    await addCredential(h, ben, { name: 'aws-b', provider: 'aws', data: awsData(2), workspace_id: wsB });
   }, 180_000);
   afterAll(async () => {
     ec2?.destroy();
@@ -80,13 +71,13 @@ describe('skyclust VM import on aws', () => {
     expect(vm.private_ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const listed = (await (await h.request(`/api/v1/vms?workspace_id=${wsA}&provider=aws`, { user: ann })).json()).data.vms;
     expect(listed.find((v: { id: string }) => v.id === vm.id)).toEqual(vm);
-    expect(events.filter((e) => e.vmId === vm.id).map((e) => [e.previous, e.status])).toEqual([[null, 'running']]);
+    expect(cloud.events.filter((e) => e.vmId === vm.id).map((e) => [e.previous, e.status])).toEqual([[null, 'running']]);
     const audit = h.db.prepare("SELECT action, resource, resource_id, success FROM audit_log WHERE action = 'import'").all();
     expect(audit).toEqual([{ action: 'import', resource: 'vm', resource_id: vm.id, success: 1 }]);
 
     expect((await h.request(`/api/v1/vms/${vm.id}`, { method: 'DELETE', user: ann })).status).toBe(200);
-    await waitFor(vm.id, 'terminated');
-    expect(events.filter((e) => e.vmId === vm.id).map((e) => e.status)).toEqual(['running', 'terminating', 'terminated']);
+    await cloud.waitFor(vm.id, 'terminated');
+    expect(cloud.statuses(vm.id)).toEqual(['running', 'terminating', 'terminated']);
     expect((await h.request(`/api/v1/vms/${vm.id}`, { user: ann })).status).toBe(404);
     expect((await instance(id)).State?.Name).toBe('terminated');
   });
