@@ -36,7 +36,7 @@ export async function queryLocal(configFlag: string | undefined, query: RangeQue
   try {
     const plan = reader ? await reader.plan(store, [query], query) : localPlan(store);
     if (reader) process.stderr.write(storeNote(planMetadata(plan)));
-    return { metric: query.metric, start: query.start, end: query.end, step: query.step, agg: query.agg, series: runQuery(plan.source, query) };
+    return { metric: query.metric, start: query.start, end: query.end, step: query.step, agg: query.agg, ...(query.align ? { align: query.align } : {}), series: runQuery(plan.source, query) };
   } finally {
     store.close();
   }

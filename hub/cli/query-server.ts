@@ -28,11 +28,14 @@ export function serverQueryUrl(server: string, selector: string, flags: QueryFla
   for (const l of flags.label) p.append('label', l);
   if (flags.node !== undefined) p.append('label', `node=${flags.node}`);
   if (flags.cluster !== undefined) p.append('label', `cluster=${flags.cluster}`);
-  p.set('start', String(query.start));
+  // With align end the hub resolves the stamps again: the first is one step after the first step's start.
+  p.set('start', String(query.align === 'end' ? query.start + query.step : query.start));
   p.set('end', String(query.end));
   p.set('step', flags.step);
   p.set('agg', query.agg);
-  if (query.groupBy?.length) p.set('group_by', query.groupBy.join(','));
+  if (query.groupBy) p.set('group_by', query.groupBy.join(','));
+  if (query.sumBy) p.set('sum_by', query.sumBy.join(','));
+  if (query.align) p.set('align', query.align);
   return url;
 }
 

@@ -10,6 +10,8 @@ export interface QueryOutput {
   end: number;
   step: number;
   agg: Aggregation;
+  /** `end` when the points are stamped with their step's end (PromQL's alignment); absent for kcloud's own. */
+  align?: 'end';
   series: ResultSeries[];
 }
 
@@ -19,14 +21,15 @@ function labelColumns(series: readonly ResultSeries[]): string[] {
 
 /**
  * Prints a query result, shared by both CLIs. JSON: `{metric, start, end,
- * step, agg, series: [{labels, points: [[ts, value]]}]}` in that key order;
+ * step, agg, series: [{labels, points: [[ts, value]]}]}` in that key order
+ * (`align: "end"` after agg for PromQL-stamped points);
  * CSV: header `ts,metric,<label columns sorted>,value`, one row per point;
  * table: one row per point with ISO times.
  */
 export function renderQuery(out: QueryOutput, format: OutputFormat): string {
   if (format === 'json') {
-    const { metric, start, end, step, agg } = out;
-    return JSON.stringify({ metric, start, end, step, agg, series: out.series.map((s) => ({ labels: s.labels, points: s.points })) }) + '\n';
+    const { metric, start, end, step, agg, align } = out;
+    return JSON.stringify({ metric, start, end, step, agg, ...(align ? { align } : {}), series: out.series.map((s) => ({ labels: s.labels, points: s.points })) }) + '\n';
   }
   const labels = labelColumns(out.series);
   const rows = out.series.flatMap((s) => s.points.map(([ts, v]) => ({ ts, labels: labels.map((l) => s.labels[l] ?? ''), v })));

@@ -186,9 +186,10 @@ class GroupSteps {
     } else this.sum[i] = this.sum[i]! + value;
   }
 
-  points(start: number, step: number, value: (i: number) => number): [number, number][] {
+  /** The steps with data, stamped from `first` (the first step's start, or end with align end). */
+  points(first: number, step: number, value: (i: number) => number): [number, number][] {
     const out: [number, number][] = [];
-    for (let i = 0; i < this.has.length; i++) if (this.has[i]) out.push([start + i * step, value(i)]);
+    for (let i = 0; i < this.has.length; i++) if (this.has[i]) out.push([first + i * step, value(i)]);
     return out;
   }
 }
@@ -199,6 +200,11 @@ function sortedByLabels(results: ResultSeries[]): ResultSeries[] {
     .map((result) => ({ key: canonical(result.labels), result }))
     .sort((a, b) => collator.compare(a.key, b.key))
     .map((s) => s.result);
+}
+
+/** What is added to a step's start to stamp its point: the step with PromQL's alignment. */
+function stampShift(q: RangeQuery): number {
+  return q.align === 'end' ? q.step : 0;
 }
 
 function grouped(source: SeriesSource, q: RangeQuery, by: string[], mode: 'pool' | 'sum'): ResultSeries[] {
@@ -216,11 +222,12 @@ function grouped(source: SeriesSource, q: RangeQuery, by: string[], mode: 'pool'
     forEachStep(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step, mode === 'pool' ? pool : add);
   }
   const results: ResultSeries[] = [];
+  const first = q.start + stampShift(q);
   for (const g of groups.values()) {
     const points =
       mode === 'sum'
-        ? g.points(q.start, q.step, (i) => g.sum[i]!)
-        : g.points(q.start, q.step, (i) => aggregate({ min: g.min[i]!, max: g.max[i]!, sum: g.sum[i]!, count: g.count[i]!, last: g.last[i]!, increase: g.increase[i]! }, q.agg, q.step));
+        ? g.points(first, q.step, (i) => g.sum[i]!)
+        : g.points(first, q.step, (i) => aggregate({ min: g.min[i]!, max: g.max[i]!, sum: g.sum[i]!, count: g.count[i]!, last: g.last[i]!, increase: g.increase[i]! }, q.agg, q.step));
     if (points.length > 0) results.push({ metric: q.metric, labels: g.labels, points });
   }
   return sortedByLabels(results);
@@ -239,9 +246,10 @@ export function runQuery(source: SeriesSource, q: RangeQuery): ResultSeries[] {
   if (q.groupBy) return grouped(source, q, q.groupBy, 'pool');
   if (q.sumBy) return grouped(source, q, q.sumBy, 'sum');
   const results: ResultSeries[] = [];
+  const shift = stampShift(q);
   for (const ref of source.findSeries(q.metric, q.matchers)) {
     const points: [number, number][] = [];
-    forEachStep(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step, (ts, acc) => points.push([ts, aggregate(acc, q.agg, q.step)]));
+    forEachStep(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step, (ts, acc) => points.push([ts + shift, aggregate(acc, q.agg, q.step)]));
     if (points.length > 0) results.push({ metric: q.metric, labels: ref.labels, points });
   }
   return sortedByLabels(results);

@@ -70,11 +70,17 @@ export interface RangeQuery {
    * node's GPUs where groupBy's pooled avg would give their mean.
    */
   sumBy?: string[];
+  /**
+   * `end`: each point is stamped with the end of its step, start + step
+   * for [start, start + step), as PromQL stamps its range queries
+   * (range.ts ALIGNMENTS); otherwise with its start.
+   */
+  align?: 'end';
 }
 
 export interface ResultSeries {
   metric: string;
   labels: Labels;
-  /** [step start ms, value]; steps without samples are absent. */
+  /** [step start ms (step end with align `end`), value]; steps without samples are absent. */
   points: [number, number][];
 }

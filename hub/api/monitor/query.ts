@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { runQuery } from '../../../shared/query/engine.js';
 import { queryFromFlags } from '../../../shared/query/flags.js';
+import { ALIGNMENTS } from '../../../shared/query/range.js';
 import { AGGREGATIONS, type RangeQuery } from '../../../shared/query/types.js';
 import { localPlan, planMetadata } from '../../remote-read/remote-read.js';
 import { StoreMetadata } from '../../remote-read/schema.js';
@@ -23,6 +24,8 @@ const QueryString = Type.Object({
   step: Type.Optional(Type.String({ maxLength: 20 })),
   agg: Type.Optional(Type.Union(AGGREGATIONS.map((a) => Type.Literal(a)))),
   group_by: Type.Optional(Type.String({ maxLength: 500 })),
+  sum_by: Type.Optional(Type.String({ maxLength: 500 })),
+  align: Type.Optional(Type.Union(ALIGNMENTS.map((a) => Type.Literal(a)))),
 });
 
 /** The CLI's JSON output in the common envelope; times and step in ms, each point [ts ms, value] (steps without samples are left out, so no null). */
@@ -35,6 +38,7 @@ const QueryResponse = withErrors(
       end: Type.Number(),
       step: Type.Number(),
       agg: StringEnum(AGGREGATIONS),
+      align: Type.Optional(Type.Literal('end', { description: 'present when the points are stamped with their step\'s end (align=end, PromQL\'s)' })),
       series: Type.Array(Type.Object({ labels: Type.Record(Type.String(), Type.String()), points: Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[timestamp ms, value]' })) })),
     }),
     {},
@@ -53,12 +57,12 @@ export const queryRoutes: RouteModule = (app, deps) => {
     const q = request.query;
     let query: RangeQuery;
     try {
-      query = queryFromFlags(q.selector, { since: q.since ?? '1h', start: q.start, end: q.end, step: q.step ?? '1m', agg: q.agg ?? 'avg', label: q.label ?? [], groupBy: q.group_by });
+      query = queryFromFlags(q.selector, { since: q.since ?? '1h', start: q.start, end: q.end, step: q.step ?? '1m', agg: q.agg ?? 'avg', label: q.label ?? [], groupBy: q.group_by, sumBy: q.sum_by, align: q.align });
     } catch (err) {
       const message = (err as Error).message;
       // The shared parser names CLI flags (`--start`, `--label`); the API names its parameters the same but for the dashes.
-      const field = /--?(start|end|step|since|label|agg)\b|\b(start|end|step)\b/.exec(message);
-      throw invalidParameter(field?.[1] ?? field?.[2] ?? 'selector', message);
+      const field = /--?(start|end|step|since|label|agg|align)\b|--(group-by|sum-by)\b|\b(start|end|step)\b/.exec(message);
+      throw invalidParameter(field?.[1] ?? field?.[2]?.replace('-', '_') ?? field?.[3] ?? 'selector', message);
     }
     if ((query.end - query.start) / query.step > MAX_POINTS) throw invalidParameter('step', `too fine for the range: at most ${MAX_POINTS} points per series`);
     const matched = deps.tsdb.findSeries(query.metric, query.matchers).length;
@@ -66,7 +70,7 @@ export const queryRoutes: RouteModule = (app, deps) => {
     // Steps beyond local retention (or all, per storage.remoteRead.mode) come from the remote store.
     const plan = deps.remoteRead ? await deps.remoteRead.plan(deps.tsdb, [query], query) : localPlan(deps.tsdb);
     const series = runQuery(plan.source, query).map((s) => ({ labels: s.labels, points: s.points }));
-    const data = { metric: query.metric, start: query.start, end: query.end, step: query.step, agg: query.agg, series };
+    const data = { metric: query.metric, start: query.start, end: query.end, step: query.step, agg: query.agg, ...(query.align ? { align: query.align } : {}), series };
     return envelope(request, 'query', data, { metadata: planMetadata(plan) });
   });
 };

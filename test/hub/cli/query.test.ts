@@ -73,6 +73,22 @@ describe('kcloud-hub query: local store file and --server through the hub API, o
     expect(node.stdout).toContain(`${start},gpu_power_watts,lab,0,gpu-02,1.5`);
   });
 
+  it('--align end stamps each step with its end, locally and through --server alike, and --sum-by adds the GPUs per node', async () => {
+    const args = ['gpu_power_watts', '--node', 'gpu-01', '--sum-by', 'node', '--format', 'csv'];
+    const byStart = await local(...args);
+    const byEnd = await local(...args, '--align', 'end');
+    expect(byEnd.code).toBe(0);
+    // Minute m of gpu-01: GPU 0 averages 10m + 1, GPU 1 100 + 10m + 1.
+    expect(byStart.stdout.trim().split('\n')).toEqual(['ts,metric,node,value', ...[0, 1, 2, 3, 4].map((m) => `${start + m * MIN},gpu_power_watts,gpu-01,${102 + 20 * m}`)]);
+    expect(byEnd.stdout.trim().split('\n')).toEqual(['ts,metric,node,value', ...[0, 1, 2, 3, 4].map((m) => `${start + (m + 1) * MIN},gpu_power_watts,gpu-01,${102 + 20 * m}`)]);
+    const theirs = await remote([...args, '--align', 'end'], { KCLOUD_PASSWORD: viewer[1] });
+    expect(theirs.stderr).toBe('');
+    expect(theirs.stdout).toBe(byEnd.stdout);
+    const bad = await local('gpu_power_watts', '--align', 'middle');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('invalid --align "middle"');
+  });
+
   it('authenticates with an API key file', async () => {
     const r = await runHubCli(['query', 'gpu_power_watts', ...range, '--format', 'json', '--server', hub.api, '--api-key-file', keyFile]);
     expect(r.stderr).toBe('');

@@ -39,3 +39,22 @@ describe('ranges', () => {
     expect(parseTime('1795428000123', 'end')).toBe(1_795_428_000_123);
   });
 });
+
+describe('ranges with PromQL alignment (align end)', () => {
+  const D = Date.UTC(2026, 10, 23);
+
+  it('takes start and end as the first and last stamps on the step grid, and reads the samples of the steps they end', () => {
+    // Stamps 10:01 ... 11:00: the steps [10:00, 10:01) ... [10:59, 11:00).
+    expect(resolveRange({ start: String(D + 10 * H), end: String(D + 11 * H), step: '1m', align: 'end' })).toEqual({ start: D + 10 * H - 60_000, end: D + 11 * H, step: 60_000, align: 'end' });
+    // Off the grid: the stamps inside [start, end] are 10:01 ... 10:59.
+    expect(resolveRange({ start: String(D + 10 * H + 1), end: String(D + 11 * H - 1), step: '1m', align: 'end' })).toEqual({ start: D + 10 * H, end: D + 11 * H - 60_000, step: 60_000, align: 'end' });
+    // --since 1h at 10:00:30: the 60 stamps 9:01 ... 10:00; the step under way (from 10:00) has no end yet and is left out.
+    expect(resolveRange({ since: '1h', step: '1m', align: 'end' }, 10 * H + 30_000)).toEqual({ start: 9 * H, end: 10 * H, step: 60_000, align: 'end' });
+    // align start is the default.
+    expect(resolveRange({ since: '1h', step: '1m', align: 'start' }, 10 * H)).toEqual(resolveRange({ since: '1h', step: '1m' }, 10 * H));
+  });
+
+  it('refuses a range that holds no step end', () => {
+    expect(() => resolveRange({ start: String(D + 10 * H + 1000), end: String(D + 10 * H + 2000), step: '1m', align: 'end' })).toThrow(/no step ends between start and end/);
+  });
+});
