@@ -1,13 +1,18 @@
 /**
- * Storage benchmark: writes >= 10 M realistic GPU samples (16 nodes x 8 GPUs
- * x 8 metrics = 1024 series, 1 s cadence with ms jitter, levels from the
- * H100 captures; test/hub/tsdb/helpers/workload.ts) one tick (1024 samples)
- * per transaction, sealing every simulated 10 minutes as the hub would, then
- * seals the rest and prints bytes per sample on disk (whole file: series,
- * chunks, rollups, indexes, free pages) and where the bytes go.
+ * Storage benchmark on issue 20's data set: 125 nodes x 8 GPUs x 12 metrics
+ * (12 000 series), 1 sample/s for 2 h with 0-7 ms timestamp jitter, every
+ * node stamping one timestamp per tick (test/hub/tsdb/helpers/workload.ts,
+ * levels from the H100 captures) = 86.4 M samples, written one tick per
+ * transaction, sealing every simulated 10 minutes as the hub would; then it
+ * seals the rest, applies retention (vacuum) and prints bytes per sample on
+ * disk (whole file) and where the bytes go: chunks, shared timestamp
+ * columns, rollups, indexes, free pages.
  *
  *   npx tsx bench/tsdb-storage.ts
- *   (TSDB_SAMPLES=3000000 for a quicker run, TSDB_WINDOW=2h, TSDB_CODEC=0|1|2 for none/deflate/brotli)
+ *   TSDB_NODES=4 npx tsx bench/tsdb-storage.ts          quick: 384 series x 2 h = 2.8 M samples
+ *   TSDB_SAMPLES=20000000  stop after that many samples (default: 2 h of the fleet)
+ *   TSDB_METRICS=8         the 8-metric GPU of the older figures
+ *   TSDB_WINDOW=2h, TSDB_CODEC=0|1|2 (none/deflate/brotli chunks)
  */
 import Database from 'better-sqlite3';
 import { rmSync, statSync } from 'node:fs';
@@ -18,8 +23,11 @@ import type { Codec } from '../hub/tsdb/compress.js';
 import { openTsdb } from '../hub/tsdb/store.js';
 import { Fleet } from '../test/hub/tsdb/helpers/workload.js';
 
-const target = Number(process.env.TSDB_SAMPLES ?? 10_000_000);
+const nodes = Number(process.env.TSDB_NODES ?? 125);
+const metrics = Number(process.env.TSDB_METRICS ?? 12);
+if (metrics !== 8 && metrics !== 12) throw new Error('TSDB_METRICS must be 8 or 12');
 const file = join(tmpdir(), 'kcloud-bench-tsdb-storage.db');
+
 for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
 
 const start = Date.UTC(2026, 0, 5);
@@ -30,7 +38,8 @@ const db = openTsdb(file, {
   chunkWindow: process.env.TSDB_WINDOW ?? '1h',
   codec: process.env.TSDB_CODEC === undefined ? undefined : (Number(process.env.TSDB_CODEC) as Codec),
 });
-const fleet = new Fleet(16, 8, start, 1);
+const fleet = new Fleet(nodes, 8, start, 1, metrics);
+const target = Number(process.env.TSDB_SAMPLES ?? fleet.seriesCount * 7200);
 const ticks = Math.ceil(target / fleet.seriesCount);
 
 let writeMs = 0;
@@ -76,11 +85,11 @@ ro.close();
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 console.log(`samples written        ${samples.toLocaleString('en')} (${fleet.seriesCount} series x ${ticks} s)`);
 console.log(`samples stored         ${stats.samples.toLocaleString('en')} in ${stats.chunks} chunks, head ${stats.headSamples}`);
-console.log(`write                  ${((samples / writeMs) * 1000).toFixed(0)} samples/s (${(writeMs / 1000).toFixed(1)} s inside write(), 1024-sample transactions)`);
+console.log(`write                  ${((samples / writeMs) * 1000).toFixed(0)} samples/s (${(writeMs / 1000).toFixed(1)} s inside write(), ${fleet.seriesCount}-sample transactions)`);
 console.log(`seal                   ${(sealMs / 1000).toFixed(1)} s total (${((samples / sealMs) * 1000).toFixed(0)} samples/s)`);
 console.log(`file before vacuum     ${mb(beforeVacuum.bytes)} (db + wal) = ${(beforeVacuum.bytes / samples).toFixed(2)} B/sample`);
 console.log(`retention + vacuum     ${vacuumMs.toFixed(0)} ms`);
 console.log(`file on disk           ${mb(size)} = ${(size / samples).toFixed(3)} B/sample (free pages ${mb(free)})`);
 for (const b of breakdown) console.log(`  ${b.name.padEnd(28)} ${mb(b.bytes).padStart(10)}  ${(b.bytes / samples).toFixed(3)} B/sample`);
 console.log(`wall time              ${(totalMs / 1000).toFixed(1)} s`);
-for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+if (!process.env.TSDB_KEEP) for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });

@@ -55,6 +55,14 @@ export class ByteReader {
     return this.buf[this.pos++]!;
   }
 
+  /** The next `n` bytes, without copying. */
+  take(n: number): Uint8Array {
+    if (this.pos + n > this.buf.length) throw new Error('tsdb block truncated');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
   uvarint(): number {
     let v = 0;
     let mul = 1;
@@ -90,16 +98,6 @@ export class ByteReader {
     }
     this.pos = pos;
   }
-}
-
-/** Bytes the unsigned varint of `v` takes. */
-export function uvarintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
 }
 
 /** Maps signed to unsigned so small magnitudes of either sign stay small: 0,-1,1,-2 -> 0,1,2,3. */

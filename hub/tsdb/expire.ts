@@ -3,11 +3,13 @@ import { TIERS } from './options.js';
 import type { StoreParts } from './parts.js';
 import { retentionPlan } from './retention.js';
 import { discardWindow } from './seal.js';
-import { drain, STEP_EXPIRE_SERIES, STEP_VACUUM_PAGES, type MaintenanceStep } from './steps.js';
+import { drain, STEP_EXPIRE_COLUMNS, STEP_EXPIRE_SERIES, STEP_VACUUM_PAGES, type MaintenanceStep } from './steps.js';
 
 export interface RetentionResult {
   /** Blocks deleted, all tiers. */
   blocks: number;
+  /** Timestamp columns deleted with their window. */
+  timestampColumns: number;
   /** Head windows discarded (older than raw retention, never sealed). */
   headWindows: number;
   /** Series left without any data, removed from the series table. */
@@ -28,10 +30,10 @@ export function applyRetention(parts: StoreParts, now: number): RetentionResult 
  * later step deletes (they are past retention), never a partial block.
  */
 export function* retentionSteps(parts: StoreParts, now: number): Generator<MaintenanceStep, RetentionResult> {
-  const { db, opts, series, head, log, blocks } = parts;
+  const { db, opts, series, head, log, blocks, timestamps } = parts;
   const plan = retentionPlan(opts.retention, opts.chunkWindow, now);
   const inTransaction = transactionRunner(db);
-  const result: RetentionResult = { blocks: 0, headWindows: 0, series: 0 };
+  const result: RetentionResult = { blocks: 0, timestampColumns: 0, headWindows: 0, series: 0 };
   // Series created while this runs have fresh data: only those known now are candidates.
   const ids = [...series.ids()];
 
@@ -41,6 +43,15 @@ export function* retentionSteps(parts: StoreParts, now: number): Generator<Maint
       for (const id of batch) for (const tier of TIERS) result.blocks += blocks.expire(tier, id, plan[tier]);
     });
     yield { task: 'expire', series: batch.length };
+  }
+
+  // Every chunk of a window before plan.raw is gone now (the steps above, for every series there is; a seal
+  // never writes such a window), and a column belongs to one window: none of these is referred to any more.
+  for (;;) {
+    const columns = timestamps.expire(plan.raw, STEP_EXPIRE_COLUMNS);
+    if (columns === 0) break;
+    result.timestampColumns += columns;
+    yield { task: 'expire-timestamps', columns };
   }
 
   // Writes older than raw retention are rejected, so nothing new arrives in these windows meanwhile.

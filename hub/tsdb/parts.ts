@@ -5,6 +5,7 @@ import type { HeadRollups } from './head-rollups.js';
 import type { HeadLog } from './head-log.js';
 import type { ResolvedOptions } from './options.js';
 import type { SeriesIndex } from './series.js';
+import type { TimestampColumns } from './timestamps.js';
 
 /** The pieces of an open store, handed to the operations split over seal.ts, query.ts and retention-apply.ts. */
 export interface StoreParts {
@@ -15,6 +16,7 @@ export interface StoreParts {
   headRollups: HeadRollups;
   log: HeadLog;
   blocks: BlockTables;
+  timestamps: TimestampColumns;
   state: {
     /** Start of the newest window that has a chunk: newer head windows need no chunk lookup. */
     lastSealedWindow: number;

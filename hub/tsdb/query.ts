@@ -13,7 +13,7 @@ const alignDown = (t: number, span: number) => Math.floor(t / span) * span;
 /** Raw samples of a series with ts in [start, end): sealed chunks merged with the head (a sealed sample wins a tie). */
 export function readSamples(parts: StoreParts, id: number, start: number, end: number): SampleColumns {
   const W = parts.opts.chunkWindow;
-  const chunks = parts.blocks.range('raw', id, alignDown(start, W), end).map((row) => decodeChunk(row.data));
+  const chunks = parts.blocks.range('raw', id, alignDown(start, W), end).map((row) => decodeChunk(row.data, parts.timestamps));
   return mergeRuns(within(concat(chunks), start, end), parts.head.slice(id, start, end));
 }
 
@@ -65,7 +65,7 @@ export function readBuckets(parts: StoreParts, id: number, start: number, end: n
       let buckets: Bucket[];
       if (stored) {
         // A sealed window reopened by backfill: summarise chunk and head together (rare).
-        const merged = mergeRuns(runOf(decodeChunk(stored.data)), head.slice(id, w, w + W));
+        const merged = mergeRuns(runOf(decodeChunk(stored.data, parts.timestamps)), head.slice(id, w, w + W));
         buckets = computeBuckets(merged.ts, merged.values, 0, merged.ts.length, resolution, isCounter);
       } else buckets = parts.headRollups.get(id, w, W, resolution, isCounter);
       for (const b of buckets) if (inRange(b)) out.push(b);

@@ -1,21 +1,28 @@
 import type { Bucket } from '../../shared/query/types.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { readTimestamps, readValues, writeTimestamps, writeValues } from './columns.js';
-import { CODEC_NONE, packBlock, unpackBlock, type Codec } from './compress.js';
+import { CODEC_BROTLI, packBlock, unpackBlock, type Codec } from './compress.js';
 
-/** Block format byte of a rollup block, version 1 (docs/tsdb.md). */
+/** Block format byte of a rollup block with every column written out, written until user_version 1 and still read (docs/tsdb.md). */
 export const ROLLUP_FORMAT_V1 = 0x02;
+/** Block format byte of a rollup block whose columns may repeat an earlier one by reference. */
+export const ROLLUP_FORMAT_V2 = 0x05;
 
 /** The value columns of a bucket, in their on-disk order after `ts`. */
 const COLUMNS = ['count', 'min', 'max', 'sum', 'first', 'last', 'increase'] as const;
 
+/** Column tag of ROLLUP_FORMAT_V2: the column's values follow; any other tag is the index of an earlier, identical column. */
+const OWN = 0xff;
+
 /**
  * Encodes buckets (sorted by ts, distinct) column by column, like a raw
- * chunk. Uncompressed by default: a 60-bucket block is ~950 bytes plain,
- * ~770 with brotli, and reads skip the decompressor's start-up (21 vs 35 us
- * a block), which is what a 1000-series dashboard query pays per series.
+ * chunk: count, then a tag per column, and the column's values unless it
+ * repeats an earlier one bit for bit (a counter's min is its first and its
+ * max its last; a flat gauge's min, max, first and last are one column).
+ * Brotli by default: on issue 20's data set a 1 m block is ~4x smaller
+ * compressed (0.16 -> 0.04 B a raw sample) for ~15 µs more a block read.
  */
-export function encodeBuckets(buckets: readonly Bucket[], codec: Codec = CODEC_NONE): Uint8Array {
+export function encodeBuckets(buckets: readonly Bucket[], codec: Codec = CODEC_BROTLI): Uint8Array {
   const n = buckets.length;
   const w = new ByteWriter();
   w.uvarint(n);
@@ -24,28 +31,46 @@ export function encodeBuckets(buckets: readonly Bucket[], codec: Codec = CODEC_N
     buckets.map((b) => b.ts),
     n,
   );
+  const written: Float64Array[] = [];
   for (const col of COLUMNS) {
-    writeValues(
-      w,
-      buckets.map((b) => b[col]),
-      n,
-    );
+    const values = Float64Array.from(buckets, (b) => b[col]);
+    const same = written.findIndex((c) => sameBits(c, values));
+    written.push(values);
+    if (same >= 0) {
+      w.byte(same);
+      continue;
+    }
+    w.byte(OWN);
+    writeValues(w, values, n);
   }
-  return packBlock(ROLLUP_FORMAT_V1, w.finish(), codec);
+  return packBlock(ROLLUP_FORMAT_V2, w.finish(), codec);
 }
 
-/** Decodes a block written by encodeBuckets. */
+/** Decodes a block written by encodeBuckets, in either format. */
 export function decodeBuckets(block: Uint8Array): Bucket[] {
   const { format, payload } = unpackBlock(block);
-  if (format !== ROLLUP_FORMAT_V1) throw new Error(`not a tsdb rollup block (format ${format})`);
+  if (format !== ROLLUP_FORMAT_V1 && format !== ROLLUP_FORMAT_V2) throw new Error(`not a tsdb rollup block (format ${format})`);
   const r = new ByteReader(payload);
   const n = r.uvarint();
   const ts = readTimestamps(r, n);
-  const cols = COLUMNS.map(() => readValues(r, n));
+  const cols: Float64Array[] = [];
+  for (let c = 0; c < COLUMNS.length; c++) {
+    const tag = format === ROLLUP_FORMAT_V1 ? OWN : r.byte();
+    if (tag !== OWN && tag >= c) throw new Error(`invalid tsdb rollup column reference ${tag}`);
+    cols.push(tag === OWN ? readValues(r, n) : cols[tag]!);
+  }
   const [count, min, max, sum, first, last, increase] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   const out: Bucket[] = new Array<Bucket>(n);
   for (let i = 0; i < n; i++) {
     out[i] = { ts: ts[i]!, min: min[i]!, max: max[i]!, sum: sum[i]!, count: count[i]!, first: first[i]!, last: last[i]!, increase: increase[i]! };
   }
   return out;
+}
+
+/** Same doubles bit for bit (NaN equals NaN, -0 differs from 0): what decoding the other column gives back. */
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length * 2);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }

@@ -14,6 +14,20 @@ const MIGRATIONS: readonly string[] = [
   );
   ${blockTableSql()}
   `,
+  // Timestamp columns shared by the chunks of a window (timestamps.ts); chunks of format 0x01 keep their own.
+  `
+  CREATE TABLE timestamps (id INTEGER PRIMARY KEY, start INTEGER NOT NULL, data BLOB NOT NULL);
+  CREATE INDEX timestamps_start ON timestamps (start);
+  `,
+  // series without UNIQUE (metric, labels): series.ts resolves every series from its in-memory mirror and is the
+  // one writer, so the index (a second copy of every name, ~0.016 B a sample on issue 20's 2 h data set) only
+  // ever served as a check.
+  `
+  CREATE TABLE series_new (id INTEGER PRIMARY KEY, metric TEXT NOT NULL, labels TEXT NOT NULL);
+  INSERT INTO series_new (id, metric, labels) SELECT id, metric, labels FROM series;
+  DROP TABLE series;
+  ALTER TABLE series_new RENAME TO series;
+  `,
 ];
 
 /**

@@ -144,9 +144,11 @@ function sealSeries(parts: StoreParts, id: number, w: number): number {
   const slice = head.slice(id, w, w + W);
   if (!slice) return 0;
   const stored = blocks.get('raw', id, w);
-  const merged = mergeRuns(stored ? runOf(decodeChunk(stored.data)) : undefined, slice);
+  const merged = mergeRuns(stored ? runOf(decodeChunk(stored.data, parts.timestamps)) : undefined, slice);
   const n = merged.ts.length;
-  blocks.put('raw', id, w, n, encodeChunk(merged.ts, merged.values, opts.codec));
+  // The column goes in this transaction, with the chunk that refers to it.
+  const tsRef = parts.timestamps.put(w, merged.ts);
+  blocks.put('raw', id, w, n, encodeChunk(tsRef, merged.values, opts.codec));
   if (w > parts.state.lastSealedWindow) parts.state.lastSealedWindow = w;
 
   const isCounter = opts.isCounter(series.get(id)?.metric ?? '');

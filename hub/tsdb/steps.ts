@@ -16,6 +16,8 @@ export type MaintenanceStep =
   | { task: 'log'; records: number; bytes: number }
   /** Series whose expired blocks were deleted, or which were checked for (and dropped when) having no data left. */
   | { task: 'expire' | 'drop-empty'; series: number }
+  /** Timestamp columns of windows past raw retention deleted. */
+  | { task: 'expire-timestamps'; columns: number }
   /** Free pages handed back to the file system. */
   | { task: 'vacuum'; pages: number };
 
@@ -29,6 +31,8 @@ export const STEP_LOG_RECORDS = 2048;
 export const STEP_LOG_BYTES = 4 * 1024 * 1024;
 /** Retention's per-series steps (three primary-key range deletes, or three existence checks, per series). */
 export const STEP_EXPIRE_SERIES = 128;
+/** Timestamp columns one retention step deletes (a few KiB each; one per node and window). */
+export const STEP_EXPIRE_COLUMNS = 128;
 /** Pages one incremental vacuum step moves or truncates (5-50 µs a page measured, more when it moves live pages). */
 export const STEP_VACUUM_PAGES = 128;
 

@@ -16,6 +16,7 @@ import { openDatabase } from './schema.js';
 import { seal, sealSteps, type SealResult } from './seal.js';
 import { REFUSED_SERIES, SeriesIndex, type SeriesAdmission } from './series.js';
 import { runSliced, type MaintenanceStep } from './steps.js';
+import { TimestampColumns } from './timestamps.js';
 
 /** One sample to store. */
 export interface TsdbRow {
@@ -101,6 +102,7 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
     headRollups: new HeadRollups(head),
     log: new HeadLog(db),
     blocks: new BlockTables(db),
+    timestamps: new TimestampColumns(db),
     state: { lastSealedWindow: lastChunk ?? -Infinity },
   };
   for (const w of parts.log.windows()) {

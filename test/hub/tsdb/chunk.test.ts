@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeChunk, encodeChunk, CHUNK_FORMAT_V1 } from '../../../hub/tsdb/chunk.js';
+import { decodeChunk, encodeChunk, CHUNK_FORMAT_V2 } from '../../../hub/tsdb/chunk.js';
 import { CODEC_BROTLI, CODEC_DEFLATE, CODEC_NONE } from '../../../hub/tsdb/compress.js';
+import { openDatabase } from '../../../hub/tsdb/schema.js';
+import { TimestampColumns } from '../../../hub/tsdb/timestamps.js';
 import { Fleet, prng } from './helpers/workload.js';
 
 const CSV_DIR = new URL('../../../../shared/fixtures/nvidia-smi-csv/', import.meta.url);
@@ -14,8 +16,12 @@ function expectSameDoubles(actual: ArrayLike<number>, expected: ArrayLike<number
   }
 }
 
+// The real timestamps table, in an in-memory database with the store's schema.
+const columns = new TimestampColumns(openDatabase(':memory:', 'NORMAL', 3_600_000));
+const encode = (ts: number[], values: number[], codec?: 0 | 1 | 2) => encodeChunk(columns.put(0, Float64Array.from(ts)), values, codec);
+
 function roundTrip(ts: number[], values: number[], codec?: 0 | 1 | 2) {
-  const decoded = decodeChunk(encodeChunk(ts, values, codec));
+  const decoded = decodeChunk(encode(ts, values, codec), columns);
   expectSameDoubles(decoded.ts, ts);
   expectSameDoubles(decoded.values, values);
 }
@@ -62,8 +68,8 @@ describe('chunk encode/decode', () => {
     }
   });
 
-  it('round-trips realistic GPU telemetry and stays well under 3 bytes a sample', () => {
-    const fleet = new Fleet(1, 1, t0, 11);
+  it('round-trips realistic GPU telemetry in under 0.4 byte a value (timestamps apart)', () => {
+    const fleet = new Fleet(1, 1, t0, 11, 12);
     const cols = new Map<string, { ts: number[]; values: number[] }>();
     for (let s = 0; s < 3600; s++) {
       for (const row of fleet.next()) {
@@ -76,13 +82,14 @@ describe('chunk encode/decode', () => {
     let bytes = 0;
     let samples = 0;
     for (const c of cols.values()) {
-      const block = encodeChunk(c.ts, c.values);
-      expectSameDoubles(decodeChunk(block).values, c.values);
+      const block = encode(c.ts, c.values);
+      expectSameDoubles(decodeChunk(block, columns).values, c.values);
       bytes += block.length;
       samples += c.ts.length;
     }
-    expect(samples).toBe(8 * 3600);
-    expect(bytes / samples).toBeLessThan(2);
+    expect(samples).toBe(12 * 3600);
+    // 0.39 with the byte planes (power 1.3, energy 1.3, the flat ones ~0); varint deltas took 0.55.
+    expect(bytes / samples).toBeLessThan(0.45);
   });
 
   // Every numeric cell of every real --query-gpu capture, as a value column.
@@ -107,22 +114,41 @@ describe('chunk encode/decode', () => {
     const col = header!.split(', ').indexOf('power.draw [W]');
     const watts = Number(row!.split(', ')[col]!.replace(' W', ''));
     expect(watts).toBe(631.95);
-    expect(decodeChunk(encodeChunk([t0], [watts])).values[0]).toBe(631.95);
+    expect(decodeChunk(encode([t0], [watts]), columns).values[0]).toBe(631.95);
   });
 
   it('starts with the format byte and the codec byte', () => {
     const values = Array.from({ length: 500 }, (_, i) => 100 + (i % 10));
-    const block = encodeChunk(seconds(500), values, CODEC_DEFLATE);
-    expect(block[0]).toBe(CHUNK_FORMAT_V1);
+    const block = encode(seconds(500), values, CODEC_DEFLATE);
+    expect(block[0]).toBe(CHUNK_FORMAT_V2);
     expect(block[1]).toBe(CODEC_DEFLATE);
-    expect(encodeChunk(seconds(500), values, CODEC_NONE)[1]).toBe(CODEC_NONE);
+    expect(encode(seconds(500), values, CODEC_NONE)[1]).toBe(CODEC_NONE);
   });
 
   it('refuses unsorted or duplicate timestamps and foreign blocks', () => {
-    expect(() => encodeChunk([t0 + 1000, t0], [1, 2])).toThrow(/strictly increasing/);
-    expect(() => encodeChunk([t0, t0], [1, 2])).toThrow(/strictly increasing/);
-    expect(() => decodeChunk(Uint8Array.from([0x7f, 0, 0]))).toThrow(/not a tsdb chunk/);
-    const block = encodeChunk(seconds(100), seconds(100), CODEC_NONE);
-    expect(() => decodeChunk(block.subarray(0, block.length - 5))).toThrow(/truncated/);
+    expect(() => encode([t0 + 1000, t0], [1, 2])).toThrow(/strictly increasing/);
+    expect(() => encode([t0, t0], [1, 2])).toThrow(/strictly increasing/);
+    expect(() => decodeChunk(Uint8Array.from([0x7f, 0, 0]), columns)).toThrow(/not a tsdb chunk/);
+    const block = encode(seconds(100), seconds(100), CODEC_NONE);
+    expect(() => decodeChunk(block.subarray(0, block.length - 5), columns)).toThrow(/truncated/);
+    // A chunk whose count disagrees with its column, or that names a column that is not there.
+    expect(() => decodeChunk(encodeChunk(columns.put(0, Float64Array.from(seconds(3))), [1, 2]), columns)).toThrow(/column of 3/);
+    expect(() => decodeChunk(encodeChunk(12345, [1]), columns)).toThrow(/missing timestamp column 12345/);
+  });
+
+  it('stores each distinct timestamp column once, whatever the number of chunks referring to it', () => {
+    const db = openDatabase(':memory:', 'NORMAL', 3_600_000);
+    const own = new TimestampColumns(db);
+    const nodeA = Float64Array.from(seconds(3600), (t, i) => t + (i % 7));
+    const nodeB = Float64Array.from(seconds(3600), (t, i) => t + (i % 5));
+    const refs = [own.put(0, nodeA), own.put(0, nodeB), own.put(0, nodeA.slice()), own.put(0, nodeB.slice())];
+    expect(refs[2]).toBe(refs[0]);
+    expect(refs[3]).toBe(refs[1]);
+    expect(refs[0]).not.toBe(refs[1]);
+    expect(db.prepare('SELECT count(*) FROM timestamps').pluck().get()).toBe(2);
+    expectSameDoubles(own.get(refs[1]!), nodeB);
+    // What get() returns is the caller's: changing it leaves the column as stored.
+    own.get(refs[0]!).fill(0);
+    expectSameDoubles(own.get(refs[0]!), nodeA);
   });
 });

@@ -4,6 +4,7 @@ import { HOUR, MINUTE } from '../../../hub/tsdb/options.js';
 import {
   runSliced,
   SLICE_MS,
+  STEP_EXPIRE_COLUMNS,
   STEP_EXPIRE_SERIES,
   STEP_LOG_BYTES,
   STEP_LOG_RECORDS,
@@ -146,6 +147,9 @@ describe('tsdb maintenance in bounded steps', () => {
         case 'expire':
         case 'drop-empty':
           expect(step.series).toBeLessThanOrEqual(STEP_EXPIRE_SERIES);
+          break;
+        case 'expire-timestamps':
+          expect(step.columns).toBeLessThanOrEqual(STEP_EXPIRE_COLUMNS);
           break;
         case 'vacuum':
           expect(step.pages).toBeLessThanOrEqual(STEP_VACUUM_PAGES);

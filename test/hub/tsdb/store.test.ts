@@ -276,7 +276,7 @@ describe('tsdb store', () => {
     const id = (gpu: string) => idOf(db, 'gpu_power_watts', gpu);
     clock = T0 + 4 * DAY + 2 * HOUR;
     // Cutoffs: raw 3d+2h, 1m 1d+2h, 1h none yet. Day 0 loses raw and 1 m, day 2 raw only, day 4 nothing.
-    expect(db.applyRetention(clock)).toEqual({ blocks: 2 + 1, headWindows: 0, series: 0 });
+    expect(db.applyRetention(clock)).toEqual({ blocks: 2 + 1, timestampColumns: 2, headWindows: 0, series: 0 });
     expect(raw(db, id('0'))).toEqual([]);
     expect(raw(db, id('2'))).toEqual([]);
     expect(raw(db, id('4'))).toHaveLength(120);
@@ -340,7 +340,7 @@ describe('tsdb store', () => {
     const { db } = store(undefined, { retention: { raw: '1d' } });
     db.write(Array.from({ length: 10 }, (_, i) => power(T0 + i * 1000, i)));
     clock = T0 + 3 * DAY;
-    expect(db.applyRetention(clock)).toEqual({ blocks: 0, headWindows: 1, series: 1 });
+    expect(db.applyRetention(clock)).toEqual({ blocks: 0, timestampColumns: 0, headWindows: 1, series: 1 });
     expect(db.stats()).toMatchObject({ series: 0, headSamples: 0 });
   });
 
