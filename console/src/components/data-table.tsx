@@ -10,6 +10,11 @@ export interface Column<T> {
   numeric?: boolean;
 }
 
+/** The Actions column (buttons, inline forms), for a role whose permissions allow them: none otherwise. */
+export function actionsColumn<T>(shown: boolean, render: (row: T) => ComponentChildren): Column<T>[] {
+  return shown ? [{ key: 'actions', label: 'Actions', value: () => null, render }] : [];
+}
+
 /**
  * A table sorted by clicking a column's header button (keyboard: Tab,
  * Enter; `aria-sort` tells screen readers) and narrowed by a text filter

@@ -1,8 +1,9 @@
 import type { ComponentChildren } from 'preact';
+import { ErrorAlert } from './form';
 
 /** Loading and error lines every view shows the same way (errors are announced: role=alert). */
 export function Status(props: { loading: boolean; error: string | null; children?: ComponentChildren }) {
-  if (props.error) return <p role="alert" class="error">{props.error}</p>;
+  if (props.error) return <ErrorAlert message={props.error} />;
   if (props.loading && !props.children) return <p class="muted">Loading…</p>;
   return <>{props.children}</>;
 }

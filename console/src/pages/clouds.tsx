@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { sky } from '../api';
-import { DataTable, type Column } from '../components/data-table';
+import { actionsColumn, DataTable, type Column } from '../components/data-table';
+import { ErrorAlert, SelectField } from '../components/form';
 import { Status } from '../components/status';
 import { time } from '../format';
-import { useForm } from '../use-form';
+import { useForm, useSubmit } from '../use-form';
 import { useResource } from '../use-resource';
 import type { Credential, Vm, Workspace } from '../types';
 
@@ -32,52 +33,25 @@ const CREDENTIAL_FIELDS: Record<Provider, { key: string; label: string; secret?:
 const EMPTY_FIELDS = Object.fromEntries(Object.values(CREDENTIAL_FIELDS).flatMap((fs) => fs.map((f) => [f.key, '']))) as Record<string, string>;
 
 function WorkspaceSelect(props: { workspaces: Workspace[]; value: string; onChange: (e: Event) => void; optional?: boolean }) {
-  return (
-    <label>
-      Workspace
-      <select value={props.value} onChange={props.onChange} required={!props.optional}>
-        {props.optional ? <option value="">none</option> : <option value="" disabled>choose…</option>}
-        {props.workspaces.map((w) => (
-          <option key={w.id} value={w.id}>
-            {w.name}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
+  const options = props.workspaces.map((w) => ({ value: w.id, label: w.name }));
+  return <SelectField label="Workspace" value={props.value} onChange={props.onChange} options={options} placeholder={props.optional ? 'none' : 'choose…'} required={!props.optional} />;
 }
 
 /** A credential: the hub asks the provider whether it works before storing it (encrypted); the form is emptied after (the page keeps no secret). */
 function CreateCredential(props: { workspaces: Workspace[]; onCreated: () => void }) {
   const [form, set] = useForm<Record<string, string>>({ name: '', provider: 'gcp', workspace_id: '', ...EMPTY_FIELDS });
-  const [error, setError] = useState<string | null>(null);
   const fields = CREDENTIAL_FIELDS[form.provider as Provider];
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      const data = Object.fromEntries(fields.filter((f) => !f.optional || form[f.key]).map((f) => [f.key, form[f.key]]));
-      await sky('/credentials', { method: 'POST', body: { name: form.name, provider: form.provider, data, ...(form.workspace_id ? { workspace_id: form.workspace_id } : {}) } });
-      props.onCreated();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const [submit, error] = useSubmit(async () => {
+    const data = Object.fromEntries(fields.filter((f) => !f.optional || form[f.key]).map((f) => [f.key, form[f.key]]));
+    await sky('/credentials', { method: 'POST', body: { name: form.name, provider: form.provider, data, ...(form.workspace_id ? { workspace_id: form.workspace_id } : {}) } });
+    props.onCreated();
+  });
   return (
     <form class="form" onSubmit={submit} aria-label="Add a cloud credential">
       <label>
         Name <input required maxLength={100} value={form.name} onInput={set('name')} />
       </label>
-      <label>
-        Provider
-        <select value={form.provider} onChange={set('provider')}>
-          {Object.keys(CREDENTIAL_FIELDS).map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Provider" value={form.provider ?? ''} onChange={set('provider')} options={Object.keys(CREDENTIAL_FIELDS)} />
       <WorkspaceSelect workspaces={props.workspaces} value={form.workspace_id ?? ''} onChange={set('workspace_id')} optional />
       {fields.map((f) => (
         <label key={`${form.provider}-${f.key}`}>
@@ -86,11 +60,7 @@ function CreateCredential(props: { workspaces: Workspace[]; onCreated: () => voi
         </label>
       ))}
       <button type="submit">Add credential</button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }
@@ -98,38 +68,19 @@ function CreateCredential(props: { workspaces: Workspace[]; onCreated: () => voi
 /** A VM: the hub answers pending at once; the provider's progress comes as vm_status_changed (useVmStatuses). */
 function CreateVm(props: { workspaces: Workspace[]; credentials: Credential[]; onCreated: () => void }) {
   const [form, set] = useForm({ name: '', workspace_id: '', credential_id: '', instance_type: '', region: '', image_id: '' });
-  const [error, setError] = useState<string | null>(null);
   const credential = props.credentials.find((c) => c.id === form.credential_id);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      const { name, workspace_id, credential_id, instance_type, region, image_id } = form;
-      await sky('/vms', { method: 'POST', body: { name, workspace_id, credential_id, provider: credential!.provider, instance_type, region, image_id } });
-      props.onCreated();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const [submit, error] = useSubmit(async () => {
+    const { name, workspace_id, credential_id, instance_type, region, image_id } = form;
+    await sky('/vms', { method: 'POST', body: { name, workspace_id, credential_id, provider: credential!.provider, instance_type, region, image_id } });
+    props.onCreated();
+  });
   return (
     <form class="form" onSubmit={submit} aria-label="Create a cloud VM">
       <label>
         Name <input required maxLength={255} value={form.name} onInput={set('name')} />
       </label>
       <WorkspaceSelect workspaces={props.workspaces} value={form.workspace_id} onChange={set('workspace_id')} />
-      <label>
-        Credential
-        <select value={form.credential_id} onChange={set('credential_id')} required>
-          <option value="" disabled>
-            choose…
-          </option>
-          {props.credentials.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name} ({c.provider})
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Credential" value={form.credential_id} onChange={set('credential_id')} options={props.credentials.map((c) => ({ value: c.id, label: `${c.name} (${c.provider})` }))} placeholder="choose…" required />
       <label>
         Instance type <input required value={form.instance_type} onInput={set('instance_type')} />
       </label>
@@ -140,11 +91,7 @@ function CreateVm(props: { workspaces: Workspace[]; credentials: Credential[]; o
         Image <input required value={form.image_id} onInput={set('image_id')} />
       </label>
       <button type="submit">Create VM</button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }
@@ -200,7 +147,7 @@ export function Clouds(props: { canManage: boolean }) {
     { key: 'active', label: 'Active', value: (c) => (c.is_active ? 'yes' : 'no') },
     { key: 'workspace', label: 'Workspace', value: (c) => c.workspace_id },
     { key: 'created', label: 'Created', value: (c) => c.created_at, render: (c) => time(c.created_at) },
-    ...(props.canManage ? [{ key: 'actions', label: 'Actions', value: () => null, render: (c: Credential) => deleteButton(`Delete credential ${c.name}`, () => void remove(`credential ${c.name}`, `/credentials/${c.id}`, creds.reload)) }] : []),
+    ...actionsColumn(props.canManage, (c: Credential) => deleteButton(`Delete credential ${c.name}`, () => void remove(`credential ${c.name}`, `/credentials/${c.id}`, creds.reload))),
   ];
   const vmCols: Column<Vm>[] = [
     { key: 'name', label: 'Name', value: (v) => v.name },
@@ -209,7 +156,7 @@ export function Clouds(props: { canManage: boolean }) {
     { key: 'status', label: 'Status', value: (v) => v.status, render: (v) => <span title={v.status_reason ?? ''}>{v.status}</span> },
     { key: 'region', label: 'Region', value: (v) => v.zone ?? v.region },
     { key: 'ip', label: 'IP', value: (v) => v.public_ip ?? v.private_ip },
-    ...(props.canManage ? [{ key: 'actions', label: 'Actions', value: () => null, render: (v: Vm) => deleteButton(`Delete VM ${v.name}`, () => void remove(`VM ${v.name}`, `/vms/${v.id}`, vms.reload)) }] : []),
+    ...actionsColumn(props.canManage, (v: Vm) => deleteButton(`Delete VM ${v.name}`, () => void remove(`VM ${v.name}`, `/vms/${v.id}`, vms.reload))),
   ];
   return (
     <>
@@ -223,11 +170,7 @@ export function Clouds(props: { canManage: boolean }) {
       <Status loading={vms.loading} error={vms.error}>
         {vms.data && <DataTable caption="VMs" filterLabel="Filter VMs" columns={vmCols} rows={vmRows} rowKey={(v) => v.id} testId="vm-table" />}
       </Status>
-      {actionError && (
-        <p role="alert" class="error">
-          {actionError}
-        </p>
-      )}
+      <ErrorAlert message={actionError} />
       {props.canManage && (
         <section aria-labelledby="cloud-create-h" data-testid="mutation-controls">
           <h3 id="cloud-create-h">Add a cloud credential</h3>

@@ -1,5 +1,6 @@
-import { useState } from 'preact/hooks';
 import { query } from '../api';
+import { SelectField } from '../components/form';
+import { useForm } from '../use-form';
 
 const DATASETS = {
   power: { label: 'Power and energy per node', path: '/api/v1/export/power', extra: {} },
@@ -10,6 +11,11 @@ const DATASETS = {
 const FORMATS = ['csv', 'json', 'excel', 'parquet', 'pdf'] as const;
 const PERIODS = { '1h': 'last hour', '1d': 'last day', '1w': 'last week', '1m': 'last 30 days' } as const;
 const STEPS = { '1h': '1m', '1d': '5m', '1w': '1h', '1m': '6h' } as const;
+const REPORTS = ['daily', 'weekly', 'monthly'];
+const REPORT_FORMATS = [
+  { value: 'pdf', label: 'PDF' },
+  { value: 'excel', label: 'Excel' },
+];
 
 /**
  * Downloads from the monitoring API's export routes: a plain link the
@@ -17,69 +23,25 @@ const STEPS = { '1h': '1m', '1d': '5m', '1w': '1h', '1m': '6h' } as const;
  * without passing through the page's memory.
  */
 export function Exports() {
-  const [dataset, setDataset] = useState<keyof typeof DATASETS>('power');
-  const [format, setFormat] = useState<(typeof FORMATS)[number]>('csv');
-  const [period, setPeriod] = useState<keyof typeof PERIODS>('1d');
-  const [template, setTemplate] = useState<'daily' | 'weekly' | 'monthly'>('daily');
-  const [reportFormat, setReportFormat] = useState<'pdf' | 'excel'>('pdf');
-  const d = DATASETS[dataset];
-  const href = `${d.path}${query({ ...d.extra, format, period, step: STEPS[period] })}`;
-  const reportHref = `/api/v1/export/report${query({ template, format: reportFormat })}`;
+  const [form, set] = useForm({ dataset: 'power' as keyof typeof DATASETS, format: 'csv' as (typeof FORMATS)[number], period: '1d' as keyof typeof PERIODS, template: 'daily', reportFormat: 'pdf' });
+  const d = DATASETS[form.dataset];
+  const href = `${d.path}${query({ ...d.extra, format: form.format, period: form.period, step: STEPS[form.period] })}`;
+  const reportHref = `/api/v1/export/report${query({ template: form.template, format: form.reportFormat })}`;
   return (
     <>
       <h2>Exports</h2>
       <form class="form" onSubmit={(e) => e.preventDefault()} aria-label="Data export">
-        <label>
-          Data
-          <select value={dataset} onChange={(e) => setDataset(e.currentTarget.value as keyof typeof DATASETS)}>
-            {Object.entries(DATASETS).map(([k, v]) => (
-              <option key={k} value={k}>
-                {v.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Format
-          <select value={format} onChange={(e) => setFormat(e.currentTarget.value as (typeof FORMATS)[number])}>
-            {FORMATS.map((f) => (
-              <option key={f} value={f}>
-                {f}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Range
-          <select value={period} onChange={(e) => setPeriod(e.currentTarget.value as keyof typeof PERIODS)}>
-            {Object.entries(PERIODS).map(([k, v]) => (
-              <option key={k} value={k}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label="Data" value={form.dataset} onChange={set('dataset')} options={Object.entries(DATASETS).map(([value, v]) => ({ value: value as keyof typeof DATASETS, label: v.label }))} />
+        <SelectField label="Format" value={form.format} onChange={set('format')} options={FORMATS} />
+        <SelectField label="Range" value={form.period} onChange={set('period')} options={Object.entries(PERIODS).map(([value, label]) => ({ value: value as keyof typeof PERIODS, label }))} />
         <a class="button" href={href} download data-testid="export-link">
           Download export
         </a>
       </form>
       <h2>Reports</h2>
       <form class="form" onSubmit={(e) => e.preventDefault()} aria-label="Report">
-        <label>
-          Report
-          <select value={template} onChange={(e) => setTemplate(e.currentTarget.value as typeof template)}>
-            <option value="daily">daily</option>
-            <option value="weekly">weekly</option>
-            <option value="monthly">monthly</option>
-          </select>
-        </label>
-        <label>
-          Format
-          <select value={reportFormat} onChange={(e) => setReportFormat(e.currentTarget.value as typeof reportFormat)}>
-            <option value="pdf">PDF</option>
-            <option value="excel">Excel</option>
-          </select>
-        </label>
+        <SelectField label="Report" value={form.template} onChange={set('template')} options={REPORTS} />
+        <SelectField label="Format" value={form.reportFormat} onChange={set('reportFormat')} options={REPORT_FORMATS} />
         <a class="button" href={reportHref} download data-testid="report-link">
           Download report
         </a>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { ErrorAlert } from '../components/form';
 import { login } from '../session';
 
 export function Login(props: { onLogin: () => void; notice?: string | null }) {
@@ -29,11 +30,7 @@ export function Login(props: { onLogin: () => void; notice?: string | null }) {
         <input id="username" name="username" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

@@ -1,14 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import { request } from '../api';
-import { DataTable, type Column } from '../components/data-table';
+import { actionsColumn, DataTable, type Column } from '../components/data-table';
+import { ErrorAlert, SelectField } from '../components/form';
 import { Status } from '../components/status';
-import { useForm } from '../use-form';
+import { useForm, useSubmit, type FieldSetter } from '../use-form';
 import { useResource } from '../use-resource';
 import type { Server, Task, Backup, TaskStarted } from '../types';
 
 type PowerState = 'running' | 'stopped' | 'rebooted';
 const POWER_LABEL: Record<PowerState, string> = { running: 'Start', stopped: 'Stop', rebooted: 'Reboot' };
 const POWER_VERB: Record<PowerState, string> = { running: 'start', stopped: 'stop', rebooted: 'reboot' };
+
+const ROLES = ['web', 'was', 'db'];
 
 const done = (t: Task | null) => t?.status === 'completed' || t?.status === 'failed';
 
@@ -53,33 +56,19 @@ function TaskProgress(props: { id: string; label: string; onDone: () => void }) 
   );
 }
 
-function CreateServer(props: { onStarted: (taskId: string, name: string) => void }) {
-  const [form, set] = useForm({ name: '', role: 'web', cpu: 2, memory: 4096, disk_size: 50, ip_address: '', subnet: '24', gateway: '' });
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      const { name, role, cpu, memory, disk_size, ip_address, subnet, gateway } = form;
-      const started = await request<TaskStarted>('/api/servers/create', { method: 'POST', body: { name, role, cpu, memory, disk_size, network_config: { ip_address, subnet, gateway } } });
-      props.onStarted(started.task_id, name);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+interface ServerSize {
+  role: string;
+  cpu: number;
+  memory: number;
+  disk_size: number;
+}
+
+/** Role, CPUs, memory and disk: a server's shape, in the one-server and the bulk form alike. */
+function SizeFields(props: { form: ServerSize; set: FieldSetter<keyof ServerSize> }) {
+  const { form, set } = props;
   return (
-    <form class="form" onSubmit={submit} aria-label="Create a server">
-      <label>
-        Name <input name="name" required maxLength={63} value={form.name} onInput={set('name')} />
-      </label>
-      <label>
-        Role
-        <select name="role" value={form.role} onChange={set('role')}>
-          <option value="web">web</option>
-          <option value="was">was</option>
-          <option value="db">db</option>
-        </select>
-      </label>
+    <>
+      <SelectField label="Role" name="role" value={form.role} onChange={set('role')} options={ROLES} />
       <label>
         CPUs <input name="cpu" type="number" min={1} required value={form.cpu} onInput={set('cpu')} />
       </label>
@@ -89,8 +78,17 @@ function CreateServer(props: { onStarted: (taskId: string, name: string) => void
       <label>
         Disk (GB) <input name="disk_size" type="number" min={1} required value={form.disk_size} onInput={set('disk_size')} />
       </label>
+    </>
+  );
+}
+
+/** The address (one, or a range in the bulk form), prefix length and gateway of the network_config. */
+function NetworkFields<A extends 'ip_address' | 'ip_range'>(props: { address: A; label: string; placeholder?: string; form: Record<A | 'subnet' | 'gateway', string>; set: FieldSetter<A | 'subnet' | 'gateway'> }) {
+  const { address, form, set } = props;
+  return (
+    <>
       <label>
-        IP address <input name="ip_address" required value={form.ip_address} onInput={set('ip_address')} />
+        {props.label} <input name={address} required placeholder={props.placeholder} value={form[address]} onInput={set(address)} />
       </label>
       <label>
         Prefix length <input name="subnet" required value={form.subnet} onInput={set('subnet')} />
@@ -98,12 +96,26 @@ function CreateServer(props: { onStarted: (taskId: string, name: string) => void
       <label>
         Gateway <input name="gateway" required value={form.gateway} onInput={set('gateway')} />
       </label>
+    </>
+  );
+}
+
+function CreateServer(props: { onStarted: (taskId: string, name: string) => void }) {
+  const [form, set] = useForm({ name: '', role: 'web', cpu: 2, memory: 4096, disk_size: 50, ip_address: '', subnet: '24', gateway: '' });
+  const [submit, error] = useSubmit(async () => {
+    const { name, role, cpu, memory, disk_size, ip_address, subnet, gateway } = form;
+    const started = await request<TaskStarted>('/api/servers/create', { method: 'POST', body: { name, role, cpu, memory, disk_size, network_config: { ip_address, subnet, gateway } } });
+    props.onStarted(started.task_id, name);
+  });
+  return (
+    <form class="form" onSubmit={submit} aria-label="Create a server">
+      <label>
+        Name <input name="name" required maxLength={63} value={form.name} onInput={set('name')} />
+      </label>
+      <SizeFields form={form} set={set} />
+      <NetworkFields address="ip_address" label="IP address" form={form} set={set} />
       <button type="submit">Create server</button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }
@@ -111,19 +123,12 @@ function CreateServer(props: { onStarted: (taskId: string, name: string) => void
 /** Several servers of one shape on consecutive addresses of a range (POST /api/servers/bulk-create: one parent task). */
 function BulkCreate(props: { onStarted: (taskId: string, label: string) => void }) {
   const [form, set] = useForm({ prefix: '', count: 2, role: 'web', cpu: 2, memory: 4096, disk_size: 50, ip_range: '', subnet: '24', gateway: '' });
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      const { prefix, count, role, cpu, memory, disk_size, ip_range, subnet, gateway } = form;
-      const servers = Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${String(i + 1).padStart(2, '0')}`, role, cpu, memory, disk_size }));
-      const started = await request<TaskStarted>('/api/servers/bulk-create', { method: 'POST', body: { servers, network_config: { ip_range, subnet, gateway } } });
-      props.onStarted(started.task_id, `bulk create ${count} × ${prefix}`);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const [submit, error] = useSubmit(async () => {
+    const { prefix, count, role, cpu, memory, disk_size, ip_range, subnet, gateway } = form;
+    const servers = Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${String(i + 1).padStart(2, '0')}`, role, cpu, memory, disk_size }));
+    const started = await request<TaskStarted>('/api/servers/bulk-create', { method: 'POST', body: { servers, network_config: { ip_range, subnet, gateway } } });
+    props.onStarted(started.task_id, `bulk create ${count} × ${prefix}`);
+  });
   return (
     <form class="form" onSubmit={submit} aria-label="Create several servers">
       <label>
@@ -132,38 +137,10 @@ function BulkCreate(props: { onStarted: (taskId: string, label: string) => void 
       <label>
         How many <input type="number" min={1} max={100} required value={form.count} onInput={set('count')} />
       </label>
-      <label>
-        Role
-        <select value={form.role} onChange={set('role')}>
-          <option value="web">web</option>
-          <option value="was">was</option>
-          <option value="db">db</option>
-        </select>
-      </label>
-      <label>
-        CPUs <input type="number" min={1} required value={form.cpu} onInput={set('cpu')} />
-      </label>
-      <label>
-        Memory (MB) <input type="number" min={128} required value={form.memory} onInput={set('memory')} />
-      </label>
-      <label>
-        Disk (GB) <input type="number" min={1} required value={form.disk_size} onInput={set('disk_size')} />
-      </label>
-      <label>
-        IP range <input required placeholder="192.168.0.50-192.168.0.59" value={form.ip_range} onInput={set('ip_range')} />
-      </label>
-      <label>
-        Prefix length <input required value={form.subnet} onInput={set('subnet')} />
-      </label>
-      <label>
-        Gateway <input required value={form.gateway} onInput={set('gateway')} />
-      </label>
+      <SizeFields form={form} set={set} />
+      <NetworkFields address="ip_range" label="IP range" placeholder="192.168.0.50-192.168.0.59" form={form} set={set} />
       <button type="submit">Create servers</button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }
@@ -177,16 +154,7 @@ function RestoreBackup(props: { backup: Backup; servers: Server[]; onRestore: (b
   };
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Restore ${props.backup.backup_id}`}>
-      <label>
-        Onto
-        <select value={form.target} onChange={set('target')}>
-          {props.servers.map((s) => (
-            <option key={s.id} value={String(s.id)}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Onto" value={form.target} onChange={set('target')} options={props.servers.map((s) => ({ value: String(s.id), label: s.name }))} />
       <label class="inline">
         <input type="checkbox" checked={form.overwrite} onChange={set('overwrite')} /> Overwrite
       </label>
@@ -234,23 +202,14 @@ export function Servers(props: { canManage: boolean }) {
     { key: 'size', label: 'Size', value: (b) => b.size, numeric: true },
     { key: 'node', label: 'PVE node', value: (b) => b.node },
     { key: 'created', label: 'Created', value: (b) => b.created_at, render: (b) => new Date(b.created_at).toLocaleString() },
-    ...(props.canManage
-      ? [
-          {
-            key: 'actions',
-            label: 'Actions',
-            value: () => null,
-            render: (b: Backup) => (
-              <>
-                <RestoreBackup backup={b} servers={servers.data?.servers ?? []} onRestore={restore} />{' '}
-                <button type="button" onClick={() => void removeBackup(b)} aria-label={`Delete backup ${b.backup_id}`}>
-                  Delete
-                </button>
-              </>
-            ),
-          },
-        ]
-      : []),
+    ...actionsColumn(props.canManage, (b: Backup) => (
+      <>
+        <RestoreBackup backup={b} servers={servers.data?.servers ?? []} onRestore={restore} />{' '}
+        <button type="button" onClick={() => void removeBackup(b)} aria-label={`Delete backup ${b.backup_id}`}>
+          Delete
+        </button>
+      </>
+    )),
   ];
   const columns: Column<Server>[] = [
     { key: 'name', label: 'Name', value: (s) => s.name },
@@ -262,30 +221,21 @@ export function Servers(props: { canManage: boolean }) {
     { key: 'disk', label: 'Disk (GB)', value: (s) => s.disk_size, numeric: true },
     { key: 'node', label: 'PVE node', value: (s) => s.node },
     { key: 'vmid', label: 'VMID', value: (s) => s.vmid, numeric: true },
-    ...(props.canManage
-      ? [
-          {
-            key: 'actions',
-            label: 'Actions',
-            value: () => null,
-            render: (s: Server) => (
-              <span class="actions">
-                {(['running', 'stopped', 'rebooted'] as const).map((state) => (
-                  <button key={state} type="button" onClick={() => void power(s, state)} aria-label={`${POWER_LABEL[state]} ${s.name}`}>
-                    {POWER_LABEL[state]}
-                  </button>
-                ))}
-                <button type="button" onClick={() => void backUp(s)} aria-label={`Back up ${s.name}`}>
-                  Back up
-                </button>
-                <button type="button" onClick={() => remove(s)} aria-label={`Delete ${s.name}`}>
-                  Delete
-                </button>
-              </span>
-            ),
-          },
-        ]
-      : []),
+    ...actionsColumn(props.canManage, (s: Server) => (
+      <span class="actions">
+        {(['running', 'stopped', 'rebooted'] as const).map((state) => (
+          <button key={state} type="button" onClick={() => void power(s, state)} aria-label={`${POWER_LABEL[state]} ${s.name}`}>
+            {POWER_LABEL[state]}
+          </button>
+        ))}
+        <button type="button" onClick={() => void backUp(s)} aria-label={`Back up ${s.name}`}>
+          Back up
+        </button>
+        <button type="button" onClick={() => remove(s)} aria-label={`Delete ${s.name}`}>
+          Delete
+        </button>
+      </span>
+    )),
   ];
   return (
     <>
@@ -295,11 +245,7 @@ export function Servers(props: { canManage: boolean }) {
       <Status loading={servers.loading} error={servers.error}>
         {servers.data && <DataTable caption="Servers managed on Proxmox" filterLabel="Filter servers" columns={columns} rows={servers.data.servers} rowKey={(s) => String(s.id)} testId="server-table" />}
       </Status>
-      {actionError && (
-        <p role="alert" class="error">
-          {actionError}
-        </p>
-      )}
+      <ErrorAlert message={actionError} />
       {tasks.length > 0 && (
         <section aria-labelledby="tasks-h">
           <h3 id="tasks-h">Tasks</h3>

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { request, type RequestInit } from '../api';
-import { DataTable, type Column } from '../components/data-table';
+import { actionsColumn, DataTable, type Column } from '../components/data-table';
+import { ErrorAlert, SelectField } from '../components/form';
 import { Status } from '../components/status';
-import { useForm } from '../use-form';
+import { useForm, useSubmit } from '../use-form';
 import { useResource } from '../use-resource';
 import type { Tenant, TenantDeletion, TenantUpdated } from '../types';
 
@@ -14,7 +15,8 @@ interface DeploymentFrame {
   message: string;
 }
 
-const SERVICES = ['callbot', 'chatbot', 'advisor', 'stt', 'tts', 'ta', 'qa'] as const;
+const SERVICES = ['callbot', 'chatbot', 'advisor', 'stt', 'tts', 'ta', 'qa'];
+const PRESETS = ['micro', 'small', 'medium', 'large'];
 
 /** The ECP API wants `X-Demo-Mode` on every call (docs/ecp.md); it chooses demo data, never grants anything. */
 const ecp = <T,>(path: string, demo: boolean, init: RequestInit = {}) => request<T>(`/api/v1${path}`, { ...init, headers: { 'x-demo-mode': String(demo), ...init.headers } });
@@ -50,18 +52,11 @@ function DeploymentProgress(props: { id: string; label: string; onDone: () => vo
 
 function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: string) => void }) {
   const [form, set] = useForm({ tenant_id: '', name: '', preset: '', service: 'chatbot', channels: 10, demo: true });
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      const body = { tenant_id: form.tenant_id, name: form.name, ...(form.preset ? { preset: form.preset } : {}), service_requirements: { [form.service]: form.channels } };
-      const created = await ecp<{ deployment_id: string }>('/tenants', form.demo, { method: 'POST', body });
-      props.onCreated(created.deployment_id, form.tenant_id);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const [submit, error] = useSubmit(async () => {
+    const body = { tenant_id: form.tenant_id, name: form.name, ...(form.preset ? { preset: form.preset } : {}), service_requirements: { [form.service]: form.channels } };
+    const created = await ecp<{ deployment_id: string }>('/tenants', form.demo, { method: 'POST', body });
+    props.onCreated(created.deployment_id, form.tenant_id);
+  });
   return (
     <form class="form" onSubmit={submit} aria-label="Create a tenant">
       <label>
@@ -70,27 +65,8 @@ function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: strin
       <label>
         Name <input required value={form.name} onInput={set('name')} />
       </label>
-      <label>
-        Preset
-        <select value={form.preset} onChange={set('preset')}>
-          <option value="">by size</option>
-          {['micro', 'small', 'medium', 'large'].map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Service
-        <select value={form.service} onChange={set('service')}>
-          {SERVICES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Preset" value={form.preset} onChange={set('preset')} options={PRESETS} placeholder="by size" />
+      <SelectField label="Service" value={form.service} onChange={set('service')} options={SERVICES} />
       <label>
         Channels <input type="number" min={0} required value={form.channels} onInput={set('channels')} />
       </label>
@@ -98,11 +74,7 @@ function CreateTenant(props: { onCreated: (deploymentId: string, tenantId: strin
         <input type="checkbox" checked={form.demo} onChange={set('demo')} /> Demo (simulated deployment)
       </label>
       <button type="submit">Create tenant</button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }
@@ -122,16 +94,7 @@ function ResizeTenant(props: { tenant: Tenant; onStarted: (deploymentId: string,
   };
   return (
     <form class="inline-form" onSubmit={submit} aria-label={`Resize ${props.tenant.tenant_id}`}>
-      <label>
-        Service
-        <select value={form.service} onChange={set('service')}>
-          {SERVICES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Service" value={form.service} onChange={set('service')} options={SERVICES} />
       <label>
         Channels <input type="number" min={0} required class="narrow" value={form.channels} onInput={set('channels')} />
       </label>
@@ -174,23 +137,14 @@ export function Tenants(props: { canManage: boolean }) {
     { key: 'services', label: 'Services', value: (t) => t.services_count, numeric: true },
     { key: 'gpus', label: 'GPUs', value: (t) => t.gpu_limit, render: (t) => `${t.gpu_limit}${t.gpu_type ? ` × ${t.gpu_type}` : ''}`, numeric: true },
     { key: 'manifest', label: 'Manifest', value: () => null, render: (t) => <button type="button" class="link" onClick={() => void preview(t)} aria-label={`Manifest of ${t.tenant_id}`}>Manifest</button> },
-    ...(props.canManage
-      ? [
-          {
-            key: 'actions',
-            label: 'Actions',
-            value: () => null,
-            render: (t: Tenant) => (
-              <span class="actions">
-                <ResizeTenant tenant={t} onStarted={follow} onError={setActionError} />
-                <button type="button" onClick={() => void remove(t)} aria-label={`Delete ${t.tenant_id}`}>
-                  Delete
-                </button>
-              </span>
-            ),
-          },
-        ]
-      : []),
+    ...actionsColumn(props.canManage, (t: Tenant) => (
+      <span class="actions">
+        <ResizeTenant tenant={t} onStarted={follow} onError={setActionError} />
+        <button type="button" onClick={() => void remove(t)} aria-label={`Delete ${t.tenant_id}`}>
+          Delete
+        </button>
+      </span>
+    )),
   ];
   return (
     <>
@@ -200,11 +154,7 @@ export function Tenants(props: { canManage: boolean }) {
       <Status loading={tenants.loading} error={tenants.error}>
         {tenants.data && <DataTable caption="Tenants" filterLabel="Filter tenants" columns={columns} rows={tenants.data} rowKey={(t) => t.tenant_id} testId="tenant-table" />}
       </Status>
-      {actionError && (
-        <p role="alert" class="error">
-          {actionError}
-        </p>
-      )}
+      <ErrorAlert message={actionError} />
       {deployments.length > 0 && (
         <ul class="tasks" aria-label="Deployments">
           {deployments.map((d) => (
