@@ -1,7 +1,7 @@
 import { DEFAULT_EXPOSITION, familyOf, type ExpositionOptions, type Family } from '../../agent/metrics/families.js';
 import { gpuInfoOf, type GpuInfo } from '../../agent/metrics/gpu-info.js';
 import { METRICS } from '../../shared/metrics/index.js';
-import { encodeLabels, type PromLabel } from './prompb.js';
+import { encodeLabels, type EncodedLabels, type PromLabel } from './prompb.js';
 
 /** `storage.remoteWrite[].names`: kcloud's names, dcgm-exporter's for the GPU metrics it has, or both. */
 export type SeriesNaming = 'kcloud' | 'dcgm' | 'both';
@@ -72,14 +72,14 @@ export function dcgmFamilies(exposition: ExpositionOptions = DEFAULT_EXPOSITION)
  * holds up to maxSamplesPerSend series, so the cache has to cover the
  * fleet's active series (280 000 for 1 000 nodes of 8 GPUs): a miss costs a
  * point read of tsdb.db's `series` table, a JSON parse and an encoding. The
- * bound (about 300 bytes a series) keeps a fleet with churning series (pods,
+ * bound (about 300 bytes a series of kcloud names) keeps a fleet with churning series (pods,
  * pids) from growing the hub without limit.
  */
 export const MAX_CACHED_SERIES = 1_000_000;
 
 /** What remote write sends for one stored series: its labels, encoded once (prompb.ts), and the factor its values are multiplied by. */
 export interface WrittenSeries {
-  labels: Uint8Array;
+  labels: EncodedLabels;
   scale: number;
 }
 
