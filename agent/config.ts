@@ -26,6 +26,8 @@ export const AgentConfigSchema = Type.Object({
       ca: Type.Optional(Type.String()),
       /** Backlog replay rate after an outage, in batches per second (live data is sent first). */
       replayRate: Type.Number({ default: 50, exclusiveMinimum: 0 }),
+      /** Telemetry payloads as JSON or as its CBOR twin (smaller, cheaper for the hub to decode; docs/mqtt.md). */
+      payload: Type.Union([Type.Literal('json'), Type.Literal('cbor')], { default: 'json' }),
     },
     { default: {} },
   ),

@@ -94,7 +94,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
 
   const batcher = new Batcher((samples) => {
     const ts = Date.now();
-    outbox.enqueue(ts, (seq) => telemetryPayload(origin, seq, ts, samples));
+    outbox.enqueue(ts, (seq) => telemetryPayload(origin, seq, ts, samples, config.mqtt.payload));
     publisher.pump();
   });
   const accept = (samples: Sample[]) => {

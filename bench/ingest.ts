@@ -7,7 +7,8 @@
  * IPMI, RAPL and host samples) and issue 20's shape; BENCH_METRICS sets how
  * many metrics (8: the older 64-sample batches, where the per-message work
  * (MQTT, PUBACK, bookkeeping) weighs more per sample; the catalogue has 31
- * with the optional ones). Two phases:
+ * with the optional ones). BENCH_PAYLOAD=cbor sends the CBOR twin an agent
+ * sends with `mqtt.payload: cbor` (JSON by default). Two phases:
  *   - paced at BENCH_INGEST_RATE samples/s (default 100 000): a warm-up of
  *     BENCH_WARMUP_SECONDS (default 10), printed but not counted, then
  *     BENCH_ROUNDS (default 3) rounds of BENCH_SECONDS (default 10): the
@@ -23,6 +24,7 @@
  *   npm run build && npx tsx bench/ingest.ts   (BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
  */
 import { GPU_METRICS } from '../shared/metrics/gpu.js';
+import { encodeCbor } from '../shared/schema/cbor.js';
 import { MESSAGE_VERSION } from '../shared/schema/message.js';
 import { startBuiltHub } from './built-hub.js';
 import { sendPaced } from './pace.js';
@@ -33,6 +35,8 @@ if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`BENCH_ROUNDS: "${p
 const warmup = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const rate = Number(process.env.BENCH_INGEST_RATE ?? 100_000);
 const inflight = Number(process.env.BENCH_INFLIGHT ?? 4);
+const encoding = process.env.BENCH_PAYLOAD ?? 'json';
+if (encoding !== 'json' && encoding !== 'cbor') throw new Error(`BENCH_PAYLOAD: "${encoding}" is neither json nor cbor`);
 const NODES = 50;
 const METRICS = GPU_METRICS.filter((m) => m.labels.join() === 'gpu,uuid')
   .map((m) => m.name)
@@ -54,19 +58,19 @@ const seqs = new Array<number>(NODES).fill(0);
 const tsStep = Math.max(1, Math.floor((1000 * NODES * PER_BATCH) / rate));
 const ts0 = Date.now() - 60_000;
 
-function payload(n: number): Buffer {
-  const seq = ++seqs[n]!;
+function payload(n: number, seq: number): Buffer {
   const ts = ts0 + seq * tsStep;
   const samples = [];
   for (let g = 0; g < 8; g++) for (const metric of METRICS) samples.push({ metric, labels: { gpu: String(g), uuid: uuid(n, g) }, ts, value: seq + g });
-  return Buffer.from(JSON.stringify({ v: MESSAGE_VERSION, cluster: 'bench', node: `bench-${n}`, seq, ts, samples }));
+  const msg = { v: MESSAGE_VERSION, cluster: 'bench', node: `bench-${n}`, seq, ts, samples };
+  return encoding === 'cbor' ? encodeCbor(msg) : Buffer.from(JSON.stringify(msg));
 }
-const publish = (n: number) => clients[n]!.publishAsync(`kcloud/v1/bench/bench-${n}/telemetry`, payload(n), { qos: 1 });
+const publish = (n: number) => clients[n]!.publishAsync(`kcloud/v1/bench/bench-${n}/telemetry`, payload(n, ++seqs[n]!), { qos: 1 });
 
 // Phase 1: paced. The warm-up creates the 7 600 series and lets V8 compile the ingest path and the heap, head
 // and WAL grow: the hub's first 10 s cost 30-50 % more CPU than the next ones. The rounds after it show the
 // spread of this VM, whose speed drifts by a third within minutes.
-console.log(`${NODES} nodes, batches of ${PER_BATCH} samples (8 GPUs x ${METRICS.length} metrics)`);
+console.log(`${NODES} nodes, ${encoding.toUpperCase()} batches of ${PER_BATCH} samples (8 GPUs x ${METRICS.length} metrics, ${payload(0, 1).length} bytes)`);
 const batchesPerSecond = rate / PER_BATCH;
 let acked = 0;
 
@@ -134,7 +138,7 @@ const total = (name: string) =>
     .split('\n')
     .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-const [stored, refused, rejected] = ['ingest_samples_total', 'ingest_samples_refused_total', 'ingest_rejected_total'].map(total);
+const [stored, refused, rejected] = [total('ingest_samples_total'), total('ingest_samples_refused_total'), total('ingest_rejected_total')];
 console.log(`hub counted ${stored} samples stored, ${refused} refused, ${rejected} messages rejected`);
 
 await Promise.all(clients.map((c) => c.endAsync()));

@@ -6,6 +6,7 @@ import {
   type StatusMessage,
   type TelemetryMessage,
 } from '../../shared/schema/message.js';
+import { encodeCbor } from '../../shared/schema/cbor.js';
 import type { OutboxStats } from '../outbox/outbox.js';
 
 /** Who is speaking: the header every message carries. */
@@ -14,11 +15,15 @@ export interface Origin {
   node: string;
 }
 
+/** How telemetry travels (`mqtt.payload`): JSON, or its CBOR twin, which the hub decodes to the same message (docs/mqtt.md). */
+export type TelemetryEncoding = 'json' | 'cbor';
+
 const encode = (msg: TelemetryMessage | InventoryMessage | StatusMessage): Buffer => Buffer.from(JSON.stringify(msg));
 
 /** A v1 telemetry batch payload. */
-export function telemetryPayload(origin: Origin, seq: number, ts: number, samples: Sample[]): Buffer {
-  return encode({ v: MESSAGE_VERSION, cluster: origin.cluster, node: origin.node, seq, ts, samples });
+export function telemetryPayload(origin: Origin, seq: number, ts: number, samples: Sample[], encoding: TelemetryEncoding = 'json'): Buffer {
+  const msg: TelemetryMessage = { v: MESSAGE_VERSION, cluster: origin.cluster, node: origin.node, seq, ts, samples };
+  return encoding === 'cbor' ? encodeCbor(msg) : encode(msg);
 }
 
 /** A v1 inventory payload (the merged sections of every collector). */

@@ -98,7 +98,9 @@ export function commitGroup(items: Accepted[], deps: CommitDeps, now: number, bo
 
 /** The samples of every stored result, in one store transaction (one per message when one of them fails it). */
 function writeSamples(results: Committed[], writer: SampleWriter): void {
-  const rows = results.flatMap((r) => (r.status === 'stored' ? r.rows : []));
+  // A loop, not flatMap: flatMap was 3-4 % of the hub's CPU in bench/ingest.ts's profile.
+  const rows: StoredRow[] = [];
+  for (const r of results) if (r.status === 'stored') for (const row of r.rows) rows.push(row);
   if (rows.length === 0) return;
   let rejected: number;
   try {

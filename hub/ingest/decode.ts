@@ -12,19 +12,21 @@ export type Decoded =
 /**
  * Maps the schema's failure to a counter reason. TypeBox words a missing key
  * as `Expected required property` (field `/samples/0/value`); an inventory
- * over its bounds (shared/schema/message.ts) is too large or too deep;
- * everything else the schema refuses is a wrong type or value.
+ * over its bounds or a CBOR payload over its own (shared/schema/message.ts,
+ * cbor.ts) is too large or too deep; everything else the schema refuses is a
+ * wrong type or value.
  */
 function reasonOf(field: string, message: string): Rejection['reason'] {
-  if (message === 'not JSON') return 'not_json';
-  if (message.startsWith('inventory payload larger') || message.startsWith('inventory holds more')) return 'too_large';
-  if (message.startsWith('inventory nests deeper')) return 'too_deep';
+  if (message.startsWith('not JSON')) return 'not_json';
+  if (message.startsWith('not CBOR')) return 'not_cbor';
+  if (message.startsWith('inventory payload larger') || message.startsWith('inventory holds more') || message.startsWith('CBOR payload larger')) return 'too_large';
+  if (message.startsWith('inventory nests deeper') || message.startsWith('CBOR nests deeper')) return 'too_deep';
   if (field === '/v' && message.startsWith('unsupported version')) return 'bad_version';
   if (message === 'Expected required property') return 'missing_field';
   return 'invalid_field';
 }
 
-/** Step 1 and 2: topic, size, JSON and schema. Pure; never throws on any input. */
+/** Step 1 and 2: topic, size, JSON (or CBOR for telemetry) and schema. Pure; never throws on any input. */
 export function decodeIncoming(topicText: string, payload: Buffer): Decoded {
   const topic = parseTopic(topicText);
   if (!topic) return { ok: false, rejection: { reason: 'bad_topic', field: '/', message: `not a kcloud topic: ${topicText.slice(0, 200)}` } };

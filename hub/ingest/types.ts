@@ -46,6 +46,8 @@ export const REJECT_REASONS = [
   'too_large',
   'too_deep',
   'not_json',
+  // A payload that starts as CBOR (shared/schema/cbor.ts) but does not decode, or holds a tag that is not plain data.
+  'not_cbor',
   'bad_version',
   'missing_field',
   'invalid_field',

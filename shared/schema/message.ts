@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { decodeCbor, isCbor, MAX_CBOR_PAYLOAD_BYTES } from './cbor.js';
 import { exceedsShape, type ShapeLimits } from './shape.js';
 
 /**
@@ -130,6 +131,25 @@ export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 export const MAX_INVENTORY_BYTES = 1024 * 1024;
 export const INVENTORY_SHAPE: ShapeLimits = { depth: 32, values: 100_000 };
 
+/**
+ * The payload as a value: JSON, or for telemetry its CBOR twin (shared/schema/cbor.ts), which the same checks
+ * follow. Status and inventory stay JSON: they are rare, and an inventory is stored whole, where CBOR's packed
+ * values could make a small payload decode to a huge one.
+ */
+function parsePayload(kind: 'telemetry' | 'inventory' | 'status', payload: Buffer | string): { ok: true; value: unknown } | { ok: false; error: ValidationFailure } {
+  if (typeof payload !== 'string' && isCbor(payload)) {
+    if (kind !== 'telemetry') return { ok: false, error: { field: '/', message: 'not JSON (CBOR is taken for telemetry only)' } };
+    if (payload.length > MAX_CBOR_PAYLOAD_BYTES) return { ok: false, error: { field: '/', message: `CBOR payload larger than ${MAX_CBOR_PAYLOAD_BYTES} bytes` } };
+    const d = decodeCbor(payload);
+    return d.ok ? d : { ok: false, error: { field: '/', message: d.message } };
+  }
+  try {
+    return { ok: true, value: JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) };
+  } catch {
+    return { ok: false, error: { field: '/', message: 'not JSON' } };
+  }
+}
+
 /** Parses and validates a payload of the given kind. */
 export function decodeMessage(kind: 'telemetry', payload: Buffer | string): Decoded<TelemetryMessage>;
 export function decodeMessage(kind: 'inventory', payload: Buffer | string): Decoded<InventoryMessage>;
@@ -139,14 +159,13 @@ export function decodeMessage(kind: 'telemetry' | 'inventory' | 'status', payloa
   if (kind === 'inventory' && (typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length) > MAX_INVENTORY_BYTES) {
     return { ok: false, error: { field: '/', message: `inventory payload larger than ${MAX_INVENTORY_BYTES} bytes` } };
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch {
-    return { ok: false, error: { field: '/', message: 'not JSON' } };
-  }
+  const parsed = parsePayload(kind, payload);
+  if (!parsed.ok) return parsed;
+  const data = parsed.value;
   if (typeof data === 'object' && data !== null && 'v' in data && data.v !== MESSAGE_VERSION) {
-    return { ok: false, error: { field: '/v', message: `unsupported version ${JSON.stringify(data.v)}` } };
+    // A CBOR `v` may be a bigint, which JSON.stringify refuses; either may be long.
+    const shown = typeof data.v === 'bigint' ? String(data.v) : (JSON.stringify(data.v) ?? String(data.v));
+    return { ok: false, error: { field: '/v', message: `unsupported version ${shown.slice(0, 40)}` } };
   }
   if (kind === 'telemetry') return checkTelemetry(data);
   if (kind === 'status') return checkStatus(data);
