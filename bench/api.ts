@@ -1,16 +1,23 @@
 /**
- * HTTP API benchmark (issue 5): the built hub as a child process with 50
- * nodes x 8 GPUs of data (a day at 1-minute resolution, published through
- * the embedded broker like agents do), then autocannon against
- *   /api/v1/accelerators/gpus?include_metrics=true   (target >= 10 000 req/s, p99 <= 20 ms)
+ * HTTP API benchmark (issues 5 and 20): the built hub as a child process with
+ * 50 nodes x 8 GPUs of data (a day at 1-minute resolution, published through
+ * the embedded broker like agents do), and a Fastify hello world in another
+ * child process, both loaded by autocannon with the same connections and
+ * duration in the same run:
+ *   GET / of the hello world   (the machine's ceiling for a Fastify route)
+ *   /api/v1/accelerators/gpus?include_metrics=true   (target >= 0.5 of hello world, p99 <= 20 ms; ratio printed)
  *   /api/v1/monitoring/timeseries/power?period=1d&step=5m   (reported)
- * Basic auth as admin on every request, as the seed's curl examples do.
+ *   /api/v1/monitoring/timeseries/power, the last 2 h at 1 m   (also one request at a time: target p50 <= 40 ms with BENCH_CACHE_TTL=0s)
+ * Basic auth as admin on every hub request, as the seed's curl examples do.
  *
  *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50;
  *   BENCH_CACHE_TTL, default 1s as shipped, 0s to compute every answer; BENCH_ACCEPT_ENCODING, default gzip;
- *   BENCH_NODE_FLAGS="--cpu-prof" to profile the hub)
+ *   BENCH_NODE_FLAGS="--cpu-prof" to profile the hub; BENCH_HUB_SOURCE=1 runs the working tree through tsx, no build;
+ *   BENCH_MINUTES of data, default 1440)
  */
 import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { MESSAGE_VERSION, type Sample } from '../shared/schema/message.js';
 import { startBuiltHub } from './built-hub.js';
 
@@ -22,7 +29,8 @@ const cacheTtl = process.env.BENCH_CACHE_TTL ?? '1s';
 const acceptEncoding = process.env.BENCH_ACCEPT_ENCODING ?? 'gzip';
 const NODES = 50;
 const GPUS = 8;
-const MINUTES = 24 * 60;
+/** Minutes of data per GPU, ending now: BENCH_MINUTES, default a day (fewer load faster on a busy machine; 120 still fills the 2 h series). */
+const MINUTES = Number(process.env.BENCH_MINUTES ?? 24 * 60);
 const PER_MESSAGE_MINUTES = 10;
 
 const hub = await startBuiltHub(new Map(Array.from({ length: NODES }, (_, n) => [`node-${n}`, n < 25 ? 'prod' : 'dev'])), `api: { cacheTtl: ${cacheTtl} }\n`);
@@ -89,17 +97,51 @@ await Promise.all(
 console.log(`api.cacheTtl ${cacheTtl}, Accept-Encoding: ${acceptEncoding}`);
 console.log(`loaded ${samples} samples (${NODES} nodes x ${GPUS} GPUs, ${MINUTES} minutes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+/** A Fastify hello world in its own process, as the hub is in its own: GET / answers {"hello":"world"}. */
+async function startHelloWorld(): Promise<{ url: string; stop(): void }> {
+  const code = `import Fastify from 'fastify';
+const app = Fastify({ logger: false });
+app.get('/', async () => ({ hello: 'world' }));
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+console.log(address);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { url: `${line.toString().trim()}/`, stop: () => child.kill() };
+}
+
+const load = (url: string, headers: Record<string, string>) => autocannon({ url, connections, duration: seconds, headers: { ...headers, 'accept-encoding': acceptEncoding } });
+
+const hello = await startHelloWorld();
+const helloResult = await load(hello.url, {});
+hello.stop();
+console.log(`Fastify hello world: ${helloResult.requests.average.toFixed(0)} req/s, latency p50 ${helloResult.latency.p50} ms, p99 ${helloResult.latency.p99} ms, ${helloResult.non2xx} non-2xx, ${helloResult.errors} errors`);
+
 const { authorization } = hub;
-for (const path of ['/api/v1/accelerators/gpus?include_metrics=true', '/api/v1/monitoring/timeseries/power?period=1d&step=5m']) {
+const GPUS_PATH = '/api/v1/accelerators/gpus?include_metrics=true';
+// 2 h is no `period` of the seed's: the last two whole hours by start_time/end_time.
+const POWER_2H = `/api/v1/monitoring/timeseries/power?${new URLSearchParams({ start_time: new Date(now - 2 * 3600_000).toISOString(), end_time: new Date(now).toISOString(), step: '1m' })}`;
+for (const path of [GPUS_PATH, '/api/v1/monitoring/timeseries/power?period=1d&step=5m', POWER_2H]) {
   const url = `http://127.0.0.1:${hub.httpPort}${path}`;
   const probe = await fetch(url, { headers: { authorization } });
   const body = await probe.text();
   if (!probe.ok) throw new Error(`${path}: ${probe.status} ${body}`);
-  const result = await autocannon({ url, connections, duration: seconds, headers: { authorization, 'accept-encoding': acceptEncoding } });
+  const result = await load(url, { authorization });
+  const ratio = path === GPUS_PATH ? `, ${(result.requests.average / helloResult.requests.average).toFixed(3)} of hello world` : '';
   console.log(
-    `${path}: ${result.requests.average.toFixed(0)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors, response ${body.length} bytes`,
+    `${path}: ${result.requests.average.toFixed(0)} req/s${ratio}, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors, response ${body.length} bytes`,
   );
 }
+
+// One request at a time: the time one answer takes (computed afresh with BENCH_CACHE_TTL=0s), not a queue's.
+const one: number[] = [];
+for (let i = 0; i < 60; i++) {
+  const t = performance.now();
+  const res = await fetch(`http://127.0.0.1:${hub.httpPort}${POWER_2H}`, { headers: { authorization, 'accept-encoding': acceptEncoding } });
+  await res.arrayBuffer();
+  if (i >= 10) one.push(performance.now() - t);
+}
+one.sort((a, b) => a - b);
+console.log(`${POWER_2H}, one at a time (${one.length} requests): p50 ${one[one.length >> 1]!.toFixed(1)} ms, p99 ${one[Math.floor(one.length * 0.99)]!.toFixed(1)} ms`);
 
 await Promise.all(clients.map((c) => c.endAsync()));
 await hub.stop();

@@ -141,17 +141,20 @@ class GroupSteps {
   readonly last: Float64Array;
   readonly increase: Float64Array;
 
+  /** `pooled`: every column (pool); else only `sum` (add), as a query may have thousands of groups. */
   constructor(
     readonly labels: Labels,
     steps: number,
+    pooled: boolean,
   ) {
+    const column = () => new Float64Array(pooled ? steps : 0);
     this.has = new Uint8Array(steps);
-    this.min = new Float64Array(steps);
-    this.max = new Float64Array(steps);
     this.sum = new Float64Array(steps);
-    this.count = new Float64Array(steps);
-    this.last = new Float64Array(steps);
-    this.increase = new Float64Array(steps);
+    this.min = column();
+    this.max = column();
+    this.count = column();
+    this.last = column();
+    this.increase = column();
   }
 
   /**
@@ -217,7 +220,7 @@ function grouped(source: SeriesSource, q: RangeQuery, by: string[], mode: 'pool'
     let key = '';
     for (const k of by) key += `${JSON.stringify(ref.labels[k] ?? '')},`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = new GroupSteps(Object.fromEntries(by.map((k) => [k, ref.labels[k] ?? ''])), steps)));
+    if (!g) groups.set(key, (g = new GroupSteps(Object.fromEntries(by.map((k) => [k, ref.labels[k] ?? ''])), steps, mode === 'pool')));
     into = g;
     forEachStep(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step, mode === 'pool' ? pool : add);
   }
