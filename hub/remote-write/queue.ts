@@ -256,7 +256,10 @@ export class RemoteWriteQueue {
         this.drop(`refused_${outcome.cause.split(' ')[0]}`, samples, outcome.cause);
       }
       this.drop('max_age', tooOld);
-      for (const r of records) log.advance(this.name, r.window, r.id);
+      // One cursor write per window (records come in commit order): an external hub's records hold one message each, 20 and more a request.
+      const last = new Map<number, number>();
+      for (const r of records) last.set(r.window, r.id);
+      for (const [window, id] of last) log.advance(this.name, window, id);
     }
   }
 }
