@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Bucket } from '../../../shared/query/types.js';
 import { computeBuckets } from '../../../hub/tsdb/rollup.js';
-import { decodeBuckets, encodeBuckets } from '../../../hub/tsdb/rollup-block.js';
+import { CODEC_NONE } from '../../../hub/tsdb/compress.js';
+import { decodeBuckets, encodeBuckets, ROLLUP_FORMAT_V2 } from '../../../hub/tsdb/rollup-block.js';
 import { prng } from './helpers/workload.js';
 
 const M = 60_000;
@@ -102,5 +103,31 @@ describe('rollup blocks', () => {
       }
     });
     expect(decodeBuckets(encodeBuckets([]))).toEqual([]);
+  });
+
+  it('writes a column that repeats an earlier one as a reference to it, and reads it back', () => {
+    // A counter's min is its first and its max its last; NaN and -0 repeat bit for bit too.
+    const counter: Bucket[] = Array.from({ length: 60 }, (_, i) => {
+      const first = 1e6 + i * 612.25;
+      const last = first + 600.5;
+      return { ts: i * 60_000, min: first, max: last, sum: first * 60, count: 60, first, last, increase: 600.5 };
+    });
+    const flat: Bucket[] = counter.map((b) => ({ ...b, min: NaN, max: NaN, first: NaN, last: NaN, sum: -0, increase: -0 }));
+    for (const buckets of [counter, flat]) {
+      const block = encodeBuckets(buckets, CODEC_NONE);
+      expect(block[0]).toBe(ROLLUP_FORMAT_V2);
+      const out = decodeBuckets(block);
+      out.forEach((b, i) => {
+        for (const k of Object.keys(b) as (keyof Bucket)[]) {
+          if (!Object.is(b[k], buckets[i]![k])) throw new Error(`bucket ${i} ${k}: ${b[k]} != ${buckets[i]![k]}`);
+        }
+      });
+    }
+    // min/max as references: smaller than the same buckets with min and max of their own.
+    const own = counter.map((b) => ({ ...b, min: b.first - 0.25, max: b.last + 0.25 }));
+    expect(encodeBuckets(counter, CODEC_NONE).length).toBeLessThan(encodeBuckets(own, CODEC_NONE).length);
+    // A reference to a later or the same column is corrupt.
+    // [format, codec none, 1 bucket, ts 0, column 0 tagged as a reference to column 0]
+    expect(() => decodeBuckets(Uint8Array.from([ROLLUP_FORMAT_V2, CODEC_NONE, 1, 0, 0]))).toThrow(/rollup column reference 0/);
   });
 });
