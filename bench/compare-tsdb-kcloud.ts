@@ -134,12 +134,14 @@ export async function mqttIngest(fleet: Fleet, rate: number, warmupSeconds: numb
   try {
     for (const n of nodes) clients.push(await hub.connect(n));
     const seqs = new Map<string, number>();
+    const metrics = new Set<string>();
     let queue: Buffer[] = [];
     let queueNodes: string[] = [];
     const nextMessage = (): [string, Buffer] => {
       if (queue.length === 0) {
         const byNode = new Map<string, { metric: string; labels: { gpu: string; uuid: string }; ts: number; value: number }[]>();
         for (const r of fleet.next()) {
+          metrics.add(r.metric);
           const list = byNode.get(r.labels.node!) ?? [];
           list.push({ metric: r.metric, labels: { gpu: r.labels.gpu!, uuid: r.labels.uuid! }, ts: r.ts, value: r.value });
           byNode.set(r.labels.node!, list);
@@ -182,7 +184,11 @@ export async function mqttIngest(fleet: Fleet, rate: number, warmupSeconds: numb
     clients.length = 0;
     await hub.stop();
     const db = openForQueries(hubFiles(hub.dataDir).tsdb);
-    const stored = db.stats().samples;
+    // The fleet's series only: the hub stores series of its own as well.
+    let stored = 0;
+    for (const metric of metrics) {
+      for (const ref of db.findSeries(metric, [{ label: 'cluster', op: '=', value: 'c1' }])) stored += db.readSamples(ref.id, 0, Number.MAX_SAFE_INTEGER).ts.length;
+    }
     db.close();
     return { samples: published - before, seconds: elapsed, cpuSeconds, published, stored, hub: process.env.BENCH_HUB_SOURCE ? 'hub from source (tsx)' : 'built hub (dist/)' };
   } finally {

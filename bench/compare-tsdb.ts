@@ -91,6 +91,12 @@ const SPOT = [
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const perMillion = (cpuSeconds: number, samples: number) => (cpuSeconds / samples) * 1e6;
 
+const t0 = performance.now();
+/** A line every 10 % of a pass over the data set: a full run takes a while on a shared machine. */
+function progress(what: string, tick: number): void {
+  if ((tick + 1) % Math.max(1, Math.round(TICKS / 10)) === 0) console.error(`  ${what}: ${Math.round(((tick + 1) / TICKS) * 100)} % of the data set (${((performance.now() - t0) / 1000).toFixed(0)} s into the run)`);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'kcloud-compare-tsdb-'));
 const stops: (() => Promise<void>)[] = [];
 const tsdbs: Tsdb[] = [];
@@ -104,8 +110,10 @@ try {
   const hubDir = join(dir, 'hub-data');
   mkdirSync(hubDir, { mode: 0o700 });
   const kFile = hubFiles(hubDir).tsdb;
+  let kTick = 0;
   const k = loadKcloud(kFile, fleet(), TICKS, TX_MESSAGES, (rows) => {
     for (const s of SPOT) s.expected.push([rows[s.index]!.ts, rows[s.index]!.value]);
+    progress('kcloud load', kTick++);
   });
   if (k.samples !== samples) throw new Error(`kcloud stored ${k.samples} of ${samples} samples`);
   console.log(`kcloud: ${k.transactions} transactions of ${TX_MESSAGES} node messages; ${fmt(k.cpuSeconds, 1)} CPU s; file ${k.bytes} B (${k.bytesOpen} B with the -wal while open)`);
@@ -124,6 +132,7 @@ try {
     writeSync(om, toOpenMetrics(rows));
     lines.add(rows);
     if (tick % 60 === 59 || tick === TICKS - 1) await vm.importJsonLines(lines.take());
+    progress('OpenMetrics file and VictoriaMetrics import', tick);
   }
   writeSync(om, OPENMETRICS_EOF);
   closeSync(om);
