@@ -26,6 +26,14 @@ export class ByteWriter {
     this.buf[this.pos++] = b;
   }
 
+  /** The next `n` bytes of the buffer, to be filled by the caller. */
+  reserve(n: number): Uint8Array {
+    this.ensure(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
   /** Unsigned LEB128 of a non-negative integer below 2^53. */
   uvarint(v: number): void {
     this.ensure(8);

@@ -170,10 +170,15 @@ function writePlanes(w: ByteWriter, ints: Float64Array, n: number): void {
   if (kind === DOD) w.svarint((ints[1]! - ints[0]!) / unit);
   if (kind !== OFFSET) w.svarint(lo);
   w.byte(width);
-  for (let b = width - 1; b >= 0; b--) {
-    const div = 2 ** (8 * b);
-    for (let i = 0; i < xs.length; i++) w.byte(Math.floor(xs[i]! / div) % 256);
+  const out = w.reserve(width * xs.length);
+  for (let b = width - 1, k = 0; b >= 0; b--) {
+    for (let i = 0; i < xs.length; i++) out[k++] = byteOf(xs[i]!, b);
   }
+}
+
+/** Byte `b` (0 = lowest) of a non-negative integer below 2^56; the shift is the fast path below 2^32. */
+function byteOf(x: number, b: number): number {
+  return x < 4294967296 ? b < 4 ? (x >>> (8 * b)) & 255 : 0 : Math.floor(x / 2 ** (8 * b)) % 256;
 }
 
 function readPlanes(r: ByteReader, n: number): Float64Array {
@@ -236,8 +241,7 @@ function planeEntropy(xs: Float64Array, width: number): number {
   let bits = 0;
   for (let b = 0; b < width; b++) {
     counts.fill(0);
-    const div = 2 ** (8 * b);
-    for (let i = 0; i < n; i++) counts[Math.floor(xs[i]! / div) % 256]!++;
+    for (let i = 0; i < n; i++) counts[byteOf(xs[i]!, b)]!++;
     for (let c = 0; c < 256; c++) {
       const k = counts[c]!;
       if (k > 0) bits -= k * Math.log2(k / n);
