@@ -36,7 +36,7 @@ export async function buildReport(source: ExportInput, range: ExportRange, input
     acc.addGpu(row);
     onRow();
   }
-  const split = end > range.start ? namespaceEnergyInSteps(inputs.local, elapsed, inputs.pods) : [];
+  const split = end > range.start ? await namespaceEnergyInSteps(inputs.local, elapsed, inputs.pods) : [];
   const namespaces = range.cluster === undefined ? split : split.filter((n) => n.cluster === range.cluster);
   return acc.result({ start: range.start, end: range.end, step: range.step, now: inputs.now }, inputs.pricing, namespaces);
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { storeHeaders, type ExportStoreNote } from '../../export/export-stores.js';
 import { COST_PERIODS, COST_PROVIDERS, costSummary, periodRange, serviceBreakdown, type CostPeriod, type CostProvider } from '../../integrations/clouds/cost-analysis.js';
 import { MixedCurrencyError, type CloudCosts } from '../../integrations/clouds/costs.js';
 import type { WorkspaceStore } from '../../workspaces/workspace-store.js';
@@ -25,6 +26,14 @@ async function costsOrError<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Names the stores the on-prem figures were read from in X-Kcloud-Sources / X-Kcloud-Warnings, as the exports do (docs/api.md); nothing when none was read. */
+function noteStores(reply: FastifyReply, notes: readonly (ExportStoreNote | undefined)[]): void {
+  const read = notes.filter((n): n is ExportStoreNote => n !== undefined);
+  if (!read.length) return;
+  const sources = (['remote', 'local'] as const).filter((s) => read.some((n) => n.sources.includes(s)));
+  reply.headers(storeHeaders({ sources, warnings: [...new Set(read.flatMap((n) => n.warnings))] }));
+}
+
 /** skyclust-api's cost analysis: AWS from Cost Explorer with the caller's credentials, the on-prem fleet from its measured energy. */
 export function costAnalysisRoutes(app: Api, costs: CloudCosts, workspaces: WorkspaceStore): void {
   app.get(
@@ -38,7 +47,7 @@ export function costAnalysisRoutes(app: Api, costs: CloudCosts, workspaces: Work
         response: { 200: Ok(CostAnalysisView), ...SkyErrors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const who = principal(request);
       const q = request.query;
       const workspaceId = q.workspace_id ?? null;
@@ -46,7 +55,8 @@ export function costAnalysisRoutes(app: Api, costs: CloudCosts, workspaces: Work
       const period = (q.period ?? '30d') as CostPeriod;
       const now = Date.now();
       const range = periodRange(period, now);
-      const { items, currency } = await costsOrError(() => costs.items(viewerOf(who), { providers: (q.provider as CostProvider[] | undefined) ?? null, workspaceId, range, now }));
+      const { items, currency, stores } = await costsOrError(() => costs.items(viewerOf(who), { providers: (q.provider as CostProvider[] | undefined) ?? null, workspaceId, range, now }));
+      noteStores(reply, [stores]);
       return ok(request, { ...costSummary(items, range.days), currency, period });
     },
   );
@@ -62,15 +72,17 @@ export function costAnalysisRoutes(app: Api, costs: CloudCosts, workspaces: Work
         response: { 200: Ok(CostBreakdownView), ...SkyErrors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const provider = q.provider as CostProvider;
       const period = (q.period ?? '30d') as CostPeriod;
       const now = Date.now();
       const range = periodRange(period, now);
-      const { items, currency } = await costsOrError(() => costs.items(viewerOf(principal(request)), { providers: [provider], workspaceId: null, range, now }));
+      const { items, currency, stores } = await costsOrError(() => costs.items(viewerOf(principal(request)), { providers: [provider], workspaceId: null, range, now }));
       const wanted = q.service ? items.filter((i) => q.service!.includes(i.service)) : items;
-      const clusters = provider === 'onprem' ? { clusters: await costs.onpremClusters(range, now), namespaces: await costs.onpremNamespaces(range, now) } : {};
+      const split = provider === 'onprem' ? await costs.onpremSplit(range, now) : null;
+      const clusters = split ? { clusters: split.clusters, namespaces: split.namespaces } : {};
+      noteStores(reply, [stores, split?.stores]);
       return ok(request, { provider, period, currency, ...serviceBreakdown(wanted), ...clusters });
     },
   );

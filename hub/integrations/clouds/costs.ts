@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SeriesSource } from '../../../shared/query/types.js';
 import type { CostUpdatedEvent, HubBus } from '../../bus.js';
+import type { ExportStoreNote } from '../../export/export-stores.js';
+import type { RemoteReader } from '../../remote-read/remote-read.js';
 import { awsDailyCosts, type TagFilter } from './aws/cost-explorer.js';
 import { azureDailyCosts } from './azure/cost-management.js';
 import type { AzureCredential, AzureOptions } from './azure/virtual-machines.js';
@@ -10,7 +12,7 @@ import type { AwsCredential } from './credential-data.js';
 import type { CostItem, CostProvider, DateRange } from './cost-analysis.js';
 import { gceEstimatedCosts } from './gcp/estimated-cost.js';
 import type { PodLookup } from '../kubernetes/pod-labels.js';
-import { clusterCosts, fleetEnergy, fleetGpuHours, gpuHourCostItems, namespaceCosts, namespaceEnergy, onpremCostItems } from './onprem-cost.js';
+import { clusterCosts, fleetEnergy, fleetGpuHours, gpuHourCostItems, namespaceCosts, namespaceEnergy, onpremCostItems, onpremStores } from './onprem-cost.js';
 import { NotImplementedError } from './provider-error.js';
 import type { CloudVm, CloudVmStore } from './vm-store.js';
 
@@ -19,6 +21,8 @@ export interface CloudCostsOptions {
   vms: CloudVmStore;
   bus: HubBus;
   source: SeriesSource;
+  /** storage.remoteRead's reader: the on-prem cost reads the remote store as the exports do (docs/scale-out.md "Remote read"); null without one. */
+  remoteRead: RemoteReader | null;
   /** `workspaceTag`: the cost allocation tag a workspace's AWS cost is filtered by; empty: none. */
   aws: { endpoint: string; workspaceTag: string };
   gcp: { prices: Record<string, number>; currency: string };
@@ -74,12 +78,14 @@ export class CloudCosts {
     return Object.keys(this.o.gcp.prices).length > 0;
   }
 
-  async items(who: Viewer, opts: { providers: readonly CostProvider[] | null; workspaceId: string | null; range: DateRange; now: number }): Promise<{ items: CostItem[]; currency: string }> {
+  /** The costs over the range; `stores`: which stores the on-prem part read (absent when it was not read). */
+  async items(who: Viewer, opts: { providers: readonly CostProvider[] | null; workspaceId: string | null; range: DateRange; now: number }): Promise<{ items: CostItem[]; currency: string; stores?: ExportStoreNote }> {
     const wants = (p: CostProvider) => opts.providers === null || opts.providers.includes(p);
     if (opts.providers?.includes('gcp') && !this.gcpPriced) throw new NotImplementedError('cost analysis for provider gcp needs clouds.gcp.prices (machine type -> hourly list price) in the hub configuration');
     if (opts.providers?.includes('onprem') && !this.onpremConfigured) throw new NotImplementedError('cost analysis for provider onprem needs clouds.onprem.electricityPrice or clouds.onprem.gpuHourCost in the hub configuration');
     const items: CostItem[] = [];
     const currencies = new Set<string>();
+    let stores: ExportStoreNote | undefined;
     for (const provider of ['aws', 'azure'] as const) {
       if (!wants(provider)) continue;
       const seen = new Set<string>();
@@ -106,12 +112,14 @@ export class CloudCosts {
     }
     // The fleet is the hub's, not a workspace's: counted when no workspace is asked for.
     if (wants('onprem') && this.onpremConfigured && opts.workspaceId === null) {
-      if (this.o.onprem.electricityPrice > 0) items.push(...onpremCostItems(await fleetEnergy(this.o.source, opts.range, opts.now), this.o.onprem.electricityPrice));
-      if (this.o.onprem.gpuHourCost > 0) items.push(...gpuHourCostItems(await fleetGpuHours(this.o.source, opts.range, opts.now), this.o.onprem.gpuHourCost));
+      const input = this.stores(opts.range, opts.now);
+      if (this.o.onprem.electricityPrice > 0) items.push(...onpremCostItems(await fleetEnergy(input, opts.range, opts.now), this.o.onprem.electricityPrice));
+      if (this.o.onprem.gpuHourCost > 0) items.push(...gpuHourCostItems(await fleetGpuHours(input, opts.range, opts.now), this.o.onprem.gpuHourCost));
       currencies.add(this.o.onprem.currency);
+      stores = input.note();
     }
     if (currencies.size > 1) throw new MixedCurrencyError(`costs are in ${[...currencies].join(' and ')}; filter by provider`);
-    return { items, currency: [...currencies][0] ?? this.o.onprem.currency };
+    return { items, currency: [...currencies][0] ?? this.o.onprem.currency, ...(stores ? { stores } : {}) };
   }
 
   private credentialsOf(who: Viewer, provider: BilledProvider): CloudCredential[] {
@@ -162,13 +170,16 @@ export class CloudCosts {
     }
   }
 
-  /** The on-prem breakdown by cluster (energy and cost). */
-  async onpremClusters(range: DateRange, now: number) {
-    return clusterCosts(await fleetEnergy(this.o.source, range, now), this.o.onprem.electricityPrice);
+  /** The stores one on-prem read of the range goes through: the local store, and the remote one as storage.remoteRead says. */
+  private stores(range: DateRange, now: number) {
+    return onpremStores(this.o.source, this.o.remoteRead, range, now);
   }
 
-  /** The on-prem GPU energy and its cost by cluster and Kubernetes namespace. */
-  async onpremNamespaces(range: DateRange, now: number) {
-    return namespaceCosts(await namespaceEnergy(this.o.source, range, now, this.o.pods), this.o.onprem.electricityPrice, this.o.onprem.gpuHourCost);
+  /** The on-prem breakdown: energy and cost by cluster, GPU energy and its cost by cluster and Kubernetes namespace, and the stores they were read from. */
+  async onpremSplit(range: DateRange, now: number) {
+    const input = this.stores(range, now);
+    const clusters = clusterCosts(await fleetEnergy(input, range, now), this.o.onprem.electricityPrice);
+    const namespaces = namespaceCosts(await namespaceEnergy(input, range, now, this.o.pods), this.o.onprem.electricityPrice, this.o.onprem.gpuHourCost);
+    return { clusters, namespaces, stores: input.note() };
   }
 }

@@ -1,7 +1,10 @@
 import type { ResultSeries, SeriesSource } from '../../../shared/query/types.js';
+import { ExportStores } from '../../export/export-stores.js';
 import { stepSpan } from '../../export/power-rows.js';
 import { powerRows } from '../../export/power-table.js';
+import type { ExportInput } from '../../export/store-reader.js';
 import { runQuery } from '../../../shared/query/engine.js';
+import type { RemoteReader } from '../../remote-read/remote-read.js';
 import type { LatestSample } from '../../fleet/latest-values.js';
 import { attributeGpuPower, gpuKey, type AttributionKind } from '../../streams/gpu-attribution.js';
 import { withPodLabels, type PodLookup } from '../kubernetes/pod-labels.js';
@@ -25,12 +28,36 @@ export interface StepRange {
   step: number;
 }
 
-/** One average-per-step query a day at a time (memory holds one day of series), as [day's series] per day. */
-function* byDay(source: SeriesSource, metric: string, steps: StepRange): Generator<ResultSeries[]> {
+/**
+ * The stores the on-prem cost of `range` reads: with storage.remoteRead,
+ * the remote store for the hours the local one no longer keeps (or all of
+ * them in `always` mode), as the exports read them (docs/scale-out.md
+ * "Remote read"); the local store alone without it.
+ */
+export function onpremStores(local: SeriesSource, remote: RemoteReader | null, range: DateRange, now: number): ExportStores {
+  const hours = hourlyRange(range, now);
+  return new ExportStores(local, remote, hours ?? { start: now, end: now, step: HOUR_MS });
+}
+
+/** One day of steps and the source that holds it (for stores, the day's remote part fetched for `metrics` alone). */
+interface DaySource {
+  source: SeriesSource;
+  start: number;
+  end: number;
+}
+
+/** The range a day at a time (memory holds one day of series), each day's source ready for average-per-step queries of `metrics`. */
+async function* byDay(input: ExportInput, metrics: readonly string[], steps: StepRange): AsyncGenerator<DaySource> {
   for (let start = steps.start; start < steps.end; start += 24 * HOUR_MS) {
-    yield runQuery(source, { metric, matchers: [], start, end: Math.min(start + 24 * HOUR_MS, steps.end), step: steps.step, agg: 'avg' });
+    const end = Math.min(start + 24 * HOUR_MS, steps.end);
+    const requests = metrics.map((metric) => ({ metric, agg: 'avg' as const, matchers: [] }));
+    const source = input instanceof ExportStores ? await input.windowSource(requests, { start, end, step: steps.step }) : input;
+    yield { source, start, end };
   }
 }
+
+/** One day's average per step of `metric`. */
+const dayQuery = (day: DaySource, metric: string, step: number): ResultSeries[] => runQuery(day.source, { metric, matchers: [], start: day.start, end: day.end, step, agg: 'avg' });
 
 /** Energy of one node on one day. */
 export interface NodeDayEnergy {
@@ -42,11 +69,11 @@ export interface NodeDayEnergy {
 
 /**
  * The fleet's measured energy per node and day over the range, from the
- * hub's store the same way /export/power computes it (energy counters'
+ * hub's store (or `onpremStores`) the same way /export/power computes it (energy counters'
  * increase where a device has one, else power x time; BMC power when the
  * node has a BMC), in hourly steps up to `now`.
  */
-export async function fleetEnergy(source: SeriesSource, range: DateRange, now: number): Promise<NodeDayEnergy[]> {
+export async function fleetEnergy(source: ExportInput, range: DateRange, now: number): Promise<NodeDayEnergy[]> {
   const hours = hourlyRange(range, now);
   const sums = new Map<string, NodeDayEnergy>();
   if (!hours) return [];
@@ -82,13 +109,13 @@ export interface NodeDayGpuHours {
 }
 
 /** Every node's GPU-hours per day over the range (gpu_power_watts series with a sample in the hour; the hour under way counts up to now). */
-export async function fleetGpuHours(source: SeriesSource, range: DateRange, now: number): Promise<NodeDayGpuHours[]> {
+export async function fleetGpuHours(source: ExportInput, range: DateRange, now: number): Promise<NodeDayGpuHours[]> {
   const hours = hourlyRange(range, now);
   if (!hours) return [];
   const sums = new Map<string, NodeDayGpuHours>();
   const span = stepSpan(hours);
-  for (const day of byDay(source, 'gpu_power_watts', hours)) {
-    for (const series of day) {
+  for await (const day of byDay(source, ['gpu_power_watts'], hours)) {
+    for (const series of dayQuery(day, 'gpu_power_watts', hours.step)) {
       for (const [t] of series.points) {
         const date = isoDate(t);
         const cluster = series.labels.cluster ?? '';
@@ -157,13 +184,13 @@ function inPod(p: LatestSample, lookup: PodLookup | null): LatestSample {
  * rest of its power belong to no namespace. Each GPU's hours are split by
  * the same shares, GPU by GPU (for the per-GPU-hour amortisation).
  */
-export async function namespaceEnergy(source: SeriesSource, range: DateRange, now: number, lookup: PodLookup | null): Promise<NamespaceEnergy[]> {
+export async function namespaceEnergy(source: ExportInput, range: DateRange, now: number, lookup: PodLookup | null): Promise<NamespaceEnergy[]> {
   const hours = hourlyRange(range, now);
   return hours ? namespaceEnergyInSteps(source, hours, lookup) : [];
 }
 
 /** namespaceEnergy over any step grid (the reports' 5 m, 1 h, 6 h): each step's average power x the step's length within the range (a last step the range's end cuts short counts only its part). */
-export function namespaceEnergyInSteps(source: SeriesSource, steps: StepRange, lookup: PodLookup | null): NamespaceEnergy[] {
+export async function namespaceEnergyInSteps(source: ExportInput, steps: StepRange, lookup: PodLookup | null): Promise<NamespaceEnergy[]> {
   const span = stepSpan(steps);
   const sums = new Map<string, NamespaceEnergy>();
   const add = (b: NamespaceEnergy) => {
@@ -173,10 +200,9 @@ export function namespaceEnergyInSteps(source: SeriesSource, steps: StepRange, l
     sum.gpuHours += b.gpuHours;
     sums.set(key, sum);
   };
-  const processDays = byDay(source, 'gpu_process_power_watts', steps);
-  for (const gpus of byDay(source, 'gpu_power_watts', steps)) {
-    const processes = samplesByStep(processDays.next().value ?? []);
-    for (const [t, gpuNow] of samplesByStep(gpus)) {
+  for await (const day of byDay(source, ['gpu_power_watts', 'gpu_process_power_watts'], steps)) {
+    const processes = samplesByStep(dayQuery(day, 'gpu_process_power_watts', steps.step));
+    for (const [t, gpuNow] of samplesByStep(dayQuery(day, 'gpu_power_watts', steps.step))) {
       const hoursPerStep = span(t) / HOUR_MS;
       const named = (processes.get(t) ?? []).map((p) => inPod(p, lookup));
       for (const cluster of new Set(gpuNow.map((g) => g.labels.cluster ?? ''))) {

@@ -10,6 +10,7 @@ import { Clouds } from './clouds.js';
 import { CloudCredentialStore } from './credential-store.js';
 import { CloudCosts } from './costs.js';
 import type { SeriesSource } from '../../../shared/query/types.js';
+import type { RemoteReader } from '../../remote-read/remote-read.js';
 import { CloudReconciler } from './reconciler.js';
 import { CloudVmStore } from './vm-store.js';
 import { vmProviders } from './vm-providers.js';
@@ -23,7 +24,7 @@ export interface CloudServices {
 }
 
 /** The clouds area's parts, built once per API server; the caller starts and stops the reconciler with the server. */
-export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig; log: Logger; tsdb: SeriesSource; kubernetes?: KubernetesDirectory }, secrets: SecretStore): CloudServices {
+export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig; log: Logger; tsdb: SeriesSource; kubernetes?: KubernetesDirectory; remoteRead?: RemoteReader }, secrets: SecretStore): CloudServices {
   const { clouds: cfg } = deps.config;
   const log = deps.log.child({ part: 'clouds' });
   const credentials = new CloudCredentialStore(deps.db, secrets);
@@ -35,6 +36,7 @@ export function cloudServices(deps: { db: HubDb; bus: HubBus; config: HubConfig;
     vms,
     bus: deps.bus,
     source: deps.tsdb,
+    remoteRead: deps.remoteRead ?? null,
     aws: cfg.aws,
     gcp: cfg.gcp,
     azure: azureOptions(cfg.azure, timeoutMs),

@@ -49,10 +49,10 @@ export function averagesBy(step: number, start: number, end: number, ...parts: S
 
 export const uuidOf = (gpu: string) => `GPU-rr-${gpu}`;
 
-/** Writes gpu_power_watts samples of NODE in CLUSTER into VictoriaMetrics through /api/v1/import (any timestamps, old ones included). */
-export async function importRows(vmUrl: string, rows: Samples): Promise<void> {
+/** Writes gpu_power_watts samples of `node` (NODE) in CLUSTER into VictoriaMetrics through /api/v1/import (any timestamps, old ones included). */
+export async function importRows(vmUrl: string, rows: Samples, node = NODE): Promise<void> {
   const headers = { authorization: `Basic ${Buffer.from(VM_AUTH.join(':')).toString('base64')}` };
-  const body = [...rows].map(([gpu, pts]) => JSON.stringify({ metric: { __name__: 'gpu_power_watts', node: NODE, cluster: CLUSTER, gpu, uuid: uuidOf(gpu) }, values: pts.map((p) => p[1]), timestamps: pts.map((p) => p[0]) })).join('\n');
+  const body = [...rows].map(([gpu, pts]) => JSON.stringify({ metric: { __name__: 'gpu_power_watts', node, cluster: CLUSTER, gpu, uuid: uuidOf(gpu) }, values: pts.map((p) => p[1]), timestamps: pts.map((p) => p[0]) })).join('\n');
   const res = await fetch(`${vmUrl}/api/v1/import`, { method: 'POST', headers, body });
   expect(res.status).toBe(204);
   await fetch(`${vmUrl}/internal/force_flush`, { headers });
@@ -70,13 +70,14 @@ export async function feed(hub: ApiHub, rows: Samples): Promise<TestNode> {
  * A hub keeping 1 h locally and reading VictoriaMetrics at `vmUrl` in `mode`.
  * The secret must be in hub.db before the hub starts (it reads it at start):
  * a first hub creates the dataDir, a second one on it reads the secret.
+ * `overrides`: more configuration of the second hub (its retention too).
  */
-export async function hubWithSecret(vmUrl: string, mode: 'beyond-retention' | 'always', dataDir?: string): Promise<ApiHub> {
+export async function hubWithSecret(vmUrl: string, mode: 'beyond-retention' | 'always', dataDir?: string, overrides: Record<string, unknown> = {}): Promise<ApiHub> {
   if (!dataDir) {
     const first = await startApiHub({ retention: { raw: '1h', minute: '1h', hour: '1h' } });
     new SecretStore(first.db, keyring(first.dataDir, {})).put('vm-read', VM_AUTH[1]);
     await first.close();
     dataDir = first.dataDir;
   }
-  return startApiHub({ dataDir, retention: { raw: '1h', minute: '1h', hour: '1h' }, storage: { remoteRead: { url: vmUrl, mode, basicAuth: { username: VM_AUTH[0], passwordSecret: 'vm-read' } } } });
+  return startApiHub({ dataDir, retention: { raw: '1h', minute: '1h', hour: '1h' }, storage: { remoteRead: { url: vmUrl, mode, basicAuth: { username: VM_AUTH[0], passwordSecret: 'vm-read' } } }, ...overrides });
 }
