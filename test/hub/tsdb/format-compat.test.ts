@@ -6,33 +6,24 @@ import { HOUR, MINUTE } from '../../../hub/tsdb/options.js';
 import { ROLLUP_FORMAT_V1, ROLLUP_FORMAT_V2 } from '../../../hub/tsdb/rollup-block.js';
 import { openTsdb, type Tsdb } from '../../../hub/tsdb/store.js';
 import { V1_FILE, V1_NOW, V1_START, v1Rows } from './fixtures/v1-rows.js';
-import { integrityCheck, tmpDbPath } from './helpers/tmp.js';
+import { OpenStores, tmpDbPath } from './helpers/tmp.js';
 
 // fixtures/v1.tsdb was written by the store before shared timestamp columns (user_version 1, make-v1-file.ts):
 // chunks 0x01 with their own timestamps, rollup blocks 0x02 with varint value columns, a rowid series table
 // with UNIQUE (metric, labels), and two minutes of head log. Today's code must open it and read it all back.
 let clock = V1_NOW;
-let open: { db: Tsdb; file: string }[] = [];
+const stores = new OpenStores();
 const isCounter = (m: string) => m === 'gpu_energy_joules';
 
 function openCopy(): { db: Tsdb; file: string } {
   const file = tmpDbPath();
   copyFileSync(V1_FILE, file);
   const db = openTsdb(file, { isCounter, now: () => clock });
-  open.push({ db, file });
-  return { db, file };
+  return stores.track(db, file);
 }
 
 afterEach(() => {
-  for (const { db, file } of open) {
-    try {
-      db.close();
-    } catch {
-      // closed by the test
-    }
-    expect(integrityCheck(file)).toBe('ok');
-  }
-  open = [];
+  stores.closeAndCheck();
   clock = V1_NOW;
 });
 
@@ -70,8 +61,8 @@ describe('a file written before shared timestamp columns (format v1)', () => {
     expect(formats(file, 'rollup_1m')).toEqual([ROLLUP_FORMAT_V1]);
     expect(db.stats().headSamples).toBe(120 * 13);
 
-    const fresh = openTsdb(tmpDbPath(), { isCounter, now: () => clock });
-    open.push({ db: fresh, file: '' });
+    const freshFile = tmpDbPath();
+    const { db: fresh } = stores.track(openTsdb(freshFile, { isCounter, now: () => clock }), freshFile);
     const rows = v1Rows();
     for (let i = 0; i < rows.length; i += 500) fresh.write(rows.slice(i, i + 500));
     fresh.seal(V1_NOW);
@@ -79,7 +70,6 @@ describe('a file written before shared timestamp columns (format v1)', () => {
     expect(Object.keys(want)).toHaveLength(13);
     expect(everything(db)).toEqual(want);
     fresh.close();
-    open.pop();
 
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('user_version', { simple: true })).toBe(3);
@@ -99,7 +89,7 @@ describe('a file written before shared timestamp columns (format v1)', () => {
     const after = everything(db) as Record<string, { raw: unknown[] }>;
     db.close();
     const reopened = openTsdb(file, { isCounter, now: () => clock });
-    open.push({ db: reopened, file });
+    stores.track(reopened, file);
     expect(everything(reopened)).toEqual(after);
 
     const key = `special${JSON.stringify(ref.labels)}`;

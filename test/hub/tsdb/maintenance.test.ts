@@ -14,7 +14,7 @@ import {
   type MaintenanceStep,
 } from '../../../hub/tsdb/steps.js';
 import { openTsdb, type Tsdb, type TsdbRow } from '../../../hub/tsdb/store.js';
-import { integrityCheck, tmpDbPath } from './helpers/tmp.js';
+import { OpenStores, tmpDbPath } from './helpers/tmp.js';
 import { prng } from './helpers/workload.js';
 
 // 2026-01-05T00:00:00Z: the window being sealed is [T0, T0 + 1 h); the clock sits in the next one.
@@ -22,24 +22,15 @@ const T0 = Date.UTC(2026, 0, 5);
 const NOW = T0 + HOUR + 30 * MINUTE;
 const SERIES = 12;
 
-let open: { db: Tsdb; file: string }[] = [];
+const stores = new OpenStores();
 
 function store(file = tmpDbPath()) {
   const db = openTsdb(file, { now: () => NOW, isCounter: (m) => m.endsWith('_total') });
-  open.push({ db, file });
-  return { db, file };
+  return stores.track(db, file);
 }
 
 afterEach(() => {
-  for (const { db, file } of open) {
-    try {
-      db.close();
-    } catch {
-      // closed by the test
-    }
-    expect(integrityCheck(file)).toBe('ok');
-  }
-  open = [];
+  stores.closeAndCheck();
 });
 
 /** What every series should hold: `${series}/${ts}` -> value, the first value written for a (series, ts). */

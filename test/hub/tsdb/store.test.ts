@@ -4,32 +4,23 @@ import type { Bucket } from '../../../shared/query/types.js';
 import { metricDef } from '../../../shared/metrics/index.js';
 import { openTsdb, type Tsdb, type TsdbRow } from '../../../hub/tsdb/store.js';
 import { DAY, HOUR, MINUTE } from '../../../hub/tsdb/options.js';
-import { integrityCheck, tmpDbPath } from './helpers/tmp.js';
+import { OpenStores, tmpDbPath } from './helpers/tmp.js';
 import { Fleet, prng } from './helpers/workload.js';
 
 // 2026-01-05T00:00:00Z
 const T0 = Date.UTC(2026, 0, 5);
 const isCounter = (m: string) => metricDef(m)?.type === 'counter';
 
-let open: { db: Tsdb; file: string }[] = [];
+const stores = new OpenStores();
 let clock = T0;
 
 function store(file = tmpDbPath(), extra: Parameters<typeof openTsdb>[1] = {}) {
   const db = openTsdb(file, { isCounter, now: () => clock, ...extra });
-  open.push({ db, file });
-  return { db, file };
+  return stores.track(db, file);
 }
 
 afterEach(() => {
-  for (const { db, file } of open) {
-    try {
-      db.close();
-    } catch {
-      // already closed by the test
-    }
-    expect(integrityCheck(file)).toBe('ok');
-  }
-  open = [];
+  stores.closeAndCheck();
   clock = T0;
 });
 

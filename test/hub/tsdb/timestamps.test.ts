@@ -3,30 +3,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HOUR, MINUTE } from '../../../hub/tsdb/options.js';
 import { STEP_EXPIRE_COLUMNS } from '../../../hub/tsdb/steps.js';
 import { openTsdb, type Tsdb, type TsdbRow } from '../../../hub/tsdb/store.js';
-import { integrityCheck, tmpDbPath } from './helpers/tmp.js';
+import { OpenStores, tmpDbPath } from './helpers/tmp.js';
 import { Fleet } from './helpers/workload.js';
 
 // Shared timestamp columns (hub/tsdb/timestamps.ts): one per node and window, referenced by the node's chunks.
 const T0 = Date.UTC(2026, 0, 5);
 let clock = T0;
-let open: { db: Tsdb; file: string }[] = [];
+const stores = new OpenStores();
 
 function store(file = tmpDbPath(), retention: Record<string, string> = {}) {
   const db = openTsdb(file, { now: () => clock, retention, isCounter: (m) => m === 'gpu_energy_joules' });
-  open.push({ db, file });
-  return { db, file };
+  return stores.track(db, file);
 }
 
 afterEach(() => {
-  for (const { db, file } of open) {
-    try {
-      db.close();
-    } catch {
-      // closed by the test
-    }
-    expect(integrityCheck(file)).toBe('ok');
-  }
-  open = [];
+  stores.closeAndCheck();
   clock = T0;
 });
 
