@@ -34,14 +34,19 @@ export function toSteps(buckets: Iterable<Bucket>, start: number, end: number, s
       steps.set(key, { min: b.min, max: b.max, sum: b.sum, count: b.count, last: b.last, increase: b.increase + boundary });
       continue;
     }
-    acc.min = Math.min(acc.min, b.min);
-    acc.max = Math.max(acc.max, b.max);
-    acc.sum += b.sum;
-    acc.count += b.count;
-    acc.last = b.last;
-    acc.increase += b.increase + boundary;
+    addBucket(acc, b, boundary);
   }
   return steps;
+}
+
+/** Adds a bucket to the step it falls in (`boundary`: the counter increase since the previous bucket). */
+function addBucket(acc: StepAcc, b: Bucket, boundary: number): void {
+  acc.min = Math.min(acc.min, b.min);
+  acc.max = Math.max(acc.max, b.max);
+  acc.sum += b.sum;
+  acc.count += b.count;
+  acc.last = b.last;
+  acc.increase += b.increase + boundary;
 }
 
 /** The value of one step under an aggregation; rate is per second. */
@@ -117,12 +122,7 @@ export function forEachStep(buckets: Iterable<Bucket>, start: number, end: numbe
       acc.increase = b.increase + boundary;
       continue;
     }
-    acc.min = Math.min(acc.min, b.min);
-    acc.max = Math.max(acc.max, b.max);
-    acc.sum += b.sum;
-    acc.count += b.count;
-    acc.last = b.last;
-    acc.increase += b.increase + boundary;
+    addBucket(acc, b, boundary);
   }
   if (key === key) sink(key, acc);
 }
