@@ -28,7 +28,26 @@ export function registerRunCommand(program: Command): void {
       if (opts.mqtt !== undefined) config.broker.port = port(opts.mqtt, '--mqtt');
       if (opts.http !== undefined) config.http.port = port(opts.http, '--http');
       const log = createLogger({ name: 'kcloud-hub', level: opts.logLevel ?? config.log.level, pretty: opts.pretty ?? config.log.pretty, ring: config.log.ring });
-      let hub;
+      let hub: Awaited<ReturnType<typeof import('../runtime.js').startHub>> | undefined;
+      let stopping = false;
+      const stop = (running: NonNullable<typeof hub>) =>
+        running.stop().then(
+          () => log.flush(() => process.exit(0)),
+          (err: Error) => {
+            log.error({ err: err.message }, 'unclean stop');
+            log.flush(() => process.exit(1));
+          },
+        );
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping');
+        // A signal while the hub is still starting is served as soon as it has started (below).
+        if (hub) void stop(hub);
+      };
+      // Before the start, so that a stop while the hub starts is a clean stop, not the default action's kill.
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
       try {
         // Loaded here, not at the top: `node add` and friends start without broker and store code.
         const { startHub } = await import('../runtime.js');
@@ -38,20 +57,6 @@ export function registerRunCommand(program: Command): void {
         log.flush(() => process.exit(1));
         return;
       }
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping');
-        hub.stop().then(
-          () => log.flush(() => process.exit(0)),
-          (err: Error) => {
-            log.error({ err: err.message }, 'unclean stop');
-            log.flush(() => process.exit(1));
-          },
-        );
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      if (stopping) void stop(hub);
     });
 }
