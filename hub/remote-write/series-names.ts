@@ -1,5 +1,6 @@
 import { DEFAULT_EXPOSITION, familyOf, type ExpositionOptions, type Family } from '../../agent/metrics/families.js';
 import { gpuInfoOf, type GpuInfo } from '../../agent/metrics/gpu-info.js';
+import { BoundedCache } from '../../shared/bounded-cache.js';
 import { METRICS } from '../../shared/metrics/index.js';
 import { encodeLabels, type EncodedLabels, type PromLabel } from './prompb.js';
 
@@ -97,18 +98,12 @@ const sameFacts = (a: GpuInfo | undefined, b: GpuInfo | undefined) =>
  * Names of series ids for one queue, each made once and kept. The GPU facts
  * are read once per request; a dcgm-named series whose GPU's facts changed
  * since is named again, so a late inventory fills `modelName` from the next
- * request on. Kept in two generations of at most half `maxEntries` each: a
- * series is found in the newer one or moved there from the older; when the
- * newer is full the older is dropped whole, so a series unused for a
- * generation goes. (A Map kept in recency order by delete and set, the usual
- * LRU, leaves V8 a run of deleted slots to step over at the front on every
- * eviction: 100 to 300 microseconds a lookup with 250 000 series.)
+ * request on. At most `maxEntries` are kept; the least recently used go
+ * first (BoundedCache).
  */
 export class SeriesNames {
-  private current = new Map<number, Cached>();
-  private previous = new Map<number, Cached>();
+  private readonly cache: BoundedCache<number, Cached>;
   private readonly families: ReadonlyMap<string, Family>;
-  private readonly generation: number;
 
   constructor(
     private readonly naming: SeriesNaming,
@@ -119,7 +114,7 @@ export class SeriesNames {
     maxEntries = MAX_CACHED_SERIES,
   ) {
     this.families = naming === 'kcloud' ? new Map() : dcgmFamilies(exposition);
-    this.generation = Math.max(1, Math.floor(maxEntries / 2));
+    this.cache = new BoundedCache(maxEntries);
   }
 
   /** The naming of one request, or null while dcgm names need GPU facts the hub does not have yet. */
@@ -130,26 +125,14 @@ export class SeriesNames {
   }
 
   private lookup(id: number, gpus: GpuFacts): WrittenSeries[] {
-    let hit = this.current.get(id);
-    if (!hit) {
-      hit = this.previous.get(id);
-      if (hit) this.keep(id, hit);
-    }
+    const hit = this.cache.get(id);
     if (hit && (hit.uuid === '' || sameFacts(hit.facts, gpus.get(hit.uuid)))) return hit.out;
     const s = this.stored(id);
     const dcgm = this.families.has(s.metric);
     const out = namesOf(s, this.naming, gpus, this.families).map((n) => ({ labels: encodeLabels(n.labels), scale: n.scale }));
     const entry: Cached = { out, uuid: dcgm ? (s.labels.uuid ?? '') : '', facts: dcgm ? gpus.get(s.labels.uuid ?? '') : undefined };
-    this.keep(id, entry);
+    this.cache.set(id, entry);
     return entry.out;
-  }
-
-  private keep(id: number, entry: Cached): void {
-    if (this.current.size >= this.generation && !this.current.has(id)) {
-      this.previous = this.current;
-      this.current = new Map();
-    }
-    this.current.set(id, entry);
   }
 }
 
