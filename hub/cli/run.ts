@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../shared/log.js';
+import { runUntilSignal } from '../../shared/run-until-signal.js';
 import { configOrExit, CONFIG_HELP, usageError } from './options.js';
 
 function port(text: string, flag: string): number {
@@ -28,35 +29,14 @@ export function registerRunCommand(program: Command): void {
       if (opts.mqtt !== undefined) config.broker.port = port(opts.mqtt, '--mqtt');
       if (opts.http !== undefined) config.http.port = port(opts.http, '--http');
       const log = createLogger({ name: 'kcloud-hub', level: opts.logLevel ?? config.log.level, pretty: opts.pretty ?? config.log.pretty, ring: config.log.ring });
-      let hub: Awaited<ReturnType<typeof import('../runtime.js').startHub>> | undefined;
-      let stopping = false;
-      const stop = (running: NonNullable<typeof hub>) =>
-        running.stop().then(
-          () => log.flush(() => process.exit(0)),
-          (err: Error) => {
-            log.error({ err: err.message }, 'unclean stop');
-            log.flush(() => process.exit(1));
-          },
-        );
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping');
-        // A signal while the hub is still starting is served as soon as it has started (below).
-        if (hub) void stop(hub);
-      };
-      // Before the start, so that a stop while the hub starts is a clean stop, not the default action's kill.
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      try {
-        // Loaded here, not at the top: `node add` and friends start without broker and store code.
-        const { startHub } = await import('../runtime.js');
-        hub = await startHub(config, log);
-      } catch (err) {
-        log.fatal({ err: (err as Error).message }, 'hub failed to start');
-        log.flush(() => process.exit(1));
-        return;
-      }
-      if (stopping) void stop(hub);
+      await runUntilSignal({
+        what: 'hub',
+        log,
+        start: async () => {
+          // Loaded here, not at the top: `node add` and friends start without broker and store code.
+          const { startHub } = await import('../runtime.js');
+          return startHub(config, log);
+        },
+      });
     });
 }
