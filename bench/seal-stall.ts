@@ -17,12 +17,13 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openHubDb } from '../hub/core/db.js';
 import { hubFiles } from '../hub/core/paths.js';
 import { NodeStore } from '../hub/identity/nodes.js';
 import { HOUR } from '../hub/tsdb/options.js';
+import { runSliced, type MaintenanceStep } from '../hub/tsdb/steps.js';
 import { openTsdb, type TsdbRow } from '../hub/tsdb/store.js';
 import { connectMqtt, startTestHub, telemetry } from '../test/helpers/hub.js';
 
@@ -64,6 +65,30 @@ function build(file: string): number {
   return samples;
 }
 
+/**
+ * The same steps, each timed in wall clock and in the process's CPU time, keeping the longest of each task:
+ * the loop delay's max also counts time the OS gave other processes, the step's CPU time does not.
+ */
+function* timedSteps<R>(steps: Generator<MaintenanceStep, R>, longest: Map<string, { wall: number; cpu: number; step: MaintenanceStep; cpus: number[] }>): Generator<MaintenanceStep, R> {
+  let index = 0;
+  try {
+    for (;;) {
+      index++;
+      const wall0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      const next = steps.next();
+      const cpu = process.cpuUsage(cpu0);
+      if (next.done) return next.value;
+      const l = { wall: performance.now() - wall0, cpu: (cpu.user + cpu.system) / 1000, step: { ...next.value, index }, cpus: longest.get(next.value.task)?.cpus ?? [] };
+      l.cpus.push(l.cpu);
+      if (l.cpu > (longest.get(next.value.task)?.cpu ?? -1)) longest.set(next.value.task, l);
+      yield next.value;
+    }
+  } finally {
+    steps.return(undefined as R);
+  }
+}
+
 function openTimed(file: string) {
   const t0 = performance.now();
   const db = openTsdb(file);
@@ -95,13 +120,24 @@ if (PARTS.has(2)) {
   copyFileSync(built, file);
   const db = openTimed(file);
   const h = delayMonitor();
+  const longest = new Map<string, { wall: number; cpu: number; step: MaintenanceStep; cpus: number[] }>();
+  const gcPauses: number[] = [];
+  const gc = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
-  const result = await db.maintain(Date.now());
+  const result = await runSliced(timedSteps(db.maintenance(Date.now()), longest));
   const took = performance.now() - t0;
   h.disable();
   db.close();
   rmSync(file);
   console.log(`after  (maintain, sliced): ${(result.seal.samples / 1e6).toFixed(1)} M samples sealed in ${(took / 1000).toFixed(1)} s, ${lag(h)}`);
+  gc.disconnect();
+  for (const [task, l] of longest) {
+    const sorted = l.cpus.sort((a, b) => a - b);
+    console.log(`  ${task.padEnd(17)} ${sorted.length} steps, CPU p50 ${ms(pct(sorted, 50))}, p99 ${ms(pct(sorted, 99))}; longest ${ms(l.wall)} wall, ${ms(l.cpu)} CPU (${JSON.stringify(l.step)})`);
+  }
+  const pauses = gcPauses.sort((a, b) => a - b);
+  console.log(`  GC pauses: ${pauses.length}, p99 ${ms(pct(pauses, 99))}, max ${ms(pauses.at(-1) ?? 0)}, over 20 ms: ${pauses.filter((p) => p > 20).length}`);
 }
 
 // 3. The same through a real hub's maintenance, a node publishing meanwhile.
