@@ -101,7 +101,9 @@ const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? unitNodeOptions()).split(' ')
 // BENCH_AGENT_MAIN runs another build (a copy of dist/ beside it), to compare two builds back to back.
 const agentMain = resolve(process.env.BENCH_AGENT_MAIN ?? join(repo, 'dist/agent/main.js'));
 const agent = spawn(process.execPath, [...nodeFlags, agentMain, 'run', '--config', join(dir, 'agent.yaml')], {
-  env: { ...process.env, FAKE_NVIDIA_SMI_SCENARIO: 'h100-80gb-hbm3-590.48.01-load', FAKE_NVIDIA_SMI_GPUS: '8' },
+  // FAKE_NVIDIA_SMI_PMON: the fake's pmon replays the capture as a real driver's long-running pmon (unset, the fake
+  // refuses it and the collector's restarts, a fake node process each, were counted as the agent's children).
+  env: { ...process.env, FAKE_NVIDIA_SMI_SCENARIO: 'h100-80gb-hbm3-590.48.01-load', FAKE_NVIDIA_SMI_GPUS: '8', FAKE_NVIDIA_SMI_PMON: 'capture' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const pid = agent.pid!;
