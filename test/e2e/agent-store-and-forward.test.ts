@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStateFile } from '../../agent/state-file.js';
 import { decodeMessage, type TelemetryMessage } from '../../shared/schema/message.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { fakePowercap } from '../helpers/powercap.js';
+import { fakePowercap, raplOnlyCollectors } from '../helpers/powercap.js';
 import { spawnAgent, stopChild, waitFor, writeConfig } from '../helpers/spawn-agent.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,13 +71,7 @@ cluster: lab
 dataDir: ${dataDir}
 mqtt: { replayRate: 200 }
 metrics: { listen: "" }
-collectors:
-  gpu: { enabled: false }
-  dcgm: { enabled: false }
-  ipmi: { enabled: false }
-  host: { enabled: false }
-  rapl: { enabled: true, interval: 100ms, root: ${power.root} }
-`);
+${raplOnlyCollectors(power.root)}`);
 
   it('loses no batch across a broker outage and an agent kill -9', async () => {
     // The broker's port is only known now: the env override exercises KCLOUD_<PATH> as well.

@@ -27,3 +27,14 @@ export function fakePowercap(zones: FakeZone[], root = mkdtempSync(join(tmpdir()
     },
   };
 }
+
+/** An agent config's `collectors:` block that reads only the RAPL tree at `root` (a fakePowercap): the end-to-end tests' one source of samples. */
+export function raplOnlyCollectors(root: string, interval = '100ms'): string {
+  return `collectors:
+  gpu: { enabled: false }
+  dcgm: { enabled: false }
+  ipmi: { enabled: false }
+  host: { enabled: false }
+  rapl: { enabled: true, interval: ${interval}, root: ${root} }
+`;
+}

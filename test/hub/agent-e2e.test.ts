@@ -7,7 +7,7 @@ import { hubFiles } from '../../hub/core/paths.js';
 import { openTsdb } from '../../hub/tsdb/store.js';
 import { exited, runHubCli, spawnHub, writeHubConfig } from '../helpers/hub.js';
 import { freePort } from '../helpers/mosquitto.js';
-import { fakePowercap } from '../helpers/powercap.js';
+import { fakePowercap, raplOnlyCollectors } from '../helpers/powercap.js';
 import { spawnAgent, waitFor, writeConfig } from '../helpers/spawn-agent.js';
 
 /**
@@ -35,13 +35,7 @@ cluster: lab
 dataDir: ${join(dir, 'agent')}
 mqtt: { url: "mqtt://127.0.0.1:${port}", username: gpu-e2e, passwordFile: ${pwFile} }
 metrics: { listen: "" }
-collectors:
-  gpu: { enabled: false }
-  dcgm: { enabled: false }
-  ipmi: { enabled: false }
-  host: { enabled: false }
-  rapl: { enabled: true, interval: 100ms, root: ${power.root} }
-`,
+${raplOnlyCollectors(power.root)}`,
       dir,
     );
 

@@ -5,7 +5,7 @@ import { localNodeName } from '../../hub/local-agent.js';
 import { openHubDb } from '../../hub/core/db.js';
 import { NodeStore } from '../../hub/identity/nodes.js';
 import { startTestHub } from '../helpers/hub.js';
-import { fakePowercap } from '../helpers/powercap.js';
+import { fakePowercap, raplOnlyCollectors } from '../helpers/powercap.js';
 import { waitFor, writeConfig } from '../helpers/spawn-agent.js';
 
 describe('hub with its local agent (the README run command)', () => {
@@ -20,13 +20,7 @@ describe('hub with its local agent (the README run command)', () => {
     let energy = 1_000_000;
     const ticker = setInterval(() => power.set('intel-rapl:0', (energy += 100_000)), 50);
     const agentConfig = writeConfig(`metrics: { listen: "" }
-collectors:
-  gpu: { enabled: false }
-  dcgm: { enabled: false }
-  ipmi: { enabled: false }
-  host: { enabled: false }
-  rapl: { enabled: true, interval: 200ms, root: ${power.root} }
-`);
+${raplOnlyCollectors(power.root, '200ms')}`);
     const { hub, dataDir } = await startTestHub({ localAgent: { enabled: true, config: agentConfig } });
     const name = localNodeName();
     const db = openHubDb(join(dataDir, 'hub.db'));
