@@ -7,6 +7,14 @@ export interface BlockRow {
   data: Uint8Array;
 }
 
+/** Told of each change to a stored block before its SQL runs (rollup-cache.ts drops what it kept of it). */
+export interface BlockChanges {
+  /** The block of (tier, seriesId, start) is written or replaced. */
+  put(tier: Tier, seriesId: number, start: number): void;
+  /** The series' blocks of the tier that start before `before` are deleted. */
+  expire(tier: Tier, seriesId: number, before: number): void;
+}
+
 const TABLE: Record<Tier, string> = { raw: 'chunks', '1m': 'rollup_1m', '1h': 'rollup_1h' };
 
 /**
@@ -26,7 +34,11 @@ export class BlockTables {
     }
   >;
 
-  constructor(db: Database.Database) {
+  /** `changes` hears of every put and expire: they are the only statements that change a block. */
+  constructor(
+    db: Database.Database,
+    private readonly changes?: BlockChanges,
+  ) {
     const make = (table: string) => ({
       get: db.prepare<[number, number]>(`SELECT start, data FROM ${table} WHERE series_id = ? AND start = ?`),
       put: db.prepare<[number, number, number, Uint8Array]>(`INSERT OR REPLACE INTO ${table} (series_id, start, count, data) VALUES (?, ?, ?, ?)`),
@@ -43,6 +55,7 @@ export class BlockTables {
 
   /** Inserts or replaces a block; `count` is its samples (raw) or buckets (rollups), for stats. */
   put(tier: Tier, seriesId: number, start: number, count: number, data: Uint8Array): void {
+    this.changes?.put(tier, seriesId, start);
     this.st[tier].put.run(seriesId, start, count, data);
   }
 
@@ -53,6 +66,7 @@ export class BlockTables {
 
   /** Deletes the series' blocks that start before `before`; returns how many. */
   expire(tier: Tier, seriesId: number, before: number): number {
+    this.changes?.expire(tier, seriesId, before);
     return this.st[tier].expire.run(seriesId, before).changes;
   }
 

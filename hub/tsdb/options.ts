@@ -1,5 +1,6 @@
 import { parseDuration } from '../../shared/duration.js';
 import type { Codec } from './compress.js';
+import { DEFAULT_READ_CACHE_BYTES } from './rollup-cache.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -33,6 +34,8 @@ export interface TsdbOptions {
    * consumed them yet. The table stays and the next seal deletes them. Default: none held.
    */
   logHold?: (window: number) => number;
+  /** Bound of the decoded rollup blocks kept for reads (rollup-cache.ts), in bytes; 0 keeps none. Default 64 MiB. */
+  readCacheBytes?: number;
 }
 
 export interface ResolvedOptions {
@@ -44,6 +47,7 @@ export interface ResolvedOptions {
   codec: Codec | undefined;
   now: () => number;
   logHold: (window: number) => number;
+  readCacheBytes: number;
 }
 
 export const DEFAULT_RETENTION: Record<Tier, number> = { raw: 7 * DAY, '1m': 90 * DAY, '1h': 730 * DAY };
@@ -60,6 +64,8 @@ export function resolveOptions(opts: TsdbOptions = {}): ResolvedOptions {
   if (chunkWindow < HOUR || chunkWindow % HOUR !== 0 || DAY % chunkWindow !== 0) {
     throw new Error(`tsdb chunkWindow must be a multiple of 1h that divides 24h, got ${chunkWindow} ms`);
   }
+  const readCacheBytes = opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES;
+  if (!Number.isSafeInteger(readCacheBytes) || readCacheBytes < 0) throw new Error(`tsdb readCacheBytes must be a whole number of bytes >= 0, got ${readCacheBytes}`);
   return {
     isCounter: opts.isCounter ?? (() => false),
     retention,
@@ -69,5 +75,6 @@ export function resolveOptions(opts: TsdbOptions = {}): ResolvedOptions {
     codec: opts.codec,
     now: opts.now ?? Date.now,
     logHold: opts.logHold ?? (() => Infinity),
+    readCacheBytes,
   };
 }

@@ -4,6 +4,7 @@ import type { Head } from './head.js';
 import type { HeadRollups } from './head-rollups.js';
 import type { HeadLog } from './head-log.js';
 import type { ResolvedOptions } from './options.js';
+import type { RollupCache } from './rollup-cache.js';
 import type { SeriesIndex } from './series.js';
 import type { TimestampColumns } from './timestamps.js';
 
@@ -16,6 +17,8 @@ export interface StoreParts {
   headRollups: HeadRollups;
   log: HeadLog;
   blocks: BlockTables;
+  /** Decoded rollup blocks; BlockTables tells it of every change. */
+  rollupCache: RollupCache;
   timestamps: TimestampColumns;
   state: {
     /** Start of the newest window that has a chunk: newer head windows need no chunk lookup. */

@@ -1,4 +1,4 @@
-import type { Bucket } from '../../shared/query/types.js';
+import type { Bucket, BucketColumns } from '../../shared/query/types.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { readTimestamps, readValues, writeTimestamps, writeValues } from './columns.js';
 import { CODEC_DEFLATE, packBlock, unpackBlock, type Codec } from './compress.js';
@@ -50,6 +50,16 @@ export function encodeBuckets(buckets: readonly Bucket[], codec: Codec = CODEC_D
 
 /** Decodes a block written by encodeBuckets, in either format. */
 export function decodeBuckets(block: Uint8Array): Bucket[] {
+  const c = decodeBucketColumns(block);
+  const out: Bucket[] = new Array<Bucket>(c.length);
+  for (let i = 0; i < c.length; i++) {
+    out[i] = { ts: c.ts[i]!, min: c.min[i]!, max: c.max[i]!, sum: c.sum[i]!, count: c.count[i]!, first: c.first[i]!, last: c.last[i]!, increase: c.increase[i]! };
+  }
+  return out;
+}
+
+/** Decodes a block written by encodeBuckets into columns; a column the block stores by reference is the same array as the one it repeats. */
+export function decodeBucketColumns(block: Uint8Array): BucketColumns {
   const { format, payload } = unpackBlock(block);
   if (format !== ROLLUP_FORMAT_V1 && format !== ROLLUP_FORMAT_V2) throw new Error(`not a tsdb rollup block (format ${format})`);
   const r = new ByteReader(payload);
@@ -62,11 +72,7 @@ export function decodeBuckets(block: Uint8Array): Bucket[] {
     cols.push(tag === OWN ? readValues(r, n) : cols[tag]!);
   }
   const [count, min, max, sum, first, last, increase] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  const out: Bucket[] = new Array<Bucket>(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = { ts: ts[i]!, min: min[i]!, max: max[i]!, sum: sum[i]!, count: count[i]!, first: first[i]!, last: last[i]!, increase: increase[i]! };
-  }
-  return out;
+  return { length: n, ts, min, max, sum, count, first, last, increase };
 }
 
 /** Same doubles bit for bit (NaN equals NaN, -0 differs from 0): what decoding the other column gives back. */

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Labels } from '../../shared/schema/message.js';
-import type { Bucket, Matcher, SeriesRef, SeriesSource } from '../../shared/query/types.js';
+import type { Bucket, BucketColumns, Matcher, SeriesRef, SeriesSource } from '../../shared/query/types.js';
 import { transactionRunner, type TransactionRunner } from '../core/transaction-runner.js';
 import { BlockTables } from './blocks.js';
 import type { SampleColumns } from './chunk.js';
@@ -10,8 +10,9 @@ import { HeadRollups } from './head-rollups.js';
 import { HeadLog } from './head-log.js';
 import { resolveOptions, type TsdbOptions } from './options.js';
 import type { StoreParts } from './parts.js';
-import { readBuckets, readSamples } from './query.js';
+import { ColumnScratch, readBuckets, readColumns, readSamples } from './query.js';
 import { retentionPlan } from './retention.js';
+import { RollupCache } from './rollup-cache.js';
 import { openDatabase } from './schema.js';
 import { seal, sealSteps, type SealResult } from './seal.js';
 import { REFUSED_SERIES, SeriesIndex, type SeriesAdmission } from './series.js';
@@ -51,6 +52,8 @@ export interface TsdbStats {
   chunks: number;
   /** Size of the database file plus its WAL. */
   bytes: number;
+  /** Decoded rollup blocks kept for reads (rollup-cache.ts): entries, and their bytes (bounded by readCacheBytes). */
+  readCache: { entries: number; bytes: number };
 }
 
 export interface Tsdb extends SeriesSource {
@@ -77,6 +80,8 @@ export interface Tsdb extends SeriesSource {
   maintain(now: number, signal?: AbortSignal): Promise<MaintenanceResult>;
   /** SeriesSource.readBuckets, as an array: raw buckets or the coarsest tier that fits the step (tiers.ts). */
   readBuckets(seriesId: number, start: number, end: number, step: number): Bucket[];
+  /** SeriesSource.readColumns: readBuckets' buckets as columns, which the query engine steps without an object per bucket; read only, valid until the next readBuckets or readColumns. */
+  readColumns(seriesId: number, start: number, end: number, step: number): BucketColumns;
   /** Raw samples of a series in [start, end). */
   readSamples(seriesId: number, start: number, end: number): SampleColumns;
   stats(): TsdbStats;
@@ -94,6 +99,8 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
   const db = openDatabase(file, opts.synchronous, opts.chunkWindow);
   const lastChunk = db.prepare('SELECT max(start) FROM chunks').pluck().get() as number | null;
   const head = new Head();
+  const rollupCache = new RollupCache(opts.readCacheBytes);
+  const scratch = new ColumnScratch();
   const parts: StoreParts = {
     db,
     opts,
@@ -101,7 +108,8 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
     head,
     headRollups: new HeadRollups(head),
     log: new HeadLog(db),
-    blocks: new BlockTables(db),
+    blocks: new BlockTables(db, rollupCache),
+    rollupCache,
     timestamps: new TimestampColumns(db),
     state: { lastSealedWindow: lastChunk ?? -Infinity },
   };
@@ -136,10 +144,11 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
     },
     readSamples: (id, start, end) => readSamples(parts, id, start, end),
     findSeries: (metric: string, matchers: readonly Matcher[]): SeriesRef[] => parts.series.find(metric, matchers),
-    readBuckets: (id: number, start: number, end: number, step: number): Bucket[] => readBuckets(parts, id, start, end, step),
+    readBuckets: (id: number, start: number, end: number, step: number): Bucket[] => readBuckets(parts, scratch, id, start, end, step),
+    readColumns: (id: number, start: number, end: number, step: number): BucketColumns => readColumns(parts, scratch, id, start, end, step),
     stats() {
       const { chunks, samples } = sampleCount.get() as { chunks: number; samples: number };
-      return { series: parts.series.size, samples: samples + parts.head.samples, headSamples: parts.head.samples, chunks, bytes: fileSize(file) + fileSize(`${file}-wal`) };
+      return { series: parts.series.size, samples: samples + parts.head.samples, headSamples: parts.head.samples, chunks, bytes: fileSize(file) + fileSize(`${file}-wal`), readCache: { entries: parts.rollupCache.entries, bytes: parts.rollupCache.bytes } };
     },
     limitSeries: (admission) => parts.series.setAdmission(admission),
     close: () => db.close(),

@@ -1,6 +1,6 @@
 import type { Labels } from '../schema/message.js';
 import { counterDelta } from './bucket.js';
-import type { Aggregation, Bucket, RangeQuery, ResultSeries, SeriesSource } from './types.js';
+import type { Aggregation, Bucket, BucketColumns, RangeQuery, ResultSeries, SeriesSource } from './types.js';
 
 /** The buckets of one output step merged; enough to answer every aggregation. */
 export interface StepAcc {
@@ -128,6 +128,62 @@ export function forEachStep(buckets: Iterable<Bucket>, start: number, end: numbe
 }
 
 /**
+ * forEachStep over buckets held as columns (SeriesSource.readColumns):
+ * the same loop and the same arithmetic in the same order, reading each
+ * field from its column instead of an object, so the same numbers;
+ * columns out of order go through forEachStep's map.
+ */
+export function forEachStepOfColumns(c: BucketColumns, start: number, end: number, step: number, sink: StepSink): void {
+  const { ts, min, max, sum, count, first, last, increase } = c;
+  const n = c.length;
+  for (let i = 1; i < n; i++) {
+    if (ts[i]! < ts[i - 1]!) {
+      forEachStep(bucketsOf(c), start, end, step, sink);
+      return;
+    }
+  }
+  const acc: StepAcc = { min: 0, max: 0, sum: 0, count: 0, last: 0, increase: 0 };
+  let key = NaN;
+  let prevLast: number | null = null;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    if (t >= end) break;
+    const boundary = prevLast === null ? 0 : counterDelta(prevLast, first[i]!);
+    prevLast = last[i]!;
+    if (t < start) continue;
+    const k = start + Math.floor((t - start) / step) * step;
+    if (k !== key) {
+      if (key === key) sink(key, acc);
+      key = k;
+      acc.min = min[i]!;
+      acc.max = max[i]!;
+      acc.sum = sum[i]!;
+      acc.count = count[i]!;
+      acc.last = last[i]!;
+      acc.increase = increase[i]! + boundary;
+      continue;
+    }
+    acc.min = Math.min(acc.min, min[i]!);
+    acc.max = Math.max(acc.max, max[i]!);
+    acc.sum += sum[i]!;
+    acc.count += count[i]!;
+    acc.last = last[i]!;
+    acc.increase += increase[i]! + boundary;
+  }
+  if (key === key) sink(key, acc);
+}
+
+function bucketsOf(c: BucketColumns): Bucket[] {
+  return Array.from({ length: c.length }, (_, i) => ({ ts: c.ts[i]!, min: c.min[i]!, max: c.max[i]!, sum: c.sum[i]!, count: c.count[i]!, first: c.first[i]!, last: c.last[i]!, increase: c.increase[i]! }));
+}
+
+/** Steps one series of the source: from its columns where the source offers them, else from its buckets. */
+function stepSeries(source: SeriesSource, id: number, q: RangeQuery, sink: StepSink): void {
+  if (source.readColumns) forEachStepOfColumns(source.readColumns(id, q.start, q.end, q.step), q.start, q.end, q.step, sink);
+  else forEachStep(source.readBuckets(id, q.start, q.end, q.step), q.start, q.end, q.step, sink);
+}
+
+/**
  * The steps of one group as columns indexed by step number, filled series
  * after series in findSeries' order: only the groups are kept, never a
  * result per series.
@@ -222,7 +278,7 @@ function grouped(source: SeriesSource, q: RangeQuery, by: string[], mode: 'pool'
     let g = groups.get(key);
     if (!g) groups.set(key, (g = new GroupSteps(Object.fromEntries(by.map((k) => [k, ref.labels[k] ?? ''])), steps, mode === 'pool')));
     into = g;
-    forEachStep(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step, mode === 'pool' ? pool : add);
+    stepSeries(source, ref.id, q, mode === 'pool' ? pool : add);
   }
   const results: ResultSeries[] = [];
   const first = q.start + stampShift(q);
@@ -252,7 +308,7 @@ export function runQuery(source: SeriesSource, q: RangeQuery): ResultSeries[] {
   const shift = stampShift(q);
   for (const ref of source.findSeries(q.metric, q.matchers)) {
     const points: [number, number][] = [];
-    forEachStep(source.readBuckets(ref.id, q.start, q.end, q.step), q.start, q.end, q.step, (ts, acc) => points.push([ts + shift, aggregate(acc, q.agg, q.step)]));
+    stepSeries(source, ref.id, q, (ts, acc) => points.push([ts + shift, aggregate(acc, q.agg, q.step)]));
     if (points.length > 0) results.push({ metric: q.metric, labels: ref.labels, points });
   }
   return sortedByLabels(results);

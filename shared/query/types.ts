@@ -29,6 +29,24 @@ export interface Bucket {
   increase: number;
 }
 
+/**
+ * Buckets as columns, oldest first: bucket i is { ts: ts[i], min: min[i],
+ * ... }. What a store that keeps decoded blocks hands out without building
+ * an object per bucket; arrays may be shared with the store's cache, so
+ * they are read only.
+ */
+export interface BucketColumns {
+  readonly length: number;
+  readonly ts: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly sum: Float64Array;
+  readonly count: Float64Array;
+  readonly first: Float64Array;
+  readonly last: Float64Array;
+  readonly increase: Float64Array;
+}
+
 export interface SeriesRef {
   id: number;
   metric: string;
@@ -46,6 +64,13 @@ export interface SeriesSource {
    * resolution divides the step (raw when step is smaller than every tier).
    */
   readBuckets(seriesId: number, start: number, end: number, step: number): Iterable<Bucket>;
+  /**
+   * The same buckets as columns, where a store has them so (decoded blocks):
+   * the engine then steps them without an object per bucket. Read only, and
+   * valid only until the source's next read (a store may reuse the arrays).
+   * Optional; the engine reads buckets from stores without it.
+   */
+  readColumns?(seriesId: number, start: number, end: number, step: number): BucketColumns;
 }
 
 export interface RangeQuery {
