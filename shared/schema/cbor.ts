@@ -63,19 +63,19 @@ for (const tag of REFUSED_TAGS) {
 
 const decoder = new Decoder({ mapsAsObjects: true });
 
-/** Why a CBOR payload could not be decoded: `deep` when it nests beyond the call stack. */
-export type CborFailure = { ok: false; deep: boolean; message: string };
+/** Why a CBOR payload could not be decoded: `too_deep` when it nests beyond the call stack, else `not_cbor`. */
+export type CborFailure = { ok: false; reason: 'not_cbor' | 'too_deep'; message: string };
 
 /**
  * Decodes one CBOR payload (the caller checks its size first). Never throws:
  * cbor-x decodes recursively, so a payload nested beyond the call stack ends
- * in a RangeError, reported as `deep`.
+ * in a RangeError, reported as `too_deep`.
  */
 export function decodeCbor(payload: Buffer): { ok: true; value: unknown } | CborFailure {
   try {
     return { ok: true, value: decoder.decode(payload) };
   } catch (err) {
-    const deep = err instanceof RangeError && err.message.includes('call stack');
-    return { ok: false, deep, message: deep ? 'CBOR nests deeper than the decoder can follow' : `not CBOR: ${(err as Error).message}` };
+    if (err instanceof RangeError && err.message.includes('call stack')) return { ok: false, reason: 'too_deep', message: 'CBOR nests deeper than the decoder can follow' };
+    return { ok: false, reason: 'not_cbor', message: `not CBOR: ${(err as Error).message}` };
   }
 }

@@ -1,7 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
 import { decodeCbor, isCbor, MAX_CBOR_PAYLOAD_BYTES } from './cbor.js';
 import { exceedsShape, type ShapeLimits } from './shape.js';
+import { telemetryCheck } from './telemetry-check.js';
 
 /**
  * The MQTT payload contract, version 1. The agent encodes with these types and
@@ -99,7 +100,14 @@ export const StatusMessage = Type.Object(
 );
 export type StatusMessage = Static<typeof StatusMessage>;
 
+/**
+ * Why a payload was refused, as the hub counts it (`ingest_rejected_total{reason}`, hub/ingest/types.ts):
+ * each failure carries its reason, so no caller reads it back out of the message's words.
+ */
+export type FailureReason = 'too_large' | 'too_deep' | 'not_json' | 'not_cbor' | 'bad_version' | 'missing_field' | 'invalid_field';
+
 export interface ValidationFailure {
+  reason: FailureReason;
   /** JSON pointer of the offending field, e.g. `/samples/3/value`. */
   field: string;
   message: string;
@@ -107,18 +115,22 @@ export interface ValidationFailure {
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: ValidationFailure };
 
-function checker<T extends TSchema>(schema: T) {
+/** The compiled schema's check; `fast`, where given, accepts first (a subset of what the schema accepts: telemetry-check.ts). */
+function checker<T extends TSchema>(schema: T, fast?: (data: unknown) => boolean) {
   const compiled = TypeCompiler.Compile(schema);
   return (data: unknown): Decoded<Static<T>> => {
-    if (compiled.Check(data)) return { ok: true, value: data };
+    if (fast?.(data) || compiled.Check(data)) return { ok: true, value: data as Static<T> };
     const first = compiled.Errors(data).First();
-    return { ok: false, error: { field: first?.path || '/', message: first?.message ?? 'invalid' } };
+    const reason = first?.type === ValueErrorType.ObjectRequiredProperty ? 'missing_field' : 'invalid_field';
+    return { ok: false, error: { reason, field: first?.path || '/', message: first?.message ?? 'invalid' } };
   };
 }
 
 export const checkTelemetry = checker(TelemetryMessage);
 export const checkInventory = checker(InventoryMessage);
 export const checkStatus = checker(StatusMessage);
+/** checkTelemetry for what JSON.parse or the CBOR decoder built (plain data), with the hand-written pass first. */
+const checkParsedTelemetry = checker(TelemetryMessage, telemetryCheck(TelemetryMessage));
 
 /** Largest payload either side accepts; a full 8-GPU batch is ~40 KiB. */
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
@@ -138,26 +150,28 @@ export const INVENTORY_SHAPE: ShapeLimits = { depth: 32, values: 100_000 };
  */
 function parsePayload(kind: 'telemetry' | 'inventory' | 'status', payload: Buffer | string): { ok: true; value: unknown } | { ok: false; error: ValidationFailure } {
   if (typeof payload !== 'string' && isCbor(payload)) {
-    if (kind !== 'telemetry') return { ok: false, error: { field: '/', message: 'not JSON (CBOR is taken for telemetry only)' } };
-    if (payload.length > MAX_CBOR_PAYLOAD_BYTES) return { ok: false, error: { field: '/', message: `CBOR payload larger than ${MAX_CBOR_PAYLOAD_BYTES} bytes` } };
+    if (kind !== 'telemetry') return refused('not_json', '/', 'not JSON (CBOR is taken for telemetry only)');
+    if (payload.length > MAX_CBOR_PAYLOAD_BYTES) return refused('too_large', '/', `CBOR payload larger than ${MAX_CBOR_PAYLOAD_BYTES} bytes`);
     const d = decodeCbor(payload);
-    return d.ok ? d : { ok: false, error: { field: '/', message: d.message } };
+    return d.ok ? d : refused(d.reason, '/', d.message);
   }
   try {
     return { ok: true, value: JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) };
   } catch {
-    return { ok: false, error: { field: '/', message: 'not JSON' } };
+    return refused('not_json', '/', 'not JSON');
   }
 }
+
+const refused = (reason: FailureReason, field: string, message: string) => ({ ok: false as const, error: { reason, field, message } });
 
 /** Parses and validates a payload of the given kind. */
 export function decodeMessage(kind: 'telemetry', payload: Buffer | string): Decoded<TelemetryMessage>;
 export function decodeMessage(kind: 'inventory', payload: Buffer | string): Decoded<InventoryMessage>;
 export function decodeMessage(kind: 'status', payload: Buffer | string): Decoded<StatusMessage>;
 export function decodeMessage(kind: 'telemetry' | 'inventory' | 'status', payload: Buffer | string) {
-  if (payload.length > MAX_PAYLOAD_BYTES) return { ok: false, error: { field: '/', message: `payload larger than ${MAX_PAYLOAD_BYTES} bytes` } };
+  if (payload.length > MAX_PAYLOAD_BYTES) return refused('too_large', '/', `payload larger than ${MAX_PAYLOAD_BYTES} bytes`);
   if (kind === 'inventory' && (typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length) > MAX_INVENTORY_BYTES) {
-    return { ok: false, error: { field: '/', message: `inventory payload larger than ${MAX_INVENTORY_BYTES} bytes` } };
+    return refused('too_large', '/', `inventory payload larger than ${MAX_INVENTORY_BYTES} bytes`);
   }
   const parsed = parsePayload(kind, payload);
   if (!parsed.ok) return parsed;
@@ -165,13 +179,13 @@ export function decodeMessage(kind: 'telemetry' | 'inventory' | 'status', payloa
   if (typeof data === 'object' && data !== null && 'v' in data && data.v !== MESSAGE_VERSION) {
     // A CBOR `v` may be a bigint, which JSON.stringify refuses; either may be long.
     const shown = typeof data.v === 'bigint' ? String(data.v) : (JSON.stringify(data.v) ?? String(data.v));
-    return { ok: false, error: { field: '/v', message: `unsupported version ${shown.slice(0, 40)}` } };
+    return refused('bad_version', '/v', `unsupported version ${shown.slice(0, 40)}`);
   }
-  if (kind === 'telemetry') return checkTelemetry(data);
+  if (kind === 'telemetry') return checkParsedTelemetry(data);
   if (kind === 'status') return checkStatus(data);
   // The facts are stored as canonical JSON (hub/ingest/node-state.ts): their shape is bounded before anything walks them.
   const inventory = typeof data === 'object' && data !== null && 'inventory' in data ? data.inventory : undefined;
   const over = exceedsShape(inventory, INVENTORY_SHAPE);
-  if (over) return { ok: false, error: { field: '/inventory', message: `inventory ${over}` } };
+  if (over) return refused(over.reason, '/inventory', `inventory ${over.message}`);
   return checkInventory(data);
 }

@@ -83,7 +83,7 @@ describe('CBOR telemetry payloads', () => {
     const d = decodeCbor(plainCbor(msg));
     expect(d.ok).toBe(false);
     if (d.ok) return;
-    expect(d.deep).toBe(false);
+    expect(d.reason).toBe('not_cbor');
     expect(d.message).toMatch(/^not CBOR: CBOR tag \d+ is not accepted$/);
   });
 
@@ -91,17 +91,17 @@ describe('CBOR telemetry payloads', () => {
     // tag 28 (shareable) around a one-entry map whose value is tag 29 (sharedref) to that same map.
     const cycle = Buffer.from([0xd9, 0xd9, 0xf7, 0xd8, 0x1c, 0xa1, 0x61, 0x61, 0xd8, 0x1d, 0x00]);
     // The inner sharedref is read first (a refused tag's content is read before the tag is judged).
-    expect(decodeCbor(cycle)).toMatchObject({ ok: false, deep: false, message: expect.stringMatching(/^not CBOR: CBOR tag 2[89] is not accepted$/) });
+    expect(decodeCbor(cycle)).toMatchObject({ ok: false, reason: 'not_cbor', message: expect.stringMatching(/^not CBOR: CBOR tag 2[89] is not accepted$/) });
   });
 
   it('a payload nested beyond the call stack is reported as deep, not thrown', () => {
     const nested = Buffer.concat([Buffer.from([0xd9, 0xd9, 0xf7]), Buffer.alloc(1_000_000, 0x81), Buffer.from([0x00])]);
-    expect(decodeCbor(nested)).toEqual({ ok: false, deep: true, message: 'CBOR nests deeper than the decoder can follow' });
+    expect(decodeCbor(nested)).toEqual({ ok: false, reason: 'too_deep', message: 'CBOR nests deeper than the decoder can follow' });
   });
 
   it('an array header claiming 2^32 items allocates nothing and fails as truncated', () => {
     const claim = Buffer.from([0xd9, 0xd9, 0xf7, 0x9b, 0, 0, 0, 1, 0, 0, 0, 0, 0x01]);
-    expect(decodeCbor(claim)).toMatchObject({ ok: false, deep: false, message: expect.stringMatching(/^not CBOR: /) });
+    expect(decodeCbor(claim)).toMatchObject({ ok: false, reason: 'not_cbor', message: expect.stringMatching(/^not CBOR: /) });
   });
 
   it('keys never reach generated code nor the prototype: record keys that look like code stay data, __proto__ pollutes nothing', () => {
