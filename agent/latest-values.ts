@@ -21,11 +21,21 @@ export function seriesKey(metric: string, labels: Labels | undefined): string {
  */
 export class LatestValues {
   private readonly byKey = new Map<string, LatestSample>();
+  /**
+   * `metric` + labels JSON in arrival order -> seriesKey. Collectors build labels in a fixed order, so
+   * this native JSON.stringify key hits and the per-sample sort and join (the store's main cost) run once per series.
+   */
+  private readonly keyOf = new Map<string, string>();
 
   update(samples: readonly Sample[], fallbackTs: number): void {
     for (const s of samples) {
       const ts = s.ts ?? fallbackTs;
-      const key = seriesKey(s.metric, s.labels);
+      const quick = s.labels ? `${s.metric}\0${JSON.stringify(s.labels)}` : s.metric;
+      let key = this.keyOf.get(quick);
+      if (key === undefined) {
+        key = seriesKey(s.metric, s.labels);
+        this.keyOf.set(quick, key);
+      }
       const prev = this.byKey.get(key);
       if (!prev || prev.ts <= ts) this.byKey.set(key, { metric: s.metric, labels: s.labels ?? {}, value: s.value, ts });
     }
@@ -47,6 +57,13 @@ export class LatestValues {
 
   /** Forgets series not updated since `olderThan` (a GPU removed, a process exited). */
   prune(olderThan: number): void {
-    for (const [key, s] of this.byKey) if (s.ts < olderThan) this.byKey.delete(key);
+    let pruned = false;
+    for (const [key, s] of this.byKey) {
+      if (s.ts >= olderThan) continue;
+      this.byKey.delete(key);
+      pruned = true;
+    }
+    // Series that come and go (processes) must not grow the key cache without bound.
+    if (pruned) this.keyOf.clear();
   }
 }

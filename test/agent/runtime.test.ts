@@ -121,6 +121,12 @@ collectors:
     expect(readStateFile(dataDir)!.outbox.depth).toBe(0);
     const history = HistoryStore.open(join(dataDir, 'history.db'), { retentionMs: 86_400_000, readonly: true });
     expect(history.metrics()).toContain('rapl_power_watts');
+    // Committed with each telemetry batch and at the stop: the local history holds exactly the samples the hub got.
+    const [series] = history.findSeries('rapl_power_watts', []);
+    const stored = history.readBuckets(series!.id, 0, Number.MAX_SAFE_INTEGER, 1).map((b) => b.ts);
+    const sent = seen.telemetry.flatMap((m) => m.samples).filter((s) => s.metric === 'rapl_power_watts').map((s) => s.ts);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored).toEqual(sent);
     history.close();
     await client.endAsync();
   }, 30_000);
