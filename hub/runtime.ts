@@ -55,6 +55,13 @@ export interface RunningHub {
 const STATE_EVERY_MS = 2000;
 const MAINTENANCE_EVERY_MS = 60_000;
 
+/**
+ * How often the tsdb's WAL is checkpointed (hub/tsdb/checkpointer.ts): at
+ * 100 000 samples a second the head log adds ~600 pages a second, so the
+ * WAL stays near SQLite's own threshold of 1 000 pages.
+ */
+const TSDB_CHECKPOINT_INTERVAL_MS = 1000;
+
 /** Starts the hub: stores, admin bootstrap, ingest, broker, periodic seal/retention and status.json. */
 export async function startHub(config: HubConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningHub> {
   const startedAt = Date.now();
@@ -81,7 +88,8 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   // Set just below, before any maintenance can run: head-log records its queues have not sent outlive their seal.
   let remoteWrite: RemoteWrite | null = null;
   let remoteRead: RemoteReader | null;
-  const tsdb = openTsdb(files.tsdb, { ...tsdbOptions(config), logHold: (w) => remoteWrite?.hold(w) ?? Infinity });
+  // WAL checkpoints (a copy and an fsync, tens of ms) on a worker thread, not in an ingest commit or a seal step.
+  const tsdb = openTsdb(files.tsdb, { ...tsdbOptions(config), logHold: (w) => remoteWrite?.hold(w) ?? Infinity, checkpointWorker: { intervalMs: TSDB_CHECKPOINT_INTERVAL_MS, log: log.child({ part: 'tsdb' }) } });
   const registry = new Registry();
   let fleetGpus: (() => GpuFacts) | null = null;
   try {

@@ -1,4 +1,5 @@
 import { parseDuration } from '../../shared/duration.js';
+import type { Logger } from '../../shared/log.js';
 import type { Codec } from './compress.js';
 import { DEFAULT_READ_CACHE_BYTES } from './rollup-cache.js';
 
@@ -36,6 +37,12 @@ export interface TsdbOptions {
   logHold?: (window: number) => number;
   /** Bound of the decoded rollup blocks kept for reads (rollup-cache.ts), in bytes; 0 keeps none. Default 64 MiB. */
   readCacheBytes?: number;
+  /**
+   * WAL checkpoints in a worker thread every `intervalMs` instead of in the
+   * commit that fills the WAL (checkpointer.ts): what the hub runs. Default:
+   * in the commit, as SQLite does (tools, tests, benches).
+   */
+  checkpointWorker?: { intervalMs: number; log?: Logger };
 }
 
 export interface ResolvedOptions {
@@ -48,6 +55,7 @@ export interface ResolvedOptions {
   now: () => number;
   logHold: (window: number) => number;
   readCacheBytes: number;
+  checkpointWorker: { intervalMs: number; log?: Logger } | undefined;
 }
 
 export const DEFAULT_RETENTION: Record<Tier, number> = { raw: 7 * DAY, '1m': 90 * DAY, '1h': 730 * DAY };
@@ -76,5 +84,6 @@ export function resolveOptions(opts: TsdbOptions = {}): ResolvedOptions {
     now: opts.now ?? Date.now,
     logHold: opts.logHold ?? (() => Infinity),
     readCacheBytes,
+    checkpointWorker: opts.checkpointWorker,
   };
 }

@@ -3,6 +3,7 @@ import type { Labels } from '../../shared/schema/message.js';
 import type { Bucket, BucketColumns, Matcher, SeriesRef, SeriesSource } from '../../shared/query/types.js';
 import { transactionRunner, type TransactionRunner } from '../core/transaction-runner.js';
 import { BlockTables } from './blocks.js';
+import { startCheckpointer } from './checkpointer.js';
 import type { SampleColumns } from './chunk.js';
 import { applyRetention, retentionSteps, type RetentionResult } from './expire.js';
 import { Head } from './head.js';
@@ -97,6 +98,7 @@ export interface Tsdb extends SeriesSource {
 export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
   const opts = resolveOptions(options);
   const db = openDatabase(file, opts.synchronous, opts.chunkWindow);
+  const checkpointer = opts.checkpointWorker ? startCheckpointer(db, file, opts.checkpointWorker) : null;
   const lastChunk = db.prepare('SELECT max(start) FROM chunks').pluck().get() as number | null;
   const head = new Head();
   const rollupCache = new RollupCache(opts.readCacheBytes);
@@ -151,7 +153,11 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
       return { series: parts.series.size, samples: samples + parts.head.samples, headSamples: parts.head.samples, chunks, bytes: fileSize(file) + fileSize(`${file}-wal`), readCache: { entries: parts.rollupCache.entries, bytes: parts.rollupCache.bytes } };
     },
     limitSeries: (admission) => parts.series.setAdmission(admission),
-    close: () => db.close(),
+    close: () => {
+      // The worker's last checkpoint (and the WAL's removal, by the last connection to close) follows on its thread.
+      void checkpointer?.stop();
+      db.close();
+    },
   };
 }
 
