@@ -13,30 +13,34 @@ interface Entry {
  * bucket but the newest as it was: a dashboard refreshing "last hour at
  * 1 m" recomputes one bucket per series instead of 3600 samples. Any other
  * change to the series (out-of-order insert, removal) changes its rewrite
- * stamp and the entry is rebuilt whole.
+ * stamp and the entry is rebuilt whole. The newest bucket is replaced in
+ * the entry's own array: readers copy what they return (query.ts joins it
+ * into columns), so none holds on to it.
  */
 export class HeadRollups {
-  /** Window start -> `${series id}/${resolution}` -> entry: a sealed window is forgotten in one delete, not a scan of every key. */
-  private readonly cache = new Map<number, Map<string, Entry>>();
+  /** Window start -> resolution -> series id -> entry: a sealed window is forgotten in one delete, not a scan of every key. */
+  private readonly cache = new Map<number, Map<number, Map<number, Entry>>>();
 
   constructor(private readonly head: Head) {}
 
   /** Buckets of the series' head samples in [window, window + span) at `resolution`. */
   get(id: number, window: number, span: number, resolution: number, isCounter: boolean): Bucket[] {
-    let entries = this.cache.get(window);
-    if (!entries) this.cache.set(window, (entries = new Map()));
-    const key = `${id}/${resolution}`;
+    let resolutions = this.cache.get(window);
+    if (!resolutions) this.cache.set(window, (resolutions = new Map()));
+    let entries = resolutions.get(resolution);
+    if (!entries) resolutions.set(resolution, (entries = new Map()));
     const rewrite = this.head.rewriteStamp(id);
-    const hit = entries.get(key);
-    let kept: Bucket[] = [];
-    let from = window;
+    const hit = entries.get(id);
     if (hit && hit.rewrite === rewrite && hit.buckets.length > 0) {
-      kept = hit.buckets.slice(0, -1);
-      from = hit.buckets[hit.buckets.length - 1]!.ts;
+      // Only appends since: every bucket but the newest stands; the newest and any after it are recomputed.
+      const buckets = hit.buckets;
+      const slice = this.head.slice(id, buckets.pop()!.ts, window + span);
+      if (slice) for (const b of computeBuckets(slice.ts, slice.values, slice.from, slice.to, resolution, isCounter)) buckets.push(b);
+      return buckets;
     }
-    const slice = this.head.slice(id, from, window + span);
-    const buckets = slice ? kept.concat(computeBuckets(slice.ts, slice.values, slice.from, slice.to, resolution, isCounter)) : kept;
-    entries.set(key, { rewrite, buckets });
+    const slice = this.head.slice(id, window, window + span);
+    const buckets = slice ? computeBuckets(slice.ts, slice.values, slice.from, slice.to, resolution, isCounter) : [];
+    entries.set(id, { rewrite, buckets });
     return buckets;
   }
 
