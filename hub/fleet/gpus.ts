@@ -61,6 +61,11 @@ const READING_METRICS = {
   eccUncorrectedErrors: 'gpu_ecc_uncorrected_errors_total',
 } as const satisfies Record<Exclude<keyof GpuReadings, 'ts'>, string>;
 
+const READING_FIELDS = Object.keys(READING_METRICS) as (keyof typeof READING_METRICS)[];
+
+/** localeCompare's order (ECMA-402 defines it as this collator's), without a collator made per comparison. */
+const collator = new Intl.Collator();
+
 const key = (node: string, uuid: string) => `${node}\u0000${uuid}`;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -138,9 +143,9 @@ export function gpuStatus(nodeState: NodeState, r: GpuReadings, processCount: nu
   return 'idle';
 }
 
-/** Indexes the newest samples of a metric by node and uuid. */
-function byGpu(samples: readonly LatestSample[]): Map<string, LatestSample> {
-  const out = new Map<string, LatestSample>();
+/** Indexes a metric's held records by node and uuid (read before listGpus returns: the records change with the next sample). */
+function byGpu(samples: Iterable<Readonly<LatestSample>>): Map<string, Readonly<LatestSample>> {
+  const out = new Map<string, Readonly<LatestSample>>();
   for (const s of samples) if (s.labels.node && s.labels.uuid) out.set(key(s.labels.node, s.labels.uuid), s);
   return out;
 }
@@ -153,12 +158,12 @@ function byGpu(samples: readonly LatestSample[]): Map<string, LatestSample> {
  */
 export function listGpus(nodes: readonly NodeView[], latest: LatestValues, since: number): GpuView[] {
   const names = new Set(nodes.map((n) => n.name));
-  const fresh = Object.fromEntries(Object.entries(READING_METRICS).map(([field, metric]) => [field, byGpu(latest.select(metric, {}, since))])) as Record<
+  const fresh = Object.fromEntries(Object.entries(READING_METRICS).map(([field, metric]) => [field, byGpu(latest.held(metric, since))])) as Record<
     keyof typeof READING_METRICS,
-    Map<string, LatestSample>
+    Map<string, Readonly<LatestSample>>
   >;
   const processes = new Map<string, Set<string>>();
-  for (const s of latest.select('gpu_process_memory_used_bytes', {}, since)) {
+  for (const s of latest.held('gpu_process_memory_used_bytes', since)) {
     const k = key(s.labels.node ?? '', s.labels.uuid ?? '');
     if (!processes.has(k)) processes.set(k, new Set());
     processes.get(k)!.add(s.labels.pid ?? '');
@@ -166,21 +171,28 @@ export function listGpus(nodes: readonly NodeView[], latest: LatestValues, since
   // GPUs seen in any sample, fresh or not, so a GPU that stopped reporting is listed as `error`, not dropped.
   const seen = new Map<string, { node: string; index: number; uuid: string }>();
   for (const metric of ['gpu_power_watts', 'gpu_utilization_percent', 'gpu_memory_total_bytes']) {
-    for (const s of latest.select(metric)) {
+    for (const s of latest.held(metric)) {
       const { node, uuid, gpu } = s.labels;
       if (node && uuid && names.has(node) && gpu !== undefined && /^\d+$/.test(gpu)) seen.set(key(node, uuid), { node, uuid, index: Number(gpu) });
     }
+  }
+  // By node, in the order first seen: a scan of every seen GPU per node made the list quadratic in the fleet.
+  const seenByNode = new Map<string, { uuid: string; index: number }[]>();
+  for (const s of seen.values()) {
+    const list = seenByNode.get(s.node);
+    if (list) list.push(s);
+    else seenByNode.set(s.node, [s]);
   }
 
   const out: GpuView[] = [];
   for (const node of nodes) {
     const inv = new Map(inventoryGpus(node).map((g) => [g.uuid, g]));
     const ids = new Map<string, number>([...inv.values()].map((g) => [g.uuid, g.index]));
-    for (const s of seen.values()) if (s.node === node.name && !ids.has(s.uuid)) ids.set(s.uuid, s.index);
+    for (const s of seenByNode.get(node.name) ?? []) if (!ids.has(s.uuid)) ids.set(s.uuid, s.index);
     for (const [uuid, index] of ids) {
       const k = key(node.name, uuid);
       const readings = { ts: null } as GpuReadings;
-      for (const field of Object.keys(READING_METRICS) as (keyof typeof READING_METRICS)[]) {
+      for (const field of READING_FIELDS) {
         const s = fresh[field].get(k);
         readings[field] = s?.value ?? null;
         if (s && (readings.ts === null || s.ts > readings.ts)) readings.ts = s.ts;
@@ -200,7 +212,7 @@ export function listGpus(nodes: readonly NodeView[], latest: LatestValues, since
       });
     }
   }
-  return out.sort((a, b) => a.cluster.localeCompare(b.cluster) || a.node.localeCompare(b.node) || a.index - b.index);
+  return out.sort((a, b) => collator.compare(a.cluster, b.cluster) || collator.compare(a.node, b.node) || a.index - b.index);
 }
 
 /** What a gpu_id resolved to: one GPU, none, or several on different nodes. */

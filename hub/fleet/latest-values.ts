@@ -73,6 +73,18 @@ export class LatestValues {
     return out;
   }
 
+  /**
+   * The held records of a metric not older than `since`, without copies:
+   * for callers that read them at once and keep nothing (a GPU list over
+   * the whole fleet copied ~4 000 records per answer). The next sample of a
+   * series changes its record in place.
+   */
+  *held(metric: string, since = -Infinity): Generator<Readonly<LatestSample>> {
+    const series = this.byMetric.get(metric);
+    if (!series) return;
+    for (const s of series.values()) if (s.ts >= since) yield s;
+  }
+
   /** Forgets every series of a node (removed with `kcloud-hub node remove`). */
   forgetNode(node: string): void {
     for (const series of this.byMetric.values()) {

@@ -7,6 +7,7 @@ import type { ApiDeps } from '../deps.js';
 import { ApiError, notFound } from '../errors.js';
 import type { RouteModule } from '../types.js';
 import { envelope, type DataSource } from './envelope.js';
+import { GpuListJson, type GpuListRow } from './gpu-list-json.js';
 import { CommonQuery, NameSchema, paginate, resolveRange } from './params.js';
 import { GpuDetailResponse, GpuListResponse, GpuMetricsResponse, GpuPowerResponse, GpuSummaryResponse, NpuListResponse } from './schemas/accelerators.js';
 import { localPlan, planMetadata } from '../../remote-read/remote-read.js';
@@ -36,6 +37,10 @@ function dataSource(nodes: readonly NodeView[]): DataSource {
   return set.size === 1 ? [...set][0]! : set.size === 0 ? 'kcloud' : 'mixed';
 }
 
+/** An inventory fact the schema says is a string: the hub keeps inventories as agents sent them, and another type would fail the whole answer's serialisation. */
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
 /** The static facts of a GPU (the list without include_metrics). */
 function gpuFacts(g: GpuView) {
   return {
@@ -43,39 +48,36 @@ function gpuFacts(g: GpuView) {
     uuid: g.uuid,
     node: g.node,
     cluster: g.cluster,
-    model: g.inventory?.name ?? null,
-    driver_version: g.inventory?.driverVersion ?? null,
-    cuda_version: g.inventory?.cudaVersion ?? null,
-    memory_total_mb: mib(g.inventory?.memoryTotalBytes ?? g.readings.memoryTotalBytes),
-    mig_mode: g.inventory?.migMode ?? null,
+    model: text(g.inventory?.name),
+    driver_version: text(g.inventory?.driverVersion),
+    cuda_version: text(g.inventory?.cudaVersion),
+    memory_total_mb: mib(finite(g.inventory?.memoryTotalBytes) ?? g.readings.memoryTotalBytes),
+    mig_mode: text(g.inventory?.migMode),
     status: g.status,
   };
 }
 
 /**
- * The readings the seed's list example shows even without include_metrics
- * (its documented clients read them from the plain list).
+ * A row of the GPU list: the facts, the readings the seed's list example
+ * shows even without include_metrics (its documented clients read them from
+ * the plain list), and with include_metrics the rest. Properties are added
+ * to the facts' object: spreading facts and readings into a new object cost
+ * ~30x more (~15 ms for 400 GPUs, once per answer).
  */
-function gpuListReadings(g: GpuView) {
+function gpuListRow(g: GpuView, includeMetrics: boolean): GpuListRow {
   const r = g.readings;
-  return {
-    power_watts: r.powerWatts,
-    temperature_celsius: r.temperatureCelsius,
-    utilization_percent: r.utilizationPercent,
-    memory_used_mb: mib(r.memoryUsedBytes),
-  };
-}
-
-/** Current readings as the list with include_metrics shows them. */
-function gpuMetrics(g: GpuView) {
-  const r = g.readings;
-  return {
-    ...gpuListReadings(g),
-    power_limit_watts: r.powerLimitWatts,
-    memory_utilization_percent: r.memoryUtilizationPercent,
-    process_count: g.processCount,
-    last_sample_at: iso(r.ts),
-  };
+  const row: Record<string, string | number | null> = gpuFacts(g);
+  row.power_watts = r.powerWatts;
+  row.temperature_celsius = r.temperatureCelsius;
+  row.utilization_percent = r.utilizationPercent;
+  row.memory_used_mb = mib(r.memoryUsedBytes);
+  if (includeMetrics) {
+    row.power_limit_watts = r.powerLimitWatts;
+    row.memory_utilization_percent = r.memoryUtilizationPercent;
+    row.process_count = g.processCount;
+    row.last_sample_at = iso(r.ts);
+  }
+  return row;
 }
 
 function gpuDetail(g: GpuView) {
@@ -143,6 +145,7 @@ const TIMESERIES = {
 /** kcloud-monitor-api §1 Accelerators: GPUs (nvidia-smi / DCGM via the agents) and the NPU placeholder. */
 export const acceleratorsRoutes: RouteModule = (app, deps) => {
   const { fleet } = deps;
+  const gpuListJson = new GpuListJson();
 
   app.get(
     '/accelerators/gpus',
@@ -166,13 +169,18 @@ export const acceleratorsRoutes: RouteModule = (app, deps) => {
         response: GpuListResponse,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const nodes = fleet.nodes.list({ cluster: q.cluster }).filter((n) => q.node === undefined || n.name === q.node);
       const gpus = listGpus(nodes, fleet.latest, fleet.freshSince()).filter((g) => q.status === undefined || g.status === q.status);
       const { page, metadata } = paginate(gpus, q);
-      const data = page.map((g) => (q.include_metrics ? { ...gpuFacts(g), ...gpuMetrics(g) } : { ...gpuFacts(g), ...gpuListReadings(g) }));
-      return envelope(request, 'gpu', data, { cluster: q.cluster, dataSource: dataSource(nodes), metadata });
+      const data = page.map((g) => gpuListRow(g, q.include_metrics === true));
+      const answer = envelope(request, 'gpu', [] as never[], { cluster: q.cluster, dataSource: dataSource(nodes), metadata });
+      // Already JSON (the response schema's bytes, gpu-list-json.ts): Fastify sends a string of a JSON type as it is.
+      const shape = q.include_metrics ? 'metrics' : 'list';
+      const body = gpuListJson.serialize(answer, data, (row) => `${shape}\u0000${row.node}\u0000${row.uuid}`);
+      // The type provider types send() by the schema's object; this is that object's JSON.
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 
