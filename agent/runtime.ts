@@ -92,22 +92,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     }, 1000);
   };
 
-  // The local history commits with the telemetry batch, once a second, not once per collector run (four or five a
-  // second on a GPU node): each commit writes the same few head pages to the WAL again.
-  let historyPending: Sample[] = [];
-  const commitHistory = () => {
-    if (historyPending.length === 0) return;
-    const samples = historyPending;
-    historyPending = [];
-    try {
-      history.append(samples, Date.now());
-    } catch (err) {
-      // The local copy failing (disk full) must not hold back the batch the hub is waiting for.
-      log.warn({ err: (err as Error).message, samples: samples.length }, 'local history write failed; these samples are not in it');
-    }
-  };
   const batcher = new Batcher((samples) => {
-    commitHistory();
     const ts = Date.now();
     outbox.enqueue(ts, (seq) => telemetryPayload(origin, seq, ts, samples, config.mqtt.payload));
     publisher.pump();
@@ -115,10 +100,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const accept = (samples: Sample[]) => {
     const now = Date.now();
     latest.update(samples, now);
-    for (const sample of samples) {
-      sample.ts ??= now;
-      historyPending.push(sample);
-    }
+    history.append(samples, now);
     batcher.add(samples);
   };
 
@@ -225,8 +207,6 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         // In parallel: each may take its children's kill bound, and systemd's TimeoutStopSec covers the whole stop.
         await Promise.all(running.map((c) => c.stop()));
         batcher.flush();
-        // Samples no batch carried (a run of only non-finite values starts no batch) still belong in the history.
-        commitHistory();
         await publisher.settle(STOP_SETTLE_MS);
         await publisher.close(status('offline'));
         await metrics?.close();
