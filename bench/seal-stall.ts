@@ -5,7 +5,10 @@
  *   1. the old way, seal() then applyRetention() at once on the main thread
  *      (both still exist: flush and tests use them), timed;
  *   2. the way the hub runs it, maintain(): bounded steps in ~5 ms slices,
- *      with monitorEventLoopDelay's p50/p99/max over the run;
+ *      WAL checkpoints on a worker thread (BENCH_CHECKPOINT=commit: in the
+ *      commits, SQLite's default), with monitorEventLoopDelay's p50/p99/max
+ *      over the run, each task's step CPU (the process's, compiler and GC
+ *      threads included) and the GC pauses;
  *   3. inside a real hub (in this process, embedded broker), through the
  *      hub's own maintenance, while one node publishes QoS 1 telemetry at
  *      BENCH_PUBLISH_RATE messages/s (default 50): publish -> PUBACK p50/p99/max
@@ -24,6 +27,7 @@ import { hubFiles } from '../hub/core/paths.js';
 import { NodeStore } from '../hub/identity/nodes.js';
 import { HOUR } from '../hub/tsdb/options.js';
 import { runSliced, type MaintenanceStep } from '../hub/tsdb/steps.js';
+import type { TsdbOptions } from '../hub/tsdb/options.js';
 import { openTsdb, type TsdbRow } from '../hub/tsdb/store.js';
 import { connectMqtt, startTestHub, telemetry } from '../test/helpers/hub.js';
 
@@ -89,9 +93,9 @@ function* timedSteps<R>(steps: Generator<MaintenanceStep, R>, longest: Map<strin
   }
 }
 
-function openTimed(file: string) {
+function openTimed(file: string, options?: TsdbOptions) {
   const t0 = performance.now();
-  const db = openTsdb(file);
+  const db = openTsdb(file, options);
   console.log(`  opened (head log replayed) in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(db.stats().headSamples / 1e6).toFixed(1)} M head samples`);
   return db;
 }
@@ -118,7 +122,8 @@ if (PARTS.has(1)) {
 if (PARTS.has(2)) {
   const file = join(dir, 'sliced.db');
   copyFileSync(built, file);
-  const db = openTimed(file);
+  // With the hub's checkpoints on a worker thread (BENCH_CHECKPOINT=commit: SQLite's own, in the commits).
+  const db = openTimed(file, process.env.BENCH_CHECKPOINT === 'commit' ? {} : { checkpointWorker: { intervalMs: 1000 } });
   const h = delayMonitor();
   const longest = new Map<string, { wall: number; cpu: number; step: MaintenanceStep; cpus: number[] }>();
   const gcPauses: number[] = [];
