@@ -98,10 +98,22 @@ export function commitGroup(items: Accepted[], deps: CommitDeps, now: number, bo
 
 /** The samples of every stored result, in one store transaction (one per message when one of them fails it). */
 function writeSamples(results: Committed[], writer: SampleWriter): void {
-  // A loop, not flatMap: flatMap was 3-4 % of the hub's CPU in bench/ingest.ts's profile.
-  const rows: StoredRow[] = [];
-  for (const r of results) if (r.status === 'stored') for (const row of r.rows) rows.push(row);
-  if (rows.length === 0) return;
+  // Loops, not flatMap (3-4 % of the hub's CPU in bench/ingest.ts's profile): a group of one message (most groups at
+  // a paced 100 000 samples/s) hands its own rows over, a larger group copies into an array of the right size.
+  let total = 0;
+  let only: StoredRow[] | null = null;
+  for (const r of results) {
+    if (r.status !== 'stored' || r.rows.length === 0) continue;
+    only = total === 0 ? r.rows : null;
+    total += r.rows.length;
+  }
+  if (total === 0) return;
+  let rows = only;
+  if (!rows) {
+    rows = new Array<StoredRow>(total);
+    let at = 0;
+    for (const r of results) if (r.status === 'stored') for (let i = 0; i < r.rows.length; i++) rows[at++] = r.rows[i]!;
+  }
   let rejected: number;
   try {
     rejected = writer.write(rows).rejected;
