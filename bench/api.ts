@@ -5,10 +5,18 @@
  * child process, both loaded by autocannon with the same connections and
  * duration in the same run:
  *   GET / of the hello world   (the machine's ceiling for a Fastify route)
+ *   /health and /api/v1/accelerators/npus   (the hub's own ceilings: its request pipeline on a public route, and with
+ *     Basic auth and the monitoring area's hooks on a 287-byte answer; ratios printed)
  *   /api/v1/accelerators/gpus?include_metrics=true   (target >= 0.5 of hello world, p99 <= 20 ms; ratio printed)
  *   /api/v1/monitoring/timeseries/power?period=1d&step=5m   (reported)
  *   /api/v1/monitoring/timeseries/power, the last 2 h at 1 m   (also one request at a time: target p50 <= 40 ms with BENCH_CACHE_TTL=0s)
  * Basic auth as admin on every hub request, as the seed's curl examples do.
+ * While they are loaded every node publishes its GPUs' readings once a
+ * second, as agents do, so the GPU list shows current readings (not nulls
+ * for readings older than api.staleAfter) and changes every second. Each
+ * line also gives the server's CPU time per request (its process's user +
+ * system time over the requests it answered): unlike req/s, it hardly
+ * moves with what else the machine runs.
  *
  *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50;
  *   BENCH_CACHE_TTL, default 1s as shipped, 0s to compute every answer; BENCH_ACCEPT_ENCODING, default gzip;
@@ -18,6 +26,8 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { MESSAGE_VERSION, type Sample } from '../shared/schema/message.js';
 import { startBuiltHub } from './built-hub.js';
 
@@ -94,11 +104,21 @@ await Promise.all(
     }
   }),
 );
-console.log(`api.cacheTtl ${cacheTtl}, Accept-Encoding: ${acceptEncoding}`);
+// Agents publish every second: the newest readings stay fresh (api.staleAfter) while the endpoints are loaded.
+let liveSeq = 1_000_000;
+const live = setInterval(() => {
+  const ts = Date.now();
+  clients.forEach((client, n) => {
+    const cluster = n < 25 ? 'prod' : 'dev';
+    const message = { v: MESSAGE_VERSION, cluster, node: `node-${n}`, seq: ++liveSeq, ts, samples: minuteSamples(n, ts, MINUTES) };
+    void client.publishAsync(`kcloud/v1/${cluster}/node-${n}/telemetry`, JSON.stringify(message), { qos: 1 });
+  });
+}, 1000);
+console.log(`api.cacheTtl ${cacheTtl}, Accept-Encoding: ${acceptEncoding}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`loaded ${samples} samples (${NODES} nodes x ${GPUS} GPUs, ${MINUTES} minutes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 /** A Fastify hello world in its own process, as the hub is in its own: GET / answers {"hello":"world"}. */
-async function startHelloWorld(): Promise<{ url: string; stop(): void }> {
+async function startHelloWorld(): Promise<{ url: string; pid: number; stop(): void }> {
   const code = `import Fastify from 'fastify';
 const app = Fastify({ logger: false });
 app.get('/', async () => ({ hello: 'world' }));
@@ -106,31 +126,48 @@ const address = await app.listen({ port: 0, host: '127.0.0.1' });
 console.log(address);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: `${line.toString().trim()}/`, stop: () => child.kill() };
+  return { url: `${line.toString().trim()}/`, pid: child.pid!, stop: () => child.kill() };
+}
+
+/** User + system CPU seconds of a process (proc(5) stat fields 14 and 15, counted after the ')' that ends the command name). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return (f[11]! + f[12]!) / 100;
+}
+
+/** Loads `url` and returns autocannon's result with the server's CPU microseconds per answered request. */
+async function loadMeasured(url: string, headers: Record<string, string>, pid: number) {
+  const cpu0 = cpuSeconds(pid);
+  const result = await load(url, headers);
+  const cpuPerRequest = ((cpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, result.requests.total);
+  return { result, line: `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, server CPU ${cpuPerRequest.toFixed(0)} µs/request, ${result.non2xx} non-2xx, ${result.errors} errors` };
 }
 
 const load = (url: string, headers: Record<string, string>) => autocannon({ url, connections, duration: seconds, headers: { ...headers, 'accept-encoding': acceptEncoding } });
 
 const hello = await startHelloWorld();
-const helloResult = await load(hello.url, {});
+const { result: helloResult, line: helloLine } = await loadMeasured(hello.url, {}, hello.pid);
 hello.stop();
-console.log(`Fastify hello world: ${helloResult.requests.average.toFixed(0)} req/s, latency p50 ${helloResult.latency.p50} ms, p99 ${helloResult.latency.p99} ms, ${helloResult.non2xx} non-2xx, ${helloResult.errors} errors`);
+console.log(`Fastify hello world: ${helloResult.requests.average.toFixed(0)} req/s, ${helloLine}`);
 
 const { authorization } = hub;
 const GPUS_PATH = '/api/v1/accelerators/gpus?include_metrics=true';
 // 2 h is no `period` of the seed's: the last two whole hours by start_time/end_time.
 const POWER_2H = `/api/v1/monitoring/timeseries/power?${new URLSearchParams({ start_time: new Date(now - 2 * 3600_000).toISOString(), end_time: new Date(now).toISOString(), step: '1m' })}`;
-for (const path of [GPUS_PATH, '/api/v1/monitoring/timeseries/power?period=1d&step=5m', POWER_2H]) {
+/** Paths whose req/s is printed as a ratio to the hello world's: the hub's ceilings, then the target. */
+const RATIOS = new Set(['/health', '/api/v1/accelerators/npus', GPUS_PATH]);
+for (const path of ['/health', '/api/v1/accelerators/npus', GPUS_PATH, '/api/v1/monitoring/timeseries/power?period=1d&step=5m', POWER_2H]) {
   const url = `http://127.0.0.1:${hub.httpPort}${path}`;
   const probe = await fetch(url, { headers: { authorization } });
   const body = await probe.text();
   if (!probe.ok) throw new Error(`${path}: ${probe.status} ${body}`);
-  const result = await load(url, { authorization });
-  const ratio = path === GPUS_PATH ? `, ${(result.requests.average / helloResult.requests.average).toFixed(3)} of hello world` : '';
-  console.log(
-    `${path}: ${result.requests.average.toFixed(0)} req/s${ratio}, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx, ${result.errors} errors, response ${body.length} bytes`,
-  );
+  const { result, line } = await loadMeasured(url, { authorization }, hub.child.pid!);
+  const ratio = RATIOS.has(path) ? `, ${(result.requests.average / helloResult.requests.average).toFixed(3)} of hello world` : '';
+  console.log(`${path}: ${result.requests.average.toFixed(0)} req/s${ratio}, ${line}, response ${body.length} bytes (${(result.throughput.average / Math.max(1, result.requests.average)).toFixed(0)} B/request on the wire)`);
 }
+clearInterval(live);
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 // One request at a time: the time one answer takes (computed afresh with BENCH_CACHE_TTL=0s), not a queue's.
 const one: number[] = [];

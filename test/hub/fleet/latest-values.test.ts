@@ -34,6 +34,23 @@ describe('LatestValues', () => {
     lv.update([row({ node: 'a', cluster: 'c' }, 1, 1), row({ node: 'b', cluster: 'c' }, 1, 2)]);
     lv.forgetNode('a');
     expect(lv.select('gpu_power_watts').map((s) => s.labels.node)).toEqual(['b']);
+    expect([...lv.held('gpu_power_watts')].map((s) => s.labels.node)).toEqual(['b']);
+  });
+
+  it('walks the held records of a metric not older than `since`, which later samples change in place', () => {
+    const lv = new LatestValues();
+    lv.update([row({ gpu: '0', node: 'a', cluster: 'c' }, 1000, 1), row({ gpu: '1', node: 'a', cluster: 'c' }, 5000, 2), row({ node: 'a', cluster: 'c' }, 5000, 9, 'rapl_power_watts')]);
+    expect([...lv.held('gpu_power_watts', 2000)].map((s) => s.value)).toEqual([2]);
+    const all = [...lv.held('gpu_power_watts')];
+    expect(all.map((s) => [s.labels.gpu, s.ts, s.value])).toEqual([
+      ['0', 1000, 1],
+      ['1', 5000, 2],
+    ]);
+    // Not copies (select() answers with copies): a caller reads them before the next sample.
+    lv.update([row({ gpu: '0', node: 'a', cluster: 'c' }, 6000, 7)]);
+    expect([all[0]!.ts, all[0]!.value]).toEqual([6000, 7]);
+    expect([...lv.held('gpu_power_watts', 5500)].map((s) => s.value)).toEqual([7]);
+    expect([...lv.held('no_such_metric')]).toEqual([]);
   });
 
   it('seeds from the store, and a live sample of the same series replaces the seeded one', () => {
