@@ -30,6 +30,7 @@ import { IngestCounters } from './ingest/counters.js';
 import { SeqLedger } from './ingest/dedupe.js';
 import { ingestLimits } from './ingest/limits-config.js';
 import { Ingest } from './ingest/pipeline.js';
+import { startCheckpointer } from './core/wal-checkpointer.js';
 import { openTsdb } from './tsdb/store.js';
 import { remoteReaderFor, type RemoteReader } from './remote-read/remote-read.js';
 import { startRemoteWrite, type RemoteWrite } from './remote-write/remote-write.js';
@@ -56,11 +57,12 @@ const STATE_EVERY_MS = 2000;
 const MAINTENANCE_EVERY_MS = 60_000;
 
 /**
- * How often the tsdb's WAL is checkpointed (hub/tsdb/checkpointer.ts): at
- * 100 000 samples a second the head log adds ~600 pages a second, so the
- * WAL stays near SQLite's own threshold of 1 000 pages.
+ * How often the WALs of tsdb.db and hub.db are checkpointed
+ * (hub/core/wal-checkpointer.ts): at 100 000 samples a second the head log adds
+ * ~600 pages a second, so the WAL stays near SQLite's own threshold of
+ * 1 000 pages.
  */
-const TSDB_CHECKPOINT_INTERVAL_MS = 1000;
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 /** Starts the hub: stores, admin bootstrap, ingest, broker, periodic seal/retention and status.json. */
 export async function startHub(config: HubConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningHub> {
@@ -88,8 +90,15 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   // Set just below, before any maintenance can run: head-log records its queues have not sent outlive their seal.
   let remoteWrite: RemoteWrite | null = null;
   let remoteRead: RemoteReader | null;
-  // WAL checkpoints (a copy and an fsync, tens of ms) on a worker thread, not in an ingest commit or a seal step.
-  const tsdb = openTsdb(files.tsdb, { ...tsdbOptions(config), logHold: (w) => remoteWrite?.hold(w) ?? Infinity, checkpointWorker: { intervalMs: TSDB_CHECKPOINT_INTERVAL_MS, log: log.child({ part: 'tsdb' }) } });
+  // WAL checkpoints (a copy and an fsync, tens of ms) on worker threads, not in an ingest commit or a seal step:
+  // both files take a commit per group of telemetry batches (samples; seqs and node state).
+  const tsdb = openTsdb(files.tsdb, { ...tsdbOptions(config), logHold: (w) => remoteWrite?.hold(w) ?? Infinity, checkpointWorker: { intervalMs: CHECKPOINT_INTERVAL_MS, log: log.child({ part: 'tsdb' }) } });
+  const hubDbCheckpoints = startCheckpointer(db, files.db, { intervalMs: CHECKPOINT_INTERVAL_MS, log: log.child({ part: 'hub-db' }) });
+  const closeStores = () => {
+    tsdb.close();
+    void hubDbCheckpoints.stop();
+    db.close();
+  };
   const registry = new Registry();
   let fleetGpus: (() => GpuFacts) | null = null;
   try {
@@ -104,8 +113,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
       exposition: config.metrics,
     });
   } catch (err) {
-    tsdb.close();
-    db.close();
+    closeStores();
     throw err;
   }
   const counters = new IngestCounters(registry);
@@ -152,8 +160,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   } catch (err) {
     fleet.close();
     await remoteWrite?.stop();
-    tsdb.close();
-    db.close();
+    closeStores();
     throw err;
   }
 
@@ -212,8 +219,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
     notifications.stop();
     await remoteWrite?.stop();
     fleet.close();
-    tsdb.close();
-    db.close();
+    closeStores();
     throw err;
   }
   const timers = [
@@ -251,8 +257,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
         await maintenance;
         await remoteWrite?.stop();
         fleet.close();
-        tsdb.close();
-        db.close();
+        closeStores();
         log.info('hub stopped');
       })();
       return stopped;

@@ -39,7 +39,7 @@ export interface TsdbOptions {
   readCacheBytes?: number;
   /**
    * WAL checkpoints in a worker thread every `intervalMs` instead of in the
-   * commit that fills the WAL (checkpointer.ts): what the hub runs. Default:
+   * commit that fills the WAL (hub/core/wal-checkpointer.ts): what the hub runs. Default:
    * in the commit, as SQLite does (tools, tests, benches).
    */
   checkpointWorker?: { intervalMs: number; log?: Logger };

@@ -3,7 +3,7 @@ import type { Labels } from '../../shared/schema/message.js';
 import type { Bucket, BucketColumns, Matcher, SeriesRef, SeriesSource } from '../../shared/query/types.js';
 import { transactionRunner, type TransactionRunner } from '../core/transaction-runner.js';
 import { BlockTables } from './blocks.js';
-import { startCheckpointer } from './checkpointer.js';
+import { startCheckpointer } from '../core/wal-checkpointer.js';
 import type { SampleColumns } from './chunk.js';
 import { applyRetention, retentionSteps, type RetentionResult } from './expire.js';
 import { Head } from './head.js';

@@ -62,7 +62,8 @@ export interface Checkpointer {
  * past 1 000 pages: that commit copies ~4 MiB into the database file and
  * waits for its fsync, 20-110 ms on the CI machine, on the thread that
  * also acknowledges MQTT publishes and answers the APIs (issue 20: the
- * store never stalls the hub). Here `db` stops checkpointing and a worker
+ * store never stalls the hub). The hub runs one for tsdb.db and one for
+ * hub.db: both take a commit per group of telemetry batches. Here `db` stops checkpointing and a worker
  * with its own connection checkpoints every `intervalMs`. Should the
  * worker fail or exit unasked, `db` checkpoints as SQLite does by default
  * again (logged), so the WAL never grows without bound.
@@ -78,7 +79,7 @@ export function startCheckpointer(db: Database.Database, file: string, opts: { i
   const fallBack = (why: string) => {
     if (failed || stopping) return;
     failed = true;
-    opts.log?.error({ file, why }, 'tsdb checkpoint worker failed; the store checkpoints in its commits again');
+    opts.log?.error({ file, why }, 'WAL checkpoint worker failed; the connection checkpoints in its commits again');
     if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
   };
   worker.on('message', (m: { failed?: string }) => {

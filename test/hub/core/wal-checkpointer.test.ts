@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCheckpointer, type Checkpointer } from '../../../hub/tsdb/checkpointer.js';
+import { startCheckpointer, type Checkpointer } from '../../../hub/core/wal-checkpointer.js';
 import { HOUR } from '../../../hub/tsdb/options.js';
 import { openTsdb } from '../../../hub/tsdb/store.js';
 import { memoryLogger } from '../../helpers/logger.js';
 import { waitFor } from '../../helpers/spawn-agent.js';
-import { integrityCheck, tmpDbPath } from './helpers/tmp.js';
+import { integrityCheck, tmpDbPath } from '../tsdb/helpers/tmp.js';
 
 /** Rows committed into the database file itself: a copy of the file alone, without its WAL, read on its own. */
 function rowsInMainFile(file: string): number {
@@ -42,7 +42,7 @@ afterEach(async () => {
   }
 });
 
-describe('tsdb WAL checkpoints on a worker thread', () => {
+describe('WAL checkpoints on a worker thread (tsdb.db and hub.db in the hub)', () => {
   it('takes the checkpoints out of the commits: the file gets the rows only from the worker', async () => {
     const { db, file, fill } = walDatabase();
     // An hour between checkpoints: within this test only stop() checkpoints.
@@ -78,7 +78,7 @@ describe('tsdb WAL checkpoints on a worker thread', () => {
     const checkpointer = startCheckpointer(db, file, { intervalMs: HOUR, log });
     running.push({ checkpointer, db });
     await checkpointer.worker.terminate();
-    await waitFor(() => lines().some((l) => l.msg === 'tsdb checkpoint worker failed; the store checkpoints in its commits again'), 10_000, 'the failure logged');
+    await waitFor(() => lines().some((l) => l.msg === 'WAL checkpoint worker failed; the connection checkpoints in its commits again'), 10_000, 'the failure logged');
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     fill();
     // The commits checkpointed again: most rows reached the file without the worker.
