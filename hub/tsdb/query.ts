@@ -67,11 +67,11 @@ export function readColumns(parts: StoreParts, scratch: ColumnScratch, id: numbe
     for (let i = from; i < to; ) {
       const w = alignDown(c.ts[i]!, W);
       const j = Math.min(to, lowerBound(c.ts, w + W, i));
-      const last = pieces[pieces.length - 1];
-      if (live.includes(w)) {
-        // skipped
-      } else if (last && 'c' in last && last.c === c && last.to === i) last.to = j;
-      else pieces.push({ c, from: i, to: j });
+      if (!live.includes(w)) {
+        const last = pieces[pieces.length - 1];
+        if (last && 'c' in last && last.c === c && last.to === i) last.to = j;
+        else pieces.push({ c, from: i, to: j });
+      }
       i = j;
     }
   }

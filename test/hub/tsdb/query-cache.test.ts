@@ -5,6 +5,7 @@ import { DAY, HOUR, MINUTE, type TsdbOptions } from '../../../hub/tsdb/options.j
 import { openTsdb, type Tsdb, type TsdbRow } from '../../../hub/tsdb/store.js';
 import { OpenStores, tmpDbPath } from './helpers/tmp.js';
 import { prng } from './helpers/workload.js';
+import { computeBuckets } from '../../../hub/tsdb/rollup.js';
 import { runQuery } from '../../../shared/query/engine.js';
 import { referenceQuery } from '../../shared/query/helpers/reference-engine.js';
 
@@ -217,6 +218,7 @@ describe('tsdb reads through the decoded rollup cache', () => {
           const c = db.readColumns(id, start, end, step);
           const rows = Array.from({ length: c.length }, (_, i) => ({ ts: c.ts[i], min: c.min[i], max: c.max[i], sum: c.sum[i], count: c.count[i], first: c.first[i], last: c.last[i], increase: c.increase[i] }));
           expect(rows).toStrictEqual(objects);
+          if (step >= MINUTE) expect(objects, `${metric} ${start} ${end} ${step}`).toStrictEqual(summarised(db, id, metric, start, end, step === HOUR ? HOUR : MINUTE));
           compared += objects.length;
         }
       }
@@ -229,6 +231,16 @@ describe('tsdb reads through the decoded rollup cache', () => {
       }
     }
   });
+
+  /** What the rollups of [start, end) are by definition: each window's raw samples (chunk and head) summarised. */
+  function summarised(db: Tsdb, id: number, metric: string, start: number, end: number, resolution: number): Bucket[] {
+    const out: Bucket[] = [];
+    for (let w = Math.floor(start / HOUR) * HOUR; w < end; w += HOUR) {
+      const s = db.readSamples(id, w, w + HOUR);
+      for (const b of computeBuckets(s.ts, s.values, 0, s.ts.length, resolution, isCounter(metric))) if (b.ts >= start && b.ts < end) out.push(b);
+    }
+    return out;
+  }
 
   it('refuses a read cache bound that is not a whole number of bytes', () => {
     for (const readCacheBytes of [-1, 1.5, Number.NaN, Infinity]) {
