@@ -139,6 +139,8 @@ export const HubConfigSchema = Type.Object({
       remoteWrite: RemoteWriteConfigSchema,
       /** The Prometheus HTTP API range reads fall back on beyond local retention (or always); absent: local store only. */
       remoteRead: Type.Optional(RemoteReadSchema),
+      /** How long a write to hub.db waits for another connection's lock (a CLI command, a backup) before the request answers 503. */
+      lockTimeout: Type.String({ ...Duration, default: '5s' }),
     },
     { default: {} },
   ),

@@ -69,7 +69,7 @@ export async function startHub(config: HubConfig, log: Logger, env: NodeJS.Proce
   const startedAt = Date.now();
   prepareDataDir(config.dataDir, (message) => log.warn({ dataDir: config.dataDir }, message));
   const files = hubFiles(config.dataDir);
-  const db = openHubDb(files.db);
+  const db = openHubDb(files.db, { lockTimeoutMs: parseDuration(config.storage.lockTimeout) });
   // Kubeconfigs (files, or rows of the secrets box) are read next: a bad one stops the hub before anything else is opened.
   let kubernetes: KubernetesDirectory | undefined;
   try {

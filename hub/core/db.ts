@@ -19,16 +19,20 @@ const MIGRATIONS: readonly string[] = [CORE_SCHEMA, AUTH_SCHEMA, COLLABORATION_S
 
 export type HubDb = Database.Database;
 
+/** storage.lockTimeout's default: how long a write waits for another connection's lock. */
+const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+
 /**
  * Opens `<dataDir>/hub.db` (identity, node state, dedupe). WAL plus a busy
- * timeout let the CLI add nodes and users while the hub runs; the hub's own
- * transactions are a few ms long, so a CLI write waits at most that.
+ * timeout (`lockTimeoutMs`, default 5 s) let the CLI add nodes and users
+ * while the hub runs; the hub's own transactions are a few ms long, so a
+ * CLI write waits at most that.
  */
-export function openHubDb(file: string): HubDb {
+export function openHubDb(file: string, opts: { lockTimeoutMs?: number } = {}): HubDb {
   const db = new Database(file);
   // Owner-only whatever the umask (password hashes, sessions); SQLite gives -wal and -shm the database's mode.
   restrictFiles(sqliteFiles(file));
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   // A commit survives a kill -9 of the hub (the WAL sits in the page cache); see docs/hub.md.
   db.pragma('synchronous = NORMAL');

@@ -3,8 +3,8 @@ import { startApiHub, type ApiHub } from '../../helpers/api.js';
 import { ADMIN_PASSWORD } from '../../helpers/hub.js';
 import { httpFrom } from '../../helpers/source-address.js';
 
-// Short delays keep the suite fast; the policy is the same at the defaults.
-const CONFIG = { auth: { loginThrottle: { delay: '20ms', maxDelay: '100ms' }, rateLimit: { anonymous: 100_000 } } };
+// Short delays keep the suite fast (a write refused after 250 ms instead of 5 s of waiting for the lock); the policy is the same at the defaults.
+const CONFIG = { auth: { loginThrottle: { delay: '20ms', maxDelay: '100ms' }, rateLimit: { anonymous: 100_000 } }, storage: { lockTimeout: '250ms' } };
 
 const login = (hub: ApiHub, from: string, username: string, password: string) => httpFrom(from, `${hub.api}/api/v1/auth/login`, { method: 'POST', body: { username, password } });
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
