@@ -15,8 +15,10 @@
  * second, as agents do, so the GPU list shows current readings (not nulls
  * for readings older than api.staleAfter) and changes every second. Each
  * line also gives the server's CPU time per request (its process's user +
- * system time over the requests it answered): unlike req/s, it hardly
- * moves with what else the machine runs.
+ * system time over the requests it answered): it moves less than req/s
+ * with what else the machine runs, not nothing (the hello world's 20-40 µs
+ * at load averages 7-10 on the 2-core VM). The hub's includes ingesting the
+ * agents' samples (~2 400 a second).
  *
  *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50;
  *   BENCH_CACHE_TTL, default 1s as shipped, 0s to compute every answer; BENCH_ACCEPT_ENCODING, default gzip;
@@ -26,10 +28,9 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { MESSAGE_VERSION, type Sample } from '../shared/schema/message.js';
-import { startBuiltHub } from './built-hub.js';
+import { processCpuSeconds, startBuiltHub } from './built-hub.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -129,18 +130,11 @@ console.log(address);`;
   return { url: `${line.toString().trim()}/`, pid: child.pid!, stop: () => child.kill() };
 }
 
-/** User + system CPU seconds of a process (proc(5) stat fields 14 and 15, counted after the ')' that ends the command name). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  return (f[11]! + f[12]!) / 100;
-}
-
 /** Loads `url` and returns autocannon's result with the server's CPU microseconds per answered request. */
 async function loadMeasured(url: string, headers: Record<string, string>, pid: number) {
-  const cpu0 = cpuSeconds(pid);
+  const cpu0 = processCpuSeconds(pid);
   const result = await load(url, headers);
-  const cpuPerRequest = ((cpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, result.requests.total);
+  const cpuPerRequest = ((processCpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, result.requests.total);
   return { result, line: `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, server CPU ${cpuPerRequest.toFixed(0)} µs/request, ${result.non2xx} non-2xx, ${result.errors} errors` };
 }
 

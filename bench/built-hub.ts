@@ -36,6 +36,13 @@ export interface BuiltHub {
   stop(): Promise<void>;
 }
 
+/** User + system CPU seconds a process has used (proc(5) stat fields 14 and 15, counted after the ')' that ends the command name). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return (f[11]! + f[12]!) / CLK_TCK;
+}
+
 /** The flags in a unit's `Environment="NODE_OPTIONS=..."` line, if it has one. */
 function unitNodeOptions(unit: string): string[] {
   const m = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(readFileSync(unit, 'utf8'));
@@ -86,12 +93,7 @@ export async function startBuiltHub(nodes: ReadonlyMap<string, string>, yaml = '
     httpPort,
     authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
     connect: (node) => connectNode(`mqtt://127.0.0.1:${mqttPort}`, node),
-    cpuSeconds() {
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      // Fields 14 and 15 of proc(5) (utime, stime), counted after the ')' that ends the command name.
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-      return (f[11]! + f[12]!) / CLK_TCK;
-    },
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
