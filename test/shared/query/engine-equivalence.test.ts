@@ -138,6 +138,31 @@ function columnsOf(source: SeriesSource): SeriesSource {
   };
 }
 
+describe('query engine: order of the results', () => {
+  /** One series a label value, each with one point: the answer's order is all there is to compare. */
+  function labelled(values: string[]): SeriesSource {
+    const refs = values.map((v, id) => ({ id, metric: 'm', labels: { node: v, gpu: String(id % 3) } }));
+    return { findSeries: () => refs, readBuckets: (id: number) => [rawBucket(0, id)] };
+  }
+  const q: RangeQuery = { metric: 'm', matchers: [], start: 0, end: 60_000, step: 60_000, agg: 'last' };
+  const order = (rs: { labels: Record<string, string> }[]) => rs.map((r) => `${r.labels.node}/${r.labels.gpu}`);
+
+  it('is the collator\'s numeric order, where a plain sort agrees with it and where it does not', () => {
+    const r = prng(5);
+    const cases: string[][] = [
+      // Numbers, as GPU and node names have them: a code-unit sort with digit runs by value gives the collator's order.
+      Array.from({ length: 300 }, () => `node-${Math.floor(r() * 120)}`),
+      // Punctuation ('-' sorts before '"' for the collator, after it by code unit), case, accents, and "01" which the collator deems equal to "1".
+      ['n1', 'n1-a', 'n1_b', 'N1', 'n10', 'n01', 'n1', 'é2', 'e2', 'E2', 'n2', 'n 1', 'n1.5', 'n1,5', ''],
+    ];
+    for (const values of cases) {
+      const source = labelled(values);
+      expect(order(runQuery(source, q))).toEqual(order(referenceQuery(source, q)));
+      expect(runQuery(source, q)).toStrictEqual(referenceQuery(source, q));
+    }
+  });
+});
+
 describe('query engine: sumBy', () => {
   const power: SeriesSource = (() => {
     const series = [
