@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { BoundedCache } from '../../shared/bounded-cache.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { readValues, writeValues } from './columns.js';
 import { CODEC_BROTLI, packBlock, unpackBlock } from './compress.js';
@@ -12,8 +13,12 @@ export interface TimestampSource {
   get(ref: number): Float64Array;
 }
 
-/** Decoded columns kept: one per node of a 1 h query over a few hundred nodes, 28 KiB each at 1 Hz. */
-const CACHE_COLUMNS = 256;
+/**
+ * Decoded columns kept (BoundedCache: a working set of half of it always
+ * stays): one per node of a 1 h query over 256 nodes, 28 KiB each at 1 Hz,
+ * 14 MiB at most.
+ */
+const CACHE_COLUMNS = 512;
 
 /**
  * The `timestamps` table: each distinct timestamp column of a window stored
@@ -27,7 +32,7 @@ const CACHE_COLUMNS = 256;
  * chunk refers to any more (backfill rewrote them) waits for that too.
  */
 export class TimestampColumns implements TimestampSource {
-  private readonly cache = new Map<number, Float64Array>();
+  private readonly cache = new BoundedCache<number, Float64Array>(CACHE_COLUMNS);
   /** The last column put and its encoding: a seal goes through a node's series one after another, all with that column. */
   private last: { ts: Float64Array; payload: Uint8Array; hash: number } | undefined;
   private readonly st: {
@@ -90,17 +95,11 @@ export class TimestampColumns implements TimestampSource {
 
   private decoded(ref: number, stored?: Uint8Array): Float64Array {
     let ts = this.cache.get(ref);
-    if (ts) {
-      // Map order is insertion order: re-inserting marks it most recently used.
-      this.cache.delete(ref);
-      this.cache.set(ref, ts);
-      return ts;
-    }
+    if (ts) return ts;
     const block = stored ?? (this.st.get.get(ref) as Uint8Array | undefined);
     if (block === undefined) throw new Error(`tsdb chunk refers to a missing timestamp column ${ref}`);
     ts = decodeTimestampColumn(block);
     this.cache.set(ref, ts);
-    if (this.cache.size > CACHE_COLUMNS) this.cache.delete(this.cache.keys().next().value!);
     return ts;
   }
 }
