@@ -141,6 +141,8 @@ export const HubConfigSchema = Type.Object({
       remoteRead: Type.Optional(RemoteReadSchema),
       /** How long a write to hub.db waits for another connection's lock (a CLI command, a backup) before the request answers 503. */
       lockTimeout: Type.String({ ...Duration, default: '5s' }),
+      /** Bytes of decoded rollup blocks the tsdb keeps for reads (hub/tsdb/rollup-cache.ts); 0 keeps none. */
+      readCacheBytes: Type.Integer({ default: 64 * 1024 * 1024, minimum: 0, maximum: 16 * 1024 * 1024 * 1024 }),
     },
     { default: {} },
   ),

@@ -8,5 +8,6 @@ export function tsdbOptions(config: HubConfig): TsdbOptions {
     retention: { raw: config.retention.raw, '1m': config.retention.minute, '1h': config.retention.hour },
     // Counters get reset-aware increases in their rollups (energy totals).
     isCounter: (metric) => metricDef(metric)?.type === 'counter',
+    readCacheBytes: config.storage.readCacheBytes,
   };
 }
