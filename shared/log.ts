@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { LogRing, type LogRingLimits } from './log-ring.js';
+
+/** pino-pretty, loaded only for pretty output: JSON lines (what the units run) need none of it (~0.5 MB of the agent's heap). */
+const loadPinoPretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 
 export type { Logger };
 
@@ -19,7 +23,7 @@ export function createLogger(opts: { level?: string; pretty?: boolean; name: str
     return pino({ name: opts.name, level }, pino.destination({ dest: 2, sync: false }));
   }
   // A transport runs in a worker thread and cannot share lines with the ring: pretty output is rendered in-process here.
-  const terminal: DestinationStream = opts.pretty ? pinoPretty({ destination: 2, colorize: true }) : pino.destination({ dest: 2, sync: false });
+  const terminal: DestinationStream = opts.pretty ? loadPinoPretty()({ destination: 2, colorize: true }) : pino.destination({ dest: 2, sync: false });
   return pino({ name: opts.name, level }, teeIntoRing(terminal, opts.ring));
 }
 
