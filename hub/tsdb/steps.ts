@@ -33,8 +33,13 @@ export const STEP_LOG_BYTES = 4 * 1024 * 1024;
 export const STEP_EXPIRE_SERIES = 128;
 /** Timestamp columns one retention step deletes (a few KiB each; one per node and window). */
 export const STEP_EXPIRE_COLUMNS = 128;
-/** Pages one incremental vacuum step moves or truncates (5-50 µs a page measured, more when it moves live pages). */
-export const STEP_VACUUM_PAGES = 128;
+/**
+ * Pages one incremental vacuum step moves or truncates: 5-50 µs a page
+ * measured, but up to ~0.35 ms a page where it moves live pages (128 pages
+ * made one step of a full-size hourly seal take 43-55 ms on a quiet
+ * machine, bench/seal-stall.ts; 32 pages: 12.6 ms).
+ */
+export const STEP_VACUUM_PAGES = 32;
 
 /** Steps run back to back until a slice has taken this long; the last step of a slice may overrun it by its own length. */
 export const SLICE_MS = 5;
