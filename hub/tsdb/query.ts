@@ -1,3 +1,4 @@
+import { bucketsOfColumns } from '../../shared/query/bucket.js';
 import type { Bucket, BucketColumns } from '../../shared/query/types.js';
 import { decodeChunk, type SampleColumns } from './chunk.js';
 import { mergeRuns, runOf, type SampleRun } from './merge.js';
@@ -25,12 +26,7 @@ const MAX_ENUMERATED_BLOCKS = 48;
  * for the step, as objects: readColumns' buckets.
  */
 export function readBuckets(parts: StoreParts, scratch: ColumnScratch, id: number, start: number, end: number, step: number): Bucket[] {
-  const c = readColumns(parts, scratch, id, start, end, step);
-  const out: Bucket[] = new Array<Bucket>(c.length);
-  for (let i = 0; i < c.length; i++) {
-    out[i] = { ts: c.ts[i]!, min: c.min[i]!, max: c.max[i]!, sum: c.sum[i]!, count: c.count[i]!, first: c.first[i]!, last: c.last[i]!, increase: c.increase[i]! };
-  }
-  return out;
+  return bucketsOfColumns(readColumns(parts, scratch, id, start, end, step));
 }
 
 /** A run [from, to) of a decoded block's buckets, or of a live window's. */
@@ -99,9 +95,8 @@ export function readColumns(parts: StoreParts, scratch: ColumnScratch, id: numbe
 
 const firstTs = (p: Piece) => ('c' in p ? p.c.ts[p.from]! : p.buckets[p.from]!.ts);
 
-/** Index of the first value >= t in sorted xs, searching from `lo`. */
-function lowerBound(xs: Float64Array, t: number, lo: number): number {
-  let hi = xs.length;
+/** Index of the first value >= t in sorted xs[lo, hi), or hi. */
+function lowerBound(xs: Float64Array, t: number, lo: number, hi = xs.length): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (xs[mid]! < t) lo = mid + 1;
@@ -185,13 +180,7 @@ function liveWindows(parts: StoreParts, id: number, from: number, to: number): n
   for (let i = recent.from; i < recent.to; ) {
     const w = alignDown(recent.ts[i]!, W);
     out.push(w);
-    let hi = recent.to;
-    // First sample at or after w + W.
-    while (i < hi) {
-      const mid = (i + hi) >>> 1;
-      if (recent.ts[mid]! < w + W) i = mid + 1;
-      else hi = mid;
-    }
+    i = lowerBound(recent.ts, w + W, i, recent.to);
   }
   return out;
 }

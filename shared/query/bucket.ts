@@ -1,4 +1,4 @@
-import type { Bucket } from './types.js';
+import type { Bucket, BucketColumns } from './types.js';
 
 /**
  * What a counter grew by from `prev` to `next`. A drop means the counter was
@@ -7,6 +7,15 @@ import type { Bucket } from './types.js';
  */
 export function counterDelta(prev: number, next: number): number {
   return next >= prev ? next - prev : next;
+}
+
+/** Buckets held as columns (SeriesSource.readColumns) as objects, one per bucket. */
+export function bucketsOfColumns(c: BucketColumns): Bucket[] {
+  const out = new Array<Bucket>(c.length);
+  for (let i = 0; i < c.length; i++) {
+    out[i] = { ts: c.ts[i]!, min: c.min[i]!, max: c.max[i]!, sum: c.sum[i]!, count: c.count[i]!, first: c.first[i]!, last: c.last[i]!, increase: c.increase[i]! };
+  }
+  return out;
 }
 
 /** A raw sample as a bucket of count 1. */

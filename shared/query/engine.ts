@@ -1,5 +1,5 @@
 import type { Labels } from '../schema/message.js';
-import { counterDelta } from './bucket.js';
+import { bucketsOfColumns, counterDelta } from './bucket.js';
 import type { Aggregation, Bucket, BucketColumns, RangeQuery, ResultSeries, SeriesSource } from './types.js';
 
 /** The buckets of one output step merged; enough to answer every aggregation. */
@@ -138,7 +138,7 @@ export function forEachStepOfColumns(c: BucketColumns, start: number, end: numbe
   const n = c.length;
   for (let i = 1; i < n; i++) {
     if (ts[i]! < ts[i - 1]!) {
-      forEachStep(bucketsOf(c), start, end, step, sink);
+      forEachStep(bucketsOfColumns(c), start, end, step, sink);
       return;
     }
   }
@@ -171,10 +171,6 @@ export function forEachStepOfColumns(c: BucketColumns, start: number, end: numbe
     acc.increase += increase[i]! + boundary;
   }
   if (key === key) sink(key, acc);
-}
-
-function bucketsOf(c: BucketColumns): Bucket[] {
-  return Array.from({ length: c.length }, (_, i) => ({ ts: c.ts[i]!, min: c.min[i]!, max: c.max[i]!, sum: c.sum[i]!, count: c.count[i]!, first: c.first[i]!, last: c.last[i]!, increase: c.increase[i]! }));
 }
 
 /** Steps one series of the source: from its columns where the source offers them, else from its buckets. */
