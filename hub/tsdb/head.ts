@@ -1,3 +1,5 @@
+import { lowerBound } from './lower-bound.js';
+
 /** A slice [from, to) of one series' head arrays; valid until the head changes. */
 export interface HeadSlice {
   ts: Float64Array;
@@ -18,14 +20,7 @@ class SeriesHead {
 
   /** Index of the first sample with ts >= t. */
   lowerBound(t: number): number {
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ts[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.ts, t, 0, this.n);
   }
 
   private grow(): void {

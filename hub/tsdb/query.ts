@@ -1,6 +1,7 @@
 import { bucketsOfColumns } from '../../shared/query/bucket.js';
 import type { Bucket, BucketColumns } from '../../shared/query/types.js';
 import { decodeChunk, type SampleColumns } from './chunk.js';
+import { lowerBound } from './lower-bound.js';
 import { mergeRuns, runOf, type SampleRun } from './merge.js';
 import { RESOLUTION, type Tier } from './options.js';
 import type { StoreParts } from './parts.js';
@@ -94,16 +95,6 @@ export function readColumns(parts: StoreParts, scratch: ColumnScratch, id: numbe
 }
 
 const firstTs = (p: Piece) => ('c' in p ? p.c.ts[p.from]! : p.buckets[p.from]!.ts);
-
-/** Index of the first value >= t in sorted xs[lo, hi), or hi. */
-function lowerBound(xs: Float64Array, t: number, lo: number, hi = xs.length): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 const NONE = new Float64Array(0);
 const EMPTY: BucketColumns = { length: 0, ts: NONE, min: NONE, max: NONE, sum: NONE, count: NONE, first: NONE, last: NONE, increase: NONE };
