@@ -68,9 +68,10 @@ export const AgentConfigSchema = Type.Object({
           kernelLog: Type.String({ default: '/dev/kmsg' }),
           /**
            * How often `nvidia-smi nvlink -gt d` is read (never more often than `interval`): each read is a one-shot
-           * nvidia-smi (NVML start-up included), so it runs as seldom as dcgm-exporter's default collection (30 s).
+           * nvidia-smi (NVML start-up included, ~0.1 s of CPU), so once a minute: the counters are cumulative, so a
+           * longer interval only averages the rate over a longer window (issue 20's agent CPU target).
            */
-          nvlinkInterval: Type.String({ ...Duration, default: '30s' }),
+          nvlinkInterval: Type.String({ ...Duration, default: '60s' }),
         },
         { default: {} },
       ),

@@ -17,7 +17,7 @@ describe('config loading', () => {
     expect(cfg.mqtt.url).toBe('mqtt://localhost:1883');
     expect(cfg.collectors.ipmi).toMatchObject({ enabled: 'auto', interval: '10s', port: 623, cipherSuite: 3, timeout: '5s' });
     expect(cfg.collectors.rapl.root).toBe('/sys/class/powercap');
-    expect(cfg.collectors.gpu).toMatchObject({ kernelLog: '/dev/kmsg', nvlinkInterval: '30s' });
+    expect(cfg.collectors.gpu).toMatchObject({ kernelLog: '/dev/kmsg', nvlinkInterval: '60s' });
     expect(cfg.node.length).toBeGreaterThan(0);
   });
 
