@@ -7,15 +7,17 @@ import type { AgentConfig } from '../../config.js';
 import { pollingCollector, type PollingSpec } from '../polling.js';
 import type { CollectorDeps } from '../registry.js';
 import type { Collector } from '../types.js';
+import { readDiskUsage } from './disks.js';
 import { hostInventory } from './inventory.js';
-import { hostSamples } from './map.js';
+import { hostSamples, isPseudoFilesystem } from './map.js';
+import { parseMeminfo } from './meminfo.js';
 import { netRates, parseNetDev, type NetSnapshot } from './net-dev.js';
 import { cpuUtilization, parseProcStatCpu, type CpuTimes } from './proc-stat.js';
 import { SlowReading } from './slow-reading.js';
 
-/** Disk space moves slowly and `df` is the dearest reading (a process per run), so it is refreshed once a minute. */
+/** Disk space moves slowly and a statfs per mount is the dearest reading, so it is refreshed once a minute. */
 const DISK_EVERY_MS = 60_000;
-/** How long a run waits for `df`; a hung network mount only delays the disk samples. */
+/** How long a run waits for the disk reading; a hung network mount only delays the disk samples. */
 const DISK_WAIT_MS = 2_000;
 /** lspci and nvidia-smi behind si.graphics() can hang on a broken GPU; the inventory goes out without it then. */
 const GRAPHICS_WAIT_MS = 15_000;
@@ -28,20 +30,26 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
 
 /**
  * The host collector as a polling spec. Only cheap readings run every
- * interval: CPU from one /proc/stat read (si.currentLoad() spawns a shell
- * each call), si.mem() reads /proc/meminfo, the network rates come from one
- * /proc/net/dev read; no process listing (si.processes() alone costs more
- * than every other collector together).
+ * interval, each a file read under `procRoot`: CPU from /proc/stat
+ * (si.currentLoad() spawns a shell each call), memory from /proc/meminfo, the
+ * network rates from /proc/net/dev; disk space once a minute from statfs(2)
+ * on each mount of /proc/self/mounts (si.fsSize() ran `cat /proc/mounts`
+ * synchronously and `df` through a shell: four processes a minute, issue 20);
+ * no process listing (si.processes() alone costs more than every other
+ * collector together). systeminformation gives the start-up inventory only.
  */
 export function hostSpec(config: AgentConfig, deps: CollectorDeps): PollingSpec {
   const netDev = join(config.procRoot, 'net/dev');
   const procStat = join(config.procRoot, 'stat');
+  const meminfo = join(config.procRoot, 'meminfo');
+  // The agent's own mount table, not procRoot's: the mount points are statted in the agent's mount namespace.
+  const mounts = '/proc/self/mounts';
   let lastNet: NetSnapshot | null = null;
   let lastCpu: CpuTimes | null = null;
-  const disks = new SlowReading(() => si.fsSize(), {
+  const disks = new SlowReading(() => readDiskUsage(mounts, isPseudoFilesystem), {
     everyMs: DISK_EVERY_MS,
     waitMs: DISK_WAIT_MS,
-    onError: (err) => deps.log.warn({ err: err.message }, 'disk usage (df) failed'),
+    onError: (err) => deps.log.warn({ err: err.message }, 'disk usage (statfs) failed'),
   });
   return {
     name: 'host',
@@ -56,8 +64,9 @@ export function hostSpec(config: AgentConfig, deps: CollectorDeps): PollingSpec 
       })().catch((err: unknown) => sink.error(err as Error));
     },
     async collect(now) {
-      const [statText, mem, fs, netText] = await Promise.all([readFile(procStat, 'utf8'), si.mem(), disks.take(now), readFile(netDev, 'utf8')]);
+      const [statText, memText, fs, netText] = await Promise.all([readFile(procStat, 'utf8'), readFile(meminfo, 'utf8'), disks.take(now), readFile(netDev, 'utf8')]);
       const cpu = parseProcStatCpu(statText);
+      const mem = parseMeminfo(memText);
       const load = { currentLoad: lastCpu ? cpuUtilization(lastCpu, cpu) : null };
       lastCpu = cpu;
       const net: NetSnapshot = { ts: now, counters: parseNetDev(netText) };

@@ -1,11 +1,12 @@
-import type { Systeminformation as SI } from 'systeminformation';
 import type { Sample } from '../types.js';
+import type { DiskUsage } from './disks.js';
+import type { MemReading } from './meminfo.js';
 import type { NetRate } from './net-dev.js';
 
 /**
  * Filesystems that hold no data of their own: memory-backed, container
- * layers, read-only images and media. systeminformation's fsSize() already
- * drops squashfs (snaps) and df hides the size-0 ones (proc, sysfs, cgroup).
+ * layers, read-only images (squashfs: snaps) and media. The size-0 ones (proc,
+ * sysfs, cgroup) are left out by their size, as df hides them.
  */
 const PSEUDO_FS = /^(tmpfs|devtmpfs|ramfs|overlay|aufs|squashfs|iso9660|udf|efivarfs|nsfs|autofs|fuse\.lxcfs|fuse\.snapfuse|fuse\.gvfsd-fuse)$/i;
 
@@ -14,9 +15,9 @@ export interface HostReadings {
   load: { currentLoad: number | null };
   /** `os.loadavg()`: 1, 5 and 15 minutes. */
   loadavg: readonly number[];
-  mem: Pick<SI.MemData, 'total' | 'active'>;
+  mem: MemReading;
   /** Absent on runs that did not refresh the (slower) disk reading. */
-  fs?: readonly Pick<SI.FsSizeData, 'fs' | 'type' | 'mount' | 'size' | 'used'>[];
+  fs?: readonly DiskUsage[];
   net: readonly NetRate[];
 }
 
@@ -25,15 +26,18 @@ export interface HostReadings {
  * shortest mount point (bind mounts, btrfs subvolumes and Kubernetes volume
  * mounts of the same device repeat its numbers).
  */
-export function realFilesystems<T extends Pick<SI.FsSizeData, 'fs' | 'type' | 'mount' | 'size'>>(fs: readonly T[]): T[] {
+export function realFilesystems<T extends Pick<DiskUsage, 'fs' | 'type' | 'mount' | 'size'>>(fs: readonly T[]): T[] {
   const byDevice = new Map<string, T>();
   for (const f of fs) {
-    if (PSEUDO_FS.test(f.type) || !(f.size > 0)) continue;
+    if (isPseudoFilesystem(f.type) || !(f.size > 0)) continue;
     const seen = byDevice.get(f.fs);
     if (!seen || f.mount.length < seen.mount.length) byDevice.set(f.fs, f);
   }
   return [...byDevice.values()];
 }
+
+/** True for a filesystem type that holds no data of its own (its mounts are not statted at all). */
+export const isPseudoFilesystem = (type: string): boolean => PSEUDO_FS.test(type);
 
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -45,7 +49,7 @@ export function hostSamples(r: HostReadings, ts: number): Sample[] {
   };
   push('host_cpu_utilization_percent', r.load.currentLoad);
   push('host_load1', r.loadavg[0]);
-  // systeminformation's `active` is MemTotal − MemAvailable: what processes hold, page cache and reclaimable slab excluded.
+  // `active` is MemTotal − MemAvailable: what processes hold, page cache and reclaimable slab excluded.
   push('host_memory_used_bytes', r.mem.active);
   push('host_memory_total_bytes', r.mem.total);
   for (const f of realFilesystems(r.fs ?? [])) {

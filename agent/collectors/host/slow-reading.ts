@@ -1,5 +1,5 @@
 /**
- * A reading that is expensive or may hang (`df` on a dead NFS mount), taken
+ * A reading that is expensive or may hang (statfs(2) on a dead NFS mount), taken
  * at most every `everyMs`, never twice at once, and waited for at most
  * `waitMs`: a late answer is kept and handed out by the next `take`, so a
  * slow source costs its own freshness, not the other host readings.
