@@ -28,7 +28,8 @@ export function connackFor(refusal: LoginRefusal): AuthenticateError {
 export async function connectLogin(guard: LoginGuard, auth: Authenticator, client: Client, username: string, password: string): Promise<{ who: Principal } | { refusal: LoginRefusal }> {
   const ip = clientAddress(client) ?? 'unknown';
   try {
-    return { who: await guard.attempt(auth.account(username), ip, () => auth.authenticate(username, password, ip)) };
+    const found = auth.lookup(username);
+    return { who: await guard.attempt(found.key, ip, () => auth.verify(found, password, ip)) };
   } catch (err) {
     if (err instanceof LoginRefused) return { refusal: err.refusal };
     throw err;

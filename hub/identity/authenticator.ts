@@ -13,6 +13,15 @@ export type Principal =
 
 const MAX_CACHED = 10_000;
 
+/** A name's stored credential at one moment (Authenticator.lookup): at most one of node and user. */
+export interface StoredAccount {
+  username: string;
+  /** The login throttle's account (hub/identity/login-throttle.ts accountKey). */
+  key: string;
+  node: ReturnType<NodeStore['credential']>;
+  user: ReturnType<UserStore['credential']>;
+}
+
 /** Runs an argon2 check; with no hash (unknown name) one against a hash nobody knows the password of, which fails. */
 export interface PasswordChecker {
   checkPassword(account: string, ip: string, hash: string | null, password: string): Promise<boolean>;
@@ -62,12 +71,18 @@ export class Authenticator {
     this.nodeKey = options.nodeKey ?? null;
   }
 
-  /** The login throttle's account for a name. */
-  account(username: string): string {
-    const node = this.nodes.credential(username);
-    if (node) return accountKey({ kind: 'node', id: node.node.id }, username);
+  /**
+   * Who a name belongs to, read once per login attempt: the throttle's
+   * account and the stored credential `verify` checks. Users are looked up
+   * first (HTTP Basic reads this on every request, and a name that is a user
+   * is not a node: names share one namespace, hub/identity/names.ts), so a
+   * user costs one indexed read.
+   */
+  lookup(username: string): StoredAccount {
     const user = this.users.credential(username);
-    return accountKey(user ? { kind: 'user', id: user.user.id } : null, username);
+    if (user) return { username, key: accountKey({ kind: 'user', id: user.user.id }, username), node: null, user };
+    const node = this.nodes.credential(username);
+    return { username, key: accountKey(node ? { kind: 'node', id: node.node.id } : null, username), node, user: null };
   }
 
   /**
@@ -89,13 +104,17 @@ export class Authenticator {
    * password, disabled). Throws VerificationBusy when the queue refuses the
    * check. Not throttled: callers go through LoginGuard.attempt.
    */
-  async authenticate(username: string, password: string, ip = 'local'): Promise<Principal | null> {
-    const node = this.nodes.credential(username);
+  authenticate(username: string, password: string, ip = 'local'): Promise<Principal | null> {
+    return this.verify(this.lookup(username), password, ip);
+  }
+
+  /** `authenticate` for an account already looked up (the throttle's admission needed its key first). */
+  async verify(found: StoredAccount, password: string, ip = 'local'): Promise<Principal | null> {
+    const { node, user } = found;
     if (node) {
-      const account = accountKey({ kind: 'node', id: node.node.id }, username);
       const principal = { kind: 'node' as const, id: node.node.id, name: node.node.name, cluster: node.node.cluster };
       if (isMachineDigest(node.passwordHash)) return this.nodeKey && verifyMachineDigest(this.nodeKey, node.passwordHash, password) ? principal : null;
-      if (!(await this.check(account, ip, node.passwordHash, password))) return null;
+      if (!(await this.check(found.key, ip, node.passwordHash, password))) return null;
       if (!this.nodeKey) return principal;
       try {
         this.nodes.upgradeCredential(node.node.id, node.passwordHash, machineDigest(this.nodeKey, password));
@@ -105,9 +124,7 @@ export class Authenticator {
       }
       return principal;
     }
-    const user = this.users.credential(username);
-    const account = accountKey(user ? { kind: 'user', id: user.user.id } : null, username);
-    const ok = await this.check(account, ip, user?.passwordHash ?? null, password);
+    const ok = await this.check(found.key, ip, user?.passwordHash ?? null, password);
     return ok && user ? { kind: 'user', id: user.user.id, username: user.user.username, role: user.user.role } : null;
   }
 

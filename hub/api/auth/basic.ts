@@ -40,8 +40,9 @@ export class BasicResolver implements CredentialResolver {
     const creds = parseBasic(request.headers.authorization);
     if (creds === null || creds === 'invalid') return creds;
     try {
-      const who = await this.guard.attempt(this.auth.account(creds.username), request.ip, async () => {
-        const p = await this.auth.authenticate(creds.username, creds.password, request.ip);
+      const found = this.auth.lookup(creds.username);
+      const who = await this.guard.attempt(found.key, request.ip, async () => {
+        const p = await this.auth.verify(found, creds.password, request.ip);
         return p?.kind === 'user' ? p : null;
       });
       return { userId: who.id, username: who.username, role: who.role, via: 'basic', scopes: null, credentialId: null };

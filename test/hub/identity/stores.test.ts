@@ -83,6 +83,28 @@ describe('identity stores and authenticator', () => {
     expect(await auth.authenticate('gpu-01', 'node-secret-1')).toBeNull();
   });
 
+  it('looks a name up once per attempt: a user in one read, a node or unknown name after the users, each with its throttle account', async () => {
+    const n = await nodes.add('gpu-01', 'lab', 'node-secret-1');
+    const u = await users.add('grafana', 'viewer', 'viewer-secret-1');
+    const auth = new Authenticator(nodes, users, 60_000);
+    const nodeReads = vi.spyOn(nodes, 'credential');
+    const userReads = vi.spyOn(users, 'credential');
+
+    const user = auth.lookup('grafana');
+    expect(user).toMatchObject({ key: `user:${u.id}`, node: null, user: { user: { id: u.id } } });
+    expect([nodeReads.mock.calls.length, userReads.mock.calls.length]).toEqual([0, 1]);
+    expect(await auth.verify(user, 'viewer-secret-1')).toEqual({ kind: 'user', id: u.id, username: 'grafana', role: 'viewer' });
+    expect(await auth.verify(user, 'wrong')).toBeNull();
+    // verify checks what lookup read: no second read of the row.
+    expect([nodeReads.mock.calls.length, userReads.mock.calls.length]).toEqual([0, 1]);
+
+    const node = auth.lookup('gpu-01');
+    expect(node).toMatchObject({ key: `node:${n.id}`, user: null, node: { node: { id: n.id } } });
+    expect(await auth.verify(node, 'node-secret-1')).toMatchObject({ kind: 'node', id: n.id });
+    expect(auth.lookup('nobody')).toMatchObject({ key: 'name:nobody', node: null, user: null });
+    expect(await auth.verify(auth.lookup('nobody'), 'x')).toBeNull();
+  });
+
   it('nodes and users share one namespace (both are MQTT usernames)', async () => {
     await users.add('alice', 'user', 'alice-secret-1');
     await expect(nodes.add('alice', 'lab', 'x-secret-123')).rejects.toThrow(IdentityError);
