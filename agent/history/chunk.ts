@@ -12,12 +12,17 @@ export interface EncodedChunk {
 export function encodeChunk(minute: number, points: readonly (readonly [number, number])[]): EncodedChunk {
   const offsets = Buffer.alloc(points.length * 2);
   const values = Buffer.alloc(points.length * 8);
-  points.forEach(([ts, v], i) => {
+  // DataView's accessors are built-in code; Buffer's writeUInt16LE/writeDoubleLE are JavaScript, which the
+  // agent runs interpreted (--jitless): they were a fifth of the history's CPU, sealing every minute.
+  const offsetView = new DataView(offsets.buffer, offsets.byteOffset, offsets.length);
+  const valueView = new DataView(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < points.length; i++) {
+    const [ts, v] = points[i]!;
     const off = ts - minute;
     if (!Number.isInteger(off) || off < 0 || off >= 60_000) throw new RangeError(`sample at ${ts} is outside the minute starting ${minute}`);
-    offsets.writeUInt16LE(off, i * 2);
-    values.writeDoubleLE(v, i * 8);
-  });
+    offsetView.setUint16(i * 2, off, true);
+    valueView.setFloat64(i * 8, v, true);
+  }
   return { offsets, values };
 }
 
@@ -25,8 +30,10 @@ export function encodeChunk(minute: number, points: readonly (readonly [number, 
 export function decodeChunk(minute: number, chunk: EncodedChunk): [number, number][] {
   const n = chunk.offsets.length / 2;
   if (chunk.values.length !== n * 8) throw new Error(`corrupt chunk at ${minute}: ${n} offsets, ${chunk.values.length / 8} values`);
+  const offsetView = new DataView(chunk.offsets.buffer, chunk.offsets.byteOffset, chunk.offsets.length);
+  const valueView = new DataView(chunk.values.buffer, chunk.values.byteOffset, chunk.values.length);
   const out: [number, number][] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = [minute + chunk.offsets.readUInt16LE(i * 2), chunk.values.readDoubleLE(i * 8)];
+  for (let i = 0; i < n; i++) out[i] = [minute + offsetView.getUint16(i * 2, true), valueView.getFloat64(i * 8, true)];
   return out;
 }
 

@@ -17,6 +17,21 @@ describe('history chunks', () => {
     expect(decodeChunk(MINUTE, enc)).toEqual(points);
   });
 
+  it('writes the on-disk layout: little-endian uint16 offsets and float64 values, whatever the host', () => {
+    const enc = encodeChunk(MINUTE, [[MINUTE + 258, 1], [MINUTE + 59_999, -2.5]]);
+    expect([...enc.offsets]).toEqual([0x02, 0x01, 0x5f, 0xea]);
+    expect([...enc.values]).toEqual([0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0x04, 0xc0]);
+  });
+
+  it('decodes columns that sit inside a larger buffer (a blob read back may be a slice)', () => {
+    const enc = encodeChunk(MINUTE, [[MINUTE + 7, 631.95], [MINUTE + 1_000, 3]]);
+    const backing = Buffer.alloc(64);
+    enc.offsets.copy(backing, 3);
+    enc.values.copy(backing, 17);
+    const sliced = { offsets: backing.subarray(3, 3 + enc.offsets.length), values: backing.subarray(17, 17 + enc.values.length) };
+    expect(decodeChunk(MINUTE, sliced)).toEqual([[MINUTE + 7, 631.95], [MINUTE + 1_000, 3]]);
+  });
+
   it.each([MINUTE - 1, MINUTE + 60_000, MINUTE + 0.5])('refuses a sample at %d outside the minute', (ts) => {
     expect(() => encodeChunk(MINUTE, [[ts, 1]])).toThrow(/outside the minute/);
   });
