@@ -84,6 +84,19 @@ describe('agent history store', () => {
     expect(r('max')).toEqual([[T0, 600], [T0 + 60_000, 119], [T0 + 120_000, 700]]);
   });
 
+  it('stores every sample of a large batch, the later of one series and time given twice winning', () => {
+    const s = store(tempFile());
+    // 120 series: more than one multi-row INSERT and a remainder; the repeat lands in another statement than the first.
+    const many = Array.from({ length: 120 }, (_, i): Sample => ({ metric: 'gpu_power_watts', labels: { gpu: String(i), uuid: `GPU-${i}` }, value: i, ts: T0 + 1_000 }));
+    s.append([...many, { metric: 'gpu_power_watts', labels: { gpu: '3', uuid: 'GPU-3' }, value: 999, ts: T0 + 1_000 }], T0 + 1_000);
+    const points = runQuery(s, q({ start: T0, end: T0 + 60_000, step: 1_000, agg: 'max' }));
+    expect(points).toHaveLength(120);
+    const of = (gpu: string) => points.find((r) => r.labels.gpu === gpu)!.points;
+    expect(of('3')).toEqual([[T0 + 1_000, 999]]);
+    expect(of('0')).toEqual([[T0 + 1_000, 0]]);
+    expect(of('119')).toEqual([[T0 + 1_000, 119]]);
+  });
+
   it('counts a counter across chunks and a reset', () => {
     const s = store(tempFile());
     // RAPL package energy, +100 J/s, wrapped to 0 at second 90 (a reset to the query engine).
