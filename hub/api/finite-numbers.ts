@@ -45,10 +45,11 @@ function validationError(part: 'querystring' | 'params' | 'body', path: string[]
  * area's error body and status like any other invalid number.
  */
 export function refuseNonFiniteNumbers(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     for (const [part, value] of [['querystring', request.query], ['params', request.params], ['body', request.body]] as const) {
       const path = nonFinitePath(value);
-      if (path !== null) throw validationError(part, path);
+      if (path !== null) return done(validationError(part, path));
     }
+    done();
   });
 }

@@ -61,8 +61,10 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   acceptEmptyJsonBodies(app);
   refuseNonFiniteNumbers(app);
   app.decorateRequest('startedAt', 0);
-  app.addHook('onRequest', async (request) => {
+  // Callback-style hooks where nothing is awaited: an async hook costs every request a promise and a microtask turn.
+  app.addHook('onRequest', (request, _reply, done) => {
     request.startedAt = performance.now();
+    done();
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swagger, {

@@ -5,11 +5,13 @@ import { refusalError } from './password-login.js';
 import type { ApiPrincipal } from './principal.js';
 import type { CredentialResolver } from './resolver.js';
 
+/** Whether an `Authorization` header is of the Basic scheme (what parseBasic reads; no decoding). */
+const isBasic = (header: string | undefined): header is string => header?.split(' ', 1)[0]!.toLowerCase() === 'basic';
+
 /** Splits an `Authorization: Basic` header; null when the header is absent or of another scheme. */
 export function parseBasic(header: string | undefined): { username: string; password: string } | 'invalid' | null {
-  if (!header) return null;
-  const [scheme, value] = header.split(' ', 2);
-  if (scheme?.toLowerCase() !== 'basic') return null;
+  if (!isBasic(header)) return null;
+  const value = header.split(' ', 2)[1];
   const decoded = Buffer.from(value ?? '', 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0) return 'invalid';
@@ -33,7 +35,7 @@ export class BasicResolver implements CredentialResolver {
 
   /** Browsers replay Basic credentials they once used for this hub, whichever page sends the request. */
   carriesAmbient(request: FastifyRequest): boolean {
-    return parseBasic(request.headers.authorization) !== null;
+    return isBasic(request.headers.authorization);
   }
 
   async resolve(request: FastifyRequest): Promise<ApiPrincipal | 'invalid' | null> {

@@ -20,10 +20,11 @@ export const requestMetricsPlugin = fp(
   async (app) => {
     const metrics = new ApiMetrics();
     app.decorate('apiMetrics', metrics);
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const endpoint = request.routeOptions.url ?? UNMATCHED_ENDPOINT;
       metrics.requests.inc({ method: request.method, endpoint, status: String(reply.statusCode) });
       metrics.duration.observe({ method: request.method, endpoint }, reply.elapsedTime / 1000);
+      done();
     });
   },
   { name: 'kcloud-request-metrics' },
