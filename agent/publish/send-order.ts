@@ -16,6 +16,12 @@ export class SendOrder {
   private watermark = 0;
   private liveCursor = 0;
   private backlogCursor = 0;
+  /**
+   * No backlog row is left for this connection. Rows below the watermark were all committed before it and
+   * only ever go away, so once none is found none comes back: next() stops asking (each ask read a payload,
+   * usually the in-flight live batch's, twice a second).
+   */
+  private backlogDone = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -30,16 +36,24 @@ export class SendOrder {
     this.watermark = this.outbox.nextSeq();
     this.liveCursor = this.watermark - 1;
     this.backlogCursor = 0;
+    this.backlogDone = false;
   }
 
   next(now = Date.now()): NextSend {
-    const live = this.outbox.nextBatch(this.liveCursor, 1)[0];
-    if (live) {
-      this.liveCursor = live.seq;
-      return { row: live };
+    // No row has a seq at or past nextSeq(): with the live cursor just below it, nothing new was committed.
+    if (this.liveCursor < this.outbox.nextSeq() - 1) {
+      const live = this.outbox.nextBatch(this.liveCursor, 1)[0];
+      if (live) {
+        this.liveCursor = live.seq;
+        return { row: live };
+      }
     }
+    if (this.backlogDone) return null;
     const old = this.outbox.nextBatch(this.backlogCursor, 1)[0];
-    if (!old || old.seq >= this.watermark) return null;
+    if (!old || old.seq >= this.watermark) {
+      this.backlogDone = true;
+      return null;
+    }
     if (!this.bucket.take(now)) return { waitMs: this.bucket.waitMs(now) };
     this.backlogCursor = old.seq;
     return { row: old };

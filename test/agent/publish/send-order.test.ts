@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Outbox } from '../../../agent/outbox/outbox.js';
 import { SendOrder, type NextSend } from '../../../agent/publish/send-order.js';
 
@@ -54,6 +54,27 @@ describe('SendOrder', () => {
     const during = add(box, 1);
     order.restart();
     expect(drain(order, T0 + 1000).seqs).toEqual([first[2], first[3], during[0]]);
+    box.close();
+  });
+
+  it('reads no row once the backlog is drained and every live batch is out, until a new batch or connection', () => {
+    const box = outbox();
+    const backlog = add(box, 2);
+    const order = new SendOrder(box, 100, T0);
+    order.restart();
+    const live = add(box, 1);
+    expect(drain(order, T0).seqs).toEqual([...live, ...backlog]);
+    const reads = vi.spyOn(box, 'nextBatch');
+    // PUBACKs and new batches call next() while the last batch is in flight: nothing to send, nothing read.
+    expect(order.next(T0)).toBeNull();
+    expect(order.next(T0 + 1000)).toBeNull();
+    expect(reads).not.toHaveBeenCalled();
+    const more = add(box, 1);
+    expect(drain(order, T0 + 2000).seqs).toEqual(more);
+    expect(reads).toHaveBeenCalledTimes(1);
+    // A new connection sends again what was not acked, backlog included.
+    order.restart();
+    expect(drain(order, T0 + 3000).seqs).toEqual([...backlog, ...live, ...more]);
     box.close();
   });
 
