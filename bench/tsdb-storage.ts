@@ -73,9 +73,10 @@ const totalMs = performance.now() - t0;
 const size = statSync(file).size;
 const ro = new Database(file, { readonly: true });
 const pageSize = ro.pragma('page_size', { simple: true }) as number;
-let breakdown: { name: string; bytes: number }[] = [];
+let breakdown: { name: string; bytes: number; unused: number }[] = [];
 try {
-  breakdown = ro.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as typeof breakdown;
+  // unused: bytes of the table's pages that hold nothing (the chunks' leaves: hub/tsdb/leaf-packer.ts).
+  breakdown = ro.prepare('SELECT name, sum(pgsize) AS bytes, sum(unused) AS unused FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as typeof breakdown;
 } catch {
   // dbstat is a compile-time option of SQLite; the total is what matters.
 }
@@ -90,6 +91,8 @@ console.log(`seal                   ${(sealMs / 1000).toFixed(1)} s total (${((s
 console.log(`file before vacuum     ${mb(beforeVacuum.bytes)} (db + wal) = ${(beforeVacuum.bytes / samples).toFixed(2)} B/sample`);
 console.log(`retention + vacuum     ${vacuumMs.toFixed(0)} ms`);
 console.log(`file on disk           ${mb(size)} = ${(size / samples).toFixed(3)} B/sample (free pages ${mb(free)})`);
-for (const b of breakdown) console.log(`  ${b.name.padEnd(28)} ${mb(b.bytes).padStart(10)}  ${(b.bytes / samples).toFixed(3)} B/sample`);
+for (const b of breakdown) {
+  console.log(`  ${b.name.padEnd(28)} ${mb(b.bytes).padStart(10)}  ${(b.bytes / samples).toFixed(3)} B/sample  (${((100 * b.unused) / b.bytes).toFixed(1)} % unused)`);
+}
 console.log(`wall time              ${(totalMs / 1000).toFixed(1)} s`);
 if (!process.env.TSDB_KEEP) for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
