@@ -161,6 +161,8 @@ const total = (name: string) =>
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 const [stored, refused, rejected] = [total('ingest_samples_total'), total('ingest_samples_refused_total'), total('ingest_rejected_total')];
 console.log(`hub counted ${stored} samples stored, ${refused} refused, ${rejected} messages rejected`);
+// Large groups keep many parsed batches alive through scavenges (docs/hub.md, "Group commit"): worth seeing beside the CPU.
+console.log(`group commits: ${(total('ingest_messages_total') / total('ingest_commits_total')).toFixed(1)} messages per commit over the whole run (ingest.maxGroup caps it)`);
 
 await Promise.all(clients.map((c) => c.endAsync()));
 await hub.stop();

@@ -112,7 +112,12 @@ export const HubConfigSchema = Type.Object({
        * by themselves and a quiet hub commits at once (docs/hub.md).
        */
       groupCommit: Type.String({ ...Duration, default: '0ms' }),
-      maxGroup: Type.Integer({ default: 1000, minimum: 1 }),
+      /**
+       * Messages per transaction at most. Every batch of a group stays parsed until its commit: a
+       * busy hub reads dozens per turn, and holding them all made the young generation copy and
+       * promote them (docs/hub.md, "Group commit").
+       */
+      maxGroup: Type.Integer({ default: 16, minimum: 1 }),
       /** What ingest refuses of a node's samples, counted per node and reason (docs/security.md, "Ingest limits"). */
       limits: Type.Object(
         {
