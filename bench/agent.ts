@@ -57,10 +57,18 @@ function childTicks(t0: { children: number }, live0: Map<number, { ticks: number
   return out;
 }
 
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A `kB` line of /proc/PID/status, in MB. */
+function statusMb(pid: number, field: 'VmHWM' | 'RssAnon' | 'RssFile'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) / 1024;
 }
+const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
+/**
+ * RSS now, split: file-backed pages (for the agent mostly the node binary's code and built-in data, ~31 MB
+ * in a bare `node --jitless`, shared with every node process and reclaimable) and anonymous memory (the
+ * V8 heap, malloc, stacks: what the agent itself holds).
+ */
+const rssSplit = (pid: number) => `now ${statusMb(pid, 'RssAnon').toFixed(1)} MB anonymous + ${statusMb(pid, 'RssFile').toFixed(1)} MB file-backed`;
 
 const dir = mkdtempSync(join(tmpdir(), 'kcloud-bench-agent-'));
 const rapl = join(dir, 'powercap');
@@ -130,11 +138,11 @@ try {
   // Per-call ipmitool runs show as `exited`; the shell session as a live `ipmitool`; the fake nvidia-smi is the bench's own stand-in.
   console.log(`children CPU: ${childPct.toFixed(2)} % of one core: ${[...children].map(([comm, ticks]) => `${comm} ${pct(ticks).toFixed(2)} %`).join(', ')}`);
   console.log(`agent + children: ${(selfPct + childPct).toFixed(2)} % of one core (target <= 1 %)`);
-  console.log(`agent peak RSS: ${rss.toFixed(1)} MB (target <= 50 MB)`);
+  console.log(`agent peak RSS: ${rss.toFixed(1)} MB (target <= 50 MB); ${rssSplit(pid)}`);
   if (exporter && e0 && e1) {
     const ePct = pct(e1.self - e0.self);
     const eRss = peakRssMb(exporter.pid!);
-    console.log(`node_exporter (${exporterBin}, scraped 1/s): ${ePct.toFixed(2)} % of one core, peak RSS ${eRss.toFixed(1)} MB`);
+    console.log(`node_exporter (${exporterBin}, scraped 1/s): ${ePct.toFixed(2)} % of one core, peak RSS ${eRss.toFixed(1)} MB; ${rssSplit(exporter.pid!)}`);
     console.log(`ratio agent+children / node_exporter: CPU ${((selfPct + childPct) / ePct).toFixed(2)}, RSS ${(rss / eRss).toFixed(2)}`);
   } else console.log('node_exporter not installed (apt-get install prometheus-node-exporter): no comparison');
 } finally {
