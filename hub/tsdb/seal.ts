@@ -174,8 +174,9 @@ function* deleteLog(parts: StoreParts, w: number, sealedUpTo: number): Generator
 /** Encoded chunks a seal keeps waiting at most, for one that fits the last leaf (8: 1.6 % of the leaf bytes unused, simulated; 2: 7.4 %). */
 const WAITING = 8;
 /**
- * Chunks a step may write (with their rollups) besides as many as it encoded: the 9 left waiting at the window's
- * end written in one step took 3.6-9.9 ms, where an ordinary step takes ~1.2 (load average 4-8; 3 a step: < 1 ms).
+ * Chunks (with their rollups) a step writes at most when it encoded fewer; else as many as it encoded. The 9 left
+ * waiting at the window's end written in one step took 3.6-9.9 ms, where an ordinary step takes ~1.2 (load
+ * average 4-8; 3 a step: < 1 ms).
  */
 const STEP_WRITES = 3;
 
@@ -184,6 +185,7 @@ interface Encoded {
   id: number;
   /** Its head samples in the window when encoded: a write meanwhile (backfill) means encoding it again. */
   headSamples: number;
+  /** Samples of the chunk: the head's merged into the stored chunk's. */
   samples: number;
   chunk: Uint8Array;
   cell: CellSize;
