@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
  * deeply nested body cannot exhaust the stack.
  */
 export function nonFinitePath(value: unknown): string[] | null {
+  if (isFlatAndFinite(value)) return null;
   // Each entry links to its parent's, so a deep value does not copy its path at every level.
   type Trail = { key: string; up: Trail } | null;
   const stack: [unknown, Trail][] = [[value, null]];
@@ -23,6 +24,20 @@ export function nonFinitePath(value: unknown): string[] | null {
   }
   return null;
 }
+
+/** The usual request part (absent, or a query of strings and numbers): nothing to walk, nothing allocated. */
+function isFlatAndFinite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (ArrayBuffer.isView(value) || Array.isArray(value)) return false;
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'object' ? v !== null : typeof v === 'number' && !Number.isFinite(v)) return false;
+  }
+  return true;
+}
+
+const PARTS = ['querystring', 'params', 'body'] as const;
 
 /** A schema validation failure as Fastify reports one, so that each area answers it as it answers any other invalid value. */
 function validationError(part: 'querystring' | 'params' | 'body', path: string[]): Error {
@@ -46,8 +61,8 @@ function validationError(part: 'querystring' | 'params' | 'body', path: string[]
  */
 export function refuseNonFiniteNumbers(app: FastifyInstance): void {
   app.addHook('preHandler', (request, _reply, done) => {
-    for (const [part, value] of [['querystring', request.query], ['params', request.params], ['body', request.body]] as const) {
-      const path = nonFinitePath(value);
+    for (const part of PARTS) {
+      const path = nonFinitePath(part === 'querystring' ? request.query : part === 'params' ? request.params : request.body);
       if (path !== null) return done(validationError(part, path));
     }
     done();

@@ -20,6 +20,7 @@ import { representableDateTimes } from './date-time-format.js';
 import { ApiError } from './errors.js';
 import { refuseNonFiniteNumbers } from './finite-numbers.js';
 import { acceptEmptyJsonBodies } from './json-body.js';
+import { lazyRequestLogger } from './lazy-request-logger.js';
 import { requestMetricsPlugin } from './metrics/plugin.js';
 import { hubMetricsRoutes } from './metrics/route.js';
 import { ecpApi } from './ecp/index.js';
@@ -46,6 +47,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     loggerInstance: deps.log as FastifyBaseLogger,
     // One line per request would cost more than serving a cached answer; the request metrics count them instead.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     // Open SSE/WS streams and idle keep-alive sockets must not hold up a hub shutdown.
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,

@@ -124,6 +124,12 @@ describe('HTTP request hygiene (real hub)', () => {
     expect(nonFinitePath(Number.NaN)).toEqual([]);
     expect(nonFinitePath({ a: 'Infinity', b: [1, 2, { c: null }] })).toBeNull();
     expect(nonFinitePath(Buffer.from([0xff]))).toBeNull();
+    // Flat parts (a query's strings and coerced numbers) take the short way: the same answers.
+    expect(nonFinitePath({ limit: 5, cursor: 'x', sort: null })).toBeNull();
+    expect(nonFinitePath({ limit: 5, step: Number.POSITIVE_INFINITY })).toEqual(['step']);
+    expect(nonFinitePath({ ids: [1, Number.NaN] })).toEqual(['ids', '1']);
+    expect(nonFinitePath(undefined)).toBeNull();
+    expect(nonFinitePath(3)).toBeNull();
     // 200 000 levels: a recursive walk would overflow the stack.
     let deep: unknown = [Number.POSITIVE_INFINITY];
     for (let i = 0; i < 200_000; i++) deep = [deep];
