@@ -139,24 +139,20 @@ export class HistoryStore implements SeriesSource {
   private readonly insertBatch = (samples: readonly Sample[], now: number): void => {
     const { stmt, sealer, rows } = this.w;
     let late = false;
-    let i = 0;
-    for (; i + ROWS_PER_INSERT <= samples.length; i += ROWS_PER_INSERT) {
-      for (let j = 0; j < ROWS_PER_INSERT; j++) {
-        const s = samples[i + j]!;
-        const ts = s.ts ?? now;
-        rows[3 * j] = ts;
-        rows[3 * j + 1] = this.seriesId(s.metric, s.labels);
-        rows[3 * j + 2] = s.value;
-        late ||= ts < this.sealedBefore;
-      }
-      stmt.samples.run(rows);
-    }
-    for (; i < samples.length; i++) {
-      const s = samples[i]!;
+    // Rows fill `rows` and go out ROWS_PER_INSERT at a time; the few left at the end one by one, in order.
+    let filled = 0;
+    for (const s of samples) {
       const ts = s.ts ?? now;
-      stmt.sample.run(ts, this.seriesId(s.metric, s.labels), s.value);
+      rows[3 * filled] = ts;
+      rows[3 * filled + 1] = this.seriesId(s.metric, s.labels);
+      rows[3 * filled + 2] = s.value;
       late ||= ts < this.sealedBefore;
+      if (++filled === ROWS_PER_INSERT) {
+        stmt.samples.run(rows);
+        filled = 0;
+      }
     }
+    for (let j = 0; j < filled; j++) stmt.sample.run(rows[3 * j]!, rows[3 * j + 1]!, rows[3 * j + 2]!);
     // Sealing in the same transaction keeps the invariant readers rely on: head holds no sample of a sealed minute.
     const sealBefore = Math.max(this.sealedBefore, minuteOf(now - SEAL_LAG_MS));
     if (late || sealBefore > this.sealedBefore) sealer.seal(sealBefore);
