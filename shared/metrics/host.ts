@@ -1,6 +1,6 @@
 import { defineMetrics } from './catalogue.js';
 
-/** Host facts from systeminformation. */
+/** Host facts from /proc and statfs(2) (agent/collectors/host). */
 export const HOST_METRICS = defineMetrics([
   { name: 'host_cpu_utilization_percent', type: 'gauge', help: 'CPU utilisation over all cores', labels: [] },
   { name: 'host_load1', type: 'gauge', help: '1-minute load average', labels: [] },

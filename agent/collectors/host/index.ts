@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import si from 'systeminformation';
 import { parseDuration } from '../../../shared/duration.js';
 import type { AgentConfig } from '../../config.js';
 import { pollingCollector, type PollingSpec } from '../polling.js';
 import type { CollectorDeps } from '../registry.js';
 import type { Collector } from '../types.js';
 import { readDiskUsage } from './disks.js';
+import { HOST_FACT_SOURCES, readHostFacts } from './host-facts.js';
 import { hostInventory } from './inventory.js';
 import { hostSamples, isPseudoFilesystem } from './map.js';
 import { parseMeminfo } from './meminfo.js';
@@ -19,14 +19,6 @@ import { SlowReading } from './slow-reading.js';
 const DISK_EVERY_MS = 60_000;
 /** How long a run waits for the disk reading; a hung network mount only delays the disk samples. */
 const DISK_WAIT_MS = 2_000;
-/** lspci and nvidia-smi behind si.graphics() can hang on a broken GPU; the inventory goes out without it then. */
-const GRAPHICS_WAIT_MS = 15_000;
-
-function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The host collector as a polling spec. Only cheap readings run every
@@ -36,7 +28,8 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
  * on each mount of /proc/self/mounts (si.fsSize() ran `cat /proc/mounts`
  * synchronously and `df` through a shell: four processes a minute, issue 20);
  * no process listing (si.processes() alone costs more than every other
- * collector together). systeminformation gives the start-up inventory only.
+ * collector together). The start-up inventory is read from files too
+ * (host-facts.ts).
  */
 export function hostSpec(config: AgentConfig, deps: CollectorDeps): PollingSpec {
   const netDev = join(config.procRoot, 'net/dev');
@@ -54,14 +47,12 @@ export function hostSpec(config: AgentConfig, deps: CollectorDeps): PollingSpec 
   return {
     name: 'host',
     intervalMs: parseDuration(config.collectors.host.interval),
-    detect: async () => ({ available: true, reason: 'always on (systeminformation)' }),
+    detect: async () => ({ available: true, reason: 'always on' }),
     async onStart(sink) {
-      // Not awaited: start() must not wait on lspci/dmidecode; the inventory follows when ready.
-      void (async () => {
-        const [os, cpu, mem, system, graphics] = await Promise.all([si.osInfo(), si.cpu(), si.mem(), si.system(), within(si.graphics(), GRAPHICS_WAIT_MS)]);
-        if (!graphics) deps.log.warn({ waitedMs: GRAPHICS_WAIT_MS }, 'graphics controller listing did not answer; inventory sent without gpus');
-        sink.inventory({ host: hostInventory({ os, cpu, mem, system, graphics }) });
-      })().catch((err: unknown) => sink.error(err as Error));
+      // Not awaited: start() must not wait on `hostname -f` (DNS); the inventory follows when ready.
+      void readHostFacts({ ...HOST_FACT_SOURCES, procRoot: config.procRoot })
+        .then((facts) => sink.inventory({ host: hostInventory(facts) }))
+        .catch((err: unknown) => sink.error(err as Error));
     },
     async collect(now) {
       const [statText, memText, fs, netText] = await Promise.all([readFile(procStat, 'utf8'), readFile(meminfo, 'utf8'), disks.take(now), readFile(netDev, 'utf8')]);

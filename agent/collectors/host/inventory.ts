@@ -1,19 +1,28 @@
-import type { Systeminformation as SI } from 'systeminformation';
-
-/** What systeminformation reports once at start. `graphics` is null when lspci/nvidia-smi did not answer in time. */
+/**
+ * What the host collector reads once at start (host-facts.ts), in the shape
+ * systeminformation gave it before. `graphics` is null when the PCI bus
+ * could not be listed.
+ */
 export interface HostFacts {
-  os: Pick<SI.OsData, 'hostname' | 'fqdn' | 'distro' | 'release' | 'kernel' | 'arch'>;
-  cpu: Pick<SI.CpuData, 'manufacturer' | 'brand' | 'physicalCores' | 'cores' | 'processors'>;
-  mem: Pick<SI.MemData, 'total'>;
-  system: Pick<SI.SystemData, 'manufacturer' | 'model' | 'serial' | 'virtual'>;
-  graphics: Pick<SI.GraphicsData, 'controllers'> | null;
+  /** `arch` as Node spells it (`x64`, `arm64`). */
+  os: { hostname: string; fqdn: string; distro: string; release: string; kernel: string; arch: string };
+  /** `processors`: sockets; `cores`: logical processors. */
+  cpu: { manufacturer: string; brand: string; physicalCores: number; cores: number; processors: number };
+  mem: { total: number };
+  /** DMI strings, '' where absent or unreadable. */
+  system: { manufacturer: string; model: string; serial: string; virtual: boolean };
+  graphics: HostGpu[] | null;
 }
 
+/** A PCI display controller. Memory and the GPU's own model name are the gpu collector's inventory. */
 export interface HostGpu {
+  /** From pci.ids; the hex vendor id (`10de`) where the database lacks it. */
   vendor: string;
+  /** From pci.ids (`GH100 [H100 SXM5 80GB]`); the hex device id where the database lacks it. */
   model: string;
-  pciBus: string | null;
-  vramBytes: number | null;
+  /** The sysfs address, `0000:18:00.0`. */
+  pciBus: string;
+  /** The driver module's version (`nvidia`'s); null for in-tree drivers and unbound devices. */
   driverVersion: string | null;
 }
 
@@ -49,11 +58,6 @@ function dmi(value: string | undefined): string | null {
   return DMI_PLACEHOLDER.test(v) ? null : v;
 }
 
-/** systeminformation reports VRAM in MiB; 0 or null means unknown, not "no memory". */
-function vramBytes(mib: number | null | undefined): number | null {
-  return typeof mib === 'number' && mib > 0 ? mib * 1024 * 1024 : null;
-}
-
 /** The `host` section of the agent's inventory. */
 export function hostInventory(f: HostFacts): HostInventory {
   return {
@@ -71,14 +75,7 @@ export function hostInventory(f: HostFacts): HostInventory {
     model: dmi(f.system.model),
     serial: dmi(f.system.serial),
     virtual: f.system.virtual,
-    gpus:
-      f.graphics?.controllers.map((c) => ({
-        vendor: c.vendor,
-        model: c.name ?? c.model,
-        pciBus: c.pciBus || c.busAddress || null,
-        vramBytes: vramBytes(c.memoryTotal ?? c.vram),
-        driverVersion: c.driverVersion ?? null,
-      })) ?? null,
+    gpus: f.graphics,
     bmc: null,
   };
 }

@@ -52,7 +52,7 @@ describe('host collector on this machine', () => {
 
   it('publishes the host inventory and samples on its timer', async () => {
     const c = createHostCollector(loadAgentConfig(undefined, { KCLOUD_COLLECTORS_HOST_INTERVAL: '200ms' }), deps());
-    expect(await c.detect()).toEqual({ available: true, reason: 'always on (systeminformation)' });
+    expect(await c.detect()).toEqual({ available: true, reason: 'always on' });
     const rec = recordingSink();
     await c.start(rec.sink);
     try {

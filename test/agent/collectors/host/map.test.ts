@@ -1,60 +1,17 @@
-import type { Systeminformation as SI } from 'systeminformation';
 import { describe, expect, it } from 'vitest';
+import type { DiskUsage } from '../../../../agent/collectors/host/disks.js';
 import { hostSamples, realFilesystems } from '../../../../agent/collectors/host/map.js';
+import type { MemReading } from '../../../../agent/collectors/host/meminfo.js';
 
-// si.currentLoad() and si.mem() as systeminformation 5.33 returned them on the development VM (2 vCPU, 24 GiB).
-const load = {
-  avgLoad: 0.34,
-  currentLoad: 12.5,
-  currentLoadUser: 8,
-  currentLoadSystem: 4.5,
-  currentLoadNice: 0,
-  currentLoadIdle: 87.5,
-  currentLoadIrq: 0,
-  currentLoadSteal: 0,
-  currentLoadGuest: 0,
-  rawCurrentLoad: 125,
-  rawCurrentLoadUser: 80,
-  rawCurrentLoadSystem: 45,
-  rawCurrentLoadNice: 0,
-  rawCurrentLoadIdle: 875,
-  rawCurrentLoadIrq: 0,
-  rawCurrentLoadSteal: 0,
-  rawCurrentLoadGuest: 0,
-  cpus: [],
-} satisfies SI.CurrentLoadData;
+// The development VM (2 vCPU, 24 GiB): CPU busy since the last run, and /proc/meminfo as parseMeminfo reads it.
+const load = { currentLoad: 12.5 };
 
-const mem = {
-  total: 25276063744,
-  free: 24476127232,
-  used: 799936512,
-  active: 423927808,
-  available: 24852135936,
-  buffers: 6049792,
-  cached: 549687296,
-  slab: 109572096,
-  buffcache: 665309184,
-  reclaimable: 86298624,
-  swaptotal: 0,
-  swapused: 0,
-  swapfree: 0,
-  writeback: 0,
-  dirty: 458752,
-} satisfies SI.MemData;
+const mem: MemReading = { total: 25276063744, active: 423927808 };
 
-const fsEntry = (fs: string, type: string, mount: string, size: number, used: number): SI.FsSizeData => ({
-  fs,
-  type,
-  size,
-  used,
-  available: size - used,
-  use: Math.round((used / size) * 10000) / 100,
-  mount,
-  rw: true,
-});
+const fsEntry = (fs: string, type: string, mount: string, size: number, used: number): DiskUsage => ({ fs, type, mount, size, used });
 
-// A GPU node as si.fsSize() lists it: the kubelet bind mount of the root device comes before / itself.
-const fs: SI.FsSizeData[] = [
+// A GPU node's mounts as readDiskUsage lists them: the kubelet bind mount of the root device comes before / itself.
+const fs: DiskUsage[] = [
   fsEntry('/dev/nvme0n1p2', 'ext4', '/var/lib/kubelet/pods/7f1c/volumes/kubernetes.io~empty-dir/cache', 1_919_850_381_312, 402_653_184_000),
   fsEntry('/dev/nvme0n1p2', 'ext4', '/', 1_919_850_381_312, 402_653_184_000),
   fsEntry('/dev/nvme0n1p1', 'vfat', '/boot/efi', 535_805_952, 6_344_704),
@@ -77,7 +34,7 @@ describe('realFilesystems', () => {
 });
 
 describe('hostSamples', () => {
-  it('maps systeminformation readings to unit-named samples', () => {
+  it('maps the host readings to unit-named samples', () => {
     const samples = hostSamples(
       {
         load,
@@ -95,7 +52,7 @@ describe('hostSamples', () => {
     expect(samples).toEqual([
       { metric: 'host_cpu_utilization_percent', value: 12.5, ts },
       { metric: 'host_load1', value: 1.25, ts },
-      // active (MemTotal − MemAvailable), not used (which counts 549 MB of page cache here).
+      // active: MemTotal − MemAvailable (page cache not counted as used).
       { metric: 'host_memory_used_bytes', value: 423927808, ts },
       { metric: 'host_memory_total_bytes', value: 25276063744, ts },
       { metric: 'host_disk_used_bytes', value: 402_653_184_000, ts, labels: { mount: '/' } },
