@@ -6,7 +6,9 @@ import type { Bindings, ChildLoggerOptions } from 'pino';
  * bindings serialised) for every request: ~5 % of a cached answer's CPU in a
  * profile of bench/api.ts, while with request logging off (server.ts) few
  * requests log anything. The child is the one Fastify would make, so a line
- * still carries the request's `reqId` (skyclust's `request_id`).
+ * still carries the request's `reqId` (skyclust's `request_id`). The log
+ * methods are the prototype's: Fastify checks each request's logger for
+ * them, and instance fields would be seven closures made per request.
  */
 class LazyRequestLogger implements FastifyBaseLogger {
   #made: FastifyBaseLogger | undefined;
@@ -33,13 +35,33 @@ class LazyRequestLogger implements FastifyBaseLogger {
     return this.made.child(bindings, options);
   }
 
-  fatal: FastifyBaseLogger['fatal'] = (...args: Parameters<FastifyBaseLogger['fatal']>) => this.made.fatal(...args);
-  error: FastifyBaseLogger['error'] = (...args: Parameters<FastifyBaseLogger['error']>) => this.made.error(...args);
-  warn: FastifyBaseLogger['warn'] = (...args: Parameters<FastifyBaseLogger['warn']>) => this.made.warn(...args);
-  info: FastifyBaseLogger['info'] = (...args: Parameters<FastifyBaseLogger['info']>) => this.made.info(...args);
-  debug: FastifyBaseLogger['debug'] = (...args: Parameters<FastifyBaseLogger['debug']>) => this.made.debug(...args);
-  trace: FastifyBaseLogger['trace'] = (...args: Parameters<FastifyBaseLogger['trace']>) => this.made.trace(...args);
-  silent: FastifyBaseLogger['silent'] = (...args: Parameters<FastifyBaseLogger['silent']>) => this.made.silent(...args);
+  fatal(...args: Parameters<FastifyBaseLogger['fatal']>): void {
+    this.made.fatal(...args);
+  }
+
+  error(...args: Parameters<FastifyBaseLogger['error']>): void {
+    this.made.error(...args);
+  }
+
+  warn(...args: Parameters<FastifyBaseLogger['warn']>): void {
+    this.made.warn(...args);
+  }
+
+  info(...args: Parameters<FastifyBaseLogger['info']>): void {
+    this.made.info(...args);
+  }
+
+  debug(...args: Parameters<FastifyBaseLogger['debug']>): void {
+    this.made.debug(...args);
+  }
+
+  trace(...args: Parameters<FastifyBaseLogger['trace']>): void {
+    this.made.trace(...args);
+  }
+
+  silent(...args: Parameters<FastifyBaseLogger['silent']>): void {
+    this.made.silent(...args);
+  }
 }
 
 /** Fastify's `childLoggerFactory`: see LazyRequestLogger. */

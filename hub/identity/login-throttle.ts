@@ -109,10 +109,18 @@ export class LoginThrottle {
     this.mirror = mirror;
   }
 
+  /**
+   * No failure anywhere inside the window and no attempt running: any login
+   * would be admitted at once and its success would clear nothing. Reads only.
+   */
+  idle(): boolean {
+    return this.now() - this.lastFailure >= this.limits.windowMs && this.inFlight.size === 0;
+  }
+
   /** Whether a login for `account` from `ip` may be tried now, and after which delay. Reads only. */
   check(account: string, ip: string): ThrottleDecision {
+    if (this.idle()) return { allowed: true, delayMs: 0 };
     const now = this.now();
-    if (now - this.lastFailure >= this.limits.windowMs && this.inFlight.size === 0) return { allowed: true, delayMs: 0 };
     const k = keys(account, sourceAddress(ip));
     const byPair = decide(this.failures(k.pair, now), this.limits.perAccount, this.limits.windowMs, now);
     if (!byPair.allowed) return { ...byPair, by: 'account' };

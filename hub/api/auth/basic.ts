@@ -4,6 +4,7 @@ import { LoginRefused, type LoginGuard } from '../../identity/login-guard.js';
 import { refusalError } from './password-login.js';
 import type { ApiPrincipal } from './principal.js';
 import type { CredentialResolver } from './resolver.js';
+import type { VerifiedBasicHeaders } from './verified-basic.js';
 
 /** Whether an `Authorization` header is of the Basic scheme (what parseBasic reads; no decoding). */
 const isBasic = (header: string | undefined): header is string => header?.split(' ', 1)[0]!.toLowerCase() === 'basic';
@@ -24,13 +25,15 @@ export function parseBasic(header: string | undefined): { username: string; pass
  * without the throttle Basic would be an unlimited guessing endpoint. Node
  * credentials are MQTT-only: an agent's password opens no HTTP route (and
  * counts as a failure here). Unknown names cost a dummy argon2 check, so
- * the answer's timing does not tell which names exist.
+ * the answer's timing does not tell which names exist. Accepted headers are
+ * remembered (VerifiedBasicHeaders) until anything is revoked.
  */
 export class BasicResolver implements CredentialResolver {
   readonly kind = 'basic';
   constructor(
     private readonly auth: Authenticator,
     private readonly guard: LoginGuard,
+    private readonly verified: VerifiedBasicHeaders,
   ) {}
 
   /** Browsers replay Basic credentials they once used for this hub, whichever page sends the request. */
@@ -39,7 +42,13 @@ export class BasicResolver implements CredentialResolver {
   }
 
   async resolve(request: FastifyRequest): Promise<ApiPrincipal | 'invalid' | null> {
-    const creds = parseBasic(request.headers.authorization);
+    const header = request.headers.authorization;
+    if (!isBasic(header)) return null;
+    // Remembered credentials skip the login path only while the throttle is idle: then that path would admit them at
+    // once and clear nothing, so the answer is the same; with failures about, every request goes through it.
+    const known = this.guard.throttle.idle() ? this.verified.get(header) : null;
+    if (known?.principal) return known.principal;
+    const creds = parseBasic(header);
     if (creds === null || creds === 'invalid') return creds;
     try {
       const found = this.auth.lookup(creds.username);
@@ -47,7 +56,9 @@ export class BasicResolver implements CredentialResolver {
         const p = await this.auth.verify(found, creds.password, request.ip);
         return p?.kind === 'user' ? p : null;
       });
-      return { userId: who.id, username: who.username, role: who.role, via: 'basic', scopes: null, credentialId: null };
+      const principal: ApiPrincipal = { userId: who.id, username: who.username, role: who.role, via: 'basic', scopes: null, credentialId: null };
+      if (known) this.verified.remember(header, principal, known.since);
+      return principal;
     } catch (err) {
       if (!(err instanceof LoginRefused)) throw err;
       if (err.refusal.kind === 'credentials') return 'invalid';

@@ -7,6 +7,7 @@ import { keyring, SecretStore } from '../../identity/secrets.js';
 import { SessionStore } from '../../identity/sessions.js';
 import { loadOrCreateSigningKeys, TokenService } from '../../identity/tokens.js';
 import { revocationsOf } from '../../identity/revocations.js';
+import { VerifiedBasicHeaders } from './verified-basic.js';
 import { SharedRevocations } from '../../redis/revocations.js';
 import { createSharedState, type SharedState } from '../../redis/shared-state.js';
 import type { ApiDeps } from '../deps.js';
@@ -75,7 +76,7 @@ export function createCredentialServices(deps: Pick<ApiDeps, 'config' | 'db' | '
     secrets: new SecretStore(deps.db, keyring(dataDir, env)),
     shared,
     resolvers: [
-      new BasicResolver(deps.authenticator, guard),
+      new BasicResolver(deps.authenticator, guard, new VerifiedBasicHeaders(revocationsOf(deps.db), parseDuration(deps.config.broker.authCacheTtl))),
       new JwtResolver(tokens, deps.users),
       new ApiKeyResolver(apiKeys, deps.users),
       new SessionResolver(sessions, deps.users, auth.session.cookieName),

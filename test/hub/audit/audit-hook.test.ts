@@ -5,6 +5,8 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditHook } from '../../../hub/api/audit-hook.js';
 import { BasicResolver } from '../../../hub/api/auth/basic.js';
+import { VerifiedBasicHeaders } from '../../../hub/api/auth/verified-basic.js';
+import { revocationsOf } from '../../../hub/identity/revocations.js';
 import { authPlugin } from '../../../hub/api/auth/plugin.js';
 import { parseSort } from '../../../hub/api/list-query.js';
 import { skyclustErrorHandler } from '../../../hub/api/skyclust/errors.js';
@@ -31,7 +33,7 @@ describe('audit hook (Fastify plugin)', () => {
     audit = new AuditLog(db);
     audit.on('record', (r) => emitted.push(r));
     const logins = testLogins(db, new NodeStore(db), users);
-    await app.register(authPlugin, { resolvers: [new BasicResolver(logins.authenticator, logins.guard)] });
+    await app.register(authPlugin, { resolvers: [new BasicResolver(logins.authenticator, logins.guard, new VerifiedBasicHeaders(revocationsOf(db), 60_000))] });
     await app.register(auditHook, { audit });
     app.setErrorHandler(skyclustErrorHandler);
     await app.register(

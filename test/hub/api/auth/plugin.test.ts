@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BasicResolver } from '../../../../hub/api/auth/basic.js';
+import { VerifiedBasicHeaders } from '../../../../hub/api/auth/verified-basic.js';
+import { revocationsOf } from '../../../../hub/identity/revocations.js';
 import { authPlugin } from '../../../../hub/api/auth/plugin.js';
 import { monitorErrorHandler } from '../../../../hub/api/monitor/errors.js';
 import { openHubDb, type HubDb } from '../../../../hub/core/db.js';
@@ -24,7 +26,7 @@ describe('auth plugin (Basic, route access)', () => {
     await users.add('eve', 'viewer', 'eve-pw');
     await nodes.add('gpu-01', 'default', 'node-pw');
     const logins = testLogins(db, nodes, users);
-    await app.register(authPlugin, { resolvers: [new BasicResolver(logins.authenticator, logins.guard)] });
+    await app.register(authPlugin, { resolvers: [new BasicResolver(logins.authenticator, logins.guard, new VerifiedBasicHeaders(revocationsOf(db), 60_000))] });
     app.setErrorHandler(monitorErrorHandler);
     app.get('/open', { config: { access: 'public' } }, async (req) => ({ principal: req.principal }));
     app.get('/read', { config: { access: 'metrics:read' } }, async (req) => ({ user: req.principal?.username, via: req.principal?.via }));
