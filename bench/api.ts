@@ -2,7 +2,7 @@
  * HTTP API benchmark (issues 5 and 20): the built hub as a child process with
  * 50 nodes x 8 GPUs of data (a day at 1-minute resolution, published through
  * the embedded broker like agents do), and a Fastify hello world in another
- * child process, both loaded by autocannon with the same connections and
+ * child process, both loaded by wrk (BENCH_LOADGEN=autocannon for autocannon) with the same connections and
  * duration in the same run:
  *   GET / of the hello world   (the machine's ceiling for a Fastify route)
  *   /health and /api/v1/accelerators/npus   (the hub's own ceilings: its request pipeline on a public route, and with
@@ -21,16 +21,17 @@
  * agents' samples (~2 400 a second).
  *
  *   npm run build && npx tsx bench/api.ts   (BENCH_SECONDS per endpoint, default 10; BENCH_CONNECTIONS, default 50;
+ *   BENCH_LOADGEN, wrk (Debian's wrk package) or autocannon;
  *   BENCH_CACHE_TTL, default 1s as shipped, 0s to compute every answer; BENCH_ACCEPT_ENCODING, default gzip;
  *   BENCH_NODE_FLAGS="--cpu-prof" to profile the hub; BENCH_HUB_SOURCE=1 runs the working tree through tsx, no build;
  *   BENCH_MINUTES of data, default 1440)
  */
-import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { MESSAGE_VERSION, type Sample } from '../shared/schema/message.js';
 import { processCpuSeconds, startBuiltHub } from './built-hub.js';
+import { httpLoad, type LoadGenerator } from './http-load.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -38,6 +39,9 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const cacheTtl = process.env.BENCH_CACHE_TTL ?? '1s';
 /** What the clients send as Accept-Encoding: browsers and Grafana send gzip; BENCH_ACCEPT_ENCODING=identity for clients that do not. */
 const acceptEncoding = process.env.BENCH_ACCEPT_ENCODING ?? 'gzip';
+/** wrk (one thread) by default: autocannon's JavaScript parser cost as much per 4.8 KB answer as the hub (bench/http-load.ts). */
+const generator = (process.env.BENCH_LOADGEN ?? 'wrk') as LoadGenerator;
+if (generator !== 'wrk' && generator !== 'autocannon') throw new Error(`BENCH_LOADGEN: wrk or autocannon, not "${generator}"`);
 const NODES = 50;
 const GPUS = 8;
 /** Minutes of data per GPU, ending now: BENCH_MINUTES, default a day (fewer load faster on a busy machine; 120 still fills the 2 h series). */
@@ -119,7 +123,7 @@ console.log(`api.cacheTtl ${cacheTtl}, Accept-Encoding: ${acceptEncoding}, load 
 console.log(`loaded ${samples} samples (${NODES} nodes x ${GPUS} GPUs, ${MINUTES} minutes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 /** A Fastify hello world in its own process, as the hub is in its own: GET / answers {"hello":"world"}. */
-async function startHelloWorld(): Promise<{ url: string; pid: number; stop(): void }> {
+async function startHelloWorld(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const code = `import Fastify from 'fastify';
 const app = Fastify({ logger: false });
 app.get('/', async () => ({ hello: 'world' }));
@@ -127,23 +131,33 @@ const address = await app.listen({ port: 0, host: '127.0.0.1' });
 console.log(address);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: `${line.toString().trim()}/`, pid: child.pid!, stop: () => child.kill() };
+  // Waited for: a child reaped during the next load would count as the load generator's CPU (bench/http-load.ts).
+  return {
+    url: `${line.toString().trim()}/`,
+    pid: child.pid!,
+    stop: async () => {
+      const exited = once(child, 'exit');
+      child.kill();
+      await exited;
+    },
+  };
 }
 
-/** Loads `url` and returns autocannon's result with the server's CPU microseconds per answered request. */
+/** Loads `url` and returns the load's result with the server's CPU microseconds per answered request. */
 async function loadMeasured(url: string, headers: Record<string, string>, pid: number) {
   const cpu0 = processCpuSeconds(pid);
-  const result = await load(url, headers);
-  const cpuPerRequest = ((processCpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, result.requests.total);
-  return { result, line: `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, server CPU ${cpuPerRequest.toFixed(0)} µs/request, ${result.non2xx} non-2xx, ${result.errors} errors` };
+  const result = await httpLoad(url, { generator, connections, seconds, headers: { ...headers, 'accept-encoding': acceptEncoding } });
+  const cpuPerRequest = ((processCpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, result.total);
+  return {
+    result,
+    line: `latency p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, server CPU ${cpuPerRequest.toFixed(0)} µs/request, client (${generator}) CPU ${result.clientMicrosPerRequest.toFixed(0)} µs/request, ${result.non2xx} non-2xx, ${result.errors} errors`,
+  };
 }
-
-const load = (url: string, headers: Record<string, string>) => autocannon({ url, connections, duration: seconds, headers: { ...headers, 'accept-encoding': acceptEncoding } });
 
 const hello = await startHelloWorld();
 const { result: helloResult, line: helloLine } = await loadMeasured(hello.url, {}, hello.pid);
-hello.stop();
-console.log(`Fastify hello world: ${helloResult.requests.average.toFixed(0)} req/s, ${helloLine}`);
+await hello.stop();
+console.log(`Fastify hello world: ${helloResult.requestsPerSecond.toFixed(0)} req/s, ${helloLine}`);
 
 const { authorization } = hub;
 const GPUS_PATH = '/api/v1/accelerators/gpus?include_metrics=true';
@@ -157,8 +171,8 @@ for (const path of ['/health', '/api/v1/accelerators/npus', GPUS_PATH, '/api/v1/
   const body = await probe.text();
   if (!probe.ok) throw new Error(`${path}: ${probe.status} ${body}`);
   const { result, line } = await loadMeasured(url, { authorization }, hub.child.pid!);
-  const ratio = RATIOS.has(path) ? `, ${(result.requests.average / helloResult.requests.average).toFixed(3)} of hello world` : '';
-  console.log(`${path}: ${result.requests.average.toFixed(0)} req/s${ratio}, ${line}, response ${body.length} bytes (${(result.throughput.average / Math.max(1, result.requests.average)).toFixed(0)} B/request on the wire)`);
+  const ratio = RATIOS.has(path) ? `, ${(result.requestsPerSecond / helloResult.requestsPerSecond).toFixed(3)} of hello world` : '';
+  console.log(`${path}: ${result.requestsPerSecond.toFixed(0)} req/s${ratio}, ${line}, response ${body.length} bytes (${result.bytesPerRequest.toFixed(0)} B/request on the wire)`);
 }
 clearInterval(live);
 console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

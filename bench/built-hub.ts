@@ -20,7 +20,7 @@ import { freePort } from '../test/helpers/mosquitto.js';
 
 export const NODE_PASSWORD = 'bench-password';
 export const ADMIN_PASSWORD = 'bench-admin-password';
-const CLK_TCK = 100;
+export const CLK_TCK = 100;
 
 export interface BuiltHub {
   child: ChildProcess;

@@ -6,8 +6,11 @@ import type { ApiPrincipal } from './principal.js';
 import type { CredentialResolver } from './resolver.js';
 import type { VerifiedBasicHeaders } from './verified-basic.js';
 
+/** The scheme is the header's text up to its first space, in any case. */
+const BASIC_SCHEME = /^basic(?: |$)/i;
+
 /** Whether an `Authorization` header is of the Basic scheme (what parseBasic reads; no decoding). */
-const isBasic = (header: string | undefined): header is string => header?.split(' ', 1)[0]!.toLowerCase() === 'basic';
+const isBasic = (header: string | undefined): header is string => header !== undefined && BASIC_SCHEME.test(header);
 
 /** Splits an `Authorization: Basic` header; null when the header is absent or of another scheme. */
 export function parseBasic(header: string | undefined): { username: string; password: string } | 'invalid' | null {
