@@ -16,7 +16,7 @@ import { retentionPlan } from './retention.js';
 import { RollupCache } from './rollup-cache.js';
 import { openDatabase } from './schema.js';
 import { seal, sealSteps, type SealResult } from './seal.js';
-import { REFUSED_SERIES, SeriesIndex, type SeriesAdmission } from './series.js';
+import { SeriesIndex, type ResolvedSeries, type SeriesAdmission } from './series.js';
 import { runSliced, type MaintenanceStep } from './steps.js';
 import { TimestampColumns } from './timestamps.js';
 
@@ -171,25 +171,32 @@ function write(parts: StoreParts, inTransaction: TransactionRunner, rows: readon
   const records = new Map<number, { packed: Float64Array; n: number }>();
   try {
     inTransaction(() => {
-      let previous: number | undefined;
+      let previous: ResolvedSeries | undefined;
+      // The record of the row before's window: a Map lookup keyed by a double (a window's ms) per sample boxed it each time.
+      let window = NaN;
+      let record: { packed: Float64Array; n: number } | undefined;
       for (const row of rows) {
         const w = Math.floor(row.ts / W) * W;
         if (!Number.isSafeInteger(row.ts) || row.ts < 0 || typeof row.value !== 'number' || w < rawCutoff) {
           result.rejected++;
           continue;
         }
-        const id = (previous = series.resolve(row.metric, row.labels, previous));
-        if (id === REFUSED_SERIES) {
+        previous = series.resolve(row.metric, row.labels, previous);
+        if (!previous) {
           result.rejected++;
           continue;
         }
+        const id = previous.id;
         (row as TsdbRow).seriesId = id;
         if (!head.insert(id, row.ts, row.value)) {
           result.duplicates++;
           continue;
         }
-        let record = records.get(w);
-        if (!record) records.set(w, (record = { packed: new Float64Array(rows.length * 3), n: 0 }));
+        if (w !== window || !record) {
+          window = w;
+          record = records.get(w);
+          if (!record) records.set(w, (record = { packed: new Float64Array(rows.length * 3), n: 0 }));
+        }
         record.packed[record.n++] = id;
         record.packed[record.n++] = row.ts;
         record.packed[record.n++] = row.value;

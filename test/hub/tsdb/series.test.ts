@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../hub/tsdb/schema.js';
-import { canonicalLabels, SeriesIndex } from '../../../hub/tsdb/series.js';
+import { canonicalLabels, SeriesIndex, type ResolvedSeries } from '../../../hub/tsdb/series.js';
 import { tmpDbPath } from './helpers/tmp.js';
 
 function index(): { db: Database.Database; series: SeriesIndex } {
@@ -21,11 +21,11 @@ describe('series index', () => {
 
   it('gives one id per metric and label set, whatever the key order', () => {
     const { db, series } = index();
-    const a = series.resolve('gpu_power_watts', { node: 'n1', gpu: '0' });
-    expect(series.resolve('gpu_power_watts', { gpu: '0', node: 'n1' })).toBe(a);
-    expect(series.resolve('gpu_power_watts', { gpu: '0', node: 'n1', pod: '' })).toBe(a);
-    expect(series.resolve('gpu_temperature_celsius', { gpu: '0', node: 'n1' })).not.toBe(a);
-    expect(series.resolve('gpu_power_watts', { gpu: '1', node: 'n1' })).not.toBe(a);
+    const a = series.resolve('gpu_power_watts', { node: 'n1', gpu: '0' })?.id;
+    expect(series.resolve('gpu_power_watts', { gpu: '0', node: 'n1' })?.id).toBe(a);
+    expect(series.resolve('gpu_power_watts', { gpu: '0', node: 'n1', pod: '' })?.id).toBe(a);
+    expect(series.resolve('gpu_temperature_celsius', { gpu: '0', node: 'n1' })?.id).not.toBe(a);
+    expect(series.resolve('gpu_power_watts', { gpu: '1', node: 'n1' })?.id).not.toBe(a);
     expect(db.prepare('SELECT metric, labels FROM series ORDER BY id').all()).toEqual([
       { metric: 'gpu_power_watts', labels: '{"gpu":"0","node":"n1"}' },
       { metric: 'gpu_temperature_celsius', labels: '{"gpu":"0","node":"n1"}' },
@@ -36,15 +36,15 @@ describe('series index', () => {
 
   it('does not confuse label sets whose joined names and values read the same', () => {
     const { db, series } = index();
-    const joined = series.resolve('m', { a: 'x\u0000b\u0000y' });
-    expect(series.resolve('m', { a: 'x', b: 'y' })).not.toBe(joined);
-    expect(series.resolve('m', { a: 'x\u0000b\u0000y' })).toBe(joined);
+    const joined = series.resolve('m', { a: 'x\u0000b\u0000y' })?.id;
+    expect(series.resolve('m', { a: 'x', b: 'y' })?.id).not.toBe(joined);
+    expect(series.resolve('m', { a: 'x\u0000b\u0000y' })?.id).toBe(joined);
     db.close();
   });
 
   it('reloads ids from the table and forgets series of a rolled-back transaction', () => {
     const { db, series } = index();
-    const kept = db.transaction(() => series.resolve('m', { k: '1' }))();
+    const kept = db.transaction(() => series.resolve('m', { k: '1' }))()?.id;
     series.commit();
     expect(() =>
       db.transaction(() => {
@@ -55,7 +55,7 @@ describe('series index', () => {
     series.rollback();
     expect(series.find('m', []).map((s) => s.labels)).toEqual([{ k: '1' }]);
     const again = new SeriesIndex(db);
-    expect(again.resolve('m', { k: '1' })).toBe(kept);
+    expect(again.resolve('m', { k: '1' })?.id).toBe(kept);
     expect(again.find('m', [{ label: 'k', op: '!=', value: '1' }])).toEqual([]);
     db.close();
   });
@@ -64,8 +64,8 @@ describe('series index', () => {
     const { db, series } = index();
     const batch = (node: string, gpus: string[]) => gpus.flatMap((gpu) => ['p', 't'].map((metric) => ({ metric, labels: { node, gpu } })));
     const write = (rows: { metric: string; labels: Record<string, string> }[]) => {
-      let previous: number | undefined;
-      return rows.map((r) => (previous = series.resolve(r.metric, r.labels, previous)));
+      let previous: ResolvedSeries | undefined;
+      return rows.map((r) => (previous = series.resolve(r.metric, r.labels, previous))?.id);
     };
     const first = write(batch('a', ['0', '1']));
     expect(new Set(first).size).toBe(4);
@@ -88,12 +88,12 @@ describe('series index', () => {
     let gone = 0;
     expect(() =>
       db.transaction(() => {
-        gone = series.resolve('t', { gpu: '0' }, p);
+        gone = series.resolve('t', { gpu: '0' }, p)!.id;
         throw new Error('write failed');
       })(),
     ).toThrow('write failed');
     series.rollback();
-    const again = db.transaction(() => series.resolve('t', { gpu: '0' }, p))();
+    const again = db.transaction(() => series.resolve('t', { gpu: '0' }, p))()?.id;
     series.commit();
     expect(again).not.toBe(gone);
     expect(series.find('t', []).map((s) => s.id)).toEqual([again]);
