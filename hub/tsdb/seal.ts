@@ -68,6 +68,8 @@ export function* sealSteps(parts: StoreParts, now: number, everything = false): 
     const packer = packerOf(parts);
     // Encoded series whose chunks wait for a leaf they fit (leaf-packer.ts); their samples stay in the head until written.
     const waiting: Encoded[] = [];
+    // Their cells' leaf bytes, in the same order: what the packer picks from.
+    const cells: number[] = [];
     for (let i = 0; i < ids.length || waiting.length > 0; ) {
       const group = takeGroup(parts, ids, i, w);
       i += group.length;
@@ -75,19 +77,18 @@ export function* sealSteps(parts: StoreParts, now: number, everything = false): 
       const written: Encoded[] = [];
       inTransaction(() => {
         for (const id of group) {
-          const e = encodeSeries(parts, id, w);
+          const e = encodeSeries(parts, packer, id, w);
           if (!e) continue;
           samples += e.headSamples;
           waiting.push(e);
+          cells.push(e.cell.leafBytes);
         }
         // As many writes as encodes, or a few: a step that only writes (the window's last ones) stays ~1 ms.
         const writes = Math.max(group.length, STEP_WRITES);
         while (written.length < writes) {
-          const k = packer.pick(
-            waiting.map((e) => e.cell.leafBytes),
-            i >= ids.length || waiting.length > WAITING,
-          );
+          const k = packer.pick(cells, i >= ids.length || waiting.length > WAITING);
           if (k < 0) break;
+          cells.splice(k, 1);
           written.push(writeSeries(parts, packer, waiting.splice(k, 1)[0]!, w));
         }
       });
@@ -209,7 +210,7 @@ function packerOf(parts: StoreParts): LeafPacker {
  * refers to (a column no chunk refers to waits for retention, like any
  * other of its window). Undefined when the series has no head samples there.
  */
-function encodeSeries(parts: StoreParts, id: number, w: number): Encoded | undefined {
+function encodeSeries(parts: StoreParts, packer: LeafPacker, id: number, w: number): Encoded | undefined {
   const { opts, head, blocks, series } = parts;
   const W = opts.chunkWindow;
   const slice = head.slice(id, w, w + W);
@@ -225,7 +226,7 @@ function encodeSeries(parts: StoreParts, id: number, w: number): Encoded | undef
     headSamples: slice.to - slice.from,
     samples: n,
     chunk,
-    cell: packerOf(parts).cellBytes(id, w, n, chunk.length),
+    cell: packer.cellBytes(id, w, n, chunk.length),
     minutes: { count: minutes.length, block: encodeBuckets(minutes) },
     hours: computeBuckets(merged.ts, merged.values, 0, n, HOUR, isCounter),
   };
@@ -236,7 +237,7 @@ function writeSeries(parts: StoreParts, packer: LeafPacker, encoded: Encoded, w:
   const { opts, head, blocks } = parts;
   const W = opts.chunkWindow;
   const slice = head.slice(encoded.id, w, w + W);
-  const e = (slice ? slice.to - slice.from : 0) === encoded.headSamples ? encoded : encodeSeries(parts, encoded.id, w)!;
+  const e = (slice ? slice.to - slice.from : 0) === encoded.headSamples ? encoded : encodeSeries(parts, packer, encoded.id, w)!;
   packer.write(e.cell, () => blocks.put('raw', e.id, w, e.samples, e.chunk));
   if (w > parts.state.lastSealedWindow) parts.state.lastSealedWindow = w;
 
