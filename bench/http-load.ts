@@ -55,7 +55,11 @@ async function wrkLoad(url: string, { connections, seconds, headers }: LoadOptio
   writeFileSync(script, WRK_REPORT);
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
   const children0 = childrenCpuMicros();
-  const { stdout } = await promisify(execFile)('wrk', args, { timeout: (seconds + 30) * 1000 }).finally(() => rmSync(script, { force: true }));
+  const { stdout } = await promisify(execFile)('wrk', args, { timeout: (seconds + 30) * 1000 })
+    .catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new Error('wrk is not installed: apt-get install wrk (or BENCH_LOADGEN=autocannon)') : err;
+    })
+    .finally(() => rmSync(script, { force: true }));
   const clientMicros = childrenCpuMicros() - children0;
   const line = stdout.split('\n').find((l) => l.startsWith('{"requests"'));
   if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
