@@ -81,6 +81,28 @@ describe('series index', () => {
     db.close();
   });
 
+  it('compares by position in the order a writer used, and still by name when the order or a value changes', () => {
+    const { db, series } = index();
+    const a = series.resolve('m', { node: 'a', gpu: '0' })!.id;
+    const b = series.resolve('m', { node: 'a', gpu: '1' })!.id;
+    const write = (rows: Record<string, string>[]) => {
+      let previous: ResolvedSeries | undefined;
+      return rows.map((labels) => (previous = series.resolve('m', labels, previous))?.id);
+    };
+    // The first pass remembers the order; the second is compared by position.
+    expect(write([{ node: 'a', gpu: '0' }, { node: 'a', gpu: '1' }])).toEqual([a, b]);
+    expect(write([{ node: 'a', gpu: '0' }, { node: 'a', gpu: '1' }])).toEqual([a, b]);
+    // Same names in the same order, a value differs: the series its labels name, a new one when none has them.
+    expect(write([{ node: 'a', gpu: '0' }, { node: 'a', gpu: '2' }])[1]).not.toBe(b);
+    expect(write([{ node: 'a', gpu: '0' }, { node: 'b', gpu: '1' }])[1]).not.toBe(b);
+    // Another order, an empty label, an extra label.
+    expect(write([{ node: 'a', gpu: '0' }, { gpu: '1', node: 'a' }])).toEqual([a, b]);
+    expect(write([{ node: 'a', gpu: '0' }, { gpu: '1', pod: '', node: 'a' }])).toEqual([a, b]);
+    expect(write([{ node: 'a', gpu: '0' }, { node: 'a', gpu: '1', pod: 'x' }])[1]).not.toBe(b);
+    expect(write([{ node: 'a', gpu: '0' }, { node: 'a' }])[1]).not.toBe(b);
+    db.close();
+  });
+
   it('never guesses a series that a rolled-back transaction created', () => {
     const { db, series } = index();
     const p = db.transaction(() => series.resolve('p', { gpu: '0' }))();
