@@ -1,5 +1,6 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../../shared/log.js';
 import { Backoff } from './backoff.js';
 
@@ -35,6 +36,13 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 const delay = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
+interface Exit {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** The spawn error's code (`ENOENT`) when the process could not start. */
+  error?: string;
+}
+
 /**
  * Keeps one long-running child (nvidia-smi -lms, dcgmi dmon) alive and hands
  * its stdout over line by line; restarts it with backoff when it dies.
@@ -46,7 +54,9 @@ const delay = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() 
  * `killAfterMs`, and returns within a fixed bound whatever the children do.
  */
 export class LineProcess {
-  private child: ResultPromise | undefined;
+  private child: ChildProcessByStdio<null, Readable, Readable> | undefined;
+  /** Settles when the running child has exited and its pipes closed. */
+  private exited: Promise<Exit> | undefined;
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly backoff = new Backoff();
@@ -58,21 +68,29 @@ export class LineProcess {
   start(): void {
     this.stopped = false;
     const started = Date.now();
-    const child = execa(this.opts.file, this.opts.args, { reject: false, stdin: 'ignore', stderr: 'pipe', buffer: false, detached: true });
+    const child = spawn(this.opts.file, this.opts.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.once('error', (err: NodeJS.ErrnoException) => (spawnError = err));
+    const exited = new Promise<Exit>((resolve) =>
+      child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) =>
+        resolve(spawnError ? { exitCode: null, signal: null, error: spawnError.code ?? spawnError.message } : { exitCode, signal }),
+      ),
+    );
+    this.exited = exited;
     const pgid = child.pid;
     if (pgid !== undefined) liveGroups.add(pgid);
-    createInterface({ input: child.stdout! }).on('line', this.opts.onLine);
+    createInterface({ input: child.stdout }).on('line', this.opts.onLine);
     let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
-    void child.then((result) => {
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
+    void exited.then((result) => {
       if (pgid !== undefined) liveGroups.delete(pgid);
       this.opts.onExit?.();
       if (this.stopped) return;
       const delay = this.backoff.next(Date.now() - started);
       this.restarts += 1;
       this.opts.log.warn(
-        { what: this.opts.what, exitCode: result.exitCode, signal: result.signal, stderr: stderr.trim() || undefined, restartInMs: delay },
+        { what: this.opts.what, exitCode: result.exitCode, signal: result.signal, error: result.error, stderr: stderr.trim() || undefined, restartInMs: delay },
         `${this.opts.what} exited; restarting`,
       );
       this.restartTimer = setTimeout(() => this.start(), delay);
@@ -82,17 +100,17 @@ export class LineProcess {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
+    const { child, exited } = this;
     const pgid = child?.pid;
-    if (!child || pgid === undefined || !liveGroups.has(pgid)) return;
+    if (!child || !exited || pgid === undefined || !liveGroups.has(pgid)) return;
     signalGroup(pgid, 'SIGTERM');
-    if ((await Promise.race([child, delay(this.opts.killAfterMs ?? KILL_AFTER_MS)])) !== 'timeout') return;
+    if ((await Promise.race([exited, delay(this.opts.killAfterMs ?? KILL_AFTER_MS)])) !== 'timeout') return;
     this.opts.log.warn({ what: this.opts.what, pgid }, `${this.opts.what} did not stop on SIGTERM; killing its process group`);
     signalGroup(pgid, 'SIGKILL');
-    if ((await Promise.race([child, delay(ABANDON_AFTER_MS)])) !== 'timeout') return;
+    if ((await Promise.race([exited, delay(ABANDON_AFTER_MS)])) !== 'timeout') return;
     // Something outside the group still holds the pipe: stop reading it rather than hang.
     liveGroups.delete(pgid);
-    child.stdout?.destroy();
-    child.stderr?.destroy();
+    child.stdout.destroy();
+    child.stderr.destroy();
   }
 }

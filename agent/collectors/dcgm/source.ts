@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand, type CommandResult } from '../run-command.js';
 import type { Logger } from '../../../shared/log.js';
 import { LineProcess } from '../line-process.js';
 import { RowSets } from '../row-sets.js';
@@ -10,14 +10,14 @@ import { parseInstanceProfiles } from './parse-instance-profiles.js';
 import type { InstanceLabels } from './samples.js';
 
 /** The first line a failed dcgmi printed, for a log line. */
-function firstLine(r: { stdout?: unknown; stderr?: unknown; shortMessage?: string }): string {
-  return String(r.stdout || r.stderr || r.shortMessage || '').trim().split('\n')[0] ?? '';
+function firstLine(r: CommandResult): string {
+  return (r.stdout || r.stderr || r.failure).trim().split('\n')[0] ?? '';
 }
 
 /** `dcgmi discovery -l`: the GPUs the host engine sees, or why it cannot be asked. */
 export async function discoverGpus(dcgmi: string): Promise<{ ok: true; gpus: DcgmGpu[] } | { ok: false; reason: string }> {
-  const r = await execa(dcgmi, ['discovery', '-l'], { reject: false, timeout: 10_000 });
-  if (r.failed || r.exitCode !== 0) {
+  const r = await runCommand(dcgmi, ['discovery', '-l'], { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) {
     return { ok: false, reason: `${dcgmi} ${r.code === 'ENOENT' ? 'not found' : `discovery failed (${firstLine(r)})`}` };
   }
   return { ok: true, gpus: parseDiscovery(r.stdout) };
@@ -36,12 +36,12 @@ const DEV_NAME_FIELD = 50;
 export async function discoverInstances(
   dcgmi: string,
 ): Promise<{ ok: true; instances: Map<number, InstanceLabels>; profileError?: string } | { ok: false; reason: string }> {
-  const r = await execa(dcgmi, ['discovery', '-c'], { reject: false, timeout: 10_000 });
-  if (r.failed || r.exitCode !== 0) return { ok: false, reason: `${dcgmi} discovery -c failed (${firstLine(r)})` };
+  const r = await runCommand(dcgmi, ['discovery', '-c'], { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) return { ok: false, reason: `${dcgmi} discovery -c failed (${firstLine(r)})` };
   const found = parseHierarchy(r.stdout);
   if (found.length === 0) return { ok: true, instances: new Map() };
-  const names = await execa(dcgmi, ['dmon', '-e', String(DEV_NAME_FIELD), '-i', instanceEntities(found.map((i) => i.entityId)), '-c', '1'], { reject: false, timeout: 10_000 });
-  const failed = names.failed || names.exitCode !== 0;
+  const names = await runCommand(dcgmi, ['dmon', '-e', String(DEV_NAME_FIELD), '-i', instanceEntities(found.map((i) => i.entityId)), '-c', '1'], { timeoutMs: 10_000 });
+  const failed = names.exitCode !== 0;
   const profiles = failed ? new Map<number, string>() : parseInstanceProfiles(names.stdout);
   return {
     ok: true,

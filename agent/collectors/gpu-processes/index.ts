@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand } from '../run-command.js';
 import { parseDuration } from '../../../shared/duration.js';
 import type { AgentConfig } from '../../config.js';
 import type { LineProcess } from '../line-process.js';
@@ -72,9 +72,9 @@ export function createGpuProcessesCollector(config: AgentConfig, deps: GpuProces
   return {
     name: 'gpu-processes',
     async detect() {
-      const r = await execa(nvidiaSmi, ['--query-compute-apps=pid', '--format=csv,noheader'], { reject: false, timeout: 10_000 });
-      if (r.failed || r.exitCode !== 0) {
-        const detail = String(r.stdout || r.stderr || r.shortMessage || '').trim().split('\n')[0];
+      const r = await runCommand(nvidiaSmi, ['--query-compute-apps=pid', '--format=csv,noheader'], { timeoutMs: 10_000 });
+      if (r.exitCode !== 0) {
+        const detail = (r.stdout || r.stderr || r.failure).trim().split('\n')[0];
         return { available: false, reason: `${nvidiaSmi} --query-compute-apps ${r.code === 'ENOENT' ? 'not found' : `failed (${detail})`}` };
       }
       return { available: true, reason: `${nvidiaSmi}: --query-compute-apps works` };

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand } from '../run-command.js';
 import type { Logger } from '../../../shared/log.js';
 import { LineProcess } from '../line-process.js';
 import { RowSets } from '../row-sets.js';
@@ -16,11 +16,11 @@ export function dmonDelaySeconds(intervalMs: number): number {
  * not (a driver that refuses the option answers with its usage error).
  */
 export async function dmonPcieUnsupported(nvidiaSmi: string): Promise<string | null> {
-  const r = await execa(nvidiaSmi, ['dmon', '-s', 't', '-c', '1'], { reject: false, timeout: 15_000, stdin: 'ignore' });
-  const firstLine = (s: unknown) => String(s ?? '').trim().split('\n')[0];
-  if (r.exitCode !== 0) return `exit ${r.exitCode ?? r.signal ?? r.code}: ${firstLine(r.stderr) || firstLine(r.stdout) || firstLine(r.shortMessage)}`;
+  const r = await runCommand(nvidiaSmi, ['dmon', '-s', 't', '-c', '1'], { timeoutMs: 15_000 });
+  const firstLine = (s: string) => s.trim().split('\n')[0];
+  if (r.exitCode !== 0) return `exit ${r.exitCode ?? r.signal ?? r.code}: ${firstLine(r.stderr) || firstLine(r.stdout) || r.failure}`;
   try {
-    return hasPcieColumns(parseDmon(String(r.stdout)).columns) ? null : 'no rxpci/txpci columns in its output';
+    return hasPcieColumns(parseDmon(r.stdout).columns) ? null : 'no rxpci/txpci columns in its output';
   } catch (err) {
     return (err as Error).message;
   }

@@ -1,20 +1,11 @@
-import { execa } from 'execa';
 import type { Logger } from '../../../shared/log.js';
+import { runCommand } from '../run-command.js';
 import type { Sample } from '../types.js';
 import { NvlinkRates } from './nvlink-samples.js';
 import { parseNvlinkThroughput } from './parse-nvlink.js';
 
 /** One read of 8 GPUs takes well under a second; a hung driver must not hold one longer. */
 const TIMEOUT_MS = 10_000;
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is gone already.
-  }
-}
 
 /**
  * `nvidia-smi nvlink -gt d` once, in its own process group as the collector's
@@ -23,17 +14,8 @@ function killGroup(pid: number | undefined): void {
  * Stdout, or null when it failed.
  */
 async function readCounters(nvidiaSmi: string, signal: AbortSignal): Promise<string | null> {
-  const child = execa(nvidiaSmi, ['nvlink', '-gt', 'd'], { reject: false, stdin: 'ignore', detached: true });
-  const kill = () => killGroup(child.pid);
-  const timer = setTimeout(kill, TIMEOUT_MS);
-  signal.addEventListener('abort', kill, { once: true });
-  try {
-    const r = await child;
-    return r.exitCode === 0 && !r.isTerminated ? String(r.stdout) : null;
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', kill);
-  }
+  const r = await runCommand(nvidiaSmi, ['nvlink', '-gt', 'd'], { timeoutMs: TIMEOUT_MS, killSignal: 'SIGKILL', signal, group: true });
+  return r.exitCode === 0 ? r.stdout : null;
 }
 
 /**

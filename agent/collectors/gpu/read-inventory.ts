@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand, type CommandResult } from '../run-command.js';
 import { COMPUTE_CAP_ARGS, parseComputeCaps, withComputeCapability } from './compute-capability.js';
 import type { GpuReport } from './inventory.js';
 import { withMigProfiles } from './mig.js';
@@ -14,8 +14,8 @@ export interface InventoryRead {
 // `nvidia-smi -q` on an 8-GPU host takes seconds; a hung driver must not hold a read forever.
 const TIMEOUT_MS = 30_000;
 
-function why(r: { shortMessage?: string; stdout?: unknown; stderr?: unknown }): string {
-  return String(r.stderr || r.stdout || r.shortMessage || '').trim().split('\n')[0] ?? '';
+function why(r: CommandResult): string {
+  return (r.stderr || r.stdout || r.failure).trim().split('\n')[0] ?? '';
 }
 
 /**
@@ -25,7 +25,7 @@ function why(r: { shortMessage?: string; stdout?: unknown; stderr?: unknown }): 
  * capability (both optional: a failure leaves those facts null). `signal` aborts the reads when the collector stops.
  */
 export async function readInventory(nvidiaSmi: string, signal?: AbortSignal): Promise<InventoryRead> {
-  const run = (args: string[]) => execa(nvidiaSmi, args, { reject: false, timeout: TIMEOUT_MS, cancelSignal: signal, stdin: 'ignore' });
+  const run = (args: string[]) => runCommand(nvidiaSmi, args, { timeoutMs: TIMEOUT_MS, signal });
   let read: InventoryRead;
   const xml = await run(['-q', '-x']);
   if (xml.exitCode === 0 && xml.stdout.includes('<nvidia_smi_log')) {

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand } from '../run-command.js';
 import type { Logger } from '../../../shared/log.js';
 import { LineProcess } from '../line-process.js';
 import { RowSets } from '../row-sets.js';
@@ -9,10 +9,10 @@ import { parseGpuList } from './parse-list.js';
 
 /** Available when `nvidia-smi -L` runs and lists a GPU; the reason says which binary and how many, or why not. */
 export async function detectNvidiaSmi(nvidiaSmi: string): Promise<Detection> {
-  const r = await execa(nvidiaSmi, ['-L'], { reject: false, timeout: 10_000, stdin: 'ignore' });
-  if (r.failed || r.exitCode !== 0) {
+  const r = await runCommand(nvidiaSmi, ['-L'], { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) {
     // `No devices were found`, `NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver...`
-    const detail = String(r.stdout || r.stderr || r.shortMessage || '').trim().split('\n')[0];
+    const detail = (r.stdout || r.stderr || r.failure).trim().split('\n')[0];
     return { available: false, reason: `${nvidiaSmi} ${r.code === 'ENOENT' ? 'not found' : `failed (${detail})`}` };
   }
   const n = parseGpuList(r.stdout).length;
@@ -21,7 +21,7 @@ export async function detectNvidiaSmi(nvidiaSmi: string): Promise<Detection> {
 
 /** Fields this driver accepts, from `nvidia-smi --help-query-gpu`; null when the help is unavailable (very old drivers). */
 export async function supportedFields(nvidiaSmi: string): Promise<Set<string> | null> {
-  const r = await execa(nvidiaSmi, ['--help-query-gpu'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+  const r = await runCommand(nvidiaSmi, ['--help-query-gpu'], { timeoutMs: 10_000 });
   if (r.exitCode !== 0) return null;
   const fields = parseHelpQueryGpu(r.stdout);
   return fields.size > 0 ? fields : null;
@@ -39,10 +39,10 @@ export async function supportedFields(nvidiaSmi: string): Promise<Set<string> | 
 export async function checkFields(nvidiaSmi: string, fields: readonly string[], log: Logger): Promise<string[]> {
   let current = [...fields];
   for (let attempt = 0; attempt <= fields.length; attempt++) {
-    const r = await execa(nvidiaSmi, [`--query-gpu=${current.join(',')}`, '--format=csv,noheader,nounits'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+    const r = await runCommand(nvidiaSmi, [`--query-gpu=${current.join(',')}`, '--format=csv,noheader,nounits'], { timeoutMs: 10_000 });
     if (r.exitCode === 0) return current;
-    const refused = refusedField(`${String(r.stdout)}\n${String(r.stderr)}`);
-    if (!refused) throw new Error(`${nvidiaSmi} --query-gpu failed: ${String(r.stderr || r.stdout || r.shortMessage).trim().split('\n')[0]}`);
+    const refused = refusedField(`${r.stdout}\n${r.stderr}`);
+    if (!refused) throw new Error(`${nvidiaSmi} --query-gpu failed: ${(r.stderr || r.stdout || r.failure).trim().split('\n')[0]}`);
     const next = withoutRefusedField(current, refused);
     log.info({ refused, instead: next.find((f) => !current.includes(f)) }, 'nvidia-smi refused a query field; querying without it');
     current = next;

@@ -3,7 +3,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import { arch, hostname, release, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { execa } from 'execa';
+import { runCommand } from '../run-command.js';
 import { parseCpuinfo } from './cpuinfo.js';
 import type { HostFacts, HostGpu } from './inventory.js';
 import { parseOsRelease } from './os-release.js';
@@ -50,8 +50,8 @@ async function attribute(path: string): Promise<string | null> {
 }
 
 async function fqdn(): Promise<string> {
-  const r = await execa('hostname', ['-f'], { reject: false, timeout: FQDN_WAIT_MS, stdin: 'ignore' });
-  const name = r.exitCode === 0 ? String(r.stdout).trim() : '';
+  const r = await runCommand('hostname', ['-f'], { timeoutMs: FQDN_WAIT_MS });
+  const name = r.exitCode === 0 ? r.stdout.trim() : '';
   return name || hostname();
 }
 

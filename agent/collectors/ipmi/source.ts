@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand } from '../run-command.js';
 import { connectionArgs, describeTarget, type IpmiTarget } from './connection.js';
 import { redact } from './redact.js';
 
@@ -39,11 +39,9 @@ export function ipmitoolRunner(opts: { ipmitool: string; target: IpmiTarget; tim
   const secrets = [opts.target.password];
   const where = `BMC ${describeTarget(opts.target)}`;
   return async (command) => {
-    const r = await execa(opts.ipmitool, [...conn.args, ...command], {
-      timeout: opts.timeoutMs,
+    const r = await runCommand(opts.ipmitool, [...conn.args, ...command], {
+      timeoutMs: opts.timeoutMs,
       killSignal: 'SIGKILL',
-      reject: false,
-      stdin: 'ignore',
       // C locale: ipmitool 1.8.19 formats with the locale, and a decimal comma would break the parsers.
       env: { ...conn.env, LC_ALL: 'C' },
     });
@@ -51,7 +49,7 @@ export function ipmitoolRunner(opts: { ipmitool: string; target: IpmiTarget; tim
     if (r.timedOut) throw new IpmitoolTimeoutError(redact(`${what} timed out after ${opts.timeoutMs} ms (${where})`, secrets));
     if (r.exitCode !== 0) {
       const output = redact(`${r.stderr}\n${r.stdout}`.trim(), secrets);
-      const reason = output.split('\n').filter((l) => l.trim() !== '').at(-1)?.trim() ?? r.shortMessage?.split('\n')[0] ?? `exit ${r.exitCode}`;
+      const reason = output.split('\n').filter((l) => l.trim() !== '').at(-1)?.trim() ?? r.failure;
       throw new IpmitoolError(redact(`${what} failed (${where}): ${reason}`, secrets), output);
     }
     return { stdout: r.stdout, stderr: r.stderr };
