@@ -25,6 +25,8 @@ const PRUNE_EVERY_MS = 60_000;
  * unit's --jitless (binding and stepping per call); 50 rows a run halves it, larger runs gain nothing more.
  */
 const ROWS_PER_INSERT = 50;
+/** The writer's SQLite page cache, KiB. */
+const WRITER_CACHE_KIB = 1024;
 
 type ChunkRow = Omit<Bucket, 'ts'> & { minute: number; offsets: Buffer; vals: Buffer };
 
@@ -110,7 +112,13 @@ export class HistoryStore implements SeriesSource {
     const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     // Wait out the other process's checkpoint instead of failing with SQLITE_BUSY.
     db.pragma('busy_timeout = 5000');
-    if (!opts.readonly) migrate(db);
+    if (!opts.readonly) {
+      // The writer touches the head's last pages and one chunk page per series a minute; the rest comes from the
+      // OS page cache when needed. better-sqlite3's default cache (16 MB a connection) would grow into the
+      // agent's memory over days of history (issue 20). `kcloud-agent query` (read-only) keeps the default.
+      db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+      migrate(db);
+    }
     return new HistoryStore(db, opts);
   }
 

@@ -37,6 +37,9 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
+/** The outbox's SQLite page cache, KiB. */
+const CACHE_KIB = 512;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, payload BLOB NOT NULL, bytes INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -74,6 +77,8 @@ export class Outbox {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    // A queue: the newest pages and the oldest row's; better-sqlite3's default 16 MB page cache would grow into the agent's memory (issue 20).
+    this.db.pragma(`cache_size = -${CACHE_KIB}`);
     this.db.exec(SCHEMA);
     this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', ?), ('dropped', 0)").run(now);
     this.stmt = prepareStatements(this.db);
