@@ -1,4 +1,4 @@
-import { CostExplorerClient, GetCostAndUsageCommand, type ResultByTime } from '@aws-sdk/client-cost-explorer';
+import type { ResultByTime } from '@aws-sdk/client-cost-explorer';
 import type { AwsCredential } from '../credential-data.js';
 import type { CostItem, DateRange } from '../cost-analysis.js';
 import type { AwsOptions } from './ec2.js';
@@ -45,6 +45,8 @@ export interface TagFilter {
 
 /** GetCostAndUsage, daily, grouped by SERVICE, every page, filtered by a tag when given; End is exclusive as in Cost Explorer. */
 export async function awsDailyCosts(credential: AwsCredential, range: DateRange, opts: AwsOptions, tag: TagFilter | null = null): Promise<{ items: CostItem[]; currency: string | null }> {
+  // Imported on the first cost query, not with the hub (like the EC2 SDK, ec2.ts).
+  const { CostExplorerClient, GetCostAndUsageCommand } = await import('@aws-sdk/client-cost-explorer');
   const client = new CostExplorerClient({
     region: CE_REGION,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),

@@ -1,4 +1,3 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredential } from '../credential-data.js';
 import type { AwsOptions } from './ec2.js';
 import { awsError } from './errors.js';
@@ -23,6 +22,8 @@ export function awsIdentity(c: AwsCredential, opts: AwsOptions): Identity | (() 
   if (!c.role_arn) return base;
   const roleArn = c.role_arn;
   return async () => {
+    // Imported when a role is first assumed, not with the hub (like the EC2 SDK, ec2.ts).
+    const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
     const sts = new STSClient({ region: c.region, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), credentials: base, maxAttempts: 1, requestHandler: { requestTimeout: opts.timeoutMs, connectionTimeout: opts.timeoutMs } });
     try {
       const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'kcloud-hub', DurationSeconds: SESSION_SECONDS }));

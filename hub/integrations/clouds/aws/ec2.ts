@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, DescribeRegionsCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import type { AwsCredential } from '../credential-data.js';
 import { CloudProviderError } from '../provider-error.js';
 import type { InstanceState, LaunchRequest, VmProviderClient } from '../vm-provider.js';
@@ -27,28 +27,43 @@ const stateOf = (i: Instance): InstanceState => ({
   imageId: i.ImageId ?? null,
 });
 
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+
+/**
+ * The EC2 SDK is imported on an AWS account's first call, not with the hub:
+ * it is ~10 MB of heap and ~60 MB of RSS that a hub without AWS accounts
+ * would carry (and every major garbage collection would walk).
+ */
+let sdk: Promise<Ec2Sdk> | null = null;
+const loadSdk = () => (sdk ??= import('@aws-sdk/client-ec2'));
+
 /** EC2 through the official SDK, one client per credential and region; every error as a CloudProviderError. */
 export class AwsEc2 implements VmProviderClient {
-  private readonly client: EC2Client;
+  private connection: Promise<{ sdk: Ec2Sdk; client: EC2Client }> | null = null;
 
   constructor(
-    credential: AwsCredential,
-    region: string,
+    private readonly credential: AwsCredential,
+    private readonly region: string,
     private readonly opts: AwsOptions,
-  ) {
-    this.client = new EC2Client({
-      region,
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      credentials: awsIdentity(credential, opts),
-      // The reconciler retries on its own schedule; a refused key must answer at once.
-      maxAttempts: 1,
-      requestHandler: { requestTimeout: opts.timeoutMs, connectionTimeout: opts.timeoutMs },
-    });
+  ) {}
+
+  private connect(): Promise<{ sdk: Ec2Sdk; client: EC2Client }> {
+    return (this.connection ??= loadSdk().then((sdk) => ({
+      sdk,
+      client: new sdk.EC2Client({
+        region: this.region,
+        ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
+        credentials: awsIdentity(this.credential, this.opts),
+        // The reconciler retries on its own schedule; a refused key must answer at once.
+        maxAttempts: 1,
+        requestHandler: { requestTimeout: this.opts.timeoutMs, connectionTimeout: this.opts.timeoutMs },
+      }),
+    })));
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private async call<T>(fn: (ec2: { sdk: Ec2Sdk; client: EC2Client }) => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await fn(await this.connect());
     } catch (err) {
       throw awsError(err);
     }
@@ -56,13 +71,13 @@ export class AwsEc2 implements VmProviderClient {
 
   /** A signed call any valid key may make: proves the key before it is stored. */
   async validate(): Promise<void> {
-    await this.call(() => this.client.send(new DescribeRegionsCommand({})));
+    await this.call(({ sdk, client }) => client.send(new sdk.DescribeRegionsCommand({})));
   }
 
   async launch(req: LaunchRequest): Promise<InstanceState> {
-    const out = await this.call(() =>
-      this.client.send(
-        new RunInstancesCommand({
+    const out = await this.call(({ sdk, client }) =>
+      client.send(
+        new sdk.RunInstancesCommand({
           ImageId: req.imageId,
           InstanceType: req.instanceType as never,
           MinCount: 1,
@@ -81,7 +96,7 @@ export class AwsEc2 implements VmProviderClient {
   /** The instance as EC2 sees it; null once EC2 no longer knows the id (it forgets terminated instances after a while). */
   async describe(instanceId: string): Promise<InstanceState | null> {
     try {
-      const out = await this.call(() => this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })));
+      const out = await this.call(({ sdk, client }) => client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [instanceId] })));
       const found = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
       return found ? stateOf(found) : null;
     } catch (err) {
@@ -91,10 +106,10 @@ export class AwsEc2 implements VmProviderClient {
   }
 
   async terminate(instanceId: string): Promise<void> {
-    await this.call(() => this.client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));
+    await this.call(({ sdk, client }) => client.send(new sdk.TerminateInstancesCommand({ InstanceIds: [instanceId] })));
   }
 
   close(): void {
-    this.client.destroy();
+    void this.connection?.then(({ client }) => client.destroy());
   }
 }

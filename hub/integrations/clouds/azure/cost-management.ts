@@ -1,5 +1,4 @@
 import { Agent, request } from 'node:https';
-import { ClientSecretCredential } from '@azure/identity';
 import type { CostItem, DateRange } from '../cost-analysis.js';
 import { CloudProviderError } from '../provider-error.js';
 import { authorityRefusal, PUBLIC_AUTHORITY } from './authority.js';
@@ -120,6 +119,8 @@ export async function azureDailyCosts(credential: AzureCredential, range: DateRa
   const endpoint = (opts.endpoint || PUBLIC_ARM).replace(/\/+$/, '');
   const agent = new Agent({ keepAlive: true, ...(opts.ca ? { ca: opts.ca } : {}) });
   try {
+    // Imported on the first cost query, not with the hub (like the VM SDKs, virtual-machines.ts).
+    const { ClientSecretCredential } = await import('@azure/identity');
     const identity = new ClientSecretCredential(credential.tenant_id, credential.client_id, credential.client_secret, {
       agent,
       retryOptions: { maxRetries: 0 },

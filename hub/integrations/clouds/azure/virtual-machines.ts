@@ -1,7 +1,6 @@
 import { Agent } from 'node:https';
-import { ComputeManagementClient, type VirtualMachine } from '@azure/arm-compute';
-import { NetworkManagementClient } from '@azure/arm-network';
-import { ClientSecretCredential } from '@azure/identity';
+import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
+import type { NetworkManagementClient } from '@azure/arm-network';
 import type { Static } from '@sinclair/typebox';
 import type { AzureCredentialData } from '../credential-data.js';
 import { CloudProviderError } from '../provider-error.js';
@@ -73,6 +72,21 @@ export function statusOf(vm: Pick<VirtualMachine, 'provisioningState' | 'instanc
   }
 }
 
+/** The two ARM clients of a credential. */
+interface Arm {
+  compute: ComputeManagementClient;
+  network: NetworkManagementClient;
+}
+
+/**
+ * The Azure SDKs are imported on an Azure account's first call, not with
+ * the hub: `@azure/arm-network` alone is ~12 MB of heap and ~36 MB of RSS
+ * that a hub without Azure accounts would carry (and every major garbage
+ * collection would walk).
+ */
+let sdks: Promise<[typeof import('@azure/arm-compute'), typeof import('@azure/arm-network'), typeof import('@azure/identity')]> | null = null;
+const loadSdks = () => (sdks ??= Promise.all([import('@azure/arm-compute'), import('@azure/arm-network'), import('@azure/identity')]));
+
 /**
  * Virtual machines of one subscription and location through
  * `@azure/arm-compute` (and `@azure/arm-network` for a VM's addresses),
@@ -82,33 +96,41 @@ export function statusOf(vm: Pick<VirtualMachine, 'provisioningState' | 'instanc
  */
 export class AzureVirtualMachines implements VmProviderClient {
   private readonly agent: Agent;
-  private readonly compute: ComputeManagementClient;
-  private readonly network: NetworkManagementClient;
+  private arm: Promise<Arm> | null = null;
   private readonly subscriptionId: string;
   private readonly tenantId: string;
 
   constructor(
-    credential: AzureCredential,
+    private readonly credential: AzureCredential,
     private readonly location: string | null,
     private readonly opts: AzureOptions,
   ) {
     this.subscriptionId = credential.subscription_id;
     this.tenantId = credential.tenant_id;
-    const endpoint = (opts.endpoint || PUBLIC_ARM).replace(/\/+$/, '');
     // One agent for the token and the ARM calls: it carries the CA, and close() ends its connections.
     this.agent = new Agent({ keepAlive: true, ...(opts.ca ? { ca: opts.ca } : {}) });
-    // The reconciler retries on its own schedule: a refused key must answer at once.
-    const common = { agent: this.agent, retryOptions: { maxRetries: 0 } };
-    const identity = new ClientSecretCredential(credential.tenant_id, credential.client_id, credential.client_secret, {
-      ...common,
-      ...(opts.authorityHost ? { authorityHost: opts.authorityHost } : {}),
-      // Instance discovery asks login.microsoftonline.com about the authority: unreachable from a private cloud, and not ours to ask.
-      disableInstanceDiscovery: true,
-    });
-    // The token audience is Resource Manager at this endpoint (https://management.azure.com/.default for Azure's).
-    const scopes = [`${endpoint}/.default`];
-    this.compute = new ComputeManagementClient(identity, this.subscriptionId, { ...common, endpoint, credentials: { scopes } });
-    this.network = new NetworkManagementClient(identity, this.subscriptionId, { ...common, endpoint, credentialScopes: scopes });
+  }
+
+  /** The ARM clients, made on the first call (with the SDKs, see loadSdks). */
+  private connect(): Promise<Arm> {
+    return (this.arm ??= loadSdks().then(([{ ComputeManagementClient }, { NetworkManagementClient }, { ClientSecretCredential }]) => {
+      const { credential, opts } = this;
+      const endpoint = (opts.endpoint || PUBLIC_ARM).replace(/\/+$/, '');
+      // The reconciler retries on its own schedule: a refused key must answer at once.
+      const common = { agent: this.agent, retryOptions: { maxRetries: 0 } };
+      const identity = new ClientSecretCredential(credential.tenant_id, credential.client_id, credential.client_secret, {
+        ...common,
+        ...(opts.authorityHost ? { authorityHost: opts.authorityHost } : {}),
+        // Instance discovery asks login.microsoftonline.com about the authority: unreachable from a private cloud, and not ours to ask.
+        disableInstanceDiscovery: true,
+      });
+      // The token audience is Resource Manager at this endpoint (https://management.azure.com/.default for Azure's).
+      const scopes = [`${endpoint}/.default`];
+      return {
+        compute: new ComputeManagementClient(identity, this.subscriptionId, { ...common, endpoint, credentials: { scopes } }),
+        network: new NetworkManagementClient(identity, this.subscriptionId, { ...common, endpoint, credentialScopes: scopes }),
+      };
+    }));
   }
 
   private get abortSignal(): AbortSignal {
@@ -121,13 +143,13 @@ export class AzureVirtualMachines implements VmProviderClient {
    * requests to the authority do not take it, so a timer bounds the whole
    * call (close() ends what is left of it).
    */
-  private async call<T>(fn: () => Promise<T>, notFound?: () => T): Promise<T> {
+  private async call<T>(fn: (arm: Arm) => Promise<T>, notFound?: () => T): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CloudProviderError('azure', 'Unreachable', `no answer within ${this.opts.timeoutMs} ms`, 'unreachable')), this.opts.timeoutMs);
     });
     try {
-      return await Promise.race([fn(), expired]);
+      return await Promise.race([this.connect().then(fn), expired]);
     } catch (err) {
       if (notFound && isNotFound(err)) return notFound();
       throw await this.error(err);
@@ -153,15 +175,15 @@ export class AzureVirtualMachines implements VmProviderClient {
 
   /** The token request, then one VM list page of the subscription: proves the secret and the subscription before the credential is stored. */
   async validate(): Promise<void> {
-    await this.call(async () => {
-      const pages = this.compute.virtualMachines.listAll({ abortSignal: this.abortSignal }).byPage();
+    await this.call(async ({ compute }) => {
+      const pages = compute.virtualMachines.listAll({ abortSignal: this.abortSignal }).byPage();
       await pages.next();
     });
   }
 
   /** The OpenSSH public key of an SSH public key resource (Microsoft.Compute/sshPublicKeys) in the hub's resource group: Azure's key pair. */
   private async sshKey(name: string): Promise<string> {
-    const key = await this.call(() => this.compute.sshPublicKeys.get(this.opts.resourceGroup, name, { abortSignal: this.abortSignal }));
+    const key = await this.call(({ compute }) => compute.sshPublicKeys.get(this.opts.resourceGroup, name, { abortSignal: this.abortSignal }));
     if (!key.publicKey) throw new CloudProviderError('azure', 'InvalidParameter', `SSH public key resource '${name}' has no public key`, 'refused');
     return key.publicKey;
   }
@@ -202,7 +224,7 @@ export class AzureVirtualMachines implements VmProviderClient {
         ],
       },
     };
-    await this.call(() => this.compute.virtualMachines.createOrUpdate(rg, name, parameters, { abortSignal: this.abortSignal }).submitted());
+    await this.call(({ compute }) => compute.virtualMachines.createOrUpdate(rg, name, parameters, { abortSignal: this.abortSignal }).submitted());
     return { instanceId: vmResourceId({ subscriptionId: this.subscriptionId, resourceGroup: rg, name }), status: 'pending', reason: null, publicIp: null, privateIp: null, zone: null };
   }
 
@@ -210,7 +232,7 @@ export class AzureVirtualMachines implements VmProviderClient {
   async describe(instanceId: string): Promise<InstanceState | null> {
     const { resourceGroup, name } = this.ref(instanceId);
     const vm = await this.call<VirtualMachine | null>(
-      () => this.compute.virtualMachines.get(resourceGroup, name, { expand: 'instanceView', abortSignal: this.abortSignal }),
+      ({ compute }) => compute.virtualMachines.get(resourceGroup, name, { expand: 'instanceView', abortSignal: this.abortSignal }),
       () => null,
     );
     if (!vm) return null;
@@ -225,11 +247,11 @@ export class AzureVirtualMachines implements VmProviderClient {
     const nics = vm.networkProfile?.networkInterfaces ?? [];
     const nicRef = parseResourceId((nics.find((n) => n.primary) ?? nics[0])?.id ?? '', 'Microsoft.Network/networkInterfaces');
     if (!nicRef) return none;
-    return this.call(async () => {
-      const nic = await this.network.networkInterfaces.get(nicRef.resourceGroup, nicRef.name, { abortSignal: this.abortSignal });
+    return this.call(async ({ network }) => {
+      const nic = await network.networkInterfaces.get(nicRef.resourceGroup, nicRef.name, { abortSignal: this.abortSignal });
       const ipConf = nic.ipConfigurations?.find((c) => c.primary) ?? nic.ipConfigurations?.[0];
       const pipRef = parseResourceId(ipConf?.publicIPAddress?.id ?? '', 'Microsoft.Network/publicIPAddresses');
-      const pip = pipRef ? await this.network.publicIPAddresses.get(pipRef.resourceGroup, pipRef.name, { abortSignal: this.abortSignal }) : null;
+      const pip = pipRef ? await network.publicIPAddresses.get(pipRef.resourceGroup, pipRef.name, { abortSignal: this.abortSignal }) : null;
       return { privateIp: ipConf?.privateIPAddress ?? null, publicIp: pip?.ipAddress ?? null };
     }, () => none);
   }
@@ -238,7 +260,7 @@ export class AzureVirtualMachines implements VmProviderClient {
   async terminate(instanceId: string): Promise<void> {
     const { resourceGroup, name } = this.ref(instanceId);
     await this.call(
-      () => this.compute.virtualMachines.delete(resourceGroup, name, { abortSignal: this.abortSignal }).submitted(),
+      ({ compute }) => compute.virtualMachines.delete(resourceGroup, name, { abortSignal: this.abortSignal }).submitted(),
       () => undefined,
     );
   }
