@@ -3,8 +3,7 @@ import { parseDuration } from '../../../shared/duration.js';
 import { readClusterCapacity } from '../../integrations/kubernetes/cluster-capacity.js';
 import { ClusterDeployer } from '../../integrations/kubernetes/cluster-deployer.js';
 import { DemoDeployer } from '../../integrations/kubernetes/demo-deployer.js';
-import { KubeCluster } from '../../integrations/kubernetes/kube-cluster.js';
-import { loadClusterKubeconfig } from '../../integrations/kubernetes/kubeconfig-source.js';
+import type { KubeCluster } from '../../integrations/kubernetes/kube-cluster.js';
 import { keyring, SecretStore } from '../../identity/secrets.js';
 import type { ApiDeps } from '../deps.js';
 import type { Api } from '../types.js';
@@ -22,12 +21,15 @@ import { tenantRoutes } from './tenants.js';
  * A connection per `kubernetes.clusters` entry (a kubeconfig file or one in
  * the secrets box; one that would run a command stops the start), and the
  * cluster real tenants are applied to: `ecp.cluster`, else the first; null
- * when none is configured.
+ * when none is configured. `@kubernetes/client-node` (~27 MB of heap, ~60 MB
+ * of RSS) is loaded only when a cluster is configured.
  */
-function kubeClustersFor(deps: ApiDeps): { all: KubeCluster[]; tenants: KubeCluster | null } {
+async function kubeClustersFor(deps: ApiDeps): Promise<{ all: KubeCluster[]; tenants: KubeCluster | null }> {
   const { clusters } = deps.config.kubernetes;
   const wanted = deps.config.ecp.cluster;
   if (wanted && !clusters.some((c) => c.name === wanted)) throw new Error(`ecp.cluster: no cluster "${wanted}" in kubernetes.clusters`);
+  if (clusters.length === 0) return { all: [], tenants: null };
+  const [{ KubeCluster }, { loadClusterKubeconfig }] = await Promise.all([import('../../integrations/kubernetes/kube-cluster.js'), import('../../integrations/kubernetes/kubeconfig-source.js')]);
   const secrets = new SecretStore(deps.db, keyring(deps.config.dataDir));
   const all = clusters.map((c) => new KubeCluster(c.name, loadClusterKubeconfig(c, secrets)));
   return { all, tenants: (wanted ? all.find((c) => c.name === wanted) : all[0]) ?? null };
@@ -80,7 +82,7 @@ export const ecpApi: FastifyPluginAsync<{ deps: ApiDeps }> = async (instance, { 
     reply.header('X-Request-ID', requestIdOf(request));
     return debugWanted(request) ? withDebug(request, reply, payload, cluster?.name ?? null) : payload;
   });
-  const { all: clusters, tenants: cluster } = kubeClustersFor(deps);
+  const { all: clusters, tenants: cluster } = await kubeClustersFor(deps);
   const service = new TenantService(deps.db, config, cluster?.name ?? null);
   const capacityTimeoutMs = parseDuration(config.monitoring.capacityTimeout);
   // One live node list of the tenants' cluster per call (validate-manifest warnings, create's INSUFFICIENT_RESOURCES).

@@ -3,7 +3,7 @@ import type { HubDb } from '../../core/db.js';
 import { forgetProgress, publishProgress } from './deployment-progress.js';
 import { DeploymentTaskStore, taskPhase, taskProgress, type DeploymentTask } from './deployment-tasks.js';
 import type { KubeCluster } from './kube-cluster.js';
-import { KubeError } from './kube-cluster.js';
+import { KubeError } from './kube-error.js';
 import type { NamespaceWatch, NamespaceWatchOptions } from './namespace-watch.js';
 import { liveView, type TaskView } from './task-rollout.js';
 import { manifestOf } from './tenant-manifest.js';

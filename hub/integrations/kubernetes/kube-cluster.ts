@@ -2,26 +2,10 @@ import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, Pa
 import type { KubeObject } from './manifest.js';
 import { NamespaceWatch, type LiveNamespace, type NamespaceWatchOptions } from './namespace-watch.js';
 import { eventFacts, rolloutFacts } from './rollout-facts.js';
+import { KubeError } from './kube-error.js';
 
 /** The field manager of every apply the hub makes (its ownership in managedFields). */
 export const FIELD_MANAGER = 'kcloud';
-
-/** A failed call: the apiserver's Status (code, reason, message) or the connection error. */
-export class KubeError extends Error {
-  constructor(
-    message: string,
-    /** HTTP status; null when no answer came (connection refused, timeout). */
-    readonly code: number | null,
-  ) {
-    super(message);
-    this.name = 'KubeError';
-  }
-
-  /** Whether trying again may work (no answer, 429, 5xx); a 4xx refusal will not change. */
-  get transient(): boolean {
-    return this.code === null || this.code === 429 || this.code >= 500;
-  }
-}
 
 function kubeError(err: unknown): KubeError {
   if (err instanceof ApiException) {
