@@ -11,15 +11,21 @@ interface Entry {
   expires: number;
 }
 
+let lastHeader = '';
+let lastAccepts = false;
+
 /** True when an Accept-Encoding header accepts gzip (a `gzip;q=0` refuses it). */
 export function acceptsGzip(header: string | undefined): boolean {
   if (!header) return false;
-  return header.split(',').some((part) => {
+  // Clients send the same header on every request: the last answer is kept.
+  if (header === lastHeader) return lastAccepts;
+  lastHeader = header;
+  return (lastAccepts = header.split(',').some((part) => {
     const [coding, ...params] = part.trim().toLowerCase().split(';');
     if (coding !== 'gzip' && coding !== '*') return false;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;
-  });
+  }));
 }
 
 /** Distinct URLs kept; the oldest goes first (a Map iterates in insertion order). */
@@ -50,30 +56,31 @@ function markHit(body: string): string {
 export function registerResponseCache(app: Api, ttlMs: number, metrics: ApiMetrics, now: () => number = Date.now): void {
   if (ttlMs <= 0) return;
   const entries = new Map<string, Entry>();
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.method !== 'GET') return;
-    const hit = entries.get(request.url);
-    if (!hit) return;
+  // Callback-style hooks: an async hook costs every request a promise and a microtask turn. A hit answers without
+  // calling `done` (Fastify's rule for a hook that replies).
+  app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const hit = request.method === 'GET' ? entries.get(request.url) : undefined;
+    if (!hit) return done();
     if (hit.expires <= now()) {
       entries.delete(request.url);
-      return;
+      return done();
     }
     metrics.cacheHits.inc();
     request.servedFromCache = true;
     void reply.type(hit.contentType).header('vary', 'accept-encoding');
     // A dashboard's GPU list is ~175 KB: sent gzipped (~10x smaller) the socket write stops being the bottleneck.
-    if (acceptsGzip(request.headers['accept-encoding'])) return reply.header('content-encoding', 'gzip').send(hit.gzip);
-    return reply.send(hit.body);
+    if (acceptsGzip(request.headers['accept-encoding'])) void reply.header('content-encoding', 'gzip').send(hit.gzip);
+    else void reply.send(hit.body);
   });
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' || request.servedFromCache || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.method !== 'GET' || request.servedFromCache || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
     const contentType = String(reply.getHeader('content-type') ?? '');
-    if (!contentType.startsWith('application/json')) return payload;
+    if (!contentType.startsWith('application/json')) return done(null, payload);
     metrics.cacheMisses.inc();
     if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
     const body = markHit(payload);
     entries.set(request.url, { body, gzip: gzipSync(body), contentType, expires: now() + ttlMs });
     void reply.header('vary', 'accept-encoding');
-    return payload;
+    done(null, payload);
   });
 }
