@@ -126,7 +126,11 @@ try {
   await sleep(10_000);
   const [t0, live0, e0] = [cpuTicks(pid), liveChildTicks(pid), exporter ? cpuTicks(exporter.pid!) : undefined];
   const started = Date.now();
+  // Anonymous RSS once a second: "now" is one moment of a sawtooth (the young generation fills and is collected), so the mean is what A/B runs compare.
+  const anon: number[] = [];
+  const sampler = setInterval(() => anon.push(statusMb(pid, 'RssAnon')), 1000);
   await sleep(seconds * 1000);
+  clearInterval(sampler);
   const [t1, live1, e1] = [cpuTicks(pid), liveChildTicks(pid), exporter ? cpuTicks(exporter.pid!) : undefined];
   const wall = (Date.now() - started) / 1000;
   const pct = (ticks: number) => (ticks / CLK_TCK / wall) * 100;
@@ -139,6 +143,7 @@ try {
   console.log(`children CPU: ${childPct.toFixed(2)} % of one core: ${[...children].map(([comm, ticks]) => `${comm} ${pct(ticks).toFixed(2)} %`).join(', ')}`);
   console.log(`agent + children: ${(selfPct + childPct).toFixed(2)} % of one core (target <= 1 %)`);
   console.log(`agent peak RSS: ${rss.toFixed(1)} MB (target <= 50 MB); ${rssSplit(pid)}`);
+  console.log(`agent anonymous RSS over the run: mean ${(anon.reduce((a, b) => a + b, 0) / anon.length).toFixed(1)} MB, max ${Math.max(...anon).toFixed(1)} MB`);
   if (exporter && e0 && e1) {
     const ePct = pct(e1.self - e0.self);
     const eRss = peakRssMb(exporter.pid!);
