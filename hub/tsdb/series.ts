@@ -107,6 +107,11 @@ export class SeriesIndex {
     return this.byId.size;
   }
 
+  /** The highest id ever handed out: no stored sample may name a higher one. */
+  get highestId(): number {
+    return this.nextId - 1;
+  }
+
   /**
    * The series, created (inside the caller's transaction) when new, or
    * undefined when the admission refused to create it. `previous`: what

@@ -116,7 +116,11 @@ export function openTsdb(file: string, options?: TsdbOptions): Tsdb {
     state: { lastSealedWindow: lastChunk ?? -Infinity },
   };
   for (const w of parts.log.windows()) {
-    for (const [id, ts, value] of parts.log.replay(w)) parts.head.insert(id, ts, value);
+    for (const [id, ts, value] of parts.log.replay(w)) {
+      // The head is an array indexed by series id (head.ts): an id no series ever had is a damaged record, not a reason to grow it.
+      if (!Number.isInteger(id) || id < 1 || id > parts.series.highestId) throw new Error(`corrupt head record in head_${w}: series id ${id}`);
+      parts.head.insert(id, ts, value);
+    }
   }
   const inTransaction = transactionRunner(db);
   const sampleCount = db.prepare('SELECT count(*) AS chunks, coalesce(sum(count), 0) AS samples FROM chunks');

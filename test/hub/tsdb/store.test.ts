@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runQuery } from '../../../shared/query/engine.js';
 import type { Bucket } from '../../../shared/query/types.js';
@@ -307,6 +308,28 @@ describe('tsdb store', () => {
     const ids = [idOf(again, 'gpu_power_watts', '2'), idOf(again, 'gpu_power_watts', '0')];
     expect(Math.min(...ids)).toBeGreaterThan(newest);
     expect(new Set(ids).size).toBe(2);
+  });
+
+  it('refuses to open a head log whose record names a series id never handed out', () => {
+    const { db, file } = store();
+    db.write([power(T0, 1), power(T0 + 1000, 2)]);
+    const highest = idOf(db);
+    db.close();
+    const sqlite = new Database(file);
+    const table = sqlite.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'head_*'").pluck().get() as string;
+    // A damaged record: a valid sample but for an id 10^12 (the head would have grown an array that long).
+    sqlite.prepare(`INSERT INTO ${table} (samples) VALUES (?)`).run(Buffer.from(new Float64Array([1e12, T0 + 2000, 3]).buffer));
+    sqlite.close();
+    expect(() => openTsdb(file, { isCounter, now: () => clock })).toThrow(`corrupt head record in ${table}: series id 1000000000000`);
+    const repaired = new Database(file);
+    repaired.prepare(`UPDATE ${table} SET samples = ? WHERE id = (SELECT max(id) FROM ${table})`).run(Buffer.from(new Float64Array([highest, T0 + 2000, 3]).buffer));
+    repaired.close();
+    const { db: reopened } = store(file);
+    expect(raw(reopened, highest)).toEqual([
+      [T0, 1],
+      [T0 + 1000, 2],
+      [T0 + 2000, 3],
+    ]);
   });
 
   it('resolves the same labels written in any order, with empty values, to one series through the write path', () => {
