@@ -88,8 +88,8 @@ export async function startEmbeddedBroker(d: EmbeddedDeps): Promise<EmbeddedBrok
     },
     authorizePublish(client, packet, done) {
       // client is null only for a will persisted by an earlier broker process; this one keeps none.
-      // A node removed by the CLI (another connection to hub.db) is seen here, before its next publish is taken.
-      d.revocations.sync();
+      // A node removed by the CLI (another connection to hub.db) is seen here, by the first publish of the next turn.
+      d.revocations.syncOncePerTurn();
       const who = client ? access.principal(client) : null;
       if (!client || !who) return done(new Error('publisher not authenticated or revoked'));
       const acl = canPublish(who, packet.topic);

@@ -25,7 +25,6 @@ export class VerifiedBasicHeaders {
   private readonly entries = new Map<string, { principal: ApiPrincipal; until: number }>();
   /** Counts the clears: a check that began before one is not remembered (it may have read the old password or role). */
   private generation = 0;
-  private synced = false;
 
   constructor(
     private readonly revocations: Revocations,
@@ -44,14 +43,8 @@ export class VerifiedBasicHeaders {
    * when the full path then accepts them.
    */
   get(header: string): { principal: ApiPrincipal | null; since: number } {
-    // Commits of other connections (the CLI) are announced here first, once per event-loop turn: the pragma read
-    // starts a read transaction, ~10 µs on a busy hub.db, as much as the rest of a remembered request. A request
-    // read in the turn after a commit sees it.
-    if (!this.synced) {
-      this.synced = true;
-      this.revocations.sync();
-      setImmediate(() => (this.synced = false));
-    }
+    // Commits of other connections (the CLI) are announced here first: a request read in the turn after one sees it.
+    this.revocations.syncOncePerTurn();
     const key = digest(header);
     const entry = this.entries.get(key);
     if (entry && entry.until > this.now()) return { principal: entry.principal, since: this.generation };
