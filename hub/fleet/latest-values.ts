@@ -22,13 +22,16 @@ function canonicalKey(metric: string, labels: Readonly<Record<string, string>>):
  * the store (hub/tsdb/series.ts); each held record is updated in place, so
  * a sample costs a Map lookup and no allocation (keying by sorted labels and
  * a new record per sample were 10 % of the hub's ingest CPU in
- * bench/ingest.ts). Rows without a store id (read from a Prometheus, or
- * a test's) get a negative one here, keyed by their sorted labels; a series
- * should come always with or always without its id. Backfilled samples older
- * than what is held do not replace it.
+ * bench/ingest.ts). The store's ids are dense from 1, so they index an
+ * array (a Map lookup per sample was 3 % of the hub's ingest CPU; the tsdb
+ * head does the same, docs/decisions.md). Rows without a store id (read from
+ * a Prometheus, or a test's) get a negative one here, keyed by their sorted
+ * labels, held in a Map; a series should come always with or always without
+ * its id. Backfilled samples older than what is held do not replace it.
  */
 export class LatestValues {
-  private readonly byId = new Map<number, LatestSample>();
+  private readonly byStoreId: (LatestSample | undefined)[] = [];
+  private readonly byLocalId = new Map<number, LatestSample>();
   private readonly byMetric = new Map<string, Map<number, LatestSample>>();
   private readonly localIds = new Map<string, number>();
 
@@ -43,7 +46,7 @@ export class LatestValues {
   update(rows: readonly SampleRow[]): void {
     for (const row of rows) {
       const id = this.idOf(row);
-      const held = this.byId.get(id);
+      const held = id >= 0 ? this.byStoreId[id] : this.byLocalId.get(id);
       if (held) {
         if (row.ts >= held.ts) {
           held.ts = row.ts;
@@ -52,7 +55,8 @@ export class LatestValues {
         continue;
       }
       const sample = { metric: row.metric, labels: row.labels, ts: row.ts, value: row.value };
-      this.byId.set(id, sample);
+      if (id >= 0) this.byStoreId[id] = sample;
+      else this.byLocalId.set(id, sample);
       let series = this.byMetric.get(row.metric);
       if (!series) this.byMetric.set(row.metric, (series = new Map()));
       series.set(id, sample);
@@ -91,7 +95,8 @@ export class LatestValues {
       for (const [id, s] of series) {
         if (s.labels.node !== node) continue;
         series.delete(id);
-        this.byId.delete(id);
+        if (id >= 0) this.byStoreId[id] = undefined;
+        else this.byLocalId.delete(id);
       }
     }
   }
