@@ -15,7 +15,7 @@
  * BENCH_IPMI_SHELL=false: the ipmitool per reading instead of the shell session.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -157,4 +157,5 @@ try {
   await new Promise((r) => agent.once('exit', r));
   await broker.stop();
   execFileSync(join(bmcSim, 'stop.sh'), [bmcPid, '--clean']);
+  rmSync(dir, { recursive: true, force: true });
 }
