@@ -22,7 +22,7 @@ const mib = (bytes: number | null) => (bytes === null ? null : round(bytes / MIB
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const percent = (part: number | null, whole: number | null) => (part === null || !whole ? null : round((part / whole) * 100));
 
-/** Node's os.arch() spelling (systeminformation) to uname -m's, which the seed shows (`x86_64`). */
+/** Node's os.arch() spelling (the agent's inventory) to uname -m's, which the seed shows (`x86_64`). */
 const UNAME_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686' };
 
 /**
