@@ -55,8 +55,11 @@ export class LatestValues {
         continue;
       }
       const sample = { metric: row.metric, labels: row.labels, ts: row.ts, value: row.value };
-      if (id >= 0) this.byStoreId[id] = sample;
-      else this.byLocalId.set(id, sample);
+      if (id >= 0) {
+        // Filled up to the id first, so the array stays packed (holes past its end make V8 keep it as a dictionary).
+        while (this.byStoreId.length < id) this.byStoreId.push(undefined);
+        this.byStoreId[id] = sample;
+      } else this.byLocalId.set(id, sample);
       let series = this.byMetric.get(row.metric);
       if (!series) this.byMetric.set(row.metric, (series = new Map()));
       series.set(id, sample);
