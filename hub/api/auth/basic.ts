@@ -44,6 +44,11 @@ export class BasicResolver implements CredentialResolver {
     return isBasic(request.headers.authorization);
   }
 
+  known(request: FastifyRequest): ApiPrincipal | null {
+    const header = request.headers.authorization;
+    return isBasic(header) && this.guard.throttle.idle() ? this.verified.get(header).principal : null;
+  }
+
   async resolve(request: FastifyRequest): Promise<ApiPrincipal | 'invalid' | null> {
     const header = request.headers.authorization;
     if (!isBasic(header)) return null;

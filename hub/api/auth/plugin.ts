@@ -54,6 +54,29 @@ export async function authenticate(request: FastifyRequest, resolvers: readonly 
   throw new ApiError('UNAUTHORIZED', 'authentication required', { schemes: resolvers.map((r) => r.kind) });
 }
 
+/**
+ * The first resolver's principal when it knows it without waiting; null
+ * when `authenticate` must run. An ambient credential from another site's
+ * page gets null here, so `authenticate` refuses it as always.
+ */
+function knownPrincipal(request: FastifyRequest, resolvers: readonly CredentialResolver[]): ApiPrincipal | null {
+  const first = resolvers[0];
+  if (!first?.known || (first.carriesAmbient?.(request) && !fromOwnOrigin(request))) return null;
+  return first.known(request);
+}
+
+/** Sets the request's principal (before the check, so the audit record of a refused request says who tried) and checks it. */
+function admit(request: FastifyRequest, principal: ApiPrincipal, access: RouteAccess, done: (err?: Error) => void): void {
+  request.principal = principal;
+  try {
+    authorize(principal, access);
+  } catch (err) {
+    done(err as Error);
+    return;
+  }
+  done();
+}
+
 /** Checks that a principal may use a route with this access (role, then what its credential may do). */
 export function authorize(principal: ApiPrincipal, access: RouteAccess): void {
   if (!roleAllows(principal.role, access)) throw new ApiError('FORBIDDEN', `role "${principal.role}" lacks permission "${access}"`);
@@ -82,14 +105,15 @@ export const authPlugin = fp<AuthPluginOptions>(
         if (method !== 'HEAD') app.routeAccess.push({ method, url: route.url, access });
       }
     });
-    app.addHook('onRequest', async (request) => {
+    // Callback-style: a principal the first resolver already knows (remembered Basic credentials, most dashboard
+    // requests) is admitted without a promise; anything else is authenticated the async way.
+    app.addHook('onRequest', (request, _reply, done) => {
       const access = request.routeOptions.config.access;
       // No route matched: the 404 handler answers, without revealing what needs auth.
-      if (access === undefined || access === 'public') return;
-      const principal = await authenticate(request, opts.resolvers);
-      // Set before the check, so the audit record of a refused request says who tried.
-      request.principal = principal;
-      authorize(principal, access);
+      if (access === undefined || access === 'public') return done();
+      const known = knownPrincipal(request, opts.resolvers);
+      if (known) return admit(request, known, access, done);
+      authenticate(request, opts.resolvers).then((principal) => admit(request, principal, access, done), done);
     });
   },
   { name: 'kcloud-auth' },

@@ -57,6 +57,14 @@ describe('remembered Basic credentials', () => {
     expect(lookup).toHaveBeenCalledTimes(1);
   });
 
+  it("refuses a remembered header sent from another site's page, as any Basic request from there", async () => {
+    expect((await read(basic('root', 'root-pw'))).statusCode).toBe(200);
+    const crossSite = await read({ ...basic('root', 'root-pw'), origin: 'https://evil.example' });
+    expect(crossSite.statusCode).toBe(401);
+    expect(crossSite.json().error.message).toMatch(/another site's page/);
+    expect((await read({ ...basic('root', 'root-pw'), host: 'hub.example', origin: 'http://hub.example' })).statusCode).toBe(200);
+  });
+
   it('never answers another password or another user from a remembered header', async () => {
     expect((await read(basic('root', 'root-pw'))).statusCode).toBe(200);
     expect((await read(basic('root', 'root-pwX'))).statusCode).toBe(401);
