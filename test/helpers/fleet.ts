@@ -59,8 +59,9 @@ export function podCgroup(podUid: string, containerId: string, qos: 'burstable' 
 
 /**
  * A fake /proc: `<pid>/cgroup` files for the GPU processes, and this
- * machine's real `stat` and `net` for the host collector, which reads its
- * CPU and network counters under the same procRoot.
+ * machine's real `stat`, `net`, `meminfo` and `cpuinfo` for the host
+ * collector, which reads its CPU, network and memory counters and its
+ * inventory's CPU facts under the same procRoot.
  */
 function fakeProc(cgroups: Record<number, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'kcloud-proc-'));
@@ -68,7 +69,7 @@ function fakeProc(cgroups: Record<number, string>): string {
     mkdirSync(join(root, pid));
     writeFileSync(join(root, pid, 'cgroup'), text);
   }
-  for (const entry of ['stat', 'net']) symlinkSync(join('/proc', entry), join(root, entry));
+  for (const entry of ['stat', 'net', 'meminfo', 'cpuinfo']) symlinkSync(join('/proc', entry), join(root, entry));
   return root;
 }
 
