@@ -1,3 +1,4 @@
+import { placeAt } from '../../shared/dense-slots.js';
 import type { SampleRow } from '../ingest/types.js';
 import type { Tsdb } from '../tsdb/store.js';
 
@@ -55,11 +56,8 @@ export class LatestValues {
         continue;
       }
       const sample = { metric: row.metric, labels: row.labels, ts: row.ts, value: row.value };
-      if (id >= 0) {
-        // Filled up to the id first, so the array stays packed (holes past its end make V8 keep it as a dictionary).
-        while (this.byStoreId.length < id) this.byStoreId.push(undefined);
-        this.byStoreId[id] = sample;
-      } else this.byLocalId.set(id, sample);
+      if (id >= 0) placeAt(this.byStoreId, id, sample);
+      else this.byLocalId.set(id, sample);
       let series = this.byMetric.get(row.metric);
       if (!series) this.byMetric.set(row.metric, (series = new Map()));
       series.set(id, sample);

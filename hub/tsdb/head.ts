@@ -1,3 +1,4 @@
+import { placeAt } from '../../shared/dense-slots.js';
 import { lowerBound } from './lower-bound.js';
 
 /** A slice [from, to) of one series' head arrays; valid until the head changes. */
@@ -88,19 +89,10 @@ export class Head {
   /** Adds a sample; false when the series already has one at `ts` (the first write wins). */
   insert(seriesId: number, ts: number, value: number): boolean {
     let s = this.series[seriesId];
-    if (!s) s = this.create(seriesId);
+    if (!s) placeAt(this.series, seriesId, (s = new SeriesHead()));
     const added = s.insert(ts, value);
     if (added) this.count++;
     return added;
-  }
-
-  private create(seriesId: number): SeriesHead {
-    if (!Number.isSafeInteger(seriesId) || seriesId < 0) throw new Error(`invalid series id ${seriesId}`);
-    // Filled up to the id first, so the array stays packed (holes would make V8 keep it as a dictionary).
-    while (this.series.length < seriesId) this.series.push(undefined);
-    const s = new SeriesHead();
-    this.series[seriesId] = s;
-    return s;
   }
 
   /** The series' samples with ts in [start, end), or undefined when there are none. */
