@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../shared/log.js';
 import { Backoff } from './backoff.js';
+import { signalGroup } from './run-command.js';
 
 export interface LineProcessOptions {
   file: string;
@@ -25,14 +26,6 @@ const liveGroups = new Set<number>();
 process.once('exit', () => {
   for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
 });
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the whole group is gone already.
-  }
-}
 
 const delay = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 

@@ -35,6 +35,15 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 const decode = (chunks: Buffer[]) => Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 
+/** Signals a process group (a child spawned detached leads its own); one already gone is no error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the whole group is gone already.
+  }
+}
+
 /**
  * Runs a one-shot command with an argument array (no shell), stdin closed,
  * and collects its output. A command that fails, cannot start or is killed
@@ -53,12 +62,8 @@ export function runCommand(file: string, args: readonly string[], opts: CommandO
     let overflowed = false;
     let spawnError: NodeJS.ErrnoException | undefined;
     const kill = () => {
-      try {
-        if (opts.group && child.pid !== undefined) process.kill(-child.pid, killSignal);
-        else child.kill(killSignal);
-      } catch {
-        // ESRCH: gone already.
-      }
+      if (opts.group && child.pid !== undefined) signalGroup(child.pid, killSignal);
+      else child.kill(killSignal);
     };
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       bytes += chunk.length;
