@@ -20,16 +20,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { CLK_TCK, statFields } from './proc-stat.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const bmcSim = resolve(repo, '../shared/bmc-sim');
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
-const CLK_TCK = 100;
-
 function cpuTicks(pid: number): { self: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  // Fields 14-17 of proc(5) (utime, stime, cutime, cstime), offset by the two fields before ')'.
+  const f = statFields(pid);
   return { self: f[11]! + f[12]!, children: f[13]! + f[14]! };
 }
 

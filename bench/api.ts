@@ -30,8 +30,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { MESSAGE_VERSION, type Sample } from '../shared/schema/message.js';
-import { processCpuSeconds, startBuiltHub } from './built-hub.js';
+import { startBuiltHub } from './built-hub.js';
 import { httpLoad, type LoadGenerator } from './http-load.js';
+import { processCpuSeconds } from './proc-stat.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);

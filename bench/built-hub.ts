@@ -17,10 +17,10 @@ import { nodeCredentialKey } from '../hub/identity/machine-credentials.js';
 import { NodeStore } from '../hub/identity/nodes.js';
 import { keyring, SecretStore } from '../hub/identity/secrets.js';
 import { freePort } from '../test/helpers/mosquitto.js';
+import { processCpuSeconds } from './proc-stat.js';
 
 export const NODE_PASSWORD = 'bench-password';
 export const ADMIN_PASSWORD = 'bench-admin-password';
-export const CLK_TCK = 100;
 
 export interface BuiltHub {
   child: ChildProcess;
@@ -34,13 +34,6 @@ export interface BuiltHub {
   /** User + system CPU seconds the hub has used. */
   cpuSeconds(): number;
   stop(): Promise<void>;
-}
-
-/** User + system CPU seconds a process has used (proc(5) stat fields 14 and 15, counted after the ')' that ends the command name). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  return (f[11]! + f[12]!) / CLK_TCK;
 }
 
 /** The flags in a unit's `Environment="NODE_OPTIONS=..."` line, if it has one. */

@@ -5,35 +5,13 @@
  * read-back through each one's own HTTP API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROMETHEUS_BIN, PROMTOOL_BIN, requireTool } from '../test/helpers/prometheus.js';
 import { freePort } from '../test/helpers/mosquitto.js';
 import { stopChild, waitFor } from '../test/helpers/spawn-agent.js';
 import { VICTORIA_METRICS_BIN } from '../test/hub/remote-write/engines.js';
-
-const CLK_TCK = 100;
-
-/** User + system CPU seconds of a running process (proc(5) fields 14, 15). */
-export function processCpuSeconds(pid: number | 'self'): number {
-  const f = procStatFields(pid);
-  return (f[11]! + f[12]!) / CLK_TCK;
-}
-
-/** CPU seconds of this process's children that have exited and been waited for (cutime + cstime). */
-export function childrenCpuSeconds(): number {
-  const f = procStatFields('self');
-  return (f[13]! + f[14]!) / CLK_TCK;
-}
-
-function procStatFields(pid: number | 'self'): number[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Counted after the ')' that ends the command name (which may hold spaces).
-  return stat
-    .slice(stat.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number);
-}
+import { childrenCpuSeconds } from './proc-stat.js';
 
 /** Bytes of the regular files under `dir` (apparent size, as for the kcloud file), skipping names in `skip`. */
 export function dirBytes(dir: string, skip: ReadonlySet<string> = new Set()): number {

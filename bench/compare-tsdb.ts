@@ -12,7 +12,8 @@ import type { Matcher, RangeQuery } from '../shared/query/types.js';
 import { EXTRA_GPU_METRICS, Fleet, GPU_METRICS } from '../test/hub/tsdb/helpers/workload.js';
 import { engineQuery, loadKcloud, mqttIngest, openForQueries, startRestHub, type MqttIngest, type RestHub } from './compare-tsdb-kcloud.js';
 import { OPENMETRICS_EOF, toOpenMetrics, VmJsonLines } from './compare-tsdb-formats.js';
-import { packageVersion, processCpuSeconds, prometheusBlockBytes, promtoolCreateBlocks, startPrometheusOn, startVictoriaMetrics, type PeerServer, type ReadBack, type VictoriaMetrics } from './compare-tsdb-peers.js';
+import { packageVersion, prometheusBlockBytes, promtoolCreateBlocks, startPrometheusOn, startVictoriaMetrics, type PeerServer, type ReadBack, type VictoriaMetrics } from './compare-tsdb-peers.js';
+import { processCpuSeconds } from './proc-stat.js';
 
 const HELP = `Usage: npx tsx bench/compare-tsdb.ts [--help]
 

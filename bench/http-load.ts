@@ -10,11 +10,11 @@
  */
 import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLK_TCK } from './built-hub.js';
+import { childrenCpuSeconds } from './proc-stat.js';
 
 export type LoadGenerator = 'wrk' | 'autocannon';
 
@@ -54,13 +54,14 @@ async function wrkLoad(url: string, { connections, seconds, headers }: LoadOptio
   const script = join(tmpdir(), `kcloud-bench-wrk-${process.pid}.lua`);
   writeFileSync(script, WRK_REPORT);
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
-  const children0 = childrenCpuMicros();
+  const children0 = childrenCpuSeconds();
   const { stdout } = await promisify(execFile)('wrk', args, { timeout: (seconds + 30) * 1000 })
     .catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'ENOENT' ? new Error('wrk is not installed: apt-get install wrk (or BENCH_LOADGEN=autocannon)') : err;
     })
     .finally(() => rmSync(script, { force: true }));
-  const clientMicros = childrenCpuMicros() - children0;
+  // wrk has exited and been waited for: its CPU is in this process's children's times.
+  const clientMicros = (childrenCpuSeconds() - children0) * 1e6;
   const line = stdout.split('\n').find((l) => l.startsWith('{"requests"'));
   if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
   const r = JSON.parse(line) as { requests: number; durationUs: number; bytes: number; errors: number; non2xx: number; p50Us: number; p99Us: number };
@@ -90,11 +91,4 @@ async function autocannonLoad(url: string, { connections, seconds, headers }: Lo
     bytesPerRequest: result.throughput.average / Math.max(1, result.requests.average),
     clientMicrosPerRequest: (cpu.user + cpu.system) / Math.max(1, result.requests.total),
   };
-}
-
-/** CPU of this process's waited-for children (cutime + cstime of /proc/self/stat), µs: wrk's, once it has exited. */
-function childrenCpuMicros(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  return ((f[13]! + f[14]!) / CLK_TCK) * 1e6;
 }
