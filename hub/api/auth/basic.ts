@@ -44,17 +44,24 @@ export class BasicResolver implements CredentialResolver {
     return isBasic(request.headers.authorization);
   }
 
+  /**
+   * What is remembered of this header; null while the throttle is not idle. Remembered credentials skip the login
+   * path only while it is idle: then that path would admit them at once and clear nothing, so the answer is the
+   * same; with failures about, every request goes through it.
+   */
+  private remembered(header: string): ReturnType<VerifiedBasicHeaders['get']> | null {
+    return this.guard.throttle.idle() ? this.verified.get(header) : null;
+  }
+
   known(request: FastifyRequest): ApiPrincipal | null {
     const header = request.headers.authorization;
-    return isBasic(header) && this.guard.throttle.idle() ? this.verified.get(header).principal : null;
+    return isBasic(header) ? (this.remembered(header)?.principal ?? null) : null;
   }
 
   async resolve(request: FastifyRequest): Promise<ApiPrincipal | 'invalid' | null> {
     const header = request.headers.authorization;
     if (!isBasic(header)) return null;
-    // Remembered credentials skip the login path only while the throttle is idle: then that path would admit them at
-    // once and clear nothing, so the answer is the same; with failures about, every request goes through it.
-    const known = this.guard.throttle.idle() ? this.verified.get(header) : null;
+    const known = this.remembered(header);
     if (known?.principal) return known.principal;
     const creds = parseBasic(header);
     if (creds === null || creds === 'invalid') return creds;
